@@ -1,0 +1,1 @@
+"""The quiz engine: answer types, the safe expression parser, equivalence, feedback rules."""

@@ -1,0 +1,109 @@
+"""Plain result models: what grading produced, with no rendering in them.
+
+Every report format (terminal, HTML, Markdown, Gradescope JSON) and the gradebook read
+these and nothing else. Student faults live here as data (a status and a message),
+never as exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    """How one question or one check ended."""
+
+    PASSED = "passed"  # full marks
+    PARTIAL = "partial"  # some marks (multi-select, partly right)
+    FAILED = "failed"  # wrong answer, failed assertion, crash of the student's code
+    ERROR = "error"  # could not be judged: malformed answer, timeout of the judge
+    NOT_SUBMITTED = "not_submitted"  # missing file, exercise or answer
+    SKIPPED = "skipped"  # not applicable here (a CUDA check without a GPU)
+
+    @property
+    def counts_as_pass(self) -> bool:
+        return self in (Status.PASSED, Status.SKIPPED)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One question of a quiz or one check of a code exercise."""
+
+    exercise_id: str
+    item_id: str
+    title: str
+    score: float
+    max_score: float
+    status: Status
+    message: str = ""  # what happened, in the grader's words
+    hint: str = ""  # the author's feedback for this answer or check
+    answer: str | None = None  # the student's answer as given (quizzes only)
+    hidden: bool = False  # a hidden check: never show its source or inputs
+    device: str | None = None  # code checks: cpu or cuda
+    duration: float = 0.0
+
+    @property
+    def name(self) -> str:
+        """The stable name used in results.json and the gradebook."""
+        return f"{self.exercise_id}/{self.item_id}"
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """All items of one exercise for one submission."""
+
+    exercise_id: str
+    title: str
+    kind: str
+    topic: str
+    items: tuple[ItemResult, ...]
+    message: str = ""  # e.g. "conv.py not submitted" or "import failed: ..."
+    hidden_remaining: int = 0  # checks not run because only public checks were asked for
+
+    @property
+    def score(self) -> float:
+        return sum(item.score for item in self.items)
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.max_score for item in self.items)
+
+    @property
+    def passed(self) -> bool:
+        return all(item.status.counts_as_pass for item in self.items)
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """The grading of one submission folder: the one model every report renders."""
+
+    student_id: str
+    submission: str  # the folder, as given
+    exercises: tuple[ExerciseResult, ...]
+    problems: tuple[str, ...] = ()  # submission-level problems, e.g. unreadable answers.yaml
+    protections: tuple[tuple[str, bool], ...] = ()  # sandbox layers and whether each was on
+    public_only: bool = False
+    duration: float = 0.0
+    grader_version: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def score(self) -> float:
+        return sum(exercise.score for exercise in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(exercise.max_score for exercise in self.exercises)
+
+    @property
+    def items(self) -> tuple[ItemResult, ...]:
+        return tuple(item for exercise in self.exercises for item in exercise.items)
+
+    @property
+    def hidden_remaining(self) -> int:
+        return sum(exercise.hidden_remaining for exercise in self.exercises)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and all(exercise.passed for exercise in self.exercises)

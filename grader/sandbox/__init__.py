@@ -1,0 +1,1 @@
+"""The untrusted side: the launcher, the child server and the wire protocol."""
