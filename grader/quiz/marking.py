@@ -1,0 +1,109 @@
+"""Marking one answer to one question: a score, a status and words for the student."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sympy
+
+from grader.quiz import keys, responses
+from grader.quiz.equivalence import Judgement, Verdict
+from grader.quiz.equivalence import judge as default_judge
+from grader.quiz.expr import ExpressionError
+from grader.quiz.prompts import render_text
+from grader.quiz.scope import domains
+from grader.results import ItemResult, Status
+from grader.spec import Question, QuizExercise, Tolerance
+
+Judge = Callable[..., Judgement]
+PRECISION = 50  # digits used to compare irrational numbers such as exp(2)/(2e + e^2)
+
+
+def numbers_match(given: sympy.Expr, expected: sympy.Expr, tolerance: Tolerance) -> bool:
+    """Equal within |given - expected| <= abs + rel * |expected|; exactly when both are 0."""
+    if given.is_Rational and expected.is_Rational and not (tolerance.abs or tolerance.rel):
+        return given == expected
+    difference = abs(sympy.N(given - expected, PRECISION))
+    allowed = tolerance.abs + tolerance.rel * abs(sympy.N(expected, PRECISION))
+    return bool(difference <= max(allowed, sympy.Float(10) ** (10 - PRECISION)))
+
+
+class _Marker:
+    """Compares one read answer with the key and the feedback rules of one question."""
+
+    def __init__(self, exercise: QuizExercise, question: Question, values: dict, judge: Judge):
+        self.exercise, self.question, self.values, self.judge = exercise, question, values, judge
+
+    def read(self, raw: object):
+        q = self.question
+        if q.type == "numeric":
+            return responses.read_number(raw)
+        if q.type == "symbolic":
+            return responses.read_expression(raw, self.exercise, q, self.values)
+        if q.type == "shape":
+            return responses.read_shape(raw)
+        if q.type == "choice":
+            return responses.read_choice(raw, q)
+        return responses.read_choices(raw, q)
+
+    def same(self, given, expected) -> Judgement:
+        q = self.question
+        if q.type == "numeric":
+            equal = numbers_match(given, expected, q.tolerances)
+        elif q.type == "symbolic":
+            relations = keys.constraints(self.exercise, q, self.values)
+            return self.judge(given, expected, domains(q), relations)
+        else:
+            equal = given == expected
+        return Judgement(Verdict.EQUAL if equal else Verdict.DIFFERENT)
+
+    def score(self, given, expected) -> float:
+        """Partial credit for multi: right picks minus wrong picks, over the right ones."""
+        right = len(set(given) & set(expected))
+        wrong = len(set(given) - set(expected))
+        return self.question.points * max(0, right - wrong) / len(expected)
+
+    def rule_for(self, given) -> str:
+        """The author's message for the first feedback rule this wrong answer matches."""
+        for rule in self.question.feedback:
+            try:
+                expected = keys.rule_value(self.exercise, self.question, rule.when, self.values)
+            except (ExpressionError, ValueError, TypeError):
+                continue  # validate reports rules that do not evaluate
+            if self.same(given, expected).verdict is Verdict.EQUAL:
+                return rule.say
+        return ""
+
+
+def _shown(raw: object) -> str:
+    text = raw if isinstance(raw, str) else repr(raw)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, judge: Judge = default_judge) -> ItemResult:
+    """Mark `raw` (as read from answers.yaml; None when absent) against `question`."""
+    def result(status: Status, score: float = 0.0, message: str = "", hint: str = "") -> ItemResult:
+        return ItemResult(
+            exercise.id, question.id, question.id, score, question.points, status, message,
+            render_text(hint, values) if hint else "", None if raw is None else _shown(raw),
+        )
+
+    if raw is None:
+        return result(Status.NOT_SUBMITTED, message="no answer given")
+    marker = _Marker(exercise, question, values, judge)
+    try:
+        given = marker.read(raw)
+    except responses.AnswerFormatError as error:
+        return result(Status.ERROR, message=f"could not read the answer: {error}")
+    expected = keys.key_value(exercise, question, values)
+    judgement = marker.same(given, expected)
+    if judgement.verdict is Verdict.EQUAL:
+        return result(Status.PASSED, question.points, "correct")
+    if judgement.verdict is Verdict.UNDECIDED:
+        return result(Status.ERROR, message=f"could not judge this answer ({judgement.reason}); ask your instructor to review it")
+    hint = marker.rule_for(given) or question.hint
+    if question.type == "multi":
+        score = marker.score(given, expected)
+        if score > 0:
+            return result(Status.PARTIAL, score, "partly right", hint)
+    return result(Status.FAILED, message="not correct", hint=hint)

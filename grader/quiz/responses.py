@@ -1,0 +1,101 @@
+"""Reading a student's raw answer (whatever YAML gave) into the form its question compares.
+
+Anything malformed raises AnswerFormatError with a message for the student; nothing the
+student wrote is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from grader.quiz.expr import STUDENT_LIMITS, ExpressionError, parse_expression
+from grader.quiz.scope import question_symbols, substitute
+from grader.spec import Question, QuizExercise
+
+MAX_TEXT = 2000
+_SHAPE_TEXT = re.compile(r"^\s*(?:torch\.Size\s*\(\s*)?[\[(]?\s*([0-9\s,x×*]*?)\s*[\])]?\s*\)?\s*$")
+
+
+class AnswerFormatError(ValueError):
+    """The answer cannot be read; the message says how to write it."""
+
+
+def _text(raw: object, what: str) -> str:
+    if isinstance(raw, str):
+        if len(raw) > MAX_TEXT:
+            raise AnswerFormatError(f"the answer is {len(raw):,} characters long; write {what} of at most {MAX_TEXT:,}")
+        return raw
+    raise AnswerFormatError(f"expected {what}, got a {type(raw).__name__}")
+
+
+def read_number(raw: object) -> sympy.Expr:
+    if isinstance(raw, bool):
+        raise AnswerFormatError("expected a number, got true/false")
+    if isinstance(raw, int):
+        return sympy.Integer(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise AnswerFormatError("expected a finite number")
+        return sympy.Rational(repr(raw))
+    try:
+        value = parse_expression(_text(raw, "a number"), {}, STUDENT_LIMITS)
+    except ExpressionError as error:
+        raise AnswerFormatError(f"expected a number: {error}") from None
+    if not value.is_number:
+        raise AnswerFormatError("expected a number, not a formula")
+    return value
+
+
+def read_expression(raw: object, exercise: QuizExercise, question: Question, values: dict) -> sympy.Expr:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return read_number(raw)
+    text = _text(raw, "a formula")
+    try:
+        parsed = parse_expression(text, question_symbols(exercise, question), STUDENT_LIMITS)
+    except ExpressionError as error:
+        raise AnswerFormatError(str(error)) from None
+    return substitute(parsed, exercise, values)
+
+
+def read_shape(raw: object) -> list[int]:
+    if isinstance(raw, list):
+        if all(type(v) is int for v in raw):
+            return list(raw)
+        raise AnswerFormatError("a shape is a list of whole numbers, like [2, 16, 5, 5]")
+    if type(raw) is int:
+        return [raw]
+    match = _SHAPE_TEXT.match(_text(raw, "a shape such as [2, 16, 5, 5]"))
+    parts = re.split(r"[\s,x×*]+", match.group(1).strip()) if match else []
+    if not match or not all(part.isdigit() and len(part) <= 12 for part in parts if part):
+        raise AnswerFormatError("write a shape as a list of whole numbers, like [2, 16, 5, 5] or (2, 16, 5, 5)")
+    return [int(part) for part in parts if part]
+
+
+def _letter(raw: object, question: Question) -> str:
+    options = question.option_map
+    text = _text(raw, "an option letter").strip()
+    candidate = text.strip("()[]. ").lower()
+    if candidate in options:
+        return candidate
+    for letter, option in options.items():
+        if " ".join(option.split()).casefold() == " ".join(text.split()).casefold():
+            return letter
+    raise AnswerFormatError(f"{text[:60]!r} is not an option; answer with one of the letters {', '.join(options)}")
+
+
+def read_choice(raw: object, question: Question) -> str:
+    return _letter(raw, question)
+
+
+def read_choices(raw: object, question: Question) -> list[str]:
+    if isinstance(raw, str):
+        parts = [part for part in re.split(r"[,;\s]+", raw) if part]
+        raw = parts if all(len(part.strip("()[].")) == 1 for part in parts) else [raw]
+    if not isinstance(raw, list):
+        raise AnswerFormatError("expected a list of option letters, like [a, c]")
+    letters = [_letter(item, question) for item in raw]
+    if len(set(letters)) != len(letters):
+        raise AnswerFormatError("an option is chosen twice; list each letter once")
+    return sorted(letters)

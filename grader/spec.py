@@ -1,0 +1,291 @@
+"""Exercise specs: `exercises/<id>/spec.yaml` -> frozen, typed models.
+
+Strict on purpose: unknown fields, wrong types, duplicate keys, undefined names and an
+id that is not its folder's name are errors naming the file, the line, the field and
+the fix. Proving that answer keys are right is `keys.py`'s job, not this module's.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from grader.errors import SpecError, SpecErrors
+from grader.yamlfile import YamlDocument, read_yaml
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Number = Union[int, float]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class IntRange(Model):
+    """An integer parameter drawn from min..max inclusive."""
+
+    min: int
+    max: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+ParamValues = Union[Annotated[list[Union[int, float, str]], Field(min_length=1)], IntRange]
+
+
+class Tolerance(Model):
+    abs: float = 0.0
+    rel: float = 0.0
+
+
+class FeedbackRule(Model):
+    """An expected wrong answer and what to tell the student who gives it."""
+
+    when: Union[str, int, float, list[Union[int, str]]]
+    say: str
+
+
+class VariableDomain(Model):
+    """A symbolic question's variable: integer or real, within inclusive bounds."""
+
+    integer: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    real: list[Number] | None = Field(default=None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> VariableDomain:
+        bounds = self.integer if self.integer is not None else self.real
+        if (self.integer is None) == (self.real is None):
+            raise ValueError("give exactly one of integer: [low, high] or real: [low, high]")
+        if bounds[0] > bounds[1]:
+            raise ValueError(f"the lower bound {bounds[0]} is above the upper bound {bounds[1]}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "integer" if self.integer is not None else "real"
+
+    @property
+    def bounds(self) -> tuple[Number, Number]:
+        low, high = self.integer if self.integer is not None else self.real
+        return low, high
+
+
+QuestionType = Literal["numeric", "symbolic", "shape", "choice", "multi"]
+OPTION_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class Question(Model):
+    id: str = Field(pattern=KEBAB)
+    type: QuestionType
+    points: Number = Field(default=1, gt=0)
+    prompt: str
+    answer: Union[str, int, float, list[Union[int, str]]]
+    tolerance: Union[Number, Tolerance, None] = None
+    feedback: list[FeedbackRule] = []
+    hint: str = ""  # shown on a wrong answer that no feedback rule matched
+    variables: dict[Annotated[str, Field(pattern=IDENTIFIER)], VariableDomain] = {}
+    constraints: list[str] = []
+    options: Union[list[str], dict[Annotated[str, Field(pattern=r"^[a-z]$")], str], None] = None
+    verify: list[str] = []  # trusted author expressions that must agree with the key
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> Question:
+        expected = {
+            "numeric": (str, int, float),
+            "symbolic": (str,),
+            "shape": (list,),
+            "choice": (str,),
+            "multi": (list,),
+        }[self.type]
+        if isinstance(self.answer, bool) or not isinstance(self.answer, expected):
+            names = " or ".join(t.__name__ for t in expected)
+            raise ValueError(f"a {self.type} question's answer must be a {names}, not {type(self.answer).__name__}")
+        if self.type in ("choice", "multi"):
+            if not self.options:
+                raise ValueError(f"a {self.type} question needs options:")
+            letters = self.option_map.keys()
+            chosen = [self.answer] if self.type == "choice" else self.answer
+            for letter in chosen:
+                if letter not in letters:
+                    raise ValueError(f"answer {letter!r} is not one of the option letters {', '.join(letters)}")
+        elif self.options is not None:
+            raise ValueError(f"options: only belong to choice and multi questions, not {self.type}")
+        if self.type != "symbolic" and (self.variables or self.constraints):
+            raise ValueError("variables: and constraints: only belong to symbolic questions")
+        if self.tolerance is not None and self.type != "numeric":
+            raise ValueError("tolerance: only belongs to numeric questions")
+        return self
+
+    @property
+    def option_map(self) -> dict[str, str]:
+        """Option letter -> text; a list of options is lettered a, b, c, ..."""
+        if isinstance(self.options, dict):
+            return dict(self.options)
+        return dict(zip(OPTION_LETTERS, self.options or []))
+
+    @property
+    def tolerances(self) -> Tolerance:
+        if isinstance(self.tolerance, Tolerance):
+            return self.tolerance
+        return Tolerance(abs=float(self.tolerance or 0))
+
+
+class ExerciseBase(Model):
+    id: str = Field(pattern=KEBAB)
+    title: str
+    topic: str = Field(pattern=KEBAB)
+    description: str = ""
+    folder: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("folder", mode="plain")
+    @classmethod
+    def _path(cls, value: object) -> Path:
+        return Path(value)
+
+
+class QuizExercise(ExerciseBase):
+    kind: Literal["quiz"]
+    params: dict[Annotated[str, Field(pattern=IDENTIFIER)], ParamValues] = {}
+    constraints: list[str] = []  # on params; a draw that breaks one is drawn again
+    questions: Annotated[list[Question], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_questions(self) -> QuizExercise:
+        seen: set[str] = set()
+        for question in self.questions:
+            if question.id in seen:
+                raise ValueError(f"question id {question.id!r} appears twice")
+            seen.add(question.id)
+        return self
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+class Limits(Model):
+    call_seconds: Number = Field(default=10, gt=0)
+    exercise_seconds: Number = Field(default=120, gt=0)
+    cpu_seconds: Number = Field(default=60, gt=0)
+    memory_mb: int = Field(default=2048, ge=256)
+
+
+class Check(Model):
+    id: str = Field(pattern=KEBAB)
+    points: Number = Field(default=1, gt=0)
+    title: str = ""
+
+    @property
+    def function_name(self) -> str:
+        return "test_" + self.id.replace("-", "_")
+
+
+class CodeExercise(ExerciseBase):
+    kind: Literal["code"]
+    file: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+    symbols: Annotated[list[Annotated[str, Field(pattern=IDENTIFIER)]], Field(min_length=1)]
+    devices: list[Literal["cpu", "cuda"]] = ["cpu"]
+    limits: Limits = Limits()
+    checks: Annotated[list[Check], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_checks(self) -> CodeExercise:
+        ids = [check.id for check in self.checks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"check id {duplicates[0]!r} appears twice")
+        return self
+
+
+Exercise = Annotated[Union[QuizExercise, CodeExercise], Field(discriminator="kind")]
+
+
+class _ExerciseFile(Model):
+    exercise: Exercise
+
+
+def _field_errors(document: YamlDocument, error: ValidationError) -> list[SpecError]:
+    """Turn pydantic's errors into SpecErrors that name the line and the field."""
+    found = []
+    for item in error.errors():
+        location = tuple(part for part in item["loc"][1:] if not _is_union_tag(part))
+        field = ".".join(str(part) for part in location) or None
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message, fix = "unknown field", "remove it or check its spelling"
+        elif item["type"] == "missing":
+            message, fix = "required field is missing", "add it"
+        elif item["type"] == "union_tag_invalid":
+            message, fix = "kind must be quiz or code", "set kind: quiz or kind: code"
+        else:
+            fix = ""
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        found.append(SpecError(document.path, message, line=document.line_of(location), field=field, fix=fix))
+    return found
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic puts the chosen union member in the location ("quiz", "list[...]"); drop it
+    return isinstance(part, str) and (part in ("quiz", "code") or "[" in part or part in ("IntRange", "Tolerance"))
+
+
+def parse_exercise(document: YamlDocument, folder: Path) -> QuizExercise | CodeExercise:
+    """Validate a loaded spec document into a model; raise SpecErrors listing every problem."""
+    data = document.data
+    if not isinstance(data, dict):
+        raise SpecError(document.path, "a spec must be a mapping of fields (id:, title:, kind:, ...)")
+    try:
+        exercise = _ExerciseFile.model_validate({"exercise": {**data, "folder": folder}}).exercise
+    except ValidationError as error:
+        raise SpecErrors(_field_errors(document, error)) from None
+    if exercise.id != folder.name:
+        raise SpecError(
+            document.path, f"id {exercise.id!r} differs from the folder name {folder.name!r}",
+            line=document.line_of(("id",)), field="id", fix=f"rename the folder or set id: {folder.name}",
+        )
+    from grader.names import check_names  # late: the name checks need the expression parser
+
+    errors = check_names(exercise, document)
+    if errors:
+        raise SpecErrors(errors)
+    return exercise
+
+
+def load_exercise(folder: Path) -> QuizExercise | CodeExercise:
+    """Load `folder/spec.yaml`."""
+    folder = Path(folder)
+    path = folder / "spec.yaml"
+    if not path.is_file():
+        raise SpecError(path, "no spec.yaml in this exercise folder", fix="add one, or remove the folder")
+    return parse_exercise(read_yaml(path), folder)
+
+
+def spec_folders(bank: Path) -> list[Path]:
+    """The exercise folders of a bank: its subfolders that hold a spec.yaml, by name."""
+    bank = Path(bank)
+    if not bank.is_dir():
+        raise SpecError(bank, "is not a folder of exercises", fix="pass the folder that holds <id>/spec.yaml")
+    return sorted(p for p in bank.iterdir() if p.is_dir() and (p / "spec.yaml").is_file())
+
+
+def load_bank(bank: Path) -> list[QuizExercise | CodeExercise]:
+    """Load every exercise of a bank, reporting all broken specs together."""
+    exercises, errors = [], []
+    for folder in spec_folders(bank):
+        try:
+            exercises.append(load_exercise(folder))
+        except SpecErrors as error:
+            errors.extend(error.errors)
+        except SpecError as error:
+            errors.append(error)
+    if errors:
+        raise SpecErrors(errors)
+    return exercises

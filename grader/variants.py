@@ -1,0 +1,54 @@
+"""Per-student parameter values, drawn from a seed of (student id, exercise id).
+
+The draw uses SHA-256 rather than `random`, so a student's variant is the same on every
+machine and every Python version: regrading never changes what a student was asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sympy
+
+from grader.errors import SpecError
+from grader.quiz.expr import AUTHOR_LIMITS, parse_relation
+from grader.quiz.scope import exact, param_symbols
+from grader.spec import IntRange, QuizExercise
+
+MAX_REDRAWS = 1000
+
+
+def _pick(values, digest: bytes):
+    number = int.from_bytes(digest[:8], "big")
+    if isinstance(values, IntRange):
+        return values.min + number % (values.max - values.min + 1)
+    return values[number % len(values)]
+
+
+def _draw_once(exercise: QuizExercise, student_id: str, attempt: int) -> dict[str, object]:
+    chosen = {}
+    for name, values in exercise.params.items():
+        seed = f"{student_id}\x00{exercise.id}\x00{name}\x00{attempt}".encode()
+        chosen[name] = _pick(values, hashlib.sha256(seed).digest())
+    return chosen
+
+
+def _satisfied(relations: list[sympy.Basic], symbols: dict[str, sympy.Symbol], values: dict[str, object]) -> bool:
+    mapping = {symbols[n]: exact(v) for n, v in values.items() if n in symbols}
+    return all(bool(relation.subs(mapping)) for relation in relations)
+
+
+def draw(exercise: QuizExercise, student_id: str) -> dict[str, object]:
+    """The parameter values `student_id` sees in `exercise` (empty if it has no params)."""
+    if not exercise.params:
+        return {}
+    symbols = param_symbols(exercise)
+    relations = [parse_relation(text, symbols, AUTHOR_LIMITS) for text in exercise.constraints]
+    for attempt in range(MAX_REDRAWS):
+        values = _draw_once(exercise, student_id, attempt)
+        if _satisfied(relations, symbols, values):
+            return values
+    raise SpecError(
+        exercise.folder / "spec.yaml", f"no draw of params satisfied the constraints in {MAX_REDRAWS} tries",
+        field="constraints", fix="widen the params or loosen the constraints",
+    )
