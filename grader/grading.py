@@ -1,0 +1,73 @@
+"""Grading one submission against a bank: quizzes here, code exercises through the runner."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from grader import __version__
+from grader.quiz.equivalence import judge as default_judge
+from grader.quiz.marking import Judge, mark
+from grader.results import ExerciseResult, ItemResult, Status, SubmissionResult
+from grader.spec import CodeExercise, QuizExercise
+from grader.submission import read_submission
+from grader.variants import draw
+
+
+class CodeRunner(Protocol):
+    """What grading needs of the sandboxed runner (grader.codegrade.CodeGrader)."""
+
+    protections: tuple[tuple[str, bool], ...]
+
+    def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False) -> ExerciseResult: ...
+
+
+def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, student_id: str, judge: Judge = default_judge) -> ExerciseResult:
+    """Mark every question of `exercise` for `student_id`'s variant."""
+    values = draw(exercise, student_id)
+    items = []
+    for question in exercise.questions:
+        started = time.perf_counter()
+        item = mark(exercise, question, values, (answers or {}).get(question.id), judge)
+        items.append(_timed(item, time.perf_counter() - started))
+    message = "" if answers else "not answered in answers.yaml"
+    return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items), message)
+
+
+def _timed(item: ItemResult, seconds: float) -> ItemResult:
+    return replace(item, duration=seconds)
+
+
+def grade_submission(
+    folder: Path,
+    exercises: Sequence[QuizExercise | CodeExercise],
+    *,
+    public_only: bool = False,
+    runner: CodeRunner | None = None,
+    judge: Judge = default_judge,
+) -> SubmissionResult:
+    """Grade `folder` on `exercises`; code exercises need a `runner` (see codegrade.CodeGrader)."""
+    started = time.perf_counter()
+    quizzes = {e.id: e for e in exercises if isinstance(e, QuizExercise)}
+    submission = read_submission(Path(folder), quizzes)
+    results = []
+    for exercise in exercises:
+        if isinstance(exercise, QuizExercise):
+            results.append(grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge))
+        elif runner is None:
+            raise RuntimeError("code exercises need a runner")
+        else:
+            results.append(runner.grade(exercise, Path(folder), public_only=public_only))
+    return SubmissionResult(
+        student_id=submission.student_id,
+        submission=str(folder),
+        exercises=tuple(results),
+        problems=tuple(submission.problems),
+        protections=runner.protections if runner else (),
+        public_only=public_only,
+        duration=time.perf_counter() - started,
+        grader_version=__version__,
+    )
