@@ -1,0 +1,1 @@
+"""The bundled exercise bank (packaged as grader.exercises)."""

@@ -1,0 +1,1 @@
+"""Reference solutions and mutants (packaged as grader.solutions)."""
