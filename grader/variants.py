@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 
-import sympy
-
 from grader.errors import SpecError
 from grader.quiz.expr import AUTHOR_LIMITS, parse_relation
 from grader.quiz.scope import exact, param_symbols
@@ -33,20 +31,20 @@ def _draw_once(exercise: QuizExercise, student_id: str, attempt: int) -> dict[st
     return chosen
 
 
-def _satisfied(relations: list[sympy.Basic], symbols: dict[str, sympy.Symbol], values: dict[str, object]) -> bool:
+def satisfies(exercise: QuizExercise, values: dict[str, object]) -> bool:
+    """Do these parameter values meet the exercise's constraints?"""
+    symbols = param_symbols(exercise)
     mapping = {symbols[n]: exact(v) for n, v in values.items() if n in symbols}
-    return all(bool(relation.subs(mapping)) for relation in relations)
+    return all(bool(parse_relation(text, symbols, AUTHOR_LIMITS).subs(mapping)) for text in exercise.constraints)
 
 
 def draw(exercise: QuizExercise, student_id: str) -> dict[str, object]:
     """The parameter values `student_id` sees in `exercise` (empty if it has no params)."""
     if not exercise.params:
         return {}
-    symbols = param_symbols(exercise)
-    relations = [parse_relation(text, symbols, AUTHOR_LIMITS) for text in exercise.constraints]
     for attempt in range(MAX_REDRAWS):
         values = _draw_once(exercise, student_id, attempt)
-        if _satisfied(relations, symbols, values):
+        if satisfies(exercise, values):
             return values
     raise SpecError(
         exercise.folder / "spec.yaml", f"no draw of params satisfied the constraints in {MAX_REDRAWS} tries",

@@ -1,0 +1,200 @@
+"""Proving a bank's answer keys: `grader validate`.
+
+For each quiz exercise, many variants are drawn; on each, every key and feedback rule
+must evaluate, no feedback rule may equal the key, and every `verify:` expression of
+the author (trusted Python: build a torch layer, run a sympy proof) must agree with the
+key. A wrong key fails with the variant that shows it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy
+
+from grader.errors import SpecError, SpecErrors
+from grader.quiz import keys
+from grader.quiz.equivalence import Verdict
+from grader.quiz.expr import ExpressionError
+from grader.quiz.marking import numbers_match
+from grader.quiz.sampling import sample_points
+from grader.quiz.scope import domains
+from grader.spec import IntRange, Question, QuizExercise, Tolerance, load_exercise, spec_folders
+from grader.variants import draw, satisfies
+from grader.verify import evaluate
+
+MAX_COMBINATIONS = 200  # enumerate every variant when there are at most this many
+DRAWN_VARIANTS = 60
+POINTS_PER_VARIANT = 12  # sample points of a symbolic question's variables, per variant
+RELATIVE = Tolerance(rel=1e-9)
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path
+    message: str
+    field: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}" + (f":{self.line}" if self.line else "")
+        return f"{where}: " + (f"{self.field}: " if self.field else "") + self.message
+
+
+@dataclass
+class Validation:
+    exercises: int = 0
+    questions: int = 0
+    variants: int = 0
+    verified: int = 0  # verify expressions that agreed with a key
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def variants_of(exercise: QuizExercise) -> list[dict]:
+    """Every variant when there are few, else a fixed set of drawn ones."""
+    if not exercise.params:
+        return [{}]
+    pools = [list(range(v.min, v.max + 1)) if isinstance(v, IntRange) else list(v) for v in exercise.params.values()]
+    if math.prod(len(pool) for pool in pools) > MAX_COMBINATIONS:
+        drawn = (draw(exercise, f"validate-{n}") for n in range(DRAWN_VARIANTS))
+        return list({tuple(sorted(v.items())): v for v in drawn}.values())
+    probe = draw(exercise, "validate")  # raises if no variant satisfies the constraints
+    combos = [dict(zip(exercise.params, values)) for values in itertools.product(*pools)]
+    return [values for values in combos if satisfies(exercise, values)] or [probe]
+
+
+def _number(value) -> sympy.Expr:
+    """A verify result as a sympy number (tensors and numpy scalars by their .item())."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        return sympy.Float(value, 30)
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _same(question: Question, result, expected) -> bool:
+    if isinstance(result, bool):
+        return result
+    if question.type in ("numeric", "symbolic"):
+        tolerance = question.tolerances if question.type == "numeric" else RELATIVE
+        rounding = 1e-9 if isinstance(result, float) or hasattr(result, "item") else 0.0
+        loose = Tolerance(abs=tolerance.abs, rel=max(tolerance.rel, rounding))
+        return numbers_match(_number(result), expected, loose)
+    if question.type == "shape":
+        return [int(v) for v in result] == list(expected)
+    if question.type == "multi":
+        return sorted(result) == list(expected)
+    return result == expected
+
+
+class _QuestionCheck:
+    """Validation of one question over the variants of its exercise."""
+
+    def __init__(self, exercise: QuizExercise, index: int, question: Question, report: Validation, path: Path):
+        self.exercise, self.index, self.question, self.report, self.path = exercise, index, question, report, path
+
+    def fail(self, message: str, location: tuple = (), values: dict | None = None) -> None:
+        where = ".".join(str(p) for p in ("questions", self.index) + location)
+        shown = f" (variant {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
+        self.report.findings.append(Finding(self.path, message + shown, where))
+
+    def run(self, variants: list[dict]) -> None:
+        for values in variants:
+            try:
+                key = keys.key_value(self.exercise, self.question, values)
+            except (ExpressionError, ValueError, TypeError, ZeroDivisionError) as error:
+                self.fail(f"the answer does not evaluate: {error}", ("answer",), values)
+                return
+            if self.question.type == "numeric" and not (key.is_number and key.is_finite and key.is_real):
+                self.fail(f"the answer is {key}, not a finite real number", ("answer",), values)
+                return
+            if not self._rules(key, values) or not self._verify(key, values):
+                return
+
+    def _rules(self, key, values: dict) -> bool:
+        for i, rule in enumerate(self.question.feedback):
+            try:
+                expected = keys.rule_value(self.exercise, self.question, rule.when, values)
+            except (ExpressionError, ValueError, TypeError) as error:
+                self.fail(f"does not evaluate: {error}", ("feedback", i, "when"), values)
+                return False
+            if self._equals_key(expected, key, values):
+                self.fail("this wrong answer equals the key, so the rule can never fire", ("feedback", i, "when"), values)
+                return False
+        return True
+
+    def _equals_key(self, given, key, values: dict) -> bool:
+        if self.question.type == "symbolic":
+            from grader.quiz.equivalence import judge
+
+            relations = keys.constraints(self.exercise, self.question, values)
+            return judge(given, key, domains(self.question), relations).verdict is Verdict.EQUAL
+        if self.question.type == "numeric":
+            return numbers_match(given, key, self.question.tolerances)
+        return given == key
+
+    def _verify(self, key, values: dict) -> bool:
+        for i, text in enumerate(self.question.verify):
+            where = ("verify", i)
+            points = [{}]
+            if self.question.type == "symbolic":
+                relations = keys.constraints(self.exercise, self.question, values)
+                points = sample_points(domains(self.question), relations, POINTS_PER_VARIANT)
+            for point in points:
+                names = {str(symbol): (int(v) if v.is_Integer else float(v)) for symbol, v in point.items()}
+                expected = key.subs(point) if point else key
+                try:
+                    result = evaluate(text, {**values, **names, "key": key})
+                except Exception as error:  # author code: any failure is a finding, not a crash
+                    self.fail(f"raised {type(error).__name__}: {error}", where, {**values, **names})
+                    return False
+                if not _same(self.question, result, expected):
+                    self.fail(f"gives {result!r} but the key gives {expected}", where, {**values, **names})
+                    return False
+                if isinstance(result, bool):
+                    break  # a proof covers the whole variant
+            self.report.verified += 1
+        return True
+
+
+def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
+    path = exercise.folder / "spec.yaml"
+    variants = variants_of(exercise)
+    report.exercises += 1
+    report.variants += len(variants)
+    for index, question in enumerate(exercise.questions):
+        report.questions += 1
+        _QuestionCheck(exercise, index, question, report, path).run(variants)
+
+
+def _finding(error: SpecError) -> Finding:
+    return Finding(error.path, error.detail + (f" (fix: {error.fix})" if error.fix else ""), error.field, error.line)
+
+
+def validate_bank(bank: Path) -> Validation:
+    """Load and prove every exercise of `bank`; problems are collected, not raised."""
+    report = Validation()
+    for folder in spec_folders(bank):
+        try:
+            exercise = load_exercise(folder)
+        except SpecErrors as errors:
+            report.findings += [_finding(e) for e in errors.errors]
+            continue
+        except SpecError as error:
+            report.findings.append(_finding(error))
+            continue
+        if isinstance(exercise, QuizExercise):
+            validate_exercise(exercise, report)
+        else:
+            report.exercises += 1
+    return report
