@@ -30,4 +30,6 @@ def _compiled(text: str):
 
 def evaluate(text: str, names: dict):
     """The value of the author's expression `text` with `names` bound."""
-    return eval(_compiled(text), {"__builtins__": __builtins__}, {**_namespace(), **names})  # noqa: S307 - trusted author code
+    # one globals dict, so that comprehensions in the expression see the names too
+    scope = {"__builtins__": __builtins__, **_namespace(), **names}
+    return eval(_compiled(text), scope)  # noqa: S307 - trusted author code, see the module docstring
