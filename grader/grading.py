@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Protocol
 
@@ -41,6 +42,15 @@ def _timed(item: ItemResult, seconds: float) -> ItemResult:
     return replace(item, duration=seconds)
 
 
+def runner_for(exercises: Sequence[QuizExercise | CodeExercise]) -> AbstractContextManager[CodeRunner | None]:
+    """A started sandbox runner when `exercises` hold code, else nothing to start."""
+    if not any(isinstance(e, CodeExercise) for e in exercises):
+        return nullcontext()
+    from grader.codegrade import CodeGrader  # starts a zygote: only when needed
+
+    return CodeGrader()
+
+
 def grade_submission(
     folder: Path,
     exercises: Sequence[QuizExercise | CodeExercise],
@@ -48,13 +58,15 @@ def grade_submission(
     public_only: bool = False,
     runner: CodeRunner | None = None,
     judge: Judge = default_judge,
+    on_exercise: Callable[[str], None] = lambda exercise_id: None,
 ) -> SubmissionResult:
-    """Grade `folder` on `exercises`; code exercises need a `runner` (see codegrade.CodeGrader)."""
+    """Grade `folder` on `exercises`; code exercises need a `runner` (see `runner_for`)."""
     started = time.perf_counter()
     quizzes = {e.id: e for e in exercises if isinstance(e, QuizExercise)}
     submission = read_submission(Path(folder), quizzes)
     results = []
     for exercise in exercises:
+        on_exercise(exercise.id)
         if isinstance(exercise, QuizExercise):
             results.append(grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge))
         elif runner is None:

@@ -1,0 +1,200 @@
+"""The `grader` command: a thin shell over the library.
+
+It shapes arguments, shows progress and maps outcomes to exit codes:
+0 all passed, 1 something scored less than full, 2 usage or spec error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+from rich.console import Console
+
+from grader.errors import GraderError, SpecErrors
+
+app = typer.Typer(
+    name="grader",
+    help="Quizzes and auto-grading for deep-learning courses in PyTorch.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXERCISES_HELP = "Folder of exercises (<id>/spec.yaml). Default: the bank that ships with grader."
+
+
+def _bank_dir(exercises: Optional[Path]) -> Path:
+    from grader.resources import bundled
+
+    return exercises if exercises is not None else bundled("exercises")
+
+
+def _load(exercises: Optional[Path], only: list[str] | None = None):
+    from grader.errors import SpecError
+    from grader.spec import load_bank
+
+    bank = load_bank(_bank_dir(exercises))
+    if only:
+        known = {e.id for e in bank}
+        unknown = [i for i in only if i not in known]
+        if unknown:
+            raise SpecError(_bank_dir(exercises), f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
+                            fix="pass an id listed by `grader validate`")
+        bank = [e for e in bank if e.id in only]
+    return bank
+
+
+@app.command()
+def check(
+    submission: Path = typer.Argument(..., help="The submission folder (answers.yaml and the .py files).",
+                                      exists=True, file_okay=False, resolve_path=False),
+    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable)."),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="Write Gradescope results.json here."),
+    html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
+    md_file: Optional[Path] = typer.Option(None, "--md", help="Write a Markdown report here."),
+    public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report."),
+) -> None:
+    """Grade one submission: quiz answers and code, with a report.
+
+    [bold]Examples[/bold]
+
+      grader check examples/submission
+
+      grader check my-work/ --public-only -e conv-params -e corr2d
+
+      grader check sub/ --json results.json --html report.html --md report.md
+    """
+    from grader.grading import grade_submission, runner_for
+    from grader.report import print_terminal, write_report
+
+    bank = _load(exercises, only)
+    with runner_for(bank) as runner, _progress(len(bank)) as advance:
+        result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance)
+    if not quiet:
+        print_terminal(result, out, templates)
+    for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
+        if path is not None:
+            write_report(result, fmt, path, templates)
+    raise typer.Exit(0 if result.passed else 1)
+
+
+def _progress(total: int):
+    from grader.progress import exercise_progress
+
+    return exercise_progress(err, total)
+
+
+@app.command()
+def validate(
+    directory: Optional[Path] = typer.Argument(None, help=EXERCISES_HELP),
+) -> None:
+    """Check a bank: specs load, and every answer key is proven on many variants.
+
+    [bold]Examples[/bold]
+
+      grader validate
+
+      grader validate my-course/exercises
+    """
+    from grader.validate import validate_bank
+
+    with err.status("validating…"):
+        report = validate_bank(_bank_dir(directory))
+    for finding in report.findings:
+        err.print(f"[red]✘[/red] {finding}", markup=True, highlight=False)
+    summary = (f"{report.exercises} exercises, {report.questions} questions, {report.variants} variants, "
+               f"{report.verified} verify expressions agreed")
+    if report.ok:
+        out.print(f"[green]✔[/green] bank is valid: {summary}")
+        raise typer.Exit(0)
+    err.print(f"{len(report.findings)} problem(s) found ({summary})")
+    raise typer.Exit(2)
+
+
+@app.command()
+def quiz(
+    exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="The id of a quiz exercise."),
+    student: str = typer.Option("practice", "--student", "-s", help="Whose variant to show (seeds the numbers)."),
+    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+    retries: int = typer.Option(1, "--retries", min=0, help="Extra tries after a wrong answer."),
+    show: bool = typer.Option(False, "--show", help="Only print the questions (no answers asked)."),
+) -> None:
+    """Take a quiz in the terminal: each question, your answer, feedback at once.
+
+    Answers can come from stdin, one per line.
+
+    [bold]Examples[/bold]
+
+      grader quiz conv-params
+
+      grader quiz conv-shape --student s1234 --show
+
+      printf '280\\n' | grader quiz conv-params
+    """
+    from grader.interactive import run_quiz
+    from grader.spec import QuizExercise
+
+    (exercise,) = _load(exercises, [exercise_id])
+    if not isinstance(exercise, QuizExercise):
+        raise typer.BadParameter(f"{exercise_id} is a code exercise; grade it with `grader check`", param_hint="EXERCISE")
+    score = run_quiz(exercise, student, out, retries=retries, ask=not show)
+    raise typer.Exit(0 if show or score.full else 1)
+
+
+@app.command()
+def selftest(
+    exercise_ids: Optional[list[str]] = typer.Argument(None, metavar="[EXERCISE]...", help="Exercises to test (default: all)."),
+    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+) -> None:
+    """Prove the bank: quiz keys proven, references score full marks, every mutant is caught.
+
+    [bold]Examples[/bold]
+
+      grader selftest
+
+      grader selftest corr2d lenet
+    """
+    from grader.selftest_report import run_selftest
+
+    ok = run_selftest(_bank_dir(exercises), exercise_ids or None, out, err)
+    raise typer.Exit(0 if ok else 1)
+
+
+def main() -> None:
+    """Entry point: user mistakes exit 2 with a message; our own bugs exit 3."""
+    try:
+        code = app(standalone_mode=False)  # click returns the exit code instead of exiting
+    except SpecErrors as errors:
+        for error in errors.errors:
+            err.print(f"[red]error:[/red] {error}", highlight=False)
+        sys.exit(2)
+    except GraderError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(2)
+    except Exception as error:  # a bug of ours: say so plainly, keep the traceback for a bug report
+        err.print(f"[red]internal error:[/red] {type(error).__name__}: {error}\n"
+                  "This is a bug in grader, not in your work; please report it with the command you ran.", highlight=False)
+        if os.environ.get("GRADER_DEBUG"):
+            raise
+        sys.exit(3)
+    sys.exit(code or 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""A progress bar on stderr for work over many exercises or submissions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+
+@contextmanager
+def exercise_progress(console: Console, total: int, label: str = "grading") -> Iterator[Callable[[str], None]]:
+    """Yield `advance(name)`: call it as each item starts; the bar disappears when done."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        started = False
+
+        def advance(name: str) -> None:
+            nonlocal started
+            progress.update(task, advance=1 if started else 0, description=f"{label} {name}")
+            started = True
+
+        yield advance
+        progress.update(task, completed=total)
