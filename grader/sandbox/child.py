@@ -1,0 +1,192 @@
+"""The child server: imports the student's module and runs what the grader asks, nothing more.
+
+Each request names an operation on the student's objects (call a function, build a
+module, run forward, read or load parameters, trace shapes, backward, train); each reply
+is plain data or a description of what the student's code raised. No verdict is computed
+here and no expected value ever arrives here.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import random
+import socket
+import sys
+import traceback
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from grader.sandbox import wire
+
+MESSAGE_LIMIT = 400
+
+
+class Server:
+    def __init__(self, scratch: Path):
+        self.scratch = scratch
+        self.module = None
+        self.path = ""
+        self.objects: dict[int, object] = {}
+
+    # -- operations: each returns a plain value or raises (the student's fault) ----------
+    def op_load(self, file: str, source: str, seed: int):
+        self.path = str(self.scratch / file)
+        Path(self.path).write_text(source)
+        sys.path.insert(0, str(self.scratch))
+        _seed(seed)
+        self.module = importlib.import_module(Path(file).stem)
+        return None
+
+    def op_call(self, symbol: str, args: list, kwargs: dict, seed: int | None = None):
+        if seed is not None:
+            _seed(seed)
+        result = self._symbol(symbol)(*args, **kwargs)
+        return self._handle(result) if isinstance(result, torch.nn.Module) else result
+
+    def op_build(self, symbol: str, args: list, kwargs: dict, seed: int, device: str):
+        _seed(seed)
+        target = self._symbol(symbol)
+        if isinstance(target, torch.nn.Module):
+            module = copy.deepcopy(target)  # each check gets its own copy of a module-level net
+        else:
+            module = target(*args, **kwargs)
+        if not isinstance(module, torch.nn.Module):
+            raise TypeError(f"{symbol} gave a {type(module).__name__}, not a torch.nn.Module")
+        return self._handle(module.to(device))
+
+    def op_forward(self, handle: int, args: list, kwargs: dict, grad: bool = False):
+        module = self.objects[handle]
+        args = [_to(module, a) for a in args]
+        with torch.set_grad_enabled(grad):
+            return module(*args, **kwargs)
+
+    def op_parameters(self, handle: int, values: bool):
+        params = list(self.objects[handle].parameters())
+        return [p if values else tuple(p.shape) for p in params]
+
+    def op_load_parameters(self, handle: int, tensors: list):
+        params = list(self.objects[handle].parameters())
+        with torch.no_grad():
+            for p, t in zip(params, tensors, strict=True):
+                p.copy_(t)
+        return None
+
+    def op_attribute(self, handle: int, name: str):
+        return getattr(self.objects[handle], name)
+
+    def op_mode(self, handle: int, train: bool):
+        self.objects[handle].train(train)
+        return None
+
+    def op_to(self, handle: int, device: str):
+        self.objects[handle].to(device)
+        return None
+
+    def op_trace(self, handle: int, args: list):
+        """Output shapes of the leaf modules, in the order they ran."""
+        module, shapes = self.objects[handle], []
+
+        def hook(mod, _inputs, output):
+            if isinstance(output, torch.Tensor):
+                shapes.append((type(mod).__name__, tuple(output.shape)))
+
+        leaves = [m for m in module.modules() if not list(m.children())]
+        hooks = [m.register_forward_hook(hook) for m in leaves]
+        try:
+            with torch.no_grad():
+                module(*[_to(module, a) for a in args])
+        finally:
+            for h in hooks:
+                h.remove()
+        return shapes
+
+    def op_gradients(self, handle: int, args: list, loss: str, target=None):
+        module = self.objects[handle]
+        module.zero_grad(set_to_none=True)
+        _loss(loss, module(*[_to(module, a) for a in args]), _to(module, target)).backward()
+        return [p.grad for p in module.parameters()]
+
+    def op_train(self, handle: int, args: list, target, loss: str, steps: int, lr: float, seed: int):
+        _seed(seed)
+        module = self.objects[handle]
+        args, target = [_to(module, a) for a in args], _to(module, target)
+        optimizer = torch.optim.SGD(module.parameters(), lr=lr)
+        losses = []
+        for _ in range(steps):
+            value = _loss(loss, module(*args), target)
+            optimizer.zero_grad()
+            value.backward()
+            optimizer.step()
+            losses.append(float(value.detach()))
+        return losses
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _symbol(self, symbol: str):
+        if self.module is None:
+            raise RuntimeError("nothing loaded")
+        return getattr(self.module, symbol.rsplit(":", 1)[-1])
+
+    def _handle(self, obj) -> dict:
+        self.objects[len(self.objects) + 1] = obj
+        return {"$handle": len(self.objects), "type": type(obj).__name__}
+
+    def fault(self, exc: BaseException) -> dict:
+        """What the student's code raised, with their own traceback lines only."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == self.path]
+        try:
+            message = str(exc)[:MESSAGE_LIMIT]
+        except BaseException:
+            message = "<unprintable>"
+        fault = {"type": type(exc).__name__[:80], "message": message,
+                 "file": Path(self.path).name, "line": frames[-1].lineno if frames else None}
+        if isinstance(exc, SyntaxError):
+            fault["line"] = exc.lineno
+        if isinstance(exc, SystemExit):
+            fault["code"] = exc.code if isinstance(exc.code, int) else 1
+        return fault
+
+
+def _seed(seed: int) -> None:
+    torch.manual_seed(seed)
+    random.seed(seed)
+
+
+def _to(module: torch.nn.Module, value):
+    if not isinstance(value, torch.Tensor):
+        return value
+    for p in module.parameters():
+        return value.to(p.device)
+    return value
+
+
+def _loss(kind: str, output: torch.Tensor, target):
+    if kind == "sum":
+        return output.sum()
+    if kind == "squared_error":
+        return ((output - target) ** 2).sum()
+    if kind == "cross_entropy":
+        return F.cross_entropy(output, target)
+    raise ValueError(f"unknown loss {kind!r}")
+
+
+def serve(sock: socket.socket, scratch: Path) -> None:
+    server = Server(scratch)
+    while True:
+        try:
+            request = wire.recv(sock)
+        except (EOFError, wire.ProtocolError):
+            return
+        try:
+            reply = {"ok": getattr(server, "op_" + request["op"])(**request["args"])}
+            frame = wire.encode(reply)
+        except wire.Unsendable as exc:
+            frame = wire.encode({"unsendable": str(exc)[:MESSAGE_LIMIT]})
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+            try:
+                frame = wire.encode({"raised": server.fault(exc)})
+            except BaseException:
+                frame = wire.encode({"raised": {"type": "Exception", "message": "<unreportable>"}})
+        sock.sendall(frame)

@@ -1,0 +1,229 @@
+"""The grader's side of the sandbox: start the zygote in the strongest wrapper this machine
+allows, ask it for children, and turn how a child ended into words.
+
+Wrappers, strongest first: bubblewrap (own mount view with only the Python installation
+and `grader.sandbox`, no network, own pid namespace), `unshare` (no network, own pid
+namespace), none. Which one ran, and the layers the zygote adds per child, make up
+`protections`.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.sandbox import confine, wire
+
+READY_SECONDS = 180  # importing torch cold can take a while on a loaded machine
+CONTROL_SECONDS = 30
+
+
+class SandboxError(Exception):
+    """The sandbox itself failed (not the student's code): an operator problem."""
+
+
+class ChildLost(Exception):
+    """The child died, hung or broke the protocol during a request; the message says how."""
+
+
+@dataclass
+class Child:
+    """One sandboxed process running a student's module, and the socket to reach it."""
+
+    id: int
+    sock: socket.socket
+    scratch: Path
+    limits: confine.ChildLimits
+    alive: bool = True
+
+    def output(self, limit: int = 2000) -> str:
+        """The tail of what the student's code printed."""
+        try:
+            with open(self.scratch / confine.OUTPUT_FILE, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - limit))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+@dataclass
+class Sandbox:
+    """The zygote and its children; use as a context manager."""
+
+    scratch_root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="grader-sandbox-")))
+    wrapper: str = ""
+    protections: tuple[tuple[str, bool], ...] = ()
+    _process: subprocess.Popen | None = None
+    _control: socket.socket | None = None
+
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the zygote; `wait_ready` (called by the first spawn) waits for torch."""
+        os.chmod(self.scratch_root, 0o711)  # children (another user) reach their own folder only
+        ours, theirs = socket.socketpair()
+        self.wrapper, argv = self._wrapper()
+        argv += [sys.executable, "-s", "-m", "grader.sandbox.zygote", str(self.scratch_root)]
+        log = open(self.scratch_root / "zygote.log", "wb")
+        self._process = subprocess.Popen(argv, stdin=theirs, stdout=log, stderr=log, env=_zygote_env(),
+                                         cwd=self.scratch_root, start_new_session=True)
+        log.close()
+        theirs.close()
+        self._control = ours
+
+    def wait_ready(self) -> None:
+        if self.protections:
+            return
+        try:
+            layers = wire.recv(self._control, time.monotonic() + READY_SECONDS)["ready"]
+        except (EOFError, TimeoutError, wire.ProtocolError, KeyError, TypeError):
+            raise SandboxError(f"the sandbox zygote did not start: {self._log_tail()}") from None
+        wrapped = self.wrapper != "none"
+        self.protections = (
+            ("scratch-dir", True), ("clean-environment", True), ("time-limits", True),
+            ("rlimits", True), ("output-to-files", True),
+            ("filesystem-view", self.wrapper == "bwrap"), ("no-network", wrapped),
+            ("pid-namespace", wrapped), ("pid-namespace-per-child", layers["pid-namespace-per-child"]),
+            ("separate-user", layers["separate-user"]), ("landlock", layers["landlock"]),
+        )
+
+    def spawn(self, limits: confine.ChildLimits) -> Child:
+        self.wait_ready()
+        try:
+            wire.send(self._control, {"op": "spawn", "limits": limits.__dict__})
+            data, fds, _, _ = socket.recv_fds(self._control, 65536, 1)
+            (n,) = wire._LEN.unpack_from(data)
+            rest = wire._read(self._control, 4 + n - len(data), time.monotonic() + CONTROL_SECONDS) if len(data) < 4 + n else b""
+            reply = wire.decode(bytes(data[4:]) + bytes(rest))
+        except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
+            raise SandboxError(f"the sandbox zygote stopped answering ({exc!r}): {self._log_tail()}") from None
+        if len(fds) != 1:
+            raise SandboxError("the sandbox zygote sent no socket for its child")
+        return Child(reply["id"], socket.socket(fileno=fds[0]), Path(reply["scratch"]), limits)
+
+    def end(self, child: Child) -> dict:
+        """Kill the child and all it started, remove its scratch; say how it ended."""
+        child.sock.close()
+        if not child.alive:
+            return {}
+        child.alive = False
+        try:
+            wire.send(self._control, {"op": "kill", "id": child.id})
+            ending = wire.recv(self._control, time.monotonic() + CONTROL_SECONDS)
+        except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
+            raise SandboxError(f"the sandbox zygote stopped answering ({exc!r})") from None
+        shutil.rmtree(child.scratch, ignore_errors=True)
+        return ending
+
+    def request(self, child: Child, op: str, deadline: float, **args):
+        """One request to the child; a dead, hung or babbling child raises ChildLost."""
+        try:
+            child.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            wire.send(child.sock, {"op": op, "args": args})
+            return wire.recv(child.sock, deadline)
+        except (TimeoutError, socket.timeout):
+            self.end(child)
+            raise ChildLost("timed out") from None
+        except (EOFError, OSError, wire.ProtocolError) as exc:
+            ending = self.end(child)
+            if isinstance(exc, wire.ProtocolError):
+                raise ChildLost(f"broke the grading protocol ({exc})") from None
+            raise ChildLost(describe(ending, child.limits)) from None
+
+    def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=10)  # the zygote kills its children on EOF
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+            self._process = None
+        shutil.rmtree(self.scratch_root, ignore_errors=True)
+
+    def _wrapper(self) -> tuple[str, list[str]]:
+        bwrap = _bwrap_argv(self.scratch_root)
+        if bwrap and _works(bwrap):
+            return "bwrap", bwrap
+        unshare = ["unshare", "--pid", "--fork", "--mount-proc", "--net", "--kill-child"]
+        if shutil.which("unshare") and _works(unshare):
+            return "unshare", unshare
+        return "none", []
+
+    def _log_tail(self) -> str:
+        try:
+            return (self.scratch_root / "zygote.log").read_text(errors="replace")[-1500:]
+        except OSError:
+            return "(no log)"
+
+
+def describe(ending: dict, limits: confine.ChildLimits) -> str:
+    """How a child ended, for a student: the cause first, the raw signal or code after."""
+    sig, code = ending.get("signal"), ending.get("code")
+    if sig in (signal.SIGXCPU, signal.SIGKILL) and not ending.get("killed"):
+        if sig == signal.SIGXCPU:
+            return f"went over the CPU time limit of {limits.cpu_seconds} s (signal {sig}, SIGXCPU)"
+        return f"was killed (signal {sig}, SIGKILL): most likely over the memory limit of {limits.memory_mb} MB"
+    if sig == signal.SIGSEGV:
+        return f"crashed with signal {sig} (SIGSEGV): a stack overflow from deep recursion, or a crash in native code"
+    if sig:
+        return f"crashed with signal {sig} ({signal.Signals(sig).name})" if sig in signal.valid_signals() else f"crashed with signal {sig}"
+    if code is not None:
+        return f"exited with code {code}"
+    return "stopped answering"
+
+
+def _zygote_env() -> dict[str, str]:
+    """A fresh environment: nothing of the grader's own (tokens, paths) crosses over."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONNOUSERSITE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HOME": "/"}
+    package_parent = str(confine.GRADER_PACKAGE.parent)
+    env["PYTHONPATH"] = package_parent  # harmless when installed: only grader.sandbox is visible
+    if "CUDA_VISIBLE_DEVICES" in os.environ:
+        env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    return env
+
+
+def _bwrap_argv(scratch_root: Path) -> list[str] | None:
+    if not shutil.which("bwrap"):
+        return None
+    argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+            "--unshare-ipc", "--unshare-uts", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    readable = confine.readable_paths()
+    bound = set(readable) | {"/tmp", str(scratch_root)}
+    parents = {str(p) for path in bound for p in Path(path).parents if str(p) != "/"} - bound
+    for parent in sorted(parents):
+        argv += ["--perms", "0755", "--dir", parent]  # else bwrap makes them 0700: closed to `nobody`
+    for path in readable:
+        argv += ["--ro-bind", path, path]
+    argv += ["--ro-bind-try", "/sys", "/sys"]
+    for device in sorted(glob.glob("/dev/nvidia*")):
+        argv += ["--dev-bind", device, device]
+    argv += ["--bind", str(scratch_root), str(scratch_root)]
+    if os.geteuid() == 0:
+        argv += ["--cap-add", "ALL"]  # the zygote makes a pid namespace per child; children drop all
+    return argv
+
+
+def _works(argv: list[str]) -> bool:
+    try:
+        return subprocess.run(argv + ["/bin/true"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False

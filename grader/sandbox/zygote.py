@@ -1,0 +1,182 @@
+"""The zygote: a fresh interpreter that imports torch once, then forks one child per job.
+
+Started by the grader as `python -m grader.sandbox.zygote`, with a control socket on
+fd 0; it never runs student code itself, and it is never a fork of the grader (a fork
+would inherit the checks, the solutions and the grader's environment). Each child gets
+its own pid namespace where the kernel allows it, so killing the child kills every
+process it left behind, `setsid` ones included; elsewhere the zygote is a child subreaper
+and sweeps orphans itself.
+"""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import gc
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from grader.sandbox import child, confine, landlock, wire
+
+_CLONE_NEWPID = 0x20000000
+_PR_SET_CHILD_SUBREAPER = 36
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def warm_up() -> None:
+    """Run once what checks touch (autograd, an optimizer, conv and pooling kernels).
+
+    Single-threaded first: children forked after multi-threaded ops can deadlock.
+    """
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.Sigmoid(), torch.nn.AvgPool2d(2),
+        torch.nn.Conv2d(2, 2, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(2, 3),
+    )
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for _ in range(2):
+        loss = torch.nn.functional.cross_entropy(net(torch.randn(2, 1, 8, 8)), torch.tensor([0, 1]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    torch.nn.functional.mse_loss(torch.zeros(2), torch.ones(2))
+    torch.nn.functional.softmax(torch.randn(2, 3), dim=-1)
+    wire.encode(net.state_dict())
+    gc.collect()
+    gc.freeze()  # children then share these pages instead of touching them on collection
+
+
+class Zygote:
+    def __init__(self, control: socket.socket, scratch_root: Path):
+        self.control = control
+        self.scratch_root = scratch_root
+        self.readable = confine.readable_paths()
+        self.ids = confine.sandbox_ids(self.readable)
+        self.children: dict[int, Path] = {}
+        self.count = 0
+        self.own_pidns = _open_own_pidns()
+        _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+    def layers(self) -> dict[str, bool]:
+        return {"pid-namespace-per-child": self.own_pidns is not None,
+                "separate-user": self.ids is not None, "landlock": landlock.abi_version() >= 1}
+
+    def serve(self) -> None:
+        wire.send(self.control, {"ready": self.layers()})
+        while True:
+            try:
+                request = wire.recv(self.control)
+            except (EOFError, wire.ProtocolError):
+                break
+            if request["op"] == "spawn":
+                self.spawn(request["limits"])
+            elif request["op"] == "kill":
+                wire.send(self.control, self.kill(request["id"]))
+        for pid in list(self.children):
+            self.kill(pid)
+
+    def spawn(self, limits: dict) -> None:
+        self.count += 1
+        scratch = self.scratch_root / f"child-{self.count}-{os.urandom(6).hex()}"
+        ours, theirs = socket.socketpair()
+        in_pidns = self.own_pidns is not None and _libc.unshare(_CLONE_NEWPID) == 0
+        pid = os.fork()
+        if pid == 0:
+            self.control.close()
+            ours.close()
+            try:
+                confine.confine(scratch, [theirs.fileno()], confine.ChildLimits(**limits), self.readable, self.ids)
+                child.serve(theirs, scratch)
+                os._exit(0)
+            finally:
+                os._exit(70)
+        if in_pidns:
+            _libc.setns(self.own_pidns, _CLONE_NEWPID)  # later forks go back to our namespace
+        theirs.close()
+        self.children[pid] = scratch
+        frame = wire.encode({"id": pid, "scratch": str(scratch)})
+        self.control.sendmsg([frame], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [ours.fileno()]))])
+        ours.close()
+
+    def kill(self, pid: int) -> dict:
+        """Kill and reap a child and everything it started; say how it ended."""
+        if pid not in self.children:
+            return {"error": "unknown child"}
+        done, status = os.waitpid(pid, os.WNOHANG)
+        killed = done == 0
+        if killed:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        del self.children[pid]
+        self._sweep()
+        return {"killed": killed, "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None}
+
+    def _sweep(self) -> None:
+        """Kill orphans that were handed to us as subreaper (no pid namespace, or escapes)."""
+        for _ in range(200):
+            strays = [p for p in _children_of(os.getpid()) if p not in self.children]
+            if not strays:
+                return
+            for p in strays:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            for p in strays:
+                try:
+                    os.waitpid(p, 0)
+                except ChildProcessError:
+                    pass
+            time.sleep(0.001)
+
+
+def _open_own_pidns() -> int | None:
+    """A handle on our pid namespace, if we may create child namespaces (needs CAP_SYS_ADMIN)."""
+    try:
+        fd = os.open("/proc/self/ns/pid", os.O_RDONLY)
+    except OSError:
+        return None
+    probe = os.fork() if _libc.unshare(_CLONE_NEWPID) == 0 else None
+    if probe == 0:
+        os._exit(0)
+    if probe is None:
+        os.close(fd)
+        return None
+    os.waitpid(probe, 0)
+    if _libc.setns(fd, _CLONE_NEWPID) != 0:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _children_of(ppid: int) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                stat = Path(f"/proc/{name}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == ppid:
+                pids.append(int(name))
+    return pids
+
+
+def main() -> None:
+    control = socket.socket(fileno=0)
+    scratch_root = Path(sys.argv[1])
+    warm_up()
+    Zygote(control, scratch_root).serve()
+
+
+if __name__ == "__main__":
+    main()
