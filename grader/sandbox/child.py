@@ -24,6 +24,10 @@ from grader.sandbox import wire
 MESSAGE_LIMIT = 400
 
 
+class Missing(LookupError):
+    """A symbol the check asked for is not in the student's module."""
+
+
 class Server:
     def __init__(self, scratch: Path):
         self.scratch = scratch
@@ -125,9 +129,10 @@ class Server:
 
     # -- plumbing ----------------------------------------------------------------------
     def _symbol(self, symbol: str):
-        if self.module is None:
-            raise RuntimeError("nothing loaded")
-        return getattr(self.module, symbol.rsplit(":", 1)[-1])
+        name = symbol.rsplit(":", 1)[-1]
+        if self.module is None or not hasattr(self.module, name):
+            raise Missing(f"{Path(self.path).name} does not define {name}")
+        return getattr(self.module, name)
 
     def _handle(self, obj) -> dict:
         self.objects[len(self.objects) + 1] = obj
@@ -166,6 +171,8 @@ def _loss(kind: str, output: torch.Tensor, target):
     if kind == "sum":
         return output.sum()
     if kind == "squared_error":
+        if output.shape != target.shape:
+            raise ValueError(f"the output has shape {tuple(output.shape)}, the target {tuple(target.shape)}")
         return ((output - target) ** 2).sum()
     if kind == "cross_entropy":
         return F.cross_entropy(output, target)
@@ -182,8 +189,9 @@ def serve(sock: socket.socket, scratch: Path) -> None:
         try:
             reply = {"ok": getattr(server, "op_" + request["op"])(**request["args"])}
             frame = wire.encode(reply)
-        except wire.Unsendable as exc:
-            frame = wire.encode({"unsendable": str(exc)[:MESSAGE_LIMIT]})
+        except (wire.Unsendable, Missing) as exc:
+            kind = "missing" if isinstance(exc, Missing) else "unsendable"
+            frame = wire.encode({kind: str(exc)[:MESSAGE_LIMIT]})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             try:
                 frame = wire.encode({"raised": server.fault(exc)})

@@ -1,0 +1,148 @@
+"""What check authors use, and how the grader runs their checks.
+
+Checks are ordinary pytest-style functions in `exercises/<id>/checks/*.py` (hidden) and
+`public/*.py` (given to students), named `test_<check_id>` and asking for the fixtures
+`submission` (remote handles on the student's module, see grader.remote), `reference`
+(the reference solution, imported here in the grader) and `device` ("cpu" or "cuda").
+They assert with plain `assert ..., "message"`, `pytest.fail`, `pytest.skip`, or the
+`expect_*` helpers below, whose messages say what was expected, what came and a hint.
+
+The grader runs them through the small harness below rather than a pytest session per
+submission: the check files are imported once per grader and each function is called
+with its fixtures. A pytest session costs more than all LeNet checks together, and
+nothing of pytest's collection or reporting is needed to call a function and read what
+it raised (see bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import torch
+
+from grader.errors import SpecError
+from grader.results import Status
+from grader.sandbox.launcher import SandboxError
+from grader.session import StudentFault
+
+FIXTURES = ("submission", "reference", "device")
+
+
+# -- helpers for check authors ---------------------------------------------------------
+def expect_shape(value, shape, what: str, hint: str = "") -> torch.Tensor:
+    """Assert `value` is a tensor of `shape`; returns it."""
+    if not isinstance(value, torch.Tensor):
+        raise AssertionError(_join(f"{what} should be a tensor, got a {type(value).__name__}", hint))
+    if tuple(value.shape) != tuple(shape):
+        raise AssertionError(_join(f"{what} has shape {tuple(value.shape)}, expected {tuple(shape)}", hint))
+    return value
+
+
+def expect_close(value, expected: torch.Tensor, what: str, hint: str = "", atol: float = 1e-5, rtol: float = 1e-4) -> None:
+    """Assert `value` equals `expected` (a tensor computed in the grader) within tolerance."""
+    value = expect_shape(value, expected.shape, what, hint)
+    got, want = value.detach().to(torch.float64), expected.detach().to(torch.float64)
+    if not torch.allclose(got, want, atol=atol, rtol=rtol, equal_nan=False):
+        gap = (got - want).abs().nan_to_num(float("inf"))
+        worst = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape)) if gap.numel() else ()
+        raise AssertionError(_join(
+            f"{what} differs from the expected values: at index {worst} it is {got[worst].item():.6g}, "
+            f"expected {want[worst].item():.6g}", hint))
+
+
+def _join(message: str, hint: str) -> str:
+    return f"{message}. Hint: {hint}" if hint else message
+
+
+# -- collecting checks -----------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckFunction:
+    id: str
+    function: Callable
+    public: bool
+    fixtures: tuple[str, ...]
+
+    @property
+    def uses_device(self) -> bool:
+        return "device" in self.fixtures
+
+
+def collect(exercise) -> dict[str, CheckFunction]:
+    """The check functions of `exercise`, by check id; mismatches with the spec are SpecErrors."""
+    found: dict[str, CheckFunction] = {}
+    for public, folder in ((False, "checks"), (True, "public")):
+        for path in sorted((exercise.folder / folder).glob("*.py")):
+            module = _import(path, f"_grader_checks.{exercise.id}.{folder}.{path.stem}")
+            for name, function in vars(module).items():
+                if name.startswith("test_") and inspect.isfunction(function) and function.__module__ == module.__name__:
+                    check_id = name.removeprefix("test_").replace("_", "-")
+                    if check_id in found:
+                        raise SpecError(path, f"check function {name} is defined twice", fix="rename one")
+                    found[check_id] = CheckFunction(check_id, function, public, _fixtures(path, function))
+    spec_ids = [check.id for check in exercise.checks]
+    for check_id in spec_ids:
+        if check_id not in found:
+            raise SpecError(exercise.folder / "spec.yaml", f"check {check_id!r} has no test function",
+                            field="checks", fix=f"add test_{check_id.replace('-', '_')} to checks/ or public/")
+    for check_id in found:
+        if check_id not in spec_ids:
+            raise SpecError(exercise.folder / "spec.yaml", f"test function for {check_id!r} has no entry in checks",
+                            field="checks", fix=f"add `- id: {check_id}` with its points, or remove the function")
+    return found
+
+
+def _import(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise SpecError(path, f"cannot import this check file: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def _fixtures(path: Path, function: Callable) -> tuple[str, ...]:
+    names = tuple(inspect.signature(function).parameters)
+    unknown = [n for n in names if n not in FIXTURES]
+    if unknown:
+        raise SpecError(path, f"{function.__name__} asks for fixture {unknown[0]!r}",
+                        fix=f"checks may use only {', '.join(FIXTURES)}")
+    return names
+
+
+# -- running one check -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    message: str = ""
+
+
+def run(check: CheckFunction, fixtures: dict) -> Outcome:
+    """Call one check; whatever it raises becomes an outcome, in words fit for a student."""
+    try:
+        check.function(**{name: fixtures[name] for name in check.fixtures})
+    except AssertionError as exc:
+        return Outcome(Status.FAILED, _text(exc) or "this check did not pass")
+    except pytest.fail.Exception as exc:
+        return Outcome(Status.FAILED, _text(exc) or "this check did not pass")
+    except pytest.skip.Exception as exc:
+        return Outcome(Status.SKIPPED, _text(exc))
+    except StudentFault as exc:
+        return Outcome(Status.FAILED, str(exc))
+    except SandboxError as exc:
+        return Outcome(Status.ERROR, f"the sandbox failed, not your code: {exc}")
+    except Exception as exc:  # the check tripped over what the student's code returned
+        detail = f": {_text(exc)}" if check.public else ""
+        return Outcome(Status.FAILED, f"your result could not be checked ({type(exc).__name__}{detail})")
+    return Outcome(Status.PASSED)
+
+
+def _text(exc: BaseException) -> str:
+    return str(getattr(exc, "msg", None) or exc)[:1000]

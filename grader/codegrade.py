@@ -1,0 +1,130 @@
+"""Grading a code exercise: the student's module in a sandboxed child, the checks here.
+
+    with CodeGrader() as grader:           # starts the zygote once, reused across submissions
+        result = grader.grade(exercise, submission_dir, public_only=False)
+        grader.protections                 # (("landlock", True), ...)
+
+Item ids are check ids; a check that takes `device` runs once per device of the exercise,
+with item id `<check-id>` on cpu and `<check-id>@cuda` on cuda. Its points are split
+evenly over those devices; where no GPU is present the cuda item is SKIPPED and worth 0,
+and the cpu item carries all the points, so the total stays the spec's total.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+import time
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+
+import torch
+
+from grader import checks
+from grader.remote import Submission
+from grader.results import ExerciseResult, ItemResult, Status
+from grader.sandbox.launcher import Sandbox
+from grader.session import Session
+from grader.spec import CodeExercise
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+
+
+class CodeGrader:
+    def __init__(self, solutions: Path = SOLUTIONS):
+        self.solutions = Path(solutions)
+        self.sandbox = Sandbox()
+        self._checks: dict[Path, dict[str, checks.CheckFunction]] = {}
+
+    def __enter__(self) -> "CodeGrader":
+        self.sandbox.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sandbox.close()
+
+    @property
+    def protections(self) -> tuple[tuple[str, bool], ...]:
+        self.sandbox.wait_ready()
+        return self.sandbox.protections
+
+    @cached_property
+    def cuda(self) -> bool:
+        return torch.cuda.is_available()  # in the grader only; the zygote never touches CUDA
+
+    def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False) -> ExerciseResult:
+        functions = self._collect(exercise)
+        chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
+        hidden_remaining = len(exercise.checks) - len(chosen)
+        path = Path(submission_dir) / exercise.file
+        if not path.is_file():
+            message = f"{exercise.file} not submitted"
+            items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
+            return self._result(exercise, items, message, hidden_remaining)
+        source = path.read_text(errors="replace")
+        reference = self._reference(exercise)
+        session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31))
+        items = []
+        try:
+            for check in chosen:
+                items += self._run(exercise, check, functions[check.id], session, reference)
+        finally:
+            session.close()
+        return self._result(exercise, items, session.load_failure or "", hidden_remaining)
+
+    def _run(self, exercise, check, function, session, reference) -> list[ItemResult]:
+        items = []
+        for item in self._plan(exercise, check, function):
+            if item.status is not None:
+                items.append(item)
+                continue
+            torch.manual_seed(random.randrange(2**31))  # fresh inputs each grading: nothing to memorise
+            started = time.perf_counter()
+            fixtures = {"submission": Submission(session), "reference": reference, "device": item.device or "cpu"}
+            outcome = checks.run(function, fixtures)
+            items.append(replace(item, status=outcome.status, message=outcome.message,
+                                 score=item.max_score if outcome.status == Status.PASSED else 0,
+                                 duration=time.perf_counter() - started))
+        return items
+
+    def _items(self, exercise, check, function, status: Status, message: str) -> list[ItemResult]:
+        return [item if item.status is not None else replace(item, status=status, message=message)
+                for item in self._plan(exercise, check, function)]
+
+    def _plan(self, exercise, check, function) -> list[ItemResult]:
+        """One item per device, status None where it is to be run; points split over runnable devices."""
+        devices = list(exercise.devices) if function.uses_device else ["cpu"]
+        runnable = [d for d in devices if d == "cpu" or self.cuda]
+        plan = []
+        for device in devices:
+            item = ItemResult(exercise.id, check.id if device == "cpu" else f"{check.id}@{device}",
+                              check.title or check.id, 0, 0, None, hidden=not function.public,
+                              device=device if function.uses_device else None)
+            if device in runnable:
+                plan.append(replace(item, max_score=check.points / len(runnable)))
+            else:
+                plan.append(replace(item, status=Status.SKIPPED, message="no GPU on this machine"))
+        return plan
+
+    def _collect(self, exercise) -> dict[str, checks.CheckFunction]:
+        if exercise.folder not in self._checks:
+            self._checks[exercise.folder] = checks.collect(exercise)
+        return self._checks[exercise.folder]
+
+    def _reference(self, exercise):
+        """The reference solution, imported fresh in the grader (checks may train it)."""
+        path = self.solutions / exercise.id / exercise.file
+        if not path.is_file():
+            return None
+        name = f"_grader_reference.{exercise.id}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        torch.manual_seed(0)
+        spec.loader.exec_module(module)
+        return module
+
+    def _result(self, exercise, items, message, hidden_remaining) -> ExerciseResult:
+        return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items),
+                              message, hidden_remaining)

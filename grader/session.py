@@ -1,0 +1,109 @@
+"""One student module loaded in a sandboxed child, for the checks of one exercise.
+
+The session keeps a live child for as long as it serves, replaces it after it dies or
+hangs (the check that was running fails, the next one gets a fresh child), and puts what
+went wrong on the student's side into words: `StudentFault` and its kinds carry a message
+meant for the student, never a traceback into the grader.
+"""
+
+from __future__ import annotations
+
+import time
+
+from grader.sandbox.confine import ChildLimits
+from grader.sandbox.launcher import Child, ChildLost, Sandbox
+
+
+class StudentFault(Exception):
+    """The student's code failed at something a check asked of it; str() is for the student."""
+
+
+class StudentError(StudentFault):
+    """The student's code raised an exception."""
+
+    def __init__(self, fault: dict, memory_mb: int):
+        self.type = str(fault.get("type", "Exception"))
+        self.line = fault.get("line")
+        message = str(fault.get("message", ""))
+        where = f" at {fault.get('file', 'your file')} line {self.line}" if self.line else ""
+        text = f"your code raised {self.type}: {message}{where}"
+        if self.type == "MemoryError" or "can't allocate memory" in message or "not enough memory" in message:
+            text = f"your code ran out of memory (the limit is {memory_mb} MB): {self.type}{where}"
+        super().__init__(text)
+
+
+class ChildCrashed(StudentFault):
+    """The process running the student's code died or hung."""
+
+
+class LoadFailed(StudentFault):
+    """The student's file could not be imported; every check of the exercise fails with it."""
+
+
+class Session:
+    def __init__(self, sandbox: Sandbox, file: str, source: str, limits, seed: int = 0):
+        self.sandbox, self.file, self.source, self.limits, self.seed = sandbox, file, source, limits, seed
+        self.child_limits = ChildLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb)
+        self.deadline = time.monotonic() + limits.exercise_seconds
+        self.child: Child | None = None
+        self.generation = 0  # handles from an earlier child are void
+        self.load_failure: str | None = None
+
+    def request(self, op: str, **args):
+        """Run `op` in the child and return its value, or raise a StudentFault."""
+        child = self.child or self._start()
+        reply = self._send(child, op, args, "your code {}")
+        if "raised" in reply:
+            raise StudentError(reply["raised"], self.limits.memory_mb)
+        if "missing" in reply:
+            raise StudentFault(reply["missing"])
+        if "unsendable" in reply:
+            raise StudentFault(f"your code returned {reply['unsendable']}, which cannot be graded")
+        return reply.get("ok")
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.sandbox.end(self.child)
+            self.child = None
+
+    def _start(self) -> Child:
+        if self.load_failure:
+            raise LoadFailed(self.load_failure)
+        child = self.sandbox.spawn(self.child_limits)
+        self.child, self.generation = child, self.generation + 1
+        try:
+            reply = self._send(child, "load", {"file": self.file, "source": self.source, "seed": self.seed},
+                               f"{self.file}, at import, " + "{}")
+        except ChildCrashed as exc:
+            self.load_failure = str(exc)
+            raise LoadFailed(self.load_failure) from None
+        if "raised" in reply:
+            self.close()
+            self.load_failure = _import_failure(self.file, reply["raised"], self.limits.memory_mb)
+            raise LoadFailed(self.load_failure)
+        return child
+
+    def _send(self, child: Child, op: str, args: dict, template: str) -> dict:
+        now = time.monotonic()
+        if now >= self.deadline:
+            self.close()
+            raise ChildCrashed(f"the time limit for this exercise ({self.limits.exercise_seconds} s) ran out")
+        per_call = now + self.limits.call_seconds
+        try:
+            return self.sandbox.request(child, op, min(per_call, self.deadline), **args)
+        except ChildLost as lost:
+            self.child = None
+            reason = str(lost)
+            if reason == "timed out":
+                reason = (f"timed out after {self.limits.call_seconds} s" if per_call <= self.deadline
+                          else f"ran past the time limit for this exercise ({self.limits.exercise_seconds} s)")
+            raise ChildCrashed(template.format(reason)) from None
+
+
+def _import_failure(file: str, fault: dict, memory_mb: int) -> str:
+    kind, line = fault.get("type"), fault.get("line")
+    if kind in ("SyntaxError", "IndentationError", "TabError"):
+        return f"{file} has a syntax error at line {line}: {fault.get('message', '')}"
+    if kind == "SystemExit":
+        return f"{file} exited at import with code {fault.get('code', 1)} (sys.exit)"
+    return f"importing {file} failed: " + str(StudentError(fault, memory_mb)).removeprefix("your code ")
