@@ -1,0 +1,188 @@
+"""Deterministic, domain-aware sample points for comparing two expressions.
+
+Small integer domains are enumerated completely. Otherwise points mix the special values of
+each domain (its ends, 0, 1, small numbers, the middle), random values (small, anywhere, near
+the top; rationals with small denominators for reals), and points adjusted so that each
+division in the expressions comes out both exact and inexact: for `floor((n+p-k+s)/s)` some
+points have s dividing n+p-k+s and some have remainder 1 or s-1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from grader.quiz.evaluate import Evaluator, Point, TooLarge, Undefined
+from grader.quiz.judgement import Domain
+
+WANT_POINTS = 200
+MIN_POINTS = 100  # fewer usable points than this (unless exhaustive) cannot show equality
+EXHAUSTIVE_LIMIT = 2000
+_CORNER_SHARE = 0.5  # at most this share of the points comes from special values alone
+_MAX_TRIES = 40 * WANT_POINTS
+_DENOMINATORS = (1, 2, 3, 4, 5, 7, 8, 10, 16, 97)
+
+
+@dataclass(frozen=True)
+class Sample:
+    points: list[dict[str, Fraction]]  # simplest first, so a counterexample is a simple one
+    exhaustive: bool  # every point of the domain that satisfies the constraints
+
+
+@dataclass(frozen=True)
+class _Division:
+    numerator: Evaluator
+    denominator: Evaluator
+    steps: Mapping[str, int]  # integer variable -> its coefficient in the numerator
+
+
+def sample_points(
+    domains: Mapping[str, Domain],
+    satisfies: Callable[[Point], bool],
+    expressions: Sequence[sympy.Basic],
+    *,
+    deadline: float,
+    want: int = WANT_POINTS,
+    seed: int = 0,
+) -> Sample:
+    """Up to `want` points in `domains` that satisfy the constraints; TimeoutError past `deadline`."""
+    rng = random.Random(seed)
+    names = list(domains)
+    bounds = {name: _bounds(domain) for name, domain in domains.items()}
+    integer = all(domains[name].kind == "integer" for name in names)
+    size = math.prod(int(high - low + 1) for low, high in bounds.values()) if integer else math.inf
+    if size <= EXHAUSTIVE_LIMIT:
+        grid = (dict(zip(names, map(Fraction, values))) for values in itertools.product(
+            *(range(int(low), int(high) + 1) for low, high in bounds.values())))
+        return Sample(_simplest_first(_keep(grid, satisfies, math.inf if want >= size else want, deadline)), exhaustive=True)
+    specials = {name: _special_values(domains[name].kind, *bounds[name]) for name in names}
+    corners = [dict(zip(names, values)) for values in itertools.islice(itertools.product(*specials.values()), 4096)]
+    rng.shuffle(corners)
+    points = _keep(corners, satisfies, math.ceil(want * _CORNER_SHARE), deadline)
+    divisions = _divisions(expressions, {name for name in names if domains[name].kind == "integer"})
+    seen = {tuple(point.values()) for point in points}
+    for tries in range(_MAX_TRIES):
+        if len(points) >= want:
+            break
+        if tries % 64 == 0 and time.monotonic() > deadline:
+            raise TimeoutError
+        point = {name: _random_value(rng, domains[name].kind, *bounds[name]) for name in names}
+        if divisions and rng.random() < 0.5:
+            point = _adjust(point, rng.choice(divisions), bounds, rng) or point
+        if tuple(point.values()) not in seen and _safe(satisfies, point):
+            seen.add(tuple(point.values()))
+            points.append(point)
+    return Sample(_simplest_first(points), exhaustive=False)
+
+
+def _bounds(domain: Domain) -> tuple[Fraction, Fraction]:
+    if domain.kind == "integer":
+        return Fraction(math.ceil(domain.low)), Fraction(math.floor(domain.high))
+    # repr gives the shortest decimal text of the float: 0.1 stays 1/10, not 0.1000000000000000055...
+    return Fraction(repr(float(domain.low))), Fraction(repr(float(domain.high)))
+
+
+def _special_values(kind: str, low: Fraction, high: Fraction) -> list[Fraction]:
+    middle = (low + high) / 2
+    if kind == "integer":
+        candidates = [low, low + 1, low + 2, high, high - 1, high - 2, 0, 1, 2, 3, -1, Fraction(math.floor(middle))]
+    else:
+        candidates = [low, high, Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2), middle, low + (high - low) / 3]
+    return sorted({value for value in candidates if low <= value <= high})
+
+
+def _random_value(rng: random.Random, kind: str, low: Fraction, high: Fraction) -> Fraction:
+    if kind == "integer":
+        low_int, high_int = int(low), int(high)
+        choice = rng.random()
+        if choice < 0.4:  # small values are where off-by-one mistakes show
+            return Fraction(rng.randint(low_int, min(high_int, low_int + 10)))
+        if choice < 0.8:
+            return Fraction(rng.randint(low_int, high_int))
+        return Fraction(rng.randint(max(low_int, high_int - 10), high_int))
+    value = low + (high - low) * Fraction(rng.randint(0, 10**6), 10**6)
+    return min(max(value.limit_denominator(rng.choice(_DENOMINATORS)), low), high)
+
+
+def _divisions(expressions: Iterable[sympy.Basic], integer_names: set[str]) -> list[_Division]:
+    """Divisions whose remainder matters: floor/ceiling arguments, % and fractions with variables."""
+    found = []
+    for expr in expressions:
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(node, sympy.Mod):
+                pairs = [node.args]
+            elif isinstance(node, (sympy.floor, sympy.ceiling)) or (
+                isinstance(node, sympy.Mul) and any(isinstance(f, sympy.Pow) and f.exp.is_negative for f in node.args)
+            ):
+                pairs = [sympy.fraction(sympy.together(node.args[0] if node.is_Function else node))]
+            else:
+                continue
+            for numerator, denominator in pairs:
+                steps = {}
+                for symbol in numerator.free_symbols - denominator.free_symbols:
+                    slope = sympy.diff(numerator, symbol)
+                    if symbol.name in integer_names and slope.is_Integer and slope != 0:
+                        steps[symbol.name] = int(slope)
+                if steps and denominator != 1:
+                    found.append(_Division(Evaluator(numerator), Evaluator(denominator), steps))
+    return found
+
+
+def _adjust(point: dict, division: _Division, bounds: Mapping, rng: random.Random) -> dict | None:
+    """Move one variable so the division leaves remainder 0 (most often), 1 or -1."""
+    try:
+        numerator, denominator = division.numerator(point), division.denominator(point)
+    except (Undefined, TooLarge):
+        return None
+    if not (isinstance(numerator, Fraction) and isinstance(denominator, Fraction)):
+        return None
+    modulus = abs(denominator)
+    if modulus.denominator != 1 or numerator.denominator != 1 or modulus <= 1:
+        return None
+    modulus = int(modulus)
+    target = rng.choice([0, 0, 1, modulus - 1])
+    name, slope = rng.choice(sorted(division.steps.items()))
+    remainder = int(numerator) % modulus
+    shift = next((d for d in range(min(modulus, 4096)) if (remainder + slope * d) % modulus == target), None)
+    if shift is None:
+        return None
+    low, high = bounds[name]
+    value = point[name] + shift
+    value = low + (value - low) % modulus  # the same remainder, as low as the domain allows
+    if value > high:
+        return None
+    value += modulus * rng.randint(0, int((high - value) // modulus))
+    return {**point, name: value}
+
+
+def _keep(points: Iterable[dict], satisfies: Callable[[Point], bool], limit: float, deadline: float) -> list[dict]:
+    kept = []
+    for index, point in enumerate(points):
+        if len(kept) >= limit:
+            break
+        if index % 64 == 0 and time.monotonic() > deadline:
+            raise TimeoutError
+        if _safe(satisfies, point):
+            kept.append(point)
+    return kept
+
+
+def _safe(satisfies: Callable[[Point], bool], point: Point) -> bool:
+    try:
+        return satisfies(point)
+    except (Undefined, TooLarge):
+        return False  # a constraint without a value at this point does not hold there
+
+
+def _simplest_first(points: list[dict]) -> list[dict]:
+    def weight(point: dict) -> tuple:
+        return (sum(abs(v.numerator) + v.denominator for v in point.values()), tuple(point.values()))
+
+    return sorted(points, key=weight)
