@@ -1,0 +1,29 @@
+"""Dense layers 400 -> 100 -> 80 -> 10 instead of 400 -> 120 -> 84 -> 10.
+
+caught-by: parameter-count, stage-shapes, matches-reference
+"""
+
+import torch
+from torch import nn
+
+
+class Reshape(nn.Module):
+    def forward(self, x):
+        return x.view(-1, 1, 28, 28)
+
+
+net = nn.Sequential(
+    Reshape(),
+    nn.Conv2d(1, 6, kernel_size=5, padding=2),  # (B, 6, 28, 28)
+    nn.Sigmoid(),
+    nn.AvgPool2d(kernel_size=2, stride=2),  # (B, 6, 14, 14)
+    nn.Conv2d(6, 16, kernel_size=5),  # (B, 16, 10, 10)
+    nn.Sigmoid(),
+    nn.AvgPool2d(kernel_size=2, stride=2),  # (B, 16, 5, 5)
+    nn.Flatten(),  # (B, 400)
+    nn.Linear(16 * 5 * 5, 100),
+    nn.Sigmoid(),
+    nn.Linear(100, 80),
+    nn.Sigmoid(),
+    nn.Linear(80, 10),
+)
