@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 from rich.console import Console
 
@@ -23,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -173,7 +173,7 @@ def selftest(
 def main() -> None:
     """Entry point: user mistakes exit 2 with a message; our own bugs exit 3."""
     try:
-        code = app(standalone_mode=False)  # click returns the exit code instead of exiting
+        app()  # usage errors and typer.Exit end here with their own exit codes
     except SpecErrors as errors:
         for error in errors.errors:
             err.print(f"[red]error:[/red] {error}", highlight=False)
@@ -181,19 +181,15 @@ def main() -> None:
     except GraderError as error:
         err.print(f"[red]error:[/red] {error}", highlight=False)
         sys.exit(error.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         err.print("aborted")
         sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(2)
     except Exception as error:  # a bug of ours: say so plainly, keep the traceback for a bug report
         err.print(f"[red]internal error:[/red] {type(error).__name__}: {error}\n"
                   "This is a bug in grader, not in your work; please report it with the command you ran.", highlight=False)
         if os.environ.get("GRADER_DEBUG"):
             raise
         sys.exit(3)
-    sys.exit(code or 0)
 
 
 if __name__ == "__main__":
