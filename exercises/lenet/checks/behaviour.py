@@ -46,9 +46,9 @@ def test_trains(submission, device):
     losses = net.train_steps(x, target=y, loss="cross_entropy", steps=10, lr=0.1, seed=0)
     assert len(losses) == 10 and all(l == l and abs(l) != float("inf") for l in losses), (
         f"the loss is not a finite number while training: {losses}")
-    assert losses[-1] <= 0.95 * losses[0], (
+    assert losses[-1] <= 0.99 * losses[0], (
         f"10 SGD steps (lr 0.1) on one batch took the loss from {losses[0]:.4f} only to {losses[-1]:.4f}; "
-        "a LeNet lowers it by at least 5%")
+        "a LeNet lowers it by at least 1% (the course LeNet by about 20%)")
 
 
 def test_eval_determinism(submission):
