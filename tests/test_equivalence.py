@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import sympy
 
 from grader.quiz.equivalence import Domain, Judge, Verdict, judge, judge_in_process
 from grader.quiz.expr import AUTHOR_LIMITS, parse_expression, parse_relation
+from grader.quiz.sampling import WANT_POINTS, sample_points
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -108,6 +110,31 @@ def test_differences_only_where_the_division_is_whole_are_found():
     judgement = rare.judge("floor((n+p-k)/s)", "(n+p-k)/s")
     point = {name: int(value) for name, value in judgement.counterexample.items()}
     assert (point["n"] + point["p"] - point["k"]) % point["s"] != 0
+
+
+def test_sample_points_include_the_special_values_of_each_domain():
+    domains = {"n": integer(1, 10**6), "x": real(0.123, 0.877), "t": real(-2, 3)}
+    sample = sample_points(domains, lambda point: True, [], deadline=time.monotonic() + 30)
+    values = {name: {point[name] for point in sample.points} for name in domains}
+    assert {1, 2, 3, 10**6 - 1, 10**6, 500_000} <= values["n"]
+    assert {Fraction(123, 1000), Fraction(877, 1000), Fraction(1, 2)} <= values["x"]
+    assert {-2, -1, 0, Fraction(1, 2), 1, 3} <= values["t"]
+    assert len(sample.points) == WANT_POINTS >= 100 and not sample.exhaustive
+    assert sum(point["x"].denominator in (1, 1000) for point in sample.points) < len(sample.points) / 2  # random rationals
+
+
+def test_sample_points_aim_at_whole_and_broken_divisions():
+    n, s = sympy.symbols("n s", integer=True)
+    domains = {"n": integer(1, 10**6), "s": integer(500, 1000)}  # s | n by chance: about 1 in 700
+    sample = sample_points(domains, lambda point: True, [sympy.floor(n / s)], deadline=time.monotonic() + 30)
+    remainders = [int(point["n"]) % int(point["s"]) for point in sample.points]
+    assert remainders.count(0) >= 20
+    assert sum(r == 1 for r in remainders) >= 5 and sum(r > 1 for r in remainders) >= 50
+
+
+def test_an_answer_that_differs_only_at_a_real_endpoint_is_caught():
+    q = Question(x=real(0.123, 0.877), y=real(0, 1))
+    assert q.judge("min(x, 0.8769999) + y", "x + y").counterexample["x"] == "877/1000"
 
 
 def test_small_integer_domains_are_checked_completely():
