@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import sympy
@@ -150,3 +151,12 @@ def test_refuses_nul_and_non_text():
         parse("1\0")
     with pytest.raises(ExpressionError, match="as text"):
         parse_expression(12, SYMBOLS)
+
+
+def test_all_hostile_text_is_refused_quickly():
+    started = time.monotonic()
+    for text in HOSTILE:
+        for limits in (STUDENT_LIMITS, AUTHOR_LIMITS):
+            with pytest.raises(ExpressionError):
+                parse_expression(text, SYMBOLS, limits)
+    assert time.monotonic() - started < 20  # generous: it takes well under a second
