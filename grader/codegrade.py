@@ -24,18 +24,16 @@ import torch
 
 from grader import checks
 from grader.remote import Submission
+from grader.resources import bundled
 from grader.results import ExerciseResult, ItemResult, Status
 from grader.sandbox.launcher import Sandbox
 from grader.session import Session
 from grader.spec import CodeExercise
 
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
-
-
 class CodeGrader:
-    def __init__(self, solutions: Path = SOLUTIONS):
-        self.solutions = Path(solutions)
-        self.sandbox = Sandbox()
+    def __init__(self, solutions: Path | None = None, sandbox: Sandbox | None = None):
+        self.solutions = Path(solutions) if solutions else bundled("solutions")
+        self.sandbox = sandbox or Sandbox()
         self._checks: dict[Path, dict[str, checks.CheckFunction]] = {}
 
     def __enter__(self) -> "CodeGrader":

@@ -164,6 +164,7 @@ def _set_rlimits(limits: ChildLimits, unprivileged: bool) -> None:
         resource.RLIMIT_FSIZE: (limits.output_mb * mb,) * 2,
         resource.RLIMIT_NOFILE: (limits.open_files,) * 2,
         resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_STACK: (8 * mb, 8 * mb),  # deep C recursion ends in SIGSEGV, not in swapping
     }
     if unprivileged:
         wanted[resource.RLIMIT_NPROC] = (limits.processes,) * 2

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from grader.sandbox import confine, wire
 
+SERVER_BROKE = 70  # the child's exit code when its own server code failed (see zygote.spawn)
 READY_SECONDS = 180  # importing torch cold can take a while on a loaded machine
 CONTROL_SECONDS = 30
 
@@ -61,6 +62,7 @@ class Sandbox:
     """The zygote and its children; use as a context manager."""
 
     scratch_root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="grader-sandbox-")))
+    wrappers: tuple[str, ...] = ("bwrap", "unshare", "none")  # tried in this order
     wrapper: str = ""
     protections: tuple[tuple[str, bool], ...] = ()
     _process: subprocess.Popen | None = None
@@ -159,13 +161,16 @@ class Sandbox:
         shutil.rmtree(self.scratch_root, ignore_errors=True)
 
     def _wrapper(self) -> tuple[str, list[str]]:
-        bwrap = _bwrap_argv(self.scratch_root)
-        if bwrap and _works(bwrap):
-            return "bwrap", bwrap
-        unshare = ["unshare", "--pid", "--fork", "--mount-proc", "--net", "--kill-child"]
-        if shutil.which("unshare") and _works(unshare):
-            return "unshare", unshare
-        return "none", []
+        for name in self.wrappers:
+            if name == "bwrap":
+                argv = _bwrap_argv(self.scratch_root)
+            elif name == "unshare":
+                argv = ["unshare", "--pid", "--fork", "--mount-proc", "--net", "--kill-child"] if shutil.which("unshare") else None
+            else:
+                return "none", []
+            if argv and _works(argv):
+                return name, argv
+        raise SandboxError(f"none of the sandbox wrappers {self.wrappers} works here")
 
     def _log_tail(self) -> str:
         try:
@@ -185,6 +190,9 @@ def describe(ending: dict, limits: confine.ChildLimits) -> str:
         return f"crashed with signal {sig} (SIGSEGV): a stack overflow from deep recursion, or a crash in native code"
     if sig:
         return f"crashed with signal {sig} ({signal.Signals(sig).name})" if sig in signal.valid_signals() else f"crashed with signal {sig}"
+    if code == SERVER_BROKE:
+        return (f"exited with code {code}: the grading server beside your code broke down, "
+                "e.g. because your code replaced Python builtins or torch functions")
     if code is not None:
         return f"exited with code {code}"
     return "stopped answering"
