@@ -18,7 +18,7 @@ import sympy
 
 from grader.quiz.equivalence import Domain, Judge, Verdict, judge, judge_in_process
 from grader.quiz.expr import AUTHOR_LIMITS, parse_expression, parse_relation
-from grader.quiz.sampling import WANT_POINTS, sample_points
+from grader.quiz.sampling import WANT_POINTS, draw_points, sample_points
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,7 +114,7 @@ def test_differences_only_where_the_division_is_whole_are_found():
 
 def test_sample_points_include_the_special_values_of_each_domain():
     domains = {"n": integer(1, 10**6), "x": real(0.123, 0.877), "t": real(-2, 3)}
-    sample = sample_points(domains, lambda point: True, [], deadline=time.monotonic() + 30)
+    sample = draw_points(domains, lambda point: True, [], deadline=time.monotonic() + 30)
     values = {name: {point[name] for point in sample.points} for name in domains}
     assert {1, 2, 3, 10**6 - 1, 10**6, 500_000} <= values["n"]
     assert {Fraction(123, 1000), Fraction(877, 1000), Fraction(1, 2)} <= values["x"]
@@ -123,10 +123,18 @@ def test_sample_points_include_the_special_values_of_each_domain():
     assert sum(point["x"].denominator in (1, 1000) for point in sample.points) < len(sample.points) / 2  # random rationals
 
 
+def test_sample_points_for_authors_keep_the_keys_and_constraints():
+    n, k = sympy.symbols("n k", integer=True)
+    points = sample_points({n: integer(1, 64), k: integer(1, 64)}, [sympy.Le(k, n)], 150)
+    assert len(points) == 150 and all(set(point) == {n, k} and point[k] <= point[n] for point in points)
+    assert all(isinstance(value, sympy.Integer) for point in points for value in point.values())
+    assert points == sample_points({n: integer(1, 64), k: integer(1, 64)}, [sympy.Le(k, n)], 150)
+
+
 def test_sample_points_aim_at_whole_and_broken_divisions():
     n, s = sympy.symbols("n s", integer=True)
     domains = {"n": integer(1, 10**6), "s": integer(500, 1000)}  # s | n by chance: about 1 in 700
-    sample = sample_points(domains, lambda point: True, [sympy.floor(n / s)], deadline=time.monotonic() + 30)
+    sample = draw_points(domains, lambda point: True, [sympy.floor(n / s)], deadline=time.monotonic() + 30)
     remainders = [int(point["n"]) % int(point["s"]) for point in sample.points]
     assert remainders.count(0) >= 20
     assert sum(r == 1 for r in remainders) >= 5 and sum(r > 1 for r in remainders) >= 50

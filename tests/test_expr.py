@@ -109,7 +109,7 @@ def test_deep_nesting_is_refused_before_pythons_parser_recurses():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("nh + 1", re.escape("unknown name 'nh' (did you mean 'n_h'?); use one of: i, j, k, k_h, n, n_h, p_h, s_h, x")),
+        ("nh + 1", re.escape("unknown name 'nh' (did you mean 'n_h'?); use one of: n_h, p_h, k_h, s_h, k, n, x, y_i, y_j, i, j")),
         ("2n", "write products with \\*"),
         ("n(k+1)", "'n' is a variable, not a function"),
         ("floor", "'floor' is a function"),

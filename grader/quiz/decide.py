@@ -22,7 +22,7 @@ import sympy
 
 from grader.quiz.evaluate import Evaluator, TooLarge, Undefined, same, show
 from grader.quiz.judgement import Domain, Judgement, Verdict
-from grader.quiz.sampling import MIN_POINTS, sample_points
+from grader.quiz.sampling import MIN_POINTS, draw_points, satisfier
 
 T = TypeVar("T")
 # Runs a function, raising TimeoutError once the seconds are spent (the worker uses an alarm).
@@ -93,17 +93,12 @@ def _decide(candidate, key, domains, constraints, deadline, bounded) -> Judgemen
 
 
 def _satisfiable(variables: Mapping[str, Domain], constraints, deadline: float) -> bool:
-    return bool(sample_points(variables, _satisfies(constraints), [], deadline=deadline, want=1).points)
-
-
-def _satisfies(constraints) -> Callable[[Mapping], bool]:
-    checks = [Evaluator(constraint) for constraint in constraints]
-    return lambda point: all(check(point) is True for check in checks)
+    return bool(draw_points(variables, satisfier(constraints), [], deadline=deadline, want=1).points)
 
 
 def _compare(candidate, key, variables: Mapping[str, Domain], constraints, deadline: float) -> tuple[Judgement | None, int]:
     """(a verdict, or None when too few points were usable; the number of usable points)."""
-    sample = sample_points(variables, _satisfies(constraints), [candidate, key], deadline=deadline)
+    sample = draw_points(variables, satisfier(constraints), [candidate, key], deadline=deadline)
     evaluate_candidate, evaluate_key = Evaluator(candidate), Evaluator(key)
     usable = 0
     for index, point in enumerate(sample.points):
@@ -129,6 +124,6 @@ def _compare(candidate, key, variables: Mapping[str, Domain], constraints, deadl
 
 
 def _differs(point: Mapping, got: str, expected: str) -> Judgement:
-    where = ", ".join(f"{name}={value}" for name, value in point.items())
+    where = " at " + ", ".join(f"{name}={value}" for name, value in point.items()) if point else ""
     return Judgement(
-        Verdict.DIFFERENT, f"differs at {where}: {got} vs {expected}", {name: str(value) for name, value in point.items()})
+        Verdict.DIFFERENT, f"differs{where}: {got} vs {expected}", {name: str(value) for name, value in point.items()})

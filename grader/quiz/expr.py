@@ -237,7 +237,7 @@ class _Builder:
             return value
         if node.id in FUNCTIONS:
             raise ExpressionError(f"'{node.id}' is a function; write it with brackets, e.g. {node.id}(x)")
-        names = sorted(self.symbols)
+        names = list(self.symbols)  # the order the question declares them
         close = difflib.get_close_matches(node.id, names, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         allowed = f"use one of: {', '.join(names)}" if names else "this answer has no variables; write a number"

@@ -44,6 +44,36 @@ class _Division:
 
 
 def sample_points(
+    domains: Mapping[sympy.Symbol | str, Domain],
+    constraints: Sequence[sympy.Basic] = (),
+    count: int = WANT_POINTS,
+    *,
+    seed: int = 0,
+    time_limit: float = 30.0,
+) -> list[dict]:
+    """Up to `count` points satisfying `constraints`, keyed like `domains`, values sympy numbers.
+
+    For authors' checks (e.g. `grader validate`); the judge uses `draw_points`.
+    """
+    keys = {key if isinstance(key, str) else key.name: key for key in domains}
+    sample = draw_points(
+        {name: domains[key] for name, key in keys.items()},
+        satisfier(constraints),
+        constraints,
+        deadline=time.monotonic() + time_limit,
+        want=count,
+        seed=seed,
+    )
+    return [{keys[name]: sympy.Rational(v.numerator, v.denominator) for name, v in point.items()} for point in sample.points]
+
+
+def satisfier(constraints: Sequence[sympy.Basic]) -> Callable[[Point], bool]:
+    """A test of whether a point satisfies every constraint."""
+    checks = [Evaluator(constraint) for constraint in constraints]
+    return lambda point: all(check(point) is True for check in checks)
+
+
+def draw_points(
     domains: Mapping[str, Domain],
     satisfies: Callable[[Point], bool],
     expressions: Sequence[sympy.Basic],
