@@ -1,0 +1,95 @@
+"""What the child can and cannot do, observed from inside it, under each wrapper."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from grader.sandbox.confine import ChildLimits
+from grader.sandbox.launcher import Sandbox
+
+PROBE = '''
+import os, resource, socket
+
+def status():
+    return open("/proc/self/status").read()
+
+def env():
+    return dict(os.environ)
+
+def where():
+    return os.getcwd(), os.getpid()
+
+def limits():
+    return {name: resource.getrlimit(getattr(resource, name))
+            for name in ("RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE")}
+
+def exists(path):
+    return os.path.exists(path)
+
+def sees(path):
+    try:
+        open(path).read(1)
+        return True
+    except OSError:
+        return False
+'''
+
+
+@pytest.fixture(scope="module", params=[("bwrap", "unshare", "none"), ("none",)], ids=["strongest", "no-wrapper"])
+def sandbox(request):
+    with Sandbox(wrappers=request.param) as sandbox:
+        sandbox.wait_ready()
+        yield sandbox
+
+
+@pytest.fixture
+def call(sandbox):
+    child = sandbox.spawn(ChildLimits(cpu_seconds=7, memory_mb=900))
+    assert sandbox.request(child, "load", time.monotonic() + 10, file="probe.py", source=PROBE, seed=0) == {"ok": None}
+
+    def call(name, *args):
+        return sandbox.request(child, "call", time.monotonic() + 10, symbol=name, args=list(args), kwargs={})["ok"]
+
+    yield call
+    sandbox.end(child)
+
+
+def test_child_has_no_privileges(call, sandbox):
+    fields = dict(line.split(":", 1) for line in call("status").splitlines())
+    assert fields["CapEff"].strip() == "0" * 16 and fields["CapPrm"].strip() == "0" * 16
+    assert fields["NoNewPrivs"].strip() == "1"
+    if dict(sandbox.protections)["separate-user"]:
+        assert fields["Uid"].split()[0] == "65534"
+
+
+def test_child_environment_is_scrubbed(call):
+    assert set(call("env")) == {"PATH", "HOME", "TMPDIR", "LANG", "OMP_NUM_THREADS"}
+
+
+def test_child_works_in_its_scratch_with_limits(call, sandbox):
+    cwd, pid = call("where")
+    assert cwd.startswith(str(sandbox.scratch_root) + "/child-")
+    if dict(sandbox.protections)["pid-namespace-per-child"]:
+        assert pid == 1
+    limits = call("limits")
+    assert limits["RLIMIT_CPU"] == (7, 8) and limits["RLIMIT_DATA"] == (900 * 2**20,) * 2
+    assert limits["RLIMIT_CORE"] == (0, 0) and limits["RLIMIT_FSIZE"][0] > 0
+
+
+def test_child_cannot_read_the_bank_or_the_grader(call):
+    for path in ("exercises/corr2d/spec.yaml", "solutions/lenet/lenet.py", "grader/codegrade.py",
+                 "tests/sandbox_bank/probe/checks/doubling.py"):
+        from pathlib import Path
+
+        absolute = str(Path(__file__).resolve().parent.parent / path)
+        assert not call("sees", absolute), absolute
+    assert call("sees", "/usr/lib/os-release") or call("sees", "/etc/os-release")
+
+
+def test_protections_say_what_is_on(sandbox):
+    flags = dict(sandbox.protections)
+    assert flags["time-limits"] and flags["rlimits"] and flags["scratch-dir"]
+    assert flags["filesystem-view"] == (sandbox.wrapper == "bwrap")
+    assert flags["no-network"] == (sandbox.wrapper != "none")
