@@ -52,7 +52,9 @@ class CodeGrader:
     def cuda(self) -> bool:
         return torch.cuda.is_available()  # in the grader only; the zygote never touches CUDA
 
-    def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False) -> ExerciseResult:
+    def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False,
+              solutions: Path | None = None) -> ExerciseResult:
+        """Grade one submission folder; `solutions` overrides where the reference is found."""
         functions = self._collect(exercise)
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
         hidden_remaining = len(exercise.checks) - len(chosen)
@@ -62,7 +64,7 @@ class CodeGrader:
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
         source = path.read_text(errors="replace")
-        reference = self._reference(exercise)
+        reference = self._reference(exercise, Path(solutions) if solutions else self.solutions)
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31))
         items = []
         try:
@@ -111,9 +113,9 @@ class CodeGrader:
             self._checks[exercise.folder] = checks.collect(exercise)
         return self._checks[exercise.folder]
 
-    def _reference(self, exercise):
+    def _reference(self, exercise, solutions: Path):
         """The reference solution, imported fresh in the grader (checks may train it)."""
-        path = self.solutions / exercise.id / exercise.file
+        path = solutions / exercise.id / exercise.file
         if not path.is_file():
             return None
         name = f"_grader_reference.{exercise.id}"

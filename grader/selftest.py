@@ -86,12 +86,12 @@ def _run(exercises: list[CodeExercise], solutions: Path, grader: CodeGrader) -> 
         if not (folder / exercise.file).is_file():
             raise SpecError(folder / exercise.file, "the reference solution is missing",
                             fix=f"add solutions/{exercise.id}/{exercise.file}")
-        references.append(ReferenceOutcome(exercise.id, grader.grade(exercise, folder)))
+        references.append(ReferenceOutcome(exercise.id, grader.grade(exercise, folder, solutions=solutions)))
         for path in sorted((folder / "mutants").glob("*.py")):
             mistake, caught_by = read_mutant(path, exercise)
             with tempfile.TemporaryDirectory(prefix="grader-mutant-") as tmp:
                 shutil.copyfile(path, Path(tmp) / exercise.file)
-                result = grader.grade(exercise, Path(tmp))
+                result = grader.grade(exercise, Path(tmp), solutions=solutions)
             mutants.append(MutantOutcome(exercise.id, path.stem, mistake, caught_by, _lost(result), result))
     return SelftestResult(tuple(references), tuple(mutants))
 
