@@ -118,19 +118,28 @@ class Sandbox:
             raise SandboxError("the sandbox zygote sent no socket for its child")
         return Child(reply["id"], socket.socket(fileno=fds[0]), Path(reply["scratch"]), limits)
 
-    def end(self, child: Child) -> dict:
-        """Kill the child and all it started, remove its scratch; say how it ended."""
+    def end(self, child: Child, wait: bool = True) -> dict:
+        """Kill the child and all it started (the zygote removes its scratch).
+
+        With `wait`, say how it ended; without, the zygote reaps it while we go on.
+        """
         child.sock.close()
         if not child.alive:
             return {}
         child.alive = False
         try:
-            wire.send(self._control, {"op": "kill", "id": child.id})
-            ending = wire.recv(self._control, time.monotonic() + CONTROL_SECONDS)
+            wire.send(self._control, {"op": "kill", "id": child.id, "reply": wait})
+            return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS) if wait else {}
         except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
             raise SandboxError(f"the sandbox zygote stopped answering ({exc!r})") from None
-        shutil.rmtree(child.scratch, ignore_errors=True)
-        return ending
+
+    def sync(self) -> int:
+        """Wait until the zygote has done all it was asked (kills included); its live children."""
+        try:
+            wire.send(self._control, {"op": "sync"})
+            return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS)["synced"]
+        except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
+            raise SandboxError(f"the sandbox zygote stopped answering ({exc!r})") from None
 
     def request(self, child: Child, op: str, deadline: float, **args):
         """One request to the child; a dead, hung or babbling child raises ChildLost."""
