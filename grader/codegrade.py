@@ -35,6 +35,7 @@ class CodeGrader:
         self.solutions = Path(solutions) if solutions else bundled("solutions")
         self.sandbox = sandbox or Sandbox()
         self._checks: dict[Path, dict[str, checks.CheckFunction]] = {}
+        self._references: dict[Path, object] = {}
 
     def __enter__(self) -> "CodeGrader":
         self.sandbox.start()
@@ -114,8 +115,13 @@ class CodeGrader:
         return self._checks[exercise.folder]
 
     def _reference(self, exercise, solutions: Path):
-        """The reference solution, imported fresh in the grader (checks may train it)."""
+        """The reference solution, imported once per grader; checks copy what they change."""
         path = solutions / exercise.id / exercise.file
+        if path not in self._references:
+            self._references[path] = self._import_reference(exercise, path)
+        return self._references[path]
+
+    def _import_reference(self, exercise, path: Path):
         if not path.is_file():
             return None
         name = f"_grader_reference.{exercise.id}"

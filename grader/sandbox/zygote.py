@@ -50,14 +50,14 @@ def exercise_torch() -> None:
     off the submission's clock.
     """
     torch.manual_seed(0)
-    net = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.Sigmoid(), torch.nn.AvgPool2d(2),
-        torch.nn.Conv2d(2, 2, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-        torch.nn.Linear(2, 3),
+    net = torch.nn.Sequential(  # course-sized (LeNet) layers: their kernels and buffer sizes
+        torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.Sigmoid(), torch.nn.AvgPool2d(2),
+        torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(400, 120), torch.nn.Linear(120, 10),
     )
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     for _ in range(2):
-        loss = torch.nn.functional.cross_entropy(net(torch.randn(2, 1, 8, 8)), torch.tensor([0, 1]))
+        loss = torch.nn.functional.cross_entropy(net(torch.randn(4, 1, 28, 28)), torch.tensor([0, 1, 2, 3]))
         opt.zero_grad()
         loss.backward()
         opt.step()
