@@ -63,7 +63,7 @@ class Session:
 
     def close(self) -> None:
         if self.child is not None:
-            self.sandbox.end(self.child)
+            self.sandbox.end(self.child, wait=False)
             self.child = None
 
     def _start(self) -> Child:
