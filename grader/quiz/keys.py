@@ -9,7 +9,7 @@ from __future__ import annotations
 import sympy
 
 from grader.quiz.expr import AUTHOR_LIMITS, parse_expression, parse_relation
-from grader.quiz.scope import question_symbols, substitute
+from grader.quiz.scope import exact, question_symbols, substitute
 from grader.spec import Question, QuizExercise
 
 
@@ -17,10 +17,8 @@ def author_value(exercise: QuizExercise, question: Question, text: object, value
     """An author's number or expression, with the variant's parameters substituted."""
     if isinstance(text, bool):
         raise TypeError("booleans are not answers")
-    if isinstance(text, int):
-        return sympy.Integer(text)
-    if isinstance(text, float):
-        return sympy.Rational(repr(text))
+    if isinstance(text, (int, float)):
+        return exact(text)
     expression = parse_expression(str(text), question_symbols(exercise, question), AUTHOR_LIMITS)
     return substitute(expression, exercise, values)
 

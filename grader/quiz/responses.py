@@ -6,12 +6,13 @@ student wrote is ever evaluated as code.
 
 from __future__ import annotations
 
+import math
 import re
 
 import sympy
 
 from grader.quiz.expr import STUDENT_LIMITS, ExpressionError, parse_expression
-from grader.quiz.scope import question_symbols, substitute
+from grader.quiz.scope import exact, question_symbols, substitute
 from grader.spec import Question, QuizExercise
 
 MAX_TEXT = 2000
@@ -33,12 +34,10 @@ def _text(raw: object, what: str) -> str:
 def read_number(raw: object) -> sympy.Expr:
     if isinstance(raw, bool):
         raise AnswerFormatError("expected a number, got true/false")
-    if isinstance(raw, int):
-        return sympy.Integer(raw)
-    if isinstance(raw, float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
-            raise AnswerFormatError("expected a finite number")
-        return sympy.Rational(repr(raw))
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise AnswerFormatError("expected a finite number")
+    if isinstance(raw, (int, float)):
+        return exact(raw)
     try:
         value = parse_expression(_text(raw, "a number"), {}, STUDENT_LIMITS)
     except ExpressionError as error:

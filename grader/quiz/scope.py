@@ -6,6 +6,8 @@ the assumptions of their values, so that sympy reasons about integers as integer
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 
 from grader.quiz.equivalence import Domain
@@ -50,4 +52,7 @@ def exact(value: object) -> sympy.Number:
     """A parameter value as an exact sympy number (floats by their decimal text)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{value!r} is not a number")
-    return sympy.Integer(value) if isinstance(value, int) else sympy.Rational(repr(value))
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    fraction = Fraction(repr(value))  # the decimal the author wrote, exactly; no string reaches sympy
+    return sympy.Rational(fraction.numerator, fraction.denominator)
