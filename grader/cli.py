@@ -170,6 +170,123 @@ def selftest(
     raise typer.Exit(0 if ok else 1)
 
 
+GRADEBOOK_HELP = "The SQLite gradebook file."
+
+
+def _default_jobs() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+@app.command()
+def grade(
+    submissions: Path = typer.Argument(..., help="The class folder: one folder per submission (student id from its student.yaml or its name).",
+                                       exists=True, file_okay=False, resolve_path=False),
+    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+    jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
+    student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
+    force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
+) -> None:
+    """Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
+
+    A submission is graded again when its files or the bank changed, or when its last
+    grading failed. A broken or hostile submission is recorded with its message and the
+    batch goes on. Exit codes: 0 every submission graded (whatever it scored), 1 some
+    could not be graded (listed at the end), 2 usage or spec error.
+
+    [bold]Examples[/bold]
+
+      grader grade submissions/ --jobs 4
+
+      grader grade submissions/ --student s1234
+
+      grader grade submissions/ --exercises my-course/exercises --gradebook fall.sqlite --force
+    """
+    from contextlib import ExitStack
+
+    from grader.batch import grade_class
+    from grader.gradebook import Gradebook
+    from grader.progress import count_progress
+    from grader.spec import load_bank
+
+    bank_dir = _bank_dir(exercises)
+    load_bank(bank_dir)  # a broken spec stops here, before any worker starts
+    with Gradebook(gradebook) as book, ExitStack() as stack:
+        def start(total: int) -> None:
+            progress["done"] = stack.enter_context(count_progress(err, total))
+
+        progress = {"done": lambda name: None}
+        summary = grade_class(submissions, bank_dir, book, jobs=jobs, student=student, force=force,
+                              on_start=start, on_done=lambda name: progress["done"](name))
+    mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
+    out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
+    for student_id, why in summary.failures:
+        err.print(f"[red]✘[/red] {student_id}: {why}", highlight=False)
+    out.print(f"gradebook: {gradebook}")
+    raise typer.Exit(1 if summary.failures else 0)
+
+
+@app.command()
+def export(
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise and the total."),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help="A folder to fill with <student>/results.json (as `grader check --json`)."),
+    canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
+    assignment: str = typer.Option("grader", "--assignment", help="Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id."),
+) -> None:
+    """Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
+
+    Students whose grading failed get empty cells and no results.json; they are named.
+
+    [bold]Examples[/bold]
+
+      grader export --csv grades.csv
+
+      grader export --gradebook fall.sqlite --gradescope gradescope/
+
+      grader export --canvas canvas.csv --assignment "Lab 3 (1234)"
+    """
+    from grader.export import write_canvas, write_csv, write_gradescope
+    from grader.gradebook import Gradebook
+
+    if not (csv_file or gradescope or canvas):
+        raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas", param_hint="export")
+    with Gradebook(gradebook, create=False) as book:
+        entries = book.current()
+    left_out: set[str] = set()
+    for path, write in ((csv_file, write_csv), (gradescope, write_gradescope),
+                        (canvas, lambda e, p: write_canvas(e, p, assignment))):
+        if path is not None:
+            left_out.update(write(entries, path))
+            out.print(f"wrote {path}")
+    if left_out:
+        err.print(f"no grade for {len(left_out)} student(s) whose grading failed: {', '.join(sorted(left_out))}")
+    out.print(f"{len(entries) - len(left_out)} of {len(entries)} students exported")
+
+
+@app.command()
+def report(
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
+    html_file: Path = typer.Option(..., "--html", help="Write the class report here (one self-contained HTML page)."),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
+) -> None:
+    """Write a class report: score histogram, item analysis, common wrong answers, failures.
+
+    [bold]Examples[/bold]
+
+      grader report --html class.html
+
+      grader report --gradebook fall.sqlite --html fall.html
+    """
+    from grader.classreport import write_class_report
+    from grader.gradebook import Gradebook
+
+    with Gradebook(gradebook, create=False) as book:
+        entries = book.current()
+    summary = write_class_report(entries, html_file, templates)
+    out.print(f"wrote {html_file}: {summary.graded} of {summary.students} students graded")
+
+
 def main() -> None:
     """Entry point: user mistakes exit 2 with a message; our own bugs exit 3."""
     try:

@@ -24,3 +24,12 @@ def exercise_progress(console: Console, total: int, label: str = "grading") -> I
 
         yield advance
         progress.update(task, completed=total)
+
+
+@contextmanager
+def count_progress(console: Console, total: int, label: str = "grading") -> Iterator[Callable[[str], None]]:
+    """Yield `done(name)`: call it as each item finishes, in any order; the ETA follows the pace."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda name: progress.update(task, advance=1, description=f"{label} (last: {name})")

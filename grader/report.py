@@ -62,6 +62,11 @@ def render(result: SubmissionResult, fmt: str, overrides: Path | None = None) ->
     return text.rstrip("\n") + "\n"
 
 
+def render_page(template: str, overrides: Path | None = None, **context) -> str:
+    """Another HTML template (e.g. the class report) with the same environment and filters."""
+    return _environment("html", overrides).get_template(template).render(**context).rstrip("\n") + "\n"
+
+
 def print_terminal(result: SubmissionResult, console: Console, overrides: Path | None = None) -> None:
     console.print(render(result, "terminal", overrides), highlight=False, soft_wrap=True)
 

@@ -87,6 +87,11 @@ def _answers(folder: Path, quizzes: dict[str, QuizExercise], problems: list[str]
     return answers
 
 
+def read_student_id(folder: Path) -> str:
+    """Whose submission `folder` is: the id in its student.yaml, else the folder's name."""
+    return _student_id(Path(folder), [])
+
+
 def read_submission(folder: Path, quizzes: dict[str, QuizExercise]) -> Submission:
     """Read who submitted and their answers; `quizzes` are the bank's quiz exercises by id."""
     folder = Path(folder)

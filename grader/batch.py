@@ -1,0 +1,158 @@
+"""Grading a class: find the submission folders, skip what is graded already, grade the
+rest in parallel workers, and commit each grading to the gradebook as it arrives.
+
+    summary = grade_class(Path("submissions"), Path("exercises"), gradebook, jobs=2)
+
+A submission is a folder under the class folder; its student id comes from its
+student.yaml or its name. It is graded again only when its files or the bank changed
+since its current grading (or that grading failed), when `force` is set, or when it is
+the one `student` asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import __version__
+from grader.errors import GraderError
+from grader.gradebook import Gradebook
+from grader.resources import bundled
+from grader.resultdata import submission_from_data
+from grader.spec import CodeExercise, QuizExercise
+from grader.submission import read_student_id
+from grader.workers import WorkerPool
+
+_IGNORED = {"__pycache__"}
+
+
+def _files(folder: Path) -> list[Path]:
+    """The regular files under `folder` that count as its content (no hidden names, no caches, no links)."""
+    found = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.name.startswith(".") or path.name in _IGNORED or path.is_symlink():
+            continue
+        if path.is_dir():
+            found += _files(path)
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def folder_hash(*folders: Path) -> str:
+    """A SHA-256 over the relative names and bytes of every file under `folders`."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in _files(folder):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def bank_hash(bank: Path, exercises: Sequence[QuizExercise | CodeExercise], solutions: Path | None = None) -> str:
+    """The bank's version: its files, and the reference solutions its code exercises compare with."""
+    solutions = Path(solutions) if solutions else bundled("solutions")
+    references = [solutions / e.id for e in exercises if isinstance(e, CodeExercise) and (solutions / e.id).is_dir()]
+    return folder_hash(bank, *references)
+
+
+@dataclass(frozen=True)
+class Folder:
+    path: Path
+    student_id: str
+    content_hash: str
+    duplicate_of: str = ""  # other folders that claim the same student id: none of them is graded
+
+
+def find_submissions(root: Path) -> list[Folder]:
+    """The submission folders directly under `root`, by name, each with its student and hash."""
+    root = Path(root)
+    if not root.is_dir():
+        raise GraderError(f"{root}: not a folder; pass the folder that holds one folder per submission")
+    paths = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    students = [read_student_id(path) for path in paths]
+    folders = []
+    for path, student in zip(paths, students):
+        others = [p.name for p, s in zip(paths, students) if s == student and p != path]
+        folders.append(Folder(path, student, folder_hash(path), ", ".join(others)))
+    if not folders:
+        looks_single = (root / "answers.yaml").is_file() or any(root.glob("*.py"))
+        raise GraderError(f"{root}: no submission folders in it"
+                          + ("; it looks like one submission: grade it with `grader check`" if looks_single else ""))
+    return folders
+
+
+@dataclass
+class Summary:
+    graded: int = 0
+    skipped: int = 0  # unchanged since their current grading
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (student id, why)
+    scores: list[tuple[float, float]] = field(default_factory=list)  # (score, max) of every graded one
+    peak_rss_kb: dict[int, int] = field(default_factory=dict)  # worker slot -> its peak resident memory
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def mean_percent(self) -> float | None:
+        ratios = [s / m for s, m in self.scores if m]
+        return 100 * sum(ratios) / len(ratios) if ratios else None
+
+
+def grade_class(root: Path, bank: Path, gradebook: Gradebook, *, jobs: int = 1, student: str | None = None,
+                force: bool = False, public_only: bool = False,
+                on_start: Callable[[int], None] = lambda total: None,
+                on_done: Callable[[str], None] = lambda student_id: None) -> Summary:
+    """Grade the submissions under `root` on `bank` into `gradebook`; student faults are data."""
+    from grader.spec import load_bank
+
+    exercises = load_bank(bank)
+    version = bank_hash(bank, exercises)
+    folders = find_submissions(root)
+    if student is not None:
+        folders = [f for f in folders if f.student_id == student]
+        if not folders:
+            known = ", ".join(sorted({f.student_id for f in find_submissions(root)})[:20])
+            raise GraderError(f"no submission of student {student!r} under {root} (students: {known})")
+    summary = Summary()
+    todo = []
+    for folder in folders:
+        if not (force or student or folder.duplicate_of) and gradebook.unchanged(folder.student_id, folder.content_hash, version):
+            summary.skipped += 1
+        else:
+            todo.append(folder)
+    run_id = gradebook.start_run(version, bank, root, jobs, __version__)
+    deadline = 120 + sum(e.limits.exercise_seconds for e in exercises if isinstance(e, CodeExercise))
+    on_start(len(todo))
+    duplicates = [f for f in todo if f.duplicate_of]
+    for folder in duplicates:
+        _fail(gradebook, run_id, version, folder, summary,
+              f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
+        on_done(folder.student_id)
+    todo = [f for f in todo if not f.duplicate_of]
+    for outcome in WorkerPool(bank, jobs, public_only=public_only, deadline=deadline).run([f.path for f in todo]):
+        folder = todo[outcome.index]
+        summary.peak_rss_kb[outcome.worker] = max(outcome.peak_rss_kb, summary.peak_rss_kb.get(outcome.worker, 0))
+        if outcome.result is None:
+            _fail(gradebook, run_id, version, folder, summary, outcome.error)
+        else:
+            result = submission_from_data(outcome.result)
+            gradebook.record(run_id, folder.student_id, str(folder.path), folder.content_hash, version, result)
+            summary.graded += 1
+            summary.scores.append((result.score, result.max_score))
+        on_done(folder.student_id)
+    gradebook.finish_run(run_id, summary.graded, summary.skipped, summary.failed)
+    graded_now = {f.path for f in todo}
+    summary.scores += gradebook.current_scores([f.student_id for f in folders if f.path not in graded_now and not f.duplicate_of])
+    return summary
+
+
+def _fail(gradebook: Gradebook, run_id: int, version: str, folder: Folder, summary: Summary, why: str) -> None:
+    gradebook.record(run_id, folder.student_id, str(folder.path), folder.content_hash, version, None, failure=why)
+    summary.failures.append((folder.student_id, why))
