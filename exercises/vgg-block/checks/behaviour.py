@@ -51,5 +51,9 @@ def test_matches_reference(submission, reference, device):
     atol = TOLERANCE.get(device, 2e-2)
     if not block.load_parameters_from(ref, probe=torch.randn(2, 3, 8, 6), atol=atol):
         block.load_parameters_from(ref)  # the likeliest filling, to say how the outputs differ
-    expect_close(block(x), expected, "the output of vgg_block(2, 3, 5) under the course block's weights",
-                 atol=atol, rtol=atol, hint=ACTIVATION_HINT)
+    out = block(x)
+    hint = ACTIVATION_HINT
+    if isinstance(out, torch.Tensor) and out.shape != expected.shape:
+        hint = "3x3 convolutions with padding=1, then nn.MaxPool2d(kernel_size=2, stride=2), which rounds down"
+    expect_close(out, expected, "the output of vgg_block(2, 3, 5) under the course block's weights",
+                 atol=atol, rtol=atol, hint=hint)

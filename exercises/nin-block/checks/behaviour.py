@@ -1,0 +1,55 @@
+"""Hidden checks for nin.py: the 1x1 convolutions act pixel by pixel, and the function under the course's weights."""
+
+import pytest
+import torch
+
+from grader import align
+from grader.checks import expect_close, expect_shape
+
+TOLERANCE = {"cpu": 1e-4, "cuda": 2e-2}  # cuDNN may compute float32 convolutions in TF32
+
+
+def test_pointwise(submission):
+    """With a 1x1 first convolution the whole block is pointwise: one input pixel moves one output pixel only."""
+    block = submission.build("nin:nin_block", 4, 6, 1, 1, 0).eval()
+    x = torch.randn(3, 4, 7, 7)
+    changed = x.clone()
+    pixels = [(0, 3, 3), (1, 0, 5), (2, 6, 0)]
+    for b, i, j in pixels:
+        changed[b, :, i, j] = torch.randn(4)
+    before = expect_shape(block(x), (3, 6, 7, 7), "nin_block(4, 6, 1, 1, 0) applied to a (3, 4, 7, 7) batch")
+    after = expect_shape(block(changed), (3, 6, 7, 7), "nin_block(4, 6, 1, 1, 0) applied to a (3, 4, 7, 7) batch")
+    moved = (after - before).abs() > 1e-5
+    for b, i, j in pixels:
+        moved[b, :, i, j] = False
+    if moved.any():
+        b, _, i, j = (int(n) for n in moved.nonzero()[0])
+        raise AssertionError(
+            f"in nin_block(4, 6, 1, 1, 0), changing one input pixel also changed the output at another pixel "
+            f"(image {b}, row {i}, column {j}). Hint: the second and third convolutions must be 1x1 "
+            "(kernel_size=1): they mix the channels of each pixel on its own, like a dense layer per pixel")
+
+
+def test_matches_reference(submission, reference, device):
+    block = submission.build("nin:nin_block", 3, 5, 3, 2, 1, device=device).eval()
+    ref = reference.nin_block(3, 5, 3, 2, 1).eval()
+    shapes = block.parameter_shapes()
+    if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
+        pytest.fail(f"nin_block(3, 5, 3, 2, 1) has parameters of shapes {shapes}, which cannot hold the course "
+                    f"block's {[tuple(p.shape) for p in ref.parameters()]} (a 3x3 convolution from 3 to 5 channels "
+                    "and two 1x1 convolutions from 5 to 5, all with bias)")
+    x = torch.randn(2, 3, 11, 9)
+    with torch.no_grad():
+        expected = ref(x)
+    atol = TOLERANCE.get(device, 2e-2)
+    if not block.load_parameters_from(ref, probe=torch.randn(2, 3, 8, 8), atol=atol):
+        block.load_parameters_from(ref)  # the likeliest filling, to say how the outputs differ
+    out = block(x)
+    hint = "a ReLU after each of the three convolutions"
+    if isinstance(out, torch.Tensor) and out.shape != expected.shape:
+        hint = ("the first convolution is nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding), "
+                "the 1x1 convolutions keep height and width")
+    elif isinstance(out, torch.Tensor) and (out < 0).any():
+        hint = "your block's output has negative values: the last 1x1 convolution needs a ReLU after it too"
+    expect_close(out, expected, "the output of nin_block(3, 5, 3, 2, 1) under the course block's weights",
+                 atol=atol, rtol=atol, hint=hint)

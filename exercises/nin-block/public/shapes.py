@@ -1,0 +1,46 @@
+"""Public checks for nin.py: the output shape and the parameter count."""
+
+import torch
+
+from grader.checks import expect_shape
+from grader.session import StudentError
+
+SHAPE_HINT = ("only the first convolution uses kernel_size, stride and padding (in the order nn.Conv2d(in_channels, "
+              "out_channels, kernel_size, stride, padding)); the two 1x1 convolutions have kernel_size=1, stride 1 and "
+              "no padding, so they keep height and width")
+
+
+def _side(n: int, k: int, s: int, p: int) -> int:
+    return (n + 2 * p - k) // s + 1
+
+
+def test_output_shape(submission, device):
+    for args, x_shape in (((1, 96, 11, 4, 0), (1, 1, 224, 224)), ((3, 8, 3, 1, 1), (2, 3, 10, 9)),
+                          ((2, 6, 5, 2, 2), (2, 2, 13, 12))):
+        what = f"nin_block{args} applied to a batch of shape {x_shape}"
+        block = submission.build("nin:nin_block", *args, device=device)
+        try:
+            out = block(torch.randn(x_shape))
+        except StudentError as exc:
+            raise AssertionError(f"{what}: {exc}. Hint: {SHAPE_HINT}") from None
+        _, c_out, k, s, p = args
+        expected = (x_shape[0], c_out, _side(x_shape[2], k, s, p), _side(x_shape[3], k, s, p))
+        expect_shape(out, expected, what, hint=SHAPE_HINT)
+
+
+def _conv(c_in: int, c_out: int, k: int) -> int:
+    return c_out * c_in * k * k + c_out
+
+
+def test_parameter_count(submission):
+    for c_in, c_out, k, s, p in ((3, 16, 5, 1, 2), (1, 96, 11, 4, 0), (96, 256, 5, 1, 2)):
+        count = submission.build("nin:nin_block", c_in, c_out, k, s, p).num_parameters()
+        expected = _conv(c_in, c_out, k) + 2 * _conv(c_out, c_out, 1)
+        hint = (f"the first convolution ({k}x{k}, {c_in} to {c_out} channels) has {_conv(c_in, c_out, k):,} "
+                f"parameters and each 1x1 convolution ({c_out} to {c_out}) has {_conv(c_out, c_out, 1):,}")
+        if count == _conv(c_in, c_out, k) + 2 * _conv(c_out, c_out, 3):
+            hint = "the second and third convolutions are 1x1 (kernel_size=1), not 3x3: " + hint
+        elif count == _conv(c_in, c_out, k) + 2 * _conv(c_out, c_out, k):
+            hint = "the second and third convolutions are 1x1 (kernel_size=1), not kernel_size: " + hint
+        assert count == expected, (f"nin_block({c_in}, {c_out}, {k}, {s}, {p}) has {count:,} trainable parameters, "
+                                   f"expected {expected:,}. Hint: {hint}")

@@ -1,0 +1,14 @@
+"""Reference solution for nin-block: one convolution as given, then two 1x1 convolutions, each with ReLU."""
+
+from torch import nn
+
+
+def nin_block(in_channels, out_channels, kernel_size, stride, padding):
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding),
+        nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1),
+        nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1),
+        nn.ReLU(),
+    )
