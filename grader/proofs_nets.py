@@ -14,36 +14,41 @@ from torch import nn
 from grader.proofs_torch import output_shape
 
 
-def _materialised(net: nn.Module, shape: list[int]) -> nn.Module:
-    output_shape(net, shape)  # runs once, so lazy layers learn their input sizes
+def _materialised(build, shape: list[int]) -> nn.Module:
+    """Build a net on the meta device (counted and measured only: no weights to initialise)
+    and run it once on `shape`, so its lazy layers learn their input sizes."""
+    with torch.device("meta"):
+        net = build()
+    output_shape(net, shape)
     return net
 
 
 def lenet(c1: int = 6, c2: int = 16) -> nn.Sequential:
     """The course's LeNet (padding 2, sigmoid, average pooling) for 1 x 28 x 28 inputs; the
     first dense layer's width is measured by a lazy layer, not written in."""
-    net = nn.Sequential(
+    return _materialised(lambda: nn.Sequential(
         nn.Conv2d(1, c1, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
         nn.Conv2d(c1, c2, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
         nn.LazyLinear(120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10),
-    )
-    return _materialised(net, [1, 1, 28, 28])
+    ), [1, 1, 28, 28])
 
 
 def alexnet(hidden_layers: int = 1, size: int = 224) -> nn.Sequential:
     """The course's AlexNet for one-channel size x size inputs; `hidden_layers` dense hidden
     layers of 4096 (the course keeps 1 on CPU, the paper has 2)."""
-    dense: list[nn.Module] = [nn.Flatten()]
-    for _ in range(hidden_layers):
-        dense += [nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(0.5)]
-    net = nn.Sequential(
-        nn.Conv2d(1, 96, 11, 4), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(96, 256, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(256, 384, 3, 1, 1), nn.ReLU(), nn.Conv2d(384, 384, 3, 1, 1), nn.ReLU(),
-        nn.Conv2d(384, 256, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(3, 2),
-        *dense, nn.LazyLinear(10),
-    )
-    return _materialised(net, [1, 1, size, size])
+    def build() -> nn.Sequential:
+        dense: list[nn.Module] = [nn.Flatten()]
+        for _ in range(hidden_layers):
+            dense += [nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(0.5)]
+        return nn.Sequential(
+            nn.Conv2d(1, 96, 11, 4), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(96, 256, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(256, 384, 3, 1, 1), nn.ReLU(), nn.Conv2d(384, 384, 3, 1, 1), nn.ReLU(),
+            nn.Conv2d(384, 256, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(3, 2),
+            *dense, nn.LazyLinear(10),
+        )
+
+    return _materialised(build, [1, 1, size, size])
 
 
 def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:

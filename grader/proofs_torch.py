@@ -24,9 +24,13 @@ def param_share(module: nn.Module, kind: type) -> float:
 
 @torch.no_grad()
 def output_shape(module: nn.Module, shape: list[int]) -> list[int]:
-    """The shape `module` (in eval mode) gives for a zero input of `shape`."""
-    module.eval()
-    return list(module(torch.zeros(*shape)).shape)
+    """The shape `module` (in eval mode) gives for an input of `shape`.
+
+    Runs on the meta device (shapes without arithmetic), so large layers cost nothing;
+    the module is moved there, so pass a module built for the measurement.
+    """
+    module.to("meta").eval()
+    return list(module(torch.zeros(*shape, device="meta")).shape)
 
 
 @torch.no_grad()
@@ -77,12 +81,12 @@ def _dot_products(d_k: int, trials: int, seed: int) -> torch.Tensor:
     return torch.cat(chunks)
 
 
-def dot_product_variance(d_k: int, scale: float = 1.0, trials: int = 40_000, seed: int = 0) -> float:
+def dot_product_variance(d_k: int, scale: float = 1.0, trials: int = 20_000, seed: int = 0) -> float:
     """Monte Carlo variance of q.k / scale for q, k with d_k independent N(0, 1) components."""
     return (_dot_products(d_k, trials, seed) / scale).var().item()
 
 
-def dot_product_mean(d_k: int, trials: int = 40_000, seed: int = 0) -> float:
+def dot_product_mean(d_k: int, trials: int = 20_000, seed: int = 0) -> float:
     """Monte Carlo mean of q.k (same setting as `dot_product_variance`)."""
     return _dot_products(d_k, trials, seed).mean().item()
 
@@ -102,9 +106,12 @@ def head_split_shape(batch: int, length: int, d_model: int, h: int) -> list[int]
     return list(x.reshape(-1, length, x.shape[-1]).shape)
 
 
-def norm_group_size(module: nn.Module, shape: list[int]) -> int:
-    """How many outputs change when one input element changes: the size of the group of
-    values that a normalisation layer (in training mode) normalises together."""
+def influence_count(module: nn.Module, shape: list[int]) -> int:
+    """How many outputs change when one input element changes (module in training mode).
+
+    For a normalisation layer: the size of the group normalised together. For a
+    position-wise layer: the width of one position.
+    """
     module.train()
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(*shape, generator=generator)
@@ -113,6 +120,28 @@ def norm_group_size(module: nn.Module, shape: list[int]) -> int:
     with torch.no_grad():
         changed = (module(nudged) - module(x)).abs() > 1e-6
     return int(changed.sum())
+
+
+def multiply_adds(module: nn.Module, shape: list[int]) -> int:
+    """Multiply-adds of one forward pass on a zero input of `shape`, by torch's FLOP counter."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        module(torch.zeros(*shape))
+    return counter.get_total_flops() // 2
+
+
+@torch.no_grad()
+def self_attention_ignores_order(d: int, n: int, seed: int = 0) -> bool:
+    """Does permuting the positions fed to self-attention just permute its outputs the same way?"""
+    torch.manual_seed(seed)
+    attention = nn.MultiheadAttention(d, 1, batch_first=True)
+    x = torch.randn(1, n, d)
+    order = torch.randperm(n)
+    out = attention(x, x, x)[0]
+    shuffled = attention(x[:, order], x[:, order], x[:, order])[0]
+    return torch.allclose(out[:, order], shuffled, atol=1e-5)
 
 
 @torch.no_grad()
