@@ -3,6 +3,8 @@ rest in parallel workers, and commit each grading to the gradebook as it arrives
 
     summary = grade_class(Path("submissions"), Path("exercises"), gradebook, jobs=2)
 
+or, to show progress between the two steps, `plan_class` then `grade_planned`.
+
 A submission is a folder under the class folder; its student id comes from its
 student.yaml or its name. It is graded again only when its files or the bank changed
 since its current grading (or that grading failed), when `force` is set, or when it is
@@ -105,11 +107,24 @@ class Summary:
         return 100 * sum(ratios) / len(ratios) if ratios else None
 
 
-def grade_class(root: Path, bank: Path, gradebook: Gradebook, *, jobs: int = 1, student: str | None = None,
-                force: bool = False, public_only: bool = False,
-                on_start: Callable[[int], None] = lambda total: None,
-                on_done: Callable[[str], None] = lambda student_id: None) -> Summary:
-    """Grade the submissions under `root` on `bank` into `gradebook`; student faults are data."""
+@dataclass(frozen=True)
+class Plan:
+    """What a batch will do: the bank's version, every folder found, and those to grade."""
+
+    root: Path
+    bank: Path
+    version: str
+    deadline: float  # seconds a worker may spend on one submission
+    folders: list[Folder]
+    todo: list[Folder]
+
+    @property
+    def skipped(self) -> int:
+        return len(self.folders) - len(self.todo)
+
+
+def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | None = None, force: bool = False) -> Plan:
+    """Find the submissions under `root` and choose those to grade (a broken bank raises SpecErrors)."""
     from grader.spec import load_bank
 
     exercises = load_bank(bank)
@@ -120,37 +135,47 @@ def grade_class(root: Path, bank: Path, gradebook: Gradebook, *, jobs: int = 1, 
         if not folders:
             known = ", ".join(sorted({f.student_id for f in find_submissions(root)})[:20])
             raise GraderError(f"no submission of student {student!r} under {root} (students: {known})")
-    summary = Summary()
-    todo = []
-    for folder in folders:
-        if not (force or student or folder.duplicate_of) and gradebook.unchanged(folder.student_id, folder.content_hash, version):
-            summary.skipped += 1
-        else:
-            todo.append(folder)
-    run_id = gradebook.start_run(version, bank, root, jobs, __version__)
+    todo = [f for f in folders
+            if force or student or f.duplicate_of or not gradebook.unchanged(f.student_id, f.content_hash, version)]
     deadline = 120 + sum(e.limits.exercise_seconds for e in exercises if isinstance(e, CodeExercise))
-    on_start(len(todo))
-    duplicates = [f for f in todo if f.duplicate_of]
-    for folder in duplicates:
-        _fail(gradebook, run_id, version, folder, summary,
-              f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
-        on_done(folder.student_id)
-    todo = [f for f in todo if not f.duplicate_of]
-    for outcome in WorkerPool(bank, jobs, public_only=public_only, deadline=deadline).run([f.path for f in todo]):
+    return Plan(Path(root), Path(bank), version, deadline, folders, todo)
+
+
+def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_only: bool = False,
+                  on_done: Callable[[str], None] = lambda student_id: None) -> Summary:
+    """Grade `plan.todo` in `jobs` workers, committing each grading to `gradebook` as it arrives."""
+    summary = Summary(skipped=plan.skipped)
+    run_id = gradebook.start_run(plan.version, plan.bank, plan.root, jobs, __version__)
+    for folder in plan.todo:
+        if folder.duplicate_of:
+            _fail(gradebook, run_id, plan.version, folder, summary,
+                  f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
+            on_done(folder.student_id)
+    todo = [f for f in plan.todo if not f.duplicate_of]
+    pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline)
+    for outcome in pool.run([f.path for f in todo]):
         folder = todo[outcome.index]
         summary.peak_rss_kb[outcome.worker] = max(outcome.peak_rss_kb, summary.peak_rss_kb.get(outcome.worker, 0))
         if outcome.result is None:
-            _fail(gradebook, run_id, version, folder, summary, outcome.error)
+            _fail(gradebook, run_id, plan.version, folder, summary, outcome.error)
         else:
             result = submission_from_data(outcome.result)
-            gradebook.record(run_id, folder.student_id, str(folder.path), folder.content_hash, version, result)
+            gradebook.record(run_id, folder.student_id, str(folder.path), folder.content_hash, plan.version, result)
             summary.graded += 1
             summary.scores.append((result.score, result.max_score))
         on_done(folder.student_id)
     gradebook.finish_run(run_id, summary.graded, summary.skipped, summary.failed)
-    graded_now = {f.path for f in todo}
-    summary.scores += gradebook.current_scores([f.student_id for f in folders if f.path not in graded_now and not f.duplicate_of])
+    graded_now = {f.path for f in plan.todo}
+    summary.scores += gradebook.current_scores([f.student_id for f in plan.folders if f.path not in graded_now])
     return summary
+
+
+def grade_class(root: Path, bank: Path, gradebook: Gradebook, *, jobs: int = 1, student: str | None = None,
+                force: bool = False, public_only: bool = False,
+                on_done: Callable[[str], None] = lambda student_id: None) -> Summary:
+    """Plan and grade in one call: the submissions under `root` on `bank` into `gradebook`."""
+    plan = plan_class(root, bank, gradebook, student=student, force=force)
+    return grade_planned(plan, gradebook, jobs=jobs, public_only=public_only, on_done=on_done)
 
 
 def _fail(gradebook: Gradebook, run_id: int, version: str, folder: Folder, summary: Summary, why: str) -> None:

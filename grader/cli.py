@@ -202,22 +202,14 @@ def grade(
 
       grader grade submissions/ --exercises my-course/exercises --gradebook fall.sqlite --force
     """
-    from contextlib import ExitStack
-
-    from grader.batch import grade_class
+    from grader.batch import grade_planned, plan_class
     from grader.gradebook import Gradebook
     from grader.progress import count_progress
-    from grader.spec import load_bank
 
-    bank_dir = _bank_dir(exercises)
-    load_bank(bank_dir)  # a broken spec stops here, before any worker starts
-    with Gradebook(gradebook) as book, ExitStack() as stack:
-        def start(total: int) -> None:
-            progress["done"] = stack.enter_context(count_progress(err, total))
-
-        progress = {"done": lambda name: None}
-        summary = grade_class(submissions, bank_dir, book, jobs=jobs, student=student, force=force,
-                              on_start=start, on_done=lambda name: progress["done"](name))
+    with Gradebook(gradebook) as book:
+        plan = plan_class(submissions, _bank_dir(exercises), book, student=student, force=force)
+        with count_progress(err, len(plan.todo)) as done:
+            summary = grade_planned(plan, book, jobs=jobs, on_done=done)
     mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
     out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
     for student_id, why in summary.failures:

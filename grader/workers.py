@@ -101,10 +101,10 @@ def _serve(conn: Connection, bank: str, public_only: bool) -> None:
 
 
 class _Worker:
-    def __init__(self, context, bank: Path, public_only: bool, slot: int):
+    def __init__(self, context, serve, bank: Path, public_only: bool, slot: int):
         self.slot = slot
         self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, str(bank), public_only), name="grader-worker")
+        self.process = context.Process(target=serve, args=(theirs, str(bank), public_only), name="grader-worker")
         self.process.start()
         theirs.close()
         self.ready = False
@@ -129,13 +129,14 @@ class _Worker:
 class WorkerPool:
     """`jobs` workers grading folders of one bank; `run` yields an Outcome per folder as each ends."""
 
-    def __init__(self, bank: Path, jobs: int, *, public_only: bool = False, deadline: float = 600.0):
+    def __init__(self, bank: Path, jobs: int, *, public_only: bool = False, deadline: float = 600.0, serve=_serve):
         self.bank, self.jobs, self.public_only, self.deadline = Path(bank), max(1, jobs), public_only, deadline
+        self.serve = serve  # the worker's main function; tests pass a stand-in that misbehaves
         self.context = multiprocessing.get_context("spawn")
 
     def run(self, folders: Sequence[Path]) -> Iterator[Outcome]:
         pending = deque(enumerate(folders))
-        workers = [_Worker(self.context, self.bank, self.public_only, slot) for slot in range(min(self.jobs, len(folders)))]
+        workers = [self._start(slot) for slot in range(min(self.jobs, len(folders)))]
         try:
             while pending or any(w.task for w in workers):
                 for worker in workers:
@@ -148,10 +149,13 @@ class WorkerPool:
                         yield outcome
                     if not alive:
                         worker.stop(grace=0)
-                        workers[position] = _Worker(self.context, self.bank, self.public_only, position)
+                        workers[position] = self._start(position)
         finally:
             for worker in workers:
                 worker.stop()
+
+    def _start(self, slot: int) -> _Worker:
+        return _Worker(self.context, self.serve, self.bank, self.public_only, slot)
 
     def _poll(self, worker: _Worker) -> tuple[Outcome | None, bool]:
         """(an outcome if the worker finished or lost its task, whether it can go on)."""
