@@ -1,0 +1,63 @@
+"""Hidden checks for googlenet.py: each path's channels under the course block's weights.
+
+The widths are all different, so every parameter has a shape of its own and the course
+block's weights fit a correct block whatever its names or the order of its layers.
+"""
+
+import pytest
+import torch
+
+from grader import align
+from grader.checks import expect_close, expect_shape
+
+CONFIG = (6, 4, (5, 7), (2, 3), 8)
+X_SHAPE = (2, 6, 9, 8)
+TOLERANCE = {"cpu": 1e-4, "cuda": 2e-2}  # cuDNN may compute float32 convolutions in TF32
+PATHS = {  # check id: (first channel, last channel + 1, what the path is)
+    "path-1x1": (0, 4, "path 1 is a 1x1 convolution from in_c to c1 channels and a ReLU; its c1 channels come first"),
+    "path-3x3": (4, 11, "path 2 is a 1x1 convolution from in_c to c2[0] channels and a ReLU, then a 3x3 convolution "
+                        "with padding=1 to c2[1] channels and a ReLU; its channels follow path 1's"),
+    "path-5x5": (11, 14, "path 3 is a 1x1 convolution from in_c to c3[0] channels and a ReLU, then a 5x5 "
+                         "convolution with padding=2 to c3[1] channels and a ReLU; its channels follow path 2's"),
+    "path-pool": (14, 22, "path 4 is a 3x3 max pooling (stride=1, padding=1) over the input, then a 1x1 convolution "
+                          "to c4 channels and a ReLU; its channels come last"),
+}
+
+
+def _compare(path: str, submission, reference, device) -> None:
+    block = submission.build("googlenet:Inception", *CONFIG, device=device).eval()
+    ref = reference.Inception(*CONFIG).eval()
+    source = [p.detach() for p in ref.parameters()]
+    shapes = block.parameter_shapes()
+    if next(align.assignments(source, shapes), None) is None:
+        pytest.fail(f"Inception{CONFIG} has parameters of shapes {shapes}, which cannot hold the course block's "
+                    f"{[tuple(t.shape) for t in source]} (six convolutions with bias)")
+    atol = TOLERANCE.get(device, 2e-2)
+    if not block.load_parameters_from(ref, probe=torch.randn(2, 6, 7, 7), atol=atol):
+        block.load_parameters_from(ref)  # the likeliest filling, to find the path that differs
+    x = torch.randn(X_SHAPE)
+    with torch.no_grad():
+        expected = ref(x)
+    what = f"Inception{CONFIG} applied to a batch of shape {X_SHAPE}"
+    out = expect_shape(block(x), expected.shape, what, hint="22 = 4 + 7 + 3 + 8 channels, height and width kept")
+    first, last, hint = PATHS[path]
+    wanted = out.clone()  # the other paths' channels as they came: only this path's are compared
+    wanted[:, first:last] = expected[:, first:last]
+    expect_close(out, wanted, f"under the course block's weights, the block of output channels {first} to {last - 1}",
+                 atol=atol, rtol=atol, hint=hint)
+
+
+def test_path_1x1(submission, reference, device):
+    _compare("path-1x1", submission, reference, device)
+
+
+def test_path_3x3(submission, reference, device):
+    _compare("path-3x3", submission, reference, device)
+
+
+def test_path_5x5(submission, reference, device):
+    _compare("path-5x5", submission, reference, device)
+
+
+def test_path_pool(submission, reference, device):
+    _compare("path-pool", submission, reference, device)

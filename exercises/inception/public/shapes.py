@@ -1,0 +1,32 @@
+"""Public checks for googlenet.py: the output shape and the parameter count."""
+
+import torch
+
+from grader.checks import expect_shape
+from grader.session import StudentError
+
+SHAPE_HINT = ("every path keeps height and width (the 3x3 convolution with padding=1, the 5x5 with padding=2, the "
+              "max pooling with kernel_size=3, stride=1, padding=1), and the four outputs are concatenated along "
+              "the channels: torch.cat((p1, p2, p3, p4), dim=1)")
+
+
+def test_output_shape(submission, device):
+    for args, x_shape in (((192, 64, (96, 128), (16, 32), 32), (1, 192, 28, 28)),
+                          ((4, 2, (3, 5), (2, 3), 4), (2, 4, 7, 9))):
+        in_c, c1, c2, c3, c4 = args
+        what = f"Inception{args} applied to a batch of shape {x_shape}"
+        block = submission.build("googlenet:Inception", *args, device=device)
+        try:
+            out = block(torch.randn(x_shape))
+        except StudentError as exc:
+            raise AssertionError(f"{what}: {exc}. Hint: {SHAPE_HINT}") from None
+        expected = (x_shape[0], c1 + c2[1] + c3[1] + c4, *x_shape[2:])
+        expect_shape(out, expected, what, hint=SHAPE_HINT)
+
+
+def test_parameter_count(submission):
+    count = submission.build("googlenet:Inception", 192, 64, (96, 128), (16, 32), 32).num_parameters()
+    assert count == 163_696, (
+        f"Inception(192, 64, (96, 128), (16, 32), 32) has {count:,} trainable parameters, expected 163,696. "
+        "Hint: six convolutions with bias: 1x1 from 192 to 64; 1x1 from 192 to 96 and 3x3 from 96 to 128; "
+        "1x1 from 192 to 16 and 5x5 from 16 to 32; 1x1 from 192 to 32 after the pooling (which has no parameters)")
