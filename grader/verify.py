@@ -28,8 +28,30 @@ def _compiled(text: str):
     return compile(text, "<verify>", "eval")
 
 
+def _names_used(code) -> set[str]:
+    """Every global name the code (and the comprehensions inside it) reads."""
+    used = set(code.co_names)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_names"):
+            used |= _names_used(constant)
+    return used
+
+
+_results: dict[tuple, object] = {}
+
+
 def evaluate(text: str, names: dict):
-    """The value of the author's expression `text` with `names` bound."""
-    # one globals dict, so that comprehensions in the expression see the names too
-    scope = {"__builtins__": __builtins__, **_namespace(), **names}
-    return eval(_compiled(text), scope)  # noqa: S307 - trusted author code, see the module docstring
+    """The value of the author's expression `text` with `names` bound.
+
+    Variants often differ only in params an expression does not read, and building a
+    network to count its parameters takes a while: results are memoised on the values
+    of the names the expression actually uses.
+    """
+    code = _compiled(text)
+    relevant = sorted(_names_used(code) & names.keys())
+    memo = (text, tuple((name, repr(names[name])) for name in relevant))
+    if memo not in _results:
+        # one globals dict, so that comprehensions in the expression see the names too
+        scope = {"__builtins__": __builtins__, **_namespace(), **names}
+        _results[memo] = eval(code, scope)  # noqa: S307 - trusted author code, see the module docstring
+    return _results[memo]
