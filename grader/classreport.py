@@ -109,7 +109,7 @@ def wrong_answers(results, limit: int = 20) -> list[WrongAnswer]:
     for result in results:
         rules = result.extra.get(FEEDBACK_RULES, {})
         for item in result.items:
-            if item.answer is not None and item.status in (Status.FAILED, Status.PARTIAL):
+            if item.answer is not None and item.status in (Status.FAILED, Status.PARTIAL, Status.ERROR):
                 groups[(item.name, rules.get(item.name, ""))][" ".join(item.answer.split())] += 1
     found = [WrongAnswer(name, rule, sum(c.values()), tuple(c.most_common(3))) for (name, rule), c in groups.items()]
     return sorted(found, key=lambda w: (-w.count, w.name, w.rule))[:limit]

@@ -23,6 +23,8 @@ SCHEMA_VERSION = 1
 FEEDBACK_RULES = "feedback_rules"  # SubmissionResult.extra key: item name -> the feedback rule's message
 DEFAULT_PATH = Path("gradebook.sqlite")
 
+# Scores and points carry no declared type: SQLite keeps ints as ints and floats as floats,
+# so a stored grading renders exactly as it did when it was graded.
 SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE runs (
@@ -34,17 +36,17 @@ CREATE TABLE submissions (
   id INTEGER PRIMARY KEY, student_id TEXT NOT NULL REFERENCES students(id), run_id INTEGER NOT NULL REFERENCES runs(id),
   folder TEXT NOT NULL, content_hash TEXT NOT NULL, bank_hash TEXT NOT NULL, graded_at TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('graded', 'failed')), message TEXT NOT NULL DEFAULT '',
-  score REAL, max_score REAL, problems TEXT NOT NULL DEFAULT '[]', protections TEXT NOT NULL DEFAULT '[]',
+  score, max_score, problems TEXT NOT NULL DEFAULT '[]', protections TEXT NOT NULL DEFAULT '[]',
   public_only INTEGER NOT NULL DEFAULT 0, duration REAL NOT NULL DEFAULT 0, grader_version TEXT NOT NULL DEFAULT '',
   current INTEGER NOT NULL DEFAULT 1);
 CREATE UNIQUE INDEX one_current_grading ON submissions(student_id) WHERE current = 1;
 CREATE TABLE exercise_results (
   submission_id INTEGER NOT NULL REFERENCES submissions(id), position INTEGER NOT NULL, exercise_id TEXT NOT NULL,
-  title TEXT NOT NULL, kind TEXT NOT NULL, topic TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL,
+  title TEXT NOT NULL, kind TEXT NOT NULL, topic TEXT NOT NULL, score NOT NULL, max_score NOT NULL,
   message TEXT NOT NULL, hidden_remaining INTEGER NOT NULL, PRIMARY KEY (submission_id, exercise_id));
 CREATE TABLE item_results (
   submission_id INTEGER NOT NULL REFERENCES submissions(id), position INTEGER NOT NULL, exercise_id TEXT NOT NULL,
-  item_id TEXT NOT NULL, title TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL, status TEXT NOT NULL,
+  item_id TEXT NOT NULL, title TEXT NOT NULL, score NOT NULL, max_score NOT NULL, status TEXT NOT NULL,
   message TEXT NOT NULL, hint TEXT NOT NULL, feedback_rule TEXT NOT NULL DEFAULT '', answer TEXT,
   hidden INTEGER NOT NULL, device TEXT, duration REAL NOT NULL, PRIMARY KEY (submission_id, exercise_id, item_id));
 """
