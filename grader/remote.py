@@ -7,6 +7,9 @@ a check compares what came back with what the reference computed here.
 
 from __future__ import annotations
 
+import copy
+from typing import Callable
+
 import torch
 
 from grader import align
@@ -82,23 +85,34 @@ class RemoteModule:
     def load_parameters(self, tensors: list[torch.Tensor]) -> None:
         self._request("load_parameters", tensors=[t.detach() for t in tensors])
 
-    def load_parameters_from(self, reference: torch.nn.Module, probe=None, atol: float = 1e-5) -> bool:
+    def load_parameters_from(self, reference: torch.nn.Module, probe=None, atol: float = 1e-5,
+                             output: Callable | None = None) -> bool:
         """Copy `reference`'s weights into this module, matched by structure, not by name.
 
-        With a `probe` input, the first filling under which this module's output equals the
-        reference's on the probe wins; without one, the likeliest filling is loaded.
+        With a `probe`, the first filling under which this module's output equals the
+        reference's on the probe wins; without one, the likeliest filling is loaded. A probe
+        is one input, or a tuple of inputs for a forward that takes several (query, key,
+        value, valid_length); the reference runs on a copy, so a state it mutates is not
+        seen by the student. `output` picks what to compare from a structured output, e.g.
+        `lambda out: out[0]` for a forward that returns (Y, state).
         Returns False when no filling fits (the check decides what that means).
         """
         source = [p.detach() for p in reference.parameters()]
+        args = probe if isinstance(probe, tuple) else (probe,)
+        pick = output or (lambda out: out)
         expected = None
         if probe is not None:
             with torch.no_grad():
-                expected = reference(probe)
-        for filling in align.assignments(source, self.parameter_shapes()):
+                expected = pick(reference(*copy.deepcopy(args)))
+        for filling in align.assignments(source, self.parameter_shapes(), current=self.parameters()):
             self.load_parameters(filling)
             if expected is None:
                 return True
-            got = self(probe)
+            got = self(*args)
+            try:
+                got = pick(got)
+            except (IndexError, KeyError, TypeError):
+                continue
             if isinstance(got, torch.Tensor) and got.shape == expected.shape and torch.allclose(
                 got.to(expected.dtype), expected, atol=atol, rtol=1e-4
             ):

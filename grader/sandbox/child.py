@@ -34,6 +34,7 @@ class Server:
         self.module = None
         self.path = ""
         self.objects: dict[int, object] = {}
+        self.devices: dict[int, str] = {}  # where each module was built or moved: its inputs go there
 
     # -- operations: each returns a plain value or raises (the student's fault) ----------
     def op_load(self, file: str, source: str, seed: int):
@@ -59,11 +60,11 @@ class Server:
             module = target(*args, **kwargs)
         if not isinstance(module, torch.nn.Module):
             raise TypeError(f"{symbol} gave a {type(module).__name__}, not a torch.nn.Module")
-        return self._handle(module.to(device))
+        return self._handle(module.to(device), device)
 
     def op_forward(self, handle: int, args: list, kwargs: dict, grad: bool = False):
         module = self.objects[handle]
-        args = [_to(module, a) for a in args]
+        args, kwargs = self._inputs(handle, args), self._inputs(handle, kwargs)
         with torch.set_grad_enabled(grad):
             return module(*args, **kwargs)
 
@@ -87,6 +88,7 @@ class Server:
 
     def op_to(self, handle: int, device: str):
         self.objects[handle].to(device)
+        self.devices[handle] = device
         return None
 
     def op_trace(self, handle: int, args: list):
@@ -101,7 +103,7 @@ class Server:
         hooks = [m.register_forward_hook(hook) for m in leaves]
         try:
             with torch.no_grad():
-                module(*[_to(module, a) for a in args])
+                module(*self._inputs(handle, args))
         finally:
             for h in hooks:
                 h.remove()
@@ -110,13 +112,13 @@ class Server:
     def op_gradients(self, handle: int, args: list, loss: str, target=None):
         module = self.objects[handle]
         module.zero_grad(set_to_none=True)
-        _loss(loss, module(*[_to(module, a) for a in args]), _to(module, target)).backward()
+        _loss(loss, module(*self._inputs(handle, args)), self._inputs(handle, target)).backward()
         return [p.grad for p in module.parameters()]
 
     def op_train(self, handle: int, args: list, target, loss: str, steps: int, lr: float, seed: int):
         _seed(seed)
         module = self.objects[handle]
-        args, target = [_to(module, a) for a in args], _to(module, target)
+        args, target = self._inputs(handle, args), self._inputs(handle, target)
         optimizer = torch.optim.SGD(module.parameters(), lr=lr)
         losses = []
         for _ in range(steps):
@@ -134,9 +136,15 @@ class Server:
             raise Missing(f"{Path(self.path).name} does not define {name}")
         return getattr(self.module, name)
 
-    def _handle(self, obj) -> dict:
+    def _handle(self, obj, device: str | None = None) -> dict:
         self.objects[len(self.objects) + 1] = obj
+        if device is not None:
+            self.devices[len(self.objects)] = device
         return {"$handle": len(self.objects), "type": type(obj).__name__}
+
+    def _inputs(self, handle: int, value):
+        """`value` with every tensor in it (nested lists, tuples, dicts) on the module's device."""
+        return _to(self.devices.get(handle) or _device_of(self.objects[handle]), value)
 
     def fault(self, exc: BaseException) -> dict:
         """What the student's code raised, with their own traceback lines only."""
@@ -159,11 +167,21 @@ def _seed(seed: int) -> None:
     random.seed(seed)
 
 
-def _to(module: torch.nn.Module, value):
-    if not isinstance(value, torch.Tensor):
-        return value
+def _device_of(module: torch.nn.Module):
     for p in module.parameters():
-        return value.to(p.device)
+        return p.device
+    return None
+
+
+def _to(device, value):
+    if device is None:
+        return value
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if type(value) in (list, tuple):
+        return type(value)(_to(device, v) for v in value)
+    if type(value) is dict:
+        return {k: _to(device, v) for k, v in value.items()}
     return value
 
 
