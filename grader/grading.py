@@ -12,7 +12,7 @@ from typing import Protocol
 from grader import __version__
 from grader.quiz.equivalence import judge as default_judge
 from grader.quiz.marking import Judge, mark
-from grader.results import ExerciseResult, ItemResult, Status, SubmissionResult
+from grader.results import ExerciseResult, ItemResult, SubmissionResult
 from grader.spec import CodeExercise, QuizExercise
 from grader.submission import read_submission
 from grader.variants import draw

@@ -7,7 +7,6 @@ the fix. Proving that answer keys are right is `keys.py`'s job, not this module'
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from conftest import write_spec
 from grader.errors import SpecError, SpecErrors
@@ -35,7 +36,7 @@ def test_a_good_spec_loads_into_a_frozen_model(tmp_path):
     assert isinstance(exercise, QuizExercise)
     assert exercise.questions[0].answer == "k*k + 1"
     assert exercise.params["k"] == [3, 5]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         exercise.title = "changed"
 
 
