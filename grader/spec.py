@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from grader.errors import SpecError, SpecErrors
+from grader.field_errors import field_errors
 from grader.yamlfile import YamlDocument, read_yaml
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -210,46 +211,6 @@ class _ExerciseFile(Model):
     exercise: Exercise
 
 
-_TYPE_NAMES = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true or false",
-               "IntRange": "{min: .., max: ..}", "Tolerance": "{abs: .., rel: ..}", "list": "a list", "dict": "a mapping"}
-
-
-def _is_union_tag(part: object) -> bool:
-    # pydantic puts the union member it tried in the location ("int", "list[...]", "quiz"); drop it
-    return isinstance(part, str) and (part in _TYPE_NAMES or part in ("quiz", "code") or "[" in part)
-
-
-def _tag_name(part: str) -> str:
-    return _TYPE_NAMES.get(part.split("[")[0], part)
-
-
-def _field_errors(document: YamlDocument, error: ValidationError) -> list[SpecError]:
-    """Turn pydantic's errors into SpecErrors that name the line and the field, one per field."""
-    grouped: dict[tuple, list[dict]] = {}
-    for item in error.errors():
-        location = tuple(part for part in item["loc"][1:] if not _is_union_tag(part))
-        grouped.setdefault(location, []).append(item)
-    found = []
-    for location, items in grouped.items():
-        field = ".".join(str(part) for part in location) or None
-        first = items[0]
-        fix = ""
-        if first["type"] == "extra_forbidden":
-            message, fix = "unknown field", "remove it or check its spelling"
-        elif first["type"] == "missing":
-            message, fix = "required field is missing", "add it"
-        elif first["type"] == "union_tag_invalid":
-            message, fix = "kind must be quiz or code", "set kind: quiz or kind: code"
-        elif all(i["type"].endswith(("_type", "_parsing")) for i in items):
-            tags = [_tag_name(p) for i in items for p in i["loc"][1:] if _is_union_tag(p) and p not in ("quiz", "code")]
-            wanted = " or ".join(dict.fromkeys(tags)) or first["msg"].removeprefix("Input should be ")
-            message = f"expected {wanted}, got {type(first['input']).__name__} {str(first['input'])[:40]!r}"
-        else:
-            message = first["msg"].removeprefix("Value error, ")
-        found.append(SpecError(document.path, message, line=document.line_of(location), field=field, fix=fix))
-    return found
-
-
 def parse_exercise(document: YamlDocument, folder: Path) -> QuizExercise | CodeExercise:
     """Validate a loaded spec document into a model; raise SpecErrors listing every problem."""
     data = document.data
@@ -258,7 +219,7 @@ def parse_exercise(document: YamlDocument, folder: Path) -> QuizExercise | CodeE
     try:
         exercise = _ExerciseFile.model_validate({"exercise": {**data, "folder": folder}}).exercise
     except ValidationError as error:
-        raise SpecErrors(_field_errors(document, error)) from None
+        raise SpecErrors(field_errors(document, error)) from None
     if exercise.id != folder.name:
         raise SpecError(
             document.path, f"id {exercise.id!r} differs from the folder name {folder.name!r}",
