@@ -15,12 +15,12 @@ X_SHAPE = (2, 6, 9, 8)
 TOLERANCE = {"cpu": 1e-4, "cuda": 2e-2}  # cuDNN may compute float32 convolutions in TF32
 PATHS = {  # check id: (first channel, last channel + 1, what the path is)
     "path-1x1": (0, 4, "path 1 is a 1x1 convolution from in_c to c1 channels and a ReLU; its c1 channels come first"),
-    "path-3x3": (4, 11, "path 2 is a 1x1 convolution from in_c to c2[0] channels and a ReLU, then a 3x3 convolution "
-                        "with padding=1 to c2[1] channels and a ReLU; its channels follow path 1's"),
-    "path-5x5": (11, 14, "path 3 is a 1x1 convolution from in_c to c3[0] channels and a ReLU, then a 5x5 "
-                         "convolution with padding=2 to c3[1] channels and a ReLU; its channels follow path 2's"),
-    "path-pool": (14, 22, "path 4 is a 3x3 max pooling (stride=1, padding=1) over the input, then a 1x1 convolution "
-                          "to c4 channels and a ReLU; its channels come last"),
+    "path-3x3": (4, 11, ("path 2 is a 1x1 convolution from in_c to c2[0] channels and a ReLU, then a 3x3 convolution "
+                         "with padding=1 to c2[1] channels and a ReLU; its channels follow path 1's")),
+    "path-5x5": (11, 14, ("path 3 is a 1x1 convolution from in_c to c3[0] channels and a ReLU, then a 5x5 "
+                          "convolution with padding=2 to c3[1] channels and a ReLU; its channels follow path 2's")),
+    "path-pool": (14, 22, ("path 4 is a 3x3 max pooling (stride=1, padding=1) over the input, then a 1x1 "
+                           "convolution to c4 channels and a ReLU; its channels come last")),
 }
 
 

@@ -13,7 +13,7 @@ SHAPE_HINT = ("every path keeps height and width (the 3x3 convolution with paddi
 def test_output_shape(submission, device):
     for args, x_shape in (((192, 64, (96, 128), (16, 32), 32), (1, 192, 28, 28)),
                           ((4, 2, (3, 5), (2, 3), 4), (2, 4, 7, 9))):
-        in_c, c1, c2, c3, c4 = args
+        _, c1, c2, c3, c4 = args
         what = f"Inception{args} applied to a batch of shape {x_shape}"
         block = submission.build("googlenet:Inception", *args, device=device)
         try:

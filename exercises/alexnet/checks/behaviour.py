@@ -1,0 +1,95 @@
+"""Hidden checks for alexnet.py: same function as the course's AlexNet, and dropout on only while training.
+
+AlexNet's weights are 120 MB, so the matching goes the cheap way round: the student's
+weights come over once and are tried in the reference here, rather than each candidate
+filling being sent to the child.
+"""
+
+from itertools import islice
+
+import pytest
+import torch
+
+from grader import align
+from grader.checks import expect_close
+
+TOLERANCE = {"cpu": 1e-3, "cuda": 3e-2}  # relative to the largest output; cuDNN may use TF32 on a GPU
+TRIES = 4  # fillings tried: two pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256)
+ACTIVATION_HINT = ("a ReLU after every convolution and after the hidden dense layer (not sigmoid), 3x3 max pooling "
+                   "with stride 2, and dropout only in training mode")
+
+
+def _close(got, want: torch.Tensor, rel: float) -> bool:
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+        return False
+    scale = want.abs().max().item()
+    return torch.allclose(got.to(want.dtype), want, atol=rel * scale + 1e-7, rtol=rel)
+
+
+def _pull_weights(net, got, ref: torch.nn.Module, x: torch.Tensor, rel: float) -> None:
+    """Load the student's weights into `ref`: the first arrangement under which `ref(x)` is `got`, the
+    student's output for `x`, or failing that the likeliest one (the comparison then says what differs)."""
+    targets = list(ref.parameters())
+    fillings = list(islice(align.assignments(net.parameters(), [tuple(p.shape) for p in targets]), TRIES))
+    for filling in fillings:
+        with torch.no_grad():
+            for target, value in zip(targets, filling):
+                target.copy_(value)
+            if _close(got, ref(x), rel):
+                return
+    with torch.no_grad():
+        for target, value in zip(targets, fillings[0] if fillings else []):
+            target.copy_(value)
+
+
+def _shape_gap(shapes: list[tuple], ref: torch.nn.Module) -> str:
+    """What the student's parameter shapes have that the course's lack, and the other way round."""
+    extra, missing = list(shapes), []
+    for p in ref.parameters():
+        if tuple(p.shape) in extra:
+            extra.remove(tuple(p.shape))
+        else:
+            missing.append(tuple(p.shape))
+    return f"yours have parameters of shapes {extra} where the course's have {missing}"
+
+
+def test_matches_reference(submission, reference, device):
+    net = submission.build("alexnet:AlexNet", device=device).eval()
+    ref = reference.AlexNet().eval()
+    shapes = net.parameter_shapes()
+    if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
+        pytest.fail(f"AlexNet()'s parameters cannot hold the course AlexNet's weights: {_shape_gap(shapes, ref)}")
+    rel = TOLERANCE.get(device, 3e-2)
+    x = torch.randn(2, 1, 224, 224)
+    got = net(x)
+    _pull_weights(net, got, ref, x, rel)
+    with torch.no_grad():
+        expected = ref(x)
+    scale = expected.abs().max().item()
+    expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",
+                 atol=rel * scale + 1e-7, rtol=rel, hint=ACTIVATION_HINT)
+
+
+def _two_of_one_image() -> torch.Tensor:
+    return torch.randn(1, 1, 224, 224).expand(2, 1, 224, 224).contiguous()
+
+
+def test_dropout(submission):
+    net = submission.build("alexnet:AlexNet", seed=1).train()
+    out = net(_two_of_one_image())
+    assert isinstance(out, torch.Tensor) and out.shape == (2, 10), "AlexNet()(X) should give a (2, 10) tensor"
+    gap = (out[0] - out[1]).abs().max().item()
+    assert gap > 1e-3 * out.abs().max().item(), (
+        "in training mode, the same image twice in one batch gave the same outputs, so nothing is dropped. "
+        "Hint: put nn.Dropout(0.5) after the ReLU of the hidden dense layer")
+
+
+def test_eval_determinism(submission):
+    net = submission.build("alexnet:AlexNet").eval()
+    x = _two_of_one_image()
+    first, second = net(x), net(x)
+    assert isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and first.shape == (2, 10), (
+        "AlexNet()(X) should give a (2, 10) tensor")
+    same = torch.equal(first, second) and torch.allclose(first[0], first[1], rtol=1e-5, atol=1e-6)
+    assert same, ("in eval mode, the same image gave different outputs. Hint: nn.Dropout switches off by itself in "
+                  "eval mode; F.dropout(x, 0.5) keeps dropping unless given training=self.training")
