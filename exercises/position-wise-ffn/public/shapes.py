@@ -1,0 +1,19 @@
+"""Public checks for PositionWiseFFN: the output shape and the parameter count."""
+
+import torch
+
+from grader.checks import expect_shape
+
+
+def test_output_shape(submission, device):
+    ffn = submission.build("transformer:PositionWiseFFN", 8, 32, 6, device=device).eval()
+    expect_shape(ffn(torch.randn(2, 5, 8)), (2, 5, 6), "PositionWiseFFN(8, 32, 6) on a (2, 5, 8) input",
+                 hint="the dense layers act on the last axis and keep batch and length")
+
+
+def test_parameter_count(submission):
+    count = submission.build("transformer:PositionWiseFFN", 8, 32, 6).num_parameters()
+    expected = 8 * 32 + 32 + 32 * 6 + 6
+    assert count == expected, (f"PositionWiseFFN(8, 32, 6) has {count} trainable parameters, expected {expected}. "
+                               "Hint: nn.Linear(input_size, ffn_hidden_size) then nn.Linear(ffn_hidden_size, "
+                               "hidden_size_out), both with biases")
