@@ -5,8 +5,6 @@ weights come over once and are tried in the reference here, rather than each can
 filling being sent to the child.
 """
 
-from itertools import islice
-
 import pytest
 import torch
 
@@ -29,8 +27,10 @@ def _close(got, want: torch.Tensor, rel: float) -> bool:
 def _pull_weights(net, got, ref: torch.nn.Module, x: torch.Tensor, rel: float) -> None:
     """Load the student's weights into `ref`: the first arrangement under which `ref(x)` is `got`, the
     student's output for `x`, or failing that the likeliest one (the comparison then says what differs)."""
-    targets = list(ref.parameters())
-    fillings = list(islice(align.assignments(net.parameters(), [tuple(p.shape) for p in targets]), TRIES))
+    targets, theirs = list(ref.parameters()), net.parameters()
+    fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
+    whole = {id(t) for t in theirs}  # fillings that use the student's tensors whole (no slices or stacks) first
+    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))[:TRIES]
     for filling in fillings:
         with torch.no_grad():
             for target, value in zip(targets, filling):
