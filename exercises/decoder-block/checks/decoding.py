@@ -1,0 +1,125 @@
+"""Hidden checks for DecoderBlock: the look-ahead mask, the encoder-decoder attention, the course's
+block under aligned weights, and token-by-token decoding against the block's own training mode.
+"""
+
+import copy
+
+import pytest
+import torch
+
+from grader import align
+from grader.checks import expect_close
+
+D, FFN, HEADS = 12, 20, 3
+ENC_LENGTHS = [2, 6, 4]  # unequal within the batch: a head-major repeat of them shows
+
+
+def fresh_state(enc_outputs, slots=1):
+    return [enc_outputs, torch.tensor(ENC_LENGTHS[: enc_outputs.shape[0]]), [None] * slots]
+
+
+def output_of(result, what):
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], torch.Tensor)):
+        raise AssertionError(f"{what} should return a pair (Y, state) with Y a tensor")
+    return result[0]
+
+
+def test_look_ahead(submission, device):
+    block = submission.build("transformer:DecoderBlock", D, FFN, HEADS, 0.0, 0, device=device, seed=1).train()
+    X, enc = torch.randn(3, 5, D), torch.randn(3, 6, D)
+    before = output_of(block(X, fresh_state(enc)), "DecoderBlock.forward(X, state)")
+    X[:, 3:] = torch.randn(3, 2, D) * 5
+    after = output_of(block(X, fresh_state(enc)), "DecoderBlock.forward(X, state)")
+    seen = [t for t in range(3) if not torch.allclose(before[:, t], after[:, t], atol=1e-5)]
+    assert not seen, (
+        f"in training mode, changing target positions 3 and 4 changed the outputs at positions {seen}: a position "
+        "sees later ones, so the self-attention lacks the look-ahead mask. Hint: in training mode, give query t "
+        "the valid length t + 1: torch.arange(1, seq_len + 1).repeat(batch_size, 1)")
+
+
+def test_encoder_attention(submission, device):
+    block = submission.build("transformer:DecoderBlock", D, FFN, HEADS, 0.0, 0, device=device, seed=2).train()
+    X, enc = torch.randn(3, 5, D), torch.randn(3, 6, D)
+    before = output_of(block(X, fresh_state(enc.clone())), "DecoderBlock.forward(X, state)")
+    padded = enc.clone()
+    for b, n in enumerate(ENC_LENGTHS):
+        padded[b, n:] = torch.randn_like(padded[b, n:]) * 5
+    after = output_of(block(X, fresh_state(padded)), "DecoderBlock.forward(X, state)")
+    leaked = [b for b in range(3) if not torch.allclose(before[b], after[b], atol=1e-5)]
+    assert not leaked, (
+        f"with encoder valid lengths {ENC_LENGTHS}, changing the encoder outputs beyond them changed the outputs of "
+        f"example(s) {leaked}. Hint: the encoder-decoder attention takes state[1] as its valid_length, and the "
+        "lengths are repeated per head with repeat_interleave (the heads are laid out batch-major)")
+    changed = enc.clone()
+    changed[:, :2] = torch.randn(3, 2, D) * 5
+    moved = output_of(block(X, fresh_state(changed)), "DecoderBlock.forward(X, state)")
+    assert not torch.allclose(before, moved, atol=1e-4), (
+        "changing the encoder outputs within their valid lengths left the decoder's outputs as they were: the "
+        "encoder-decoder attention must take its keys and values from the encoder outputs, state[0]")
+
+
+def test_matches_reference(submission, reference, device):
+    block = submission.build("transformer:DecoderBlock", D, FFN, HEADS, 0.0, 0, device=device).train()
+    ref = copy.deepcopy(reference.DecoderBlock(D, FFN, HEADS, 0.0, 0)).train()
+    shapes = block.parameter_shapes()
+    if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
+        pytest.fail(f"your parameters have shapes {shapes}, which cannot hold the course's "
+                    f"{[tuple(p.shape) for p in ref.parameters()]}")
+    X, enc = torch.randn(3, 5, D), torch.randn(3, 6, D)
+    if not block.load_parameters_from(ref, probe=(X, fresh_state(enc)), atol=1e-4, output=lambda out: out[0]):
+        pytest.fail("with the course's weights loaded into your DecoderBlock, its training-mode outputs differ. Hint: "
+                    "Y = AddNorm(X, self-attention(X, X, X) with the look-ahead mask); Z = AddNorm(Y, attention(Y, "
+                    "enc_outputs, enc_outputs, enc_valid_length)); return AddNorm(Z, ffn(Z)), state")
+    X, enc = torch.randn(3, 5, D), torch.randn(3, 6, D)
+    with torch.no_grad():
+        expected = ref(X, fresh_state(enc))[0]
+    expect_close(output_of(block(X, fresh_state(enc)), "DecoderBlock.forward(X, state)"), expected,
+                 "the training-mode output under the course's weights", atol=1e-4)
+
+
+def decode(blocks, X, enc, slots):
+    """Token by token through `blocks` sharing one state, the way prediction runs; the outputs joined."""
+    state, outputs = fresh_state(enc, slots), []
+    for t in range(X.shape[1]):
+        Y = X[:, t : t + 1]
+        for block in blocks:
+            result = block(Y, state)
+            Y = output_of(result, f"DecoderBlock.forward(X, state) in eval mode at step {t}")
+            state = result[1]
+        outputs.append(Y)
+    return torch.cat(outputs, dim=1), state
+
+
+def whole(blocks, X, enc, slots):
+    state, Y = fresh_state(enc, slots), X
+    for block in blocks:
+        result = block(Y, state)
+        Y, state = output_of(result, "DecoderBlock.forward(X, state) in training mode"), result[1]
+    return Y
+
+
+def test_step_by_step(submission, device):
+    block = submission.build("transformer:DecoderBlock", D, FFN, HEADS, 0.0, 1, device=device, seed=4)
+    X, enc = torch.randn(3, 5, D), torch.randn(3, 6, D)
+    trained = whole([block.train()], X, enc, slots=2)
+    stepped, state = decode([block.eval()], X, enc, slots=2)
+    if stepped.shape != trained.shape:
+        raise AssertionError(f"decoding 5 tokens one at a time gave outputs of shape {tuple(stepped.shape)}, "
+                             f"expected {tuple(trained.shape)}")
+    wrong = [t for t in range(5) if not torch.allclose(stepped[:, t], trained[:, t], atol=1e-4)]
+    assert not wrong, (
+        f"decoding one token at a time in eval mode gives other outputs than training mode at positions {wrong}. "
+        "Hint: in eval mode, append each new input to the block's cache state[2][i] (torch.cat along the time "
+        "axis), attend over the whole cache without a mask, and keep the look-ahead mask in training mode")
+    assert state[2][1] is not None, "after decoding, the block's cache state[2][i] (i = 1 here) is still None"
+
+
+def test_stacked_blocks(submission, device):
+    blocks = [submission.build("transformer:DecoderBlock", D, FFN, HEADS, 0.0, i, device=device, seed=10 + i)
+              for i in range(2)]
+    X, enc = torch.randn(2, 4, D), torch.randn(2, 6, D)
+    trained = whole([block.train() for block in blocks], X, enc, slots=2)
+    stepped, _ = decode([block.eval() for block in blocks], X, enc, slots=2)
+    expect_close(stepped, trained, "two blocks (i = 0 and i = 1) sharing one state, decoding one token at a time, "
+                 "compared with their training-mode outputs", atol=1e-4,
+                 hint="each block keeps its cache in its own slot state[2][self.i]")

@@ -1,0 +1,1 @@
+../multi-head-attention/transformer.py
