@@ -51,6 +51,9 @@ def _check_question(exercise: QuizExercise, index: int, question: Question, docu
         field = ".".join(str(p) for p in base + location)
         errors.append(SpecError(document.path, message, line=document.line_of(base + location), field=field, fix=fix))
 
+    for name in sorted(question.variables.keys() & exercise.params.keys()):
+        error(("variables", name), f"variable {name!r} has the name of a param, which would replace it",
+              "rename the variable or the param")
     for location, value, what in _expressions(question):
         if what == "option letters":
             error(location, f"{value!r} does not name options of this question", "use option letters such as a or [a, c]")

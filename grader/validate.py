@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
+from sympy.logic.boolalg import BooleanAtom
 
 from grader.errors import SpecError, SpecErrors
 from grader.quiz import keys
@@ -83,8 +84,8 @@ def _number(value) -> sympy.Expr:
 
 
 def _same(question: Question, result, expected) -> bool:
-    if isinstance(result, bool):
-        return result
+    if isinstance(result, (bool, BooleanAtom)):
+        return bool(result)
     if question.type in ("numeric", "symbolic"):
         tolerance = question.tolerances if question.type == "numeric" else RELATIVE
         rounding = 1e-9 if isinstance(result, float) or hasattr(result, "item") else 0.0
@@ -161,7 +162,7 @@ class _QuestionCheck:
                 if not _same(self.question, result, expected):
                     self.fail(f"gives {result!r} but the key gives {expected}", where, {**values, **names})
                     return False
-                if isinstance(result, bool):
+                if isinstance(result, (bool, BooleanAtom)):
                     break  # a proof covers the whole variant
             self.report.verified += 1
         return True

@@ -137,3 +137,9 @@ checks:
 
 def test_the_fixture_bank_loads(fixture_bank):
     assert [e.id for e in load_bank(fixture_bank)] == ["layer-count", "shapes-and-choices"]
+
+
+def test_a_variable_may_not_shadow_a_param(tmp_path):
+    text = GOOD.replace("    type: numeric", "    type: symbolic\n    variables:\n      k: {integer: [1, 5]}")
+    (error,) = errors_of(write_spec(tmp_path / "tiny", text))
+    assert error.field == "questions.0.variables.k" and "name of a param" in str(error)

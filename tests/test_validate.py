@@ -1,0 +1,44 @@
+"""Proving keys in-process: verify expressions, proofs, and the variant that shows a wrong key."""
+
+from conftest import write_spec
+from grader.validate import validate_bank
+
+SPEC = """\
+id: proof
+title: Proofs
+kind: quiz
+topic: t
+params:
+  n: {min: 1, max: 6}
+questions:
+  - id: q
+    type: numeric
+    prompt: "{{ n }}"
+    answer: "ANSWER"
+    verify: [VERIFY]
+"""
+
+
+def findings(tmp_path, answer: str, verify: str) -> list[str]:
+    write_spec(tmp_path / "proof", SPEC.replace("ANSWER", answer).replace("VERIFY", verify))
+    return [str(f) for f in validate_bank(tmp_path).findings]
+
+
+def test_a_value_that_agrees_on_every_variant_passes(tmp_path):
+    assert findings(tmp_path, "n*(n+1)/2", '"sum(range(n + 1))"') == []
+
+
+def test_a_wrong_key_is_shown_with_the_first_variant_that_breaks_it(tmp_path):
+    (finding,) = findings(tmp_path, "n*n/2 + 1", '"sum(range(n + 1))"')
+    assert "questions.0.verify.0" in finding and "variant n=" in finding
+    assert "gives 1 but the key gives 3/2" in finding  # n=1 is the first variant drawn
+
+
+def test_sympy_booleans_count_as_proofs(tmp_path):
+    assert findings(tmp_path, "n + 1", '"sympy.Integer(n) + 1 > key - 1"') == []
+    assert "gives False" in findings(tmp_path, "n + 1", '"sympy.Integer(n) > key"')[0]
+
+
+def test_a_verify_that_raises_is_a_finding_not_a_crash(tmp_path):
+    (finding,) = findings(tmp_path, "n", '"1 / (n - n)"')
+    assert "raised ZeroDivisionError" in finding
