@@ -62,7 +62,8 @@ def test_matches_reference(submission, reference, device):
     rel = TOLERANCE.get(device, 3e-2)
     x = torch.randn(2, 1, 224, 224)
     got = net(x)
-    _pull_weights(net, got, ref, x, rel)
+    if isinstance(got, torch.Tensor) and got.shape == (2, 10):
+        _pull_weights(net, got[:1], ref, x[:1], rel)  # one image is enough to tell the arrangements apart
     with torch.no_grad():
         expected = ref(x)
     scale = expected.abs().max().item()
