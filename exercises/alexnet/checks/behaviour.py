@@ -91,6 +91,7 @@ def test_eval_determinism(submission):
     first, second = net(x), net(x)
     assert isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and first.shape == (2, 10), (
         "AlexNet()(X) should give a (2, 10) tensor")
-    same = torch.equal(first, second) and torch.allclose(first[0], first[1], rtol=1e-5, atol=1e-6)
+    atol = 1e-4 * first.abs().max().item() + 1e-7  # dropout left on moves outputs by far more
+    same = torch.allclose(first, second, rtol=1e-4, atol=atol) and torch.allclose(first[0], first[1], rtol=1e-4, atol=atol)
     assert same, ("in eval mode, the same image gave different outputs. Hint: nn.Dropout switches off by itself in "
                   "eval mode; F.dropout(x, 0.5) keeps dropping unless given training=self.training")
