@@ -65,7 +65,7 @@ class CodeGrader:
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
         source = path.read_text(errors="replace")
-        reference = self._reference(exercise, Path(solutions) if solutions else self.solutions)
+        reference = self.reference(exercise, Path(solutions) if solutions else self.solutions)
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31))
         items = []
         try:
@@ -114,7 +114,7 @@ class CodeGrader:
             self._checks[exercise.folder] = checks.collect(exercise)
         return self._checks[exercise.folder]
 
-    def _reference(self, exercise, solutions: Path):
+    def reference(self, exercise, solutions: Path):
         """The reference solution, imported once per grader; checks copy what they change."""
         path = solutions / exercise.id / exercise.file
         if path not in self._references:
