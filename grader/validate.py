@@ -23,7 +23,7 @@ from grader.quiz.expr import ExpressionError
 from grader.quiz.marking import numbers_match
 from grader.quiz.sampling import sample_points
 from grader.quiz.scope import domains
-from grader.spec import IntRange, Question, QuizExercise, Tolerance, load_exercise, spec_folders
+from grader.spec import CodeExercise, IntRange, Question, QuizExercise, Tolerance, load_exercise, spec_folders
 from grader.variants import draw, satisfies
 from grader.verify import evaluate
 
@@ -178,6 +178,23 @@ def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
         _QuestionCheck(exercise, index, question, report, path).run(variants)
 
 
+def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:
+    """A code exercise's checks match its spec, and its reference and mutants are in place."""
+    from grader.checks import collect
+    from grader.selftest import read_mutant
+
+    report.exercises += 1
+    try:
+        collect(exercise)
+        reference = solutions / exercise.id / exercise.file
+        if not reference.is_file():
+            raise SpecError(reference, "the reference solution is missing", fix=f"add {exercise.file} there")
+        for mutant in sorted((solutions / exercise.id / "mutants").glob("*.py")):
+            read_mutant(mutant, exercise)
+    except SpecError as error:
+        report.findings.append(_finding(error))
+
+
 def _finding(error: SpecError) -> Finding:
     return Finding(error.path, error.detail + (f" (fix: {error.fix})" if error.fix else ""), error.field, error.line)
 
@@ -197,5 +214,5 @@ def validate_bank(bank: Path) -> Validation:
         if isinstance(exercise, QuizExercise):
             validate_exercise(exercise, report)
         else:
-            report.exercises += 1
+            validate_code(exercise, report, Path(bank).parent / "solutions")
     return report

@@ -42,3 +42,19 @@ def test_sympy_booleans_count_as_proofs(tmp_path):
 def test_a_verify_that_raises_is_a_finding_not_a_crash(tmp_path):
     (finding,) = findings(tmp_path, "n", '"1 / (n - n)"')
     assert "raised ZeroDivisionError" in finding
+
+
+def test_code_exercises_need_matching_checks_and_a_reference(tmp_path):
+    import shutil
+
+    from conftest import REPO
+
+    shutil.copytree(REPO / "exercises" / "corr2d", tmp_path / "bank" / "corr2d")
+    report = validate_bank(tmp_path / "bank")
+    assert any("the reference solution is missing" in str(f) for f in report.findings)
+    shutil.copytree(REPO / "solutions" / "corr2d", tmp_path / "solutions" / "corr2d")
+    assert validate_bank(tmp_path / "bank").findings == []
+    spec = tmp_path / "bank" / "corr2d" / "spec.yaml"
+    spec.write_text(spec.read_text().replace("- id: pool-avg", "- id: pool-average"))
+    found = [str(f) for f in validate_bank(tmp_path / "bank").findings]
+    assert any("check 'pool-average' has no test function" in f for f in found), found
