@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import random
-import sys
 import time
 from dataclasses import replace
 from functools import cached_property

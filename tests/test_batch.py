@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from classfolders import answers_for, grader, make_class, write_student
 from conftest import FIXTURE_BANK, REPO
 from grader.workers import WorkerPool
@@ -171,3 +169,36 @@ def test_a_dying_or_hanging_worker_fails_only_its_submission(tmp_path):
     assert {n for n, o in outcomes.items() if o.result} == {"a", "b", "c", "d"}
     assert "died (exit code 9)" in outcomes["dies"].error
     assert "longer than 3 s" in outcomes["hangs"].error
+
+
+def test_an_exception_of_ours_fails_only_that_submission_and_the_worker_goes_on(monkeypatch, tmp_path):
+    import multiprocessing
+    import threading
+
+    from grader import grading
+    from grader.workers import _serve
+
+    real = grading.grade_submission
+
+    def buggy(folder, *args, **kwargs):
+        if Path(folder).name == "boom":
+            raise ZeroDivisionError("a bug of ours")
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(grading, "grade_submission", buggy)
+    folders = [write_student(tmp_path / name, name, answers_for(name)) for name in ("ann", "boom", "bob")]
+    ours, theirs = multiprocessing.Pipe()
+    worker = threading.Thread(target=_serve, args=(theirs, str(FIXTURE_BANK), False))  # the worker's loop, in a thread
+    worker.start()
+    for index, folder in enumerate(folders):
+        ours.send_bytes(json.dumps({"index": index, "folder": str(folder)}).encode())
+    replies = []
+    while len(replies) < 3:
+        message = json.loads(ours.recv_bytes())
+        if "index" in message:
+            replies.append(message)
+    ours.send_bytes(json.dumps(None).encode())
+    worker.join(30)
+    assert [r["index"] for r in replies] == [0, 1, 2]
+    assert replies[1]["error"] == "internal error while grading: ZeroDivisionError: a bug of ours"
+    assert replies[0]["result"]["student_id"] == "ann" and replies[2]["result"]["student_id"] == "bob"

@@ -43,7 +43,7 @@ def test_a_grading_comes_back_whole(tmp_path, graded):
         for student, (folder, result) in graded.items():
             book.record(book.run, student, str(folder), folder_hash(folder), "bank-1", result)
         entries = {e.student_id: e for e in book.current()}
-    for student, (folder, result) in graded.items():
+    for student, (_folder, result) in graded.items():
         again = entries[student].result
         assert again == result  # every exercise, item, score, message, hint, answer and timing
         assert render(again, "json") == render(result, "json")
