@@ -39,6 +39,7 @@ import yaml  # noqa: E402
 
 from grader.batch import grade_class  # noqa: E402
 from grader.gradebook import Gradebook  # noqa: E402
+from grader.mutants import load_mutants, reference_file  # noqa: E402
 from grader.quiz import keys  # noqa: E402
 from grader.resources import bundled  # noqa: E402
 from grader.spec import CodeExercise, QuizExercise, load_bank, load_exercise  # noqa: E402
@@ -94,10 +95,11 @@ def make_class(root: Path, bank: list, size: int, seed: int = 0) -> list[Path]:
                 values = draw(exercise, student)
                 answers[exercise.id] = {q.id: quiz_answer(exercise, q, values, rng) for q in exercise.questions}
             else:
-                choices = [solutions / exercise.id / exercise.file] * 3 + sorted((solutions / exercise.id / "mutants").glob("*.py"))
+                reference = reference_file(solutions, exercise).read_text()
+                choices = [reference] * 3 + [m.source for m in load_mutants(solutions, exercise)]
                 pick = rng.choice(choices + [None])
                 if pick is not None:
-                    shutil.copyfile(pick, folder / exercise.file)
+                    (folder / exercise.file).write_text(pick)
         (folder / "answers.yaml").write_text(yaml.safe_dump(answers))
         (folder / "student.yaml").write_text(f"id: {student}\n")
         folders.append(folder)

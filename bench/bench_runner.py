@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from grader.remote import Submission  # noqa: E402
 from grader.resources import bundled  # noqa: E402
 from grader.results import Status  # noqa: E402
 from grader.sandbox.child import Missing, Server  # noqa: E402
+from grader.mutants import load_mutants  # noqa: E402
 from grader.session import StudentError, StudentFault  # noqa: E402
 from grader.spec import load_exercise  # noqa: E402
 
@@ -41,13 +41,14 @@ def submissions() -> list[tuple[str, Path]]:
     """(exercise id, folder holding its file) for every submission of the run."""
     out, solutions = [], bundled("solutions")
     staging = Path(tempfile.mkdtemp(prefix="bench-runner-"))
-    for exercise_id, file in (("corr2d", "conv.py"), ("lenet", "lenet.py")):
+    for exercise_id in ("corr2d", "lenet"):
+        exercise = load_exercise(bundled("exercises") / exercise_id)
         out.append((exercise_id, solutions / exercise_id))
         out.append((exercise_id, REPO / "tests" / "submissions" / "other_style"))
-        for mutant in sorted((solutions / exercise_id / "mutants").glob("*.py")):
-            folder = staging / f"{exercise_id}-{mutant.stem}"
+        for mutant in load_mutants(solutions, exercise):
+            folder = staging / f"{exercise_id}-{mutant.name}"
             folder.mkdir()
-            shutil.copyfile(mutant, folder / file)
+            (folder / exercise.file).write_text(mutant.source)
             out.append((exercise_id, folder))
     return out
 

@@ -1,22 +1,19 @@
 """Prove the checks of code exercises: the reference gets full marks, every mutant is caught.
 
-A mutant is `solutions/<id>/mutants/<name>.py`, a known-wrong version of the submission
-file whose docstring starts with the mistake in one line and names, on `caught-by:`
-lines, the checks that must lose points on it. Each is graded exactly as a student's
-file would be, in the sandbox.
+The mutants of an exercise are known-wrong versions of its reference, written as edits in
+`solutions/<id>/mutants.yaml` (grader/mutants.py); each names the checks that must lose
+points on it, and is graded exactly as a student's file would be, in the sandbox.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.codegrade import CodeGrader
 from grader.errors import SpecError
+from grader.mutants import Mutant, load_mutants, reference_file
 from grader.resources import bundled
 from grader.results import ExerciseResult
 from grader.spec import CodeExercise, load_bank
@@ -33,11 +30,7 @@ class ReferenceOutcome:
 
 
 @dataclass(frozen=True)
-class MutantOutcome:
-    exercise_id: str
-    name: str
-    mistake: str
-    caught_by: tuple[str, ...]  # checks the author says must lose points
+class MutantOutcome(Mutant):
     lost: tuple[str, ...]  # checks that did lose points
     result: ExerciseResult
 
@@ -82,38 +75,14 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
 def _run(exercises: list[CodeExercise], solutions: Path, grader: CodeGrader) -> SelftestResult:
     references, mutants = [], []
     for exercise in exercises:
-        folder = solutions / exercise.id
-        if not (folder / exercise.file).is_file():
-            raise SpecError(folder / exercise.file, "the reference solution is missing",
-                            fix=f"add solutions/{exercise.id}/{exercise.file}")
+        folder = reference_file(solutions, exercise).parent
         references.append(ReferenceOutcome(exercise.id, grader.grade(exercise, folder, solutions=solutions)))
-        for path in sorted((folder / "mutants").glob("*.py")):
-            mistake, caught_by = read_mutant(path, exercise)
+        for mutant in load_mutants(solutions, exercise):
             with tempfile.TemporaryDirectory(prefix="grader-mutant-") as tmp:
-                shutil.copyfile(path, Path(tmp) / exercise.file)
+                (Path(tmp) / exercise.file).write_text(mutant.source, encoding="utf-8")
                 result = grader.grade(exercise, Path(tmp), solutions=solutions)
-            mutants.append(MutantOutcome(exercise.id, path.stem, mistake, caught_by, _lost(result), result))
+            mutants.append(MutantOutcome(**vars(mutant), lost=_lost(result), result=result))
     return SelftestResult(tuple(references), tuple(mutants))
-
-
-def read_mutant(path: Path, exercise: CodeExercise) -> tuple[str, tuple[str, ...]]:
-    """(the mistake, the checks that must catch it) from a mutant's docstring."""
-    try:
-        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    except SyntaxError as exc:
-        raise SpecError(path, f"the mutant does not parse: {exc.msg}", line=exc.lineno) from None
-    caught_by = tuple(
-        check for line in doc.splitlines() if line.strip().lower().startswith("caught-by:")
-        for check in re.split(r"[,\s]+", line.split(":", 1)[1].strip()) if check
-    )
-    if not doc or not caught_by:
-        raise SpecError(path, "a mutant needs a docstring: the mistake on its first line and a `caught-by: <check-id>` line")
-    known = {c.id for c in exercise.checks}
-    for check in caught_by:
-        if check not in known:
-            raise SpecError(path, f"caught-by names {check!r}, which is not a check of {exercise.id}",
-                            fix=f"one of: {', '.join(sorted(known))}")
-    return doc.splitlines()[0].strip(), caught_by
 
 
 def _lost(result: ExerciseResult) -> tuple[str, ...]:

@@ -181,16 +181,15 @@ def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
 def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:
     """A code exercise's checks match its spec, and its reference and mutants are in place."""
     from grader.checks import collect
-    from grader.selftest import read_mutant
+    from grader.mutants import load_mutants, reference_file
 
     report.exercises += 1
     try:
         collect(exercise)
-        reference = solutions / exercise.id / exercise.file
-        if not reference.is_file():
-            raise SpecError(reference, "the reference solution is missing", fix=f"add {exercise.file} there")
-        for mutant in sorted((solutions / exercise.id / "mutants").glob("*.py")):
-            read_mutant(mutant, exercise)
+        reference_file(solutions, exercise)
+        load_mutants(solutions, exercise)  # every edit lands in exactly one place, every caught-by is a check
+    except SpecErrors as errors:
+        report.findings.extend(_finding(error) for error in errors.errors)
     except SpecError as error:
         report.findings.append(_finding(error))
 

@@ -9,6 +9,7 @@ import pytest
 
 from grader.codegrade import CodeGrader
 from grader.errors import SpecError
+from grader.mutants import load_mutants
 from grader.resources import bundled
 from grader.results import Status
 from grader.spec import load_exercise
@@ -82,7 +83,8 @@ def test_student_exception_names_their_line_and_missing_symbols(grader, corr2d):
 
 
 def test_hidden_messages_show_no_check_source(grader, corr2d, tmp_path):
-    (tmp_path / "conv.py").write_text((SOLUTIONS / "corr2d" / "mutants" / "flipped_kernel.py").read_text())
+    flipped = next(m for m in load_mutants(SOLUTIONS, corr2d) if m.name == "flipped_kernel")
+    (tmp_path / "conv.py").write_text(flipped.source)
     result = grader.grade(corr2d, tmp_path)
     check_lines = {line.strip() for f in (corr2d.folder / "checks").glob("*.py") for line in f.read_text().splitlines()
                    if len(line.strip()) > 25 and not line.strip().startswith(("hint=", '"', "f\"", "assert"))}

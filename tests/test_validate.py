@@ -58,3 +58,21 @@ def test_code_exercises_need_matching_checks_and_a_reference(tmp_path):
     spec.write_text(spec.read_text().replace("- id: pool-avg", "- id: pool-average"))
     found = [str(f) for f in validate_bank(tmp_path / "bank").findings]
     assert any("check 'pool-average' has no test function" in f for f in found), found
+
+
+def test_a_mutant_whose_edit_no_longer_fits_the_reference_is_a_finding(tmp_path):
+    import shutil
+
+    from conftest import REPO
+
+    shutil.copytree(REPO / "exercises" / "corr2d", tmp_path / "bank" / "corr2d")
+    shutil.copytree(REPO / "solutions" / "corr2d", tmp_path / "solutions" / "corr2d")
+    reference = tmp_path / "solutions" / "corr2d" / "conv.py"
+    # the author renames a variable in the reference: the flipped-kernel edit's text is gone
+    reference.write_text(reference.read_text().replace("K.flip", "kernel.flip").replace("* K", "* kernel"))
+    mutants = (tmp_path / "solutions" / "corr2d" / "mutants.yaml").read_text()
+    edited = [str(f) for f in validate_bank(tmp_path / "bank").findings]
+    assert edited, "renaming K in the reference should break at least one mutant's edit"
+    assert all("mutants.yaml:" in f and "does not occur in the reference conv.py" in f for f in edited), edited
+    line = int(edited[0].split("mutants.yaml:")[1].split(":")[0])
+    assert mutants.splitlines()[line - 1].lstrip().startswith("- replace:")
