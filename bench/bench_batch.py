@@ -193,9 +193,9 @@ def floor(folders: list[Path], bank: list) -> float:
         def wait_ready(self): pass
 
     class InProcess(InProcessSession):
-        def __init__(self, sandbox, file, source, limits, seed=0):
+        def __init__(self, sandbox, file, source, limits, seed=0, companions=None):
             self._scratch = tempfile.TemporaryDirectory()
-            super().__init__(file, source, Path(self._scratch.name))
+            super().__init__(file, source, Path(self._scratch.name), companions)
             self.load_failure = self.failure
 
         def close(self):

@@ -58,11 +58,12 @@ class InProcessSession:
 
     generation = 1
 
-    def __init__(self, file: str, source: str, scratch: Path):
-        sys.modules.pop(Path(file).stem, None)
+    def __init__(self, file: str, source: str, scratch: Path, companions: dict[str, str] | None = None):
+        for name in [file, *(companions or {})]:
+            sys.modules.pop(Path(name).stem, None)
         self.server = Server(scratch)
         try:
-            self.server.op_load(file, source, seed=0)
+            self.server.op_load(file, source, seed=0, companions=companions)
             self.failure = None
         except BaseException as exc:  # the student's import failed
             self.failure = str(exc)

@@ -26,7 +26,7 @@ from grader.remote import Submission
 from grader.resources import bundled
 from grader.results import ExerciseResult, ItemResult, Status
 from grader.sandbox.launcher import Sandbox
-from grader.session import Session
+from grader.session import Session, student_code
 from grader.spec import CodeExercise
 
 class CodeGrader:
@@ -63,9 +63,10 @@ class CodeGrader:
             message = f"{exercise.file} not submitted"
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
-        source = path.read_text(errors="replace")
+        source, companions = student_code(submission_dir, exercise.file)
         reference = self.reference(exercise, Path(solutions) if solutions else self.solutions)
-        session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31))
+        session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
+                          companions=companions)
         items = []
         try:
             for check in chosen:

@@ -61,13 +61,14 @@ def reference(_code_grader, exercise):
 @pytest.fixture
 def submission(request, _code_grader, exercise):
     from grader.remote import Submission
-    from grader.session import Session
+    from grader.session import Session, student_code
 
     folder = request.config.getoption("--submission") or _code_grader.solutions / exercise.id
     path = Path(folder) / exercise.file
     if not path.is_file():
         pytest.skip(f"{path} does not exist")
-    session = Session(_code_grader.sandbox, exercise.file, path.read_text(errors="replace"), exercise.limits)
+    source, companions = student_code(Path(folder), exercise.file)
+    session = Session(_code_grader.sandbox, exercise.file, source, exercise.limits, companions=companions)
     yield Submission(session)
     session.close()
 

@@ -9,6 +9,7 @@ meant for the student, never a traceback into the grader.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from grader.sandbox.confine import ChildLimits
 from grader.sandbox.launcher import Child, ChildLost, Sandbox
@@ -40,9 +41,31 @@ class LoadFailed(StudentFault):
     """The student's file could not be imported; every check of the exercise fails with it."""
 
 
+MAX_COMPANION_BYTES = 1_000_000
+
+
+def student_code(folder: Path, file: str) -> tuple[str, dict[str, str]]:
+    """`folder/file`'s text and the folder's other Python modules (up to 1 MB in all).
+
+    A student's transformer.py may `from attention import masked_softmax`, as the course
+    code does, so the child gets the submission's other modules beside the graded one.
+    """
+    source = (Path(folder) / file).read_text(errors="replace")
+    companions, size = {}, 0
+    for path in sorted(Path(folder).glob("*.py")):
+        if path.name != file and path.is_file() and not path.is_symlink():
+            size += path.stat().st_size
+            if size > MAX_COMPANION_BYTES:
+                break
+            companions[path.name] = path.read_text(errors="replace")
+    return source, companions
+
+
 class Session:
-    def __init__(self, sandbox: Sandbox, file: str, source: str, limits, seed: int = 0):
+    def __init__(self, sandbox: Sandbox, file: str, source: str, limits, seed: int = 0,
+                 companions: dict[str, str] | None = None):
         self.sandbox, self.file, self.source, self.limits, self.seed = sandbox, file, source, limits, seed
+        self.companions = companions or {}  # the submission's other modules, importable beside the file
         self.child_limits = ChildLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb)
         self.deadline = time.monotonic() + limits.exercise_seconds
         self.child: Child | None = None
@@ -72,7 +95,8 @@ class Session:
         child = self.sandbox.spawn(self.child_limits)
         self.child, self.generation = child, self.generation + 1
         try:
-            reply = self._send(child, "load", {"file": self.file, "source": self.source, "seed": self.seed},
+            reply = self._send(child, "load", {"file": self.file, "source": self.source, "seed": self.seed,
+                                               "companions": self.companions},
                                f"{self.file}, at import, " + "{}")
         except ChildCrashed as exc:
             self.load_failure = str(exc)

@@ -49,6 +49,17 @@ def test_correct_lenet_gets_full_marks_whatever_its_style(grader, lenet, folder)
     assert result.passed
 
 
+def test_a_file_may_import_the_submissions_other_modules(grader, corr2d, tmp_path):
+    """As the course code does: transformer.py imports from attention.py, here conv.py from ops.py."""
+    (tmp_path / "ops.py").write_text((SOLUTIONS / "corr2d" / "conv.py").read_text())
+    (tmp_path / "conv.py").write_text("from ops import Conv2D, corr2d, corr2d_multi_in, corr2d_multi_in_out, pool2d\n")
+    result = grader.grade(corr2d, tmp_path)
+    assert result.score == result.max_score, [i.message for i in result.items if i.message]
+    (tmp_path / "ops.py").unlink()
+    broken = grader.grade(corr2d, tmp_path)
+    assert broken.score == 0 and "No module named 'ops'" in broken.items[0].message
+
+
 def test_cuda_items_are_skipped_without_a_gpu_and_cost_nothing(grader, lenet):
     if grader.cuda:
         pytest.skip("this machine has a GPU")

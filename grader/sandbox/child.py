@@ -37,7 +37,10 @@ class Server:
         self.devices: dict[int, str] = {}  # where each module was built or moved: its inputs go there
 
     # -- operations: each returns a plain value or raises (the student's fault) ----------
-    def op_load(self, file: str, source: str, seed: int):
+    def op_load(self, file: str, source: str, seed: int, companions: dict | None = None):
+        for name, text in (companions or {}).items():  # the submission's other modules, for its imports
+            if name == Path(name).name and name.endswith(".py") and name != file:
+                (self.scratch / name).write_text(text)
         self.path = str(self.scratch / file)
         Path(self.path).write_text(source)
         sys.path.insert(0, str(self.scratch))
