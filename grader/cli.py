@@ -37,18 +37,19 @@ def _bank_dir(exercises: Optional[Path]) -> Path:
 
 
 def _load(exercises: Optional[Path], only: list[str] | None = None):
+    """The bank, and the exercises of it that `only` names (all when it names none)."""
     from grader.errors import SpecError
     from grader.spec import load_bank
 
     bank = load_bank(_bank_dir(exercises))
-    if only:
-        known = {e.id for e in bank}
-        unknown = [i for i in only if i not in known]
-        if unknown:
-            raise SpecError(_bank_dir(exercises), f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
-                            fix="pass an id listed by `grader validate`")
-        bank = [e for e in bank if e.id in only]
-    return bank
+    if not only:
+        return bank, bank
+    known = {e.id for e in bank}
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise SpecError(_bank_dir(exercises), f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
+                        fix="pass an id listed by `grader validate`")
+    return bank, [e for e in bank if e.id in only]
 
 
 @app.command()
@@ -77,9 +78,10 @@ def check(
     from grader.grading import grade_submission, runner_for
     from grader.report import print_terminal, write_report
 
-    bank = _load(exercises, only)
-    with runner_for(bank) as runner, _progress(len(bank)) as advance:
-        result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance)
+    bank, chosen = _load(exercises, only)
+    with runner_for(chosen) as runner, _progress(len(chosen)) as advance:
+        result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance,
+                                  only={e.id for e in chosen})
     if not quiet:
         print_terminal(result, out, templates)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
@@ -144,7 +146,7 @@ def quiz(
     from grader.interactive import run_quiz
     from grader.spec import QuizExercise
 
-    (exercise,) = _load(exercises, [exercise_id])
+    _, (exercise,) = _load(exercises, [exercise_id])
     if not isinstance(exercise, QuizExercise):
         raise typer.BadParameter(f"{exercise_id} is a code exercise; grade it with `grader check`", param_hint="EXERCISE")
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)

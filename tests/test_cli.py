@@ -77,6 +77,19 @@ def test_a_wrong_answer_exits_1(tmp_path):
     assert result.returncode == 1 and "Total 8/10" in result.stdout
 
 
+def test_one_exercise_grades_only_it_and_keeps_quiet_about_the_others(tmp_path):
+    answers = right_answers()
+    answers["layer-count"]["count"] = 1  # wrong, but not graded with -e shapes-and-choices
+    sub = make_submission(tmp_path / "sub", answers)
+    result = grader("check", sub, "--exercises", FIXTURE_BANK, "-e", "shapes-and-choices")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "layer-count" not in result.stdout + result.stderr  # not "unknown exercise", not graded
+    assert "Total 5/5" in result.stdout
+    wrong = grader("check", sub, "--exercises", FIXTURE_BANK, "-e", "layer-count")
+    assert wrong.returncode == 1 and "Total 3/5" in wrong.stdout
+    assert "shapes-and-choices" not in wrong.stdout + wrong.stderr
+
+
 def test_a_broken_answers_file_scores_zero_without_a_traceback(tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()
