@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional
 
@@ -75,13 +76,20 @@ def check(
 
       grader check sub/ --json results.json --html report.html --md report.md
     """
-    from grader.grading import grade_submission, runner_for
+    from grader.sandbox.launcher import Sandbox
+
+    with ExitStack() as stack:
+        # a folder with Python files will want the sandbox: its zygote imports torch while we load the bank
+        early = stack.enter_context(Sandbox()) if any(submission.glob("*.py")) else None
+        from grader.grading import grade_submission, runner_for
+
+        bank, chosen = _load(exercises, only)
+        runner = stack.enter_context(runner_for(chosen, early))
+        with _progress(len(chosen)) as advance:
+            result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance,
+                                      only={e.id for e in chosen})
     from grader.report import print_terminal, write_report
 
-    bank, chosen = _load(exercises, only)
-    with runner_for(chosen) as runner, _progress(len(chosen)) as advance:
-        result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance,
-                                  only={e.id for e in chosen})
     if not quiet:
         print_terminal(result, out, templates)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):

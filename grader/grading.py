@@ -42,13 +42,24 @@ def _timed(item: ItemResult, seconds: float) -> ItemResult:
     return replace(item, duration=seconds)
 
 
-def runner_for(exercises: Sequence[QuizExercise | CodeExercise]) -> AbstractContextManager[CodeRunner | None]:
-    """A started sandbox runner when `exercises` hold code, else nothing to start."""
-    if not any(isinstance(e, CodeExercise) for e in exercises):
-        return nullcontext()
-    from grader.codegrade import CodeGrader  # starts a zygote: only when needed
+def runner_for(exercises: Sequence[QuizExercise | CodeExercise], sandbox=None) -> AbstractContextManager[CodeRunner | None]:
+    """A sandbox runner when `exercises` hold code, else nothing to start.
 
-    return CodeGrader()
+    `sandbox` is one the caller started early (see grader.sandbox.launcher.Sandbox); otherwise
+    its zygote starts here, before torch is imported in this process, so the two overlap.
+    """
+    if not any(isinstance(e, CodeExercise) for e in exercises):
+        if sandbox is not None:
+            sandbox.close()  # started early for nothing
+        return nullcontext()
+    if sandbox is None:
+        from grader.sandbox.launcher import Sandbox  # no torch in this import
+
+        sandbox = Sandbox()
+        sandbox.start()
+    from grader.codegrade import CodeGrader
+
+    return CodeGrader(sandbox=sandbox)
 
 
 def grade_submission(

@@ -90,6 +90,26 @@ def test_one_exercise_grades_only_it_and_keeps_quiet_about_the_others(tmp_path):
     assert "shapes-and-choices" not in wrong.stdout + wrong.stderr
 
 
+def _zygotes() -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"grader.sandbox.zygote" in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_a_sandbox_started_early_for_nothing_is_gone_when_check_ends(tmp_path):
+    sub = make_submission(tmp_path / "sub", right_answers())
+    (sub / "conv.py").write_text("import time\n")  # Python files: check starts the zygote at once
+    before = _zygotes()
+    result = grader("check", sub, "--exercises", FIXTURE_BANK)  # a bank of quizzes only
+    assert result.returncode == 0 and "Total 10/10" in result.stdout, result.stdout + result.stderr
+    assert _zygotes() - before == set()
+
+
 def test_a_broken_answers_file_scores_zero_without_a_traceback(tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()

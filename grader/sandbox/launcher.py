@@ -9,6 +9,7 @@ namespace), none. Which one ran, and the layers the zygote adds per child, make 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -76,7 +77,9 @@ class Sandbox:
         self.close()
 
     def start(self) -> None:
-        """Start the zygote; `wait_ready` (called by the first spawn) waits for torch."""
+        """Start the zygote (once); `wait_ready` (called by the first spawn) waits for its torch."""
+        if self._process is not None:
+            return
         os.chmod(self.scratch_root, 0o711)  # children (another user) reach their own folder only
         ours, theirs = socket.socketpair()
         self.wrapper, argv = self._wrapper()
@@ -160,6 +163,9 @@ class Sandbox:
         if self._control is not None:
             self._control.close()
             self._control = None
+        if self._process is not None and not self.protections:  # never used: no need to let it finish starting
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
         if self._process is not None:
             try:
                 self._process.wait(timeout=10)  # the zygote kills its children on EOF

@@ -14,19 +14,25 @@ import json
 import socket
 import struct
 import time
+from functools import cache
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 MAX_FRAME = 256 * 1024 * 1024  # a LeNet's weights are 250 KB; anything near this is abuse
 _LEN = struct.Struct("!I")
+DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16", "complex64",
+               "int64", "int32", "int16", "int8", "uint8", "bool")
 
-DTYPES = {
-    str(dt).removeprefix("torch."): dt
-    for dt in (
-        torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.complex64,
-        torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool,
-    )
-}
+
+@cache
+def dtypes() -> dict:
+    """The tensor dtypes that may cross, by name. torch is imported on first use, not with this
+    module, so that the grader can start its zygote before it pays for torch itself."""
+    import torch
+
+    return {name: getattr(torch, name) for name in DTYPE_NAMES}
 
 
 class ProtocolError(Exception):
@@ -60,6 +66,8 @@ def _tree(value, blobs: list[bytes], depth: int):
         return int(value)
     if isinstance(value, float):
         return float(value)
+    import torch  # already loaded by whoever has a tensor to send; a dict lookup from here on
+
     if isinstance(value, torch.Tensor):
         return _tensor(value, blobs)
     if isinstance(value, (torch.dtype, torch.device)):
@@ -79,12 +87,14 @@ def _tree(value, blobs: list[bytes], depth: int):
 
 
 def _tensor(t: torch.Tensor, blobs: list[bytes]) -> dict:
+    import torch
+
     with torch._C.DisableTorchFunctionSubclass():  # a subclass is sent as its plain data
         t = torch.Tensor.as_subclass(t, torch.Tensor).detach().to("cpu").contiguous()
         if t.is_sparse or t.is_quantized or t.is_complex() and t.dtype != torch.complex64:
             raise Unsendable(f"a tensor of layout/dtype {t.layout}/{t.dtype}")
         name = str(t.dtype).removeprefix("torch.")
-        if name not in DTYPES:
+        if name not in DTYPE_NAMES:
             raise Unsendable(f"a tensor of dtype {t.dtype}")
         nbytes = t.numel() * t.element_size()
         blobs.append(ctypes.string_at(t.data_ptr(), nbytes) if nbytes else b"")
@@ -136,7 +146,9 @@ def _key(k):
 
 
 def _decode_tensor(node, blobs) -> torch.Tensor:
-    dtype = DTYPES[node["dtype"]]
+    import torch
+
+    dtype = dtypes()[node["dtype"]]
     shape = [int(n) for n in node["shape"]]
     if any(n < 0 for n in shape) or len(shape) > 16:
         raise ProtocolError("bad tensor shape")
