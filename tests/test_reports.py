@@ -51,6 +51,21 @@ def test_html_is_self_contained_and_escapes_student_text(golden):
     golden("report.html", text)
 
 
+def test_html_folds_full_marks_and_opens_what_lost_points():
+    from dataclasses import replace
+
+    result = sample_result()
+    perfect = ExerciseResult("pooling", "Pooling", "quiz", "cnn", (
+        ItemResult("pooling", "channels", "channels", 1, 1, Status.PASSED, "correct", answer="6"),))
+    text = render(replace(result, exercises=(*result.exercises, perfect)), "html")
+    sections = {s.split('"', 1)[0]: s for s in text.split('<section id="')[1:]}
+    assert "<details open>" in sections["conv-params"] and "<details open>" in sections["lenet"]
+    assert "<details>" in sections["pooling"]  # folded: nothing to fix there
+    overview = text.split('class="overview"', 1)[1].split("</section>", 1)[0]
+    assert [a.split('"', 1)[0] for a in overview.split('href="#')[1:]] == ["conv-params", "lenet", "pooling"]
+    assert "Parameter count" in sections["lenet"]  # a check's title is shown under its id
+
+
 def test_markdown_tables_survive_hostile_text(golden):
     text = render(sample_result(), "md")
     row = next(line for line in text.splitlines() if line.startswith("| ! | free-text"))
