@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from grader.errors import GraderError, SpecErrors
 
@@ -121,7 +122,7 @@ def validate(
     with err.status("validating…"):
         report = validate_bank(_bank_dir(directory))
     for finding in report.findings:
-        err.print(f"[red]✘[/red] {finding}", markup=True, highlight=False)
+        err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)
     summary = (f"{report.exercises} exercises, {report.questions} questions, {report.variants} variants, "
                f"{report.verified} verify expressions agreed")
     if report.ok:
@@ -223,8 +224,8 @@ def grade(
     mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
     out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
     for student_id, why in summary.failures:
-        err.print(f"[red]✘[/red] {student_id}: {why}", highlight=False)
-    out.print(f"gradebook: {gradebook}")
+        err.print(f"[red]✘[/red] {escape(student_id)}: {escape(why)}", highlight=False)
+    out.print(f"gradebook: {escape(str(gradebook))}", highlight=False)
     raise typer.Exit(1 if summary.failures else 0)
 
 
@@ -260,9 +261,9 @@ def export(
                         (canvas, lambda e, p: write_canvas(e, p, assignment))):
         if path is not None:
             left_out.update(write(entries, path))
-            out.print(f"wrote {path}")
+            out.print(f"wrote {escape(str(path))}", highlight=False)
     if left_out:
-        err.print(f"no grade for {len(left_out)} student(s) whose grading failed: {', '.join(sorted(left_out))}")
+        err.print(f"no grade for {len(left_out)} student(s) whose grading failed: {escape(', '.join(sorted(left_out)))}", highlight=False)
     out.print(f"{len(entries) - len(left_out)} of {len(entries)} students exported")
 
 
@@ -286,7 +287,7 @@ def report(
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     summary = write_class_report(entries, html_file, templates)
-    out.print(f"wrote {html_file}: {summary.graded} of {summary.students} students graded")
+    out.print(f"wrote {escape(str(html_file))}: {summary.graded} of {summary.students} students graded", highlight=False)
 
 
 def main() -> None:
@@ -295,16 +296,16 @@ def main() -> None:
         app()  # usage errors and typer.Exit end here with their own exit codes
     except SpecErrors as errors:
         for error in errors.errors:
-            err.print(f"[red]error:[/red] {error}", highlight=False)
+            err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         sys.exit(2)
     except GraderError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("aborted")
         sys.exit(130)
     except Exception as error:  # a bug of ours: say so plainly, keep the traceback for a bug report
-        err.print(f"[red]internal error:[/red] {type(error).__name__}: {error}\n"
+        err.print(f"[red]internal error:[/red] {type(error).__name__}: {escape(str(error))}\n"
                   "This is a bug in grader, not in your work; please report it with the command you ran.", highlight=False)
         if os.environ.get("GRADER_DEBUG"):
             raise

@@ -7,6 +7,7 @@ the fix. Proving that answer keys are right is `keys.py`'s job, not this module'
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
@@ -54,10 +55,31 @@ class FeedbackRule(Model):
 
 
 class VariableDomain(Model):
-    """A symbolic question's variable: integer or real, within inclusive bounds."""
+    """A symbolic question's variable: integer or real, within inclusive bounds.
+
+    `item: y[i]` makes it the i-th item of a sequence y, so that two items of y take the
+    same value wherever their indexes are equal (y_i = y_j when i = j): then
+    y_j*(delta(i,j) - y_i) and y_i*(delta(i,j) - y_j) are the same answer, as they are.
+    """
 
     integer: list[int] | None = Field(default=None, min_length=2, max_length=2)
     real: list[Number] | None = Field(default=None, min_length=2, max_length=2)
+    item: str | None = None
+
+    @field_validator("item")
+    @classmethod
+    def _item_form(cls, item: str | None) -> str | None:
+        if item is not None and not re.fullmatch(r"[A-Za-z_]\w*\[[A-Za-z_]\w*\]", item):
+            raise ValueError(f"item {item!r} should look like y[i]: a sequence name, then an index variable in brackets")
+        return item
+
+    @property
+    def item_of(self) -> tuple[str, str] | None:
+        """(sequence, index) for `item: sequence[index]`."""
+        if self.item is None:
+            return None
+        sequence, index = self.item.rstrip("]").split("[")
+        return sequence, index
 
     @model_validator(mode="after")
     def _one_kind(self) -> VariableDomain:
@@ -122,7 +144,21 @@ class Question(Model):
             raise ValueError("variables: and constraints: only belong to symbolic questions")
         if self.tolerance is not None and self.type != "numeric":
             raise ValueError("tolerance: only belongs to numeric questions")
+        self._items_fit()
         return self
+
+    def _items_fit(self) -> None:
+        """`item: y[i]` needs an integer variable i, and the items of one y need one domain."""
+        first_of: dict[str, str] = {}
+        for name, domain in self.variables.items():
+            if domain.item_of is None:
+                continue
+            sequence, index = domain.item_of
+            if index not in self.variables or self.variables[index].kind != "integer":
+                raise ValueError(f"variable {name} is item {domain.item}, so {index} must be an integer variable of this question")
+            other = first_of.setdefault(sequence, name)
+            if (self.variables[other].kind, self.variables[other].bounds) != (domain.kind, domain.bounds):
+                raise ValueError(f"{other} and {name} are items of {sequence}, so they need the same kind and bounds")
 
     @property
     def option_map(self) -> dict[str, str]:

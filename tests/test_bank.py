@@ -120,6 +120,17 @@ def test_softmax_derivative_holds_only_for_the_right_formula():
     assert not proofs.softmax_derivative_holds(Y_I * (1 - Y_I) + sp.Symbol("z"))  # an unknown name
 
 
+def test_softmax_derivative_takes_either_common_factor(quizzes):
+    """y_j*(delta(i,j) - y_i) is right too: y_i and y_j are items of one y, equal when i = j."""
+    assert proofs.softmax_derivative_holds(Y_J * (sp.KroneckerDelta(I, J) - Y_I))
+    exercise = quizzes["softmax-derivative"]
+    question = exercise.question("elementwise")
+    for raw, status in (("y_j*(delta(i, j) - y_i)", Status.PASSED), ("delta(i,j)*y_j - y_i*y_j", Status.PASSED),
+                        ("y_i*(delta(i, j) - y_i)", Status.FAILED), ("y_j*(1 - y_i)", Status.FAILED)):
+        result = mark(exercise, question, draw(exercise, "ada"), raw)
+        assert result.status is status, (raw, result.message)
+
+
 def test_softmax_jacobian_forms_depend_on_the_layout():
     column_form = lambda y: sp.diag(*y) - y * y.T  # noqa: E731
     row_form = lambda y: sp.diag(*y) - y.T * y  # noqa: E731

@@ -145,6 +145,17 @@ def test_usage_and_spec_errors_exit_2(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_messages_with_brackets_are_printed_as_written(tmp_path):
+    """rich would read [i] or [red] in a message as markup; messages name y[i], students write [bold]."""
+    from test_spec import ITEMS
+
+    (tmp_path / "bank" / "tiny").mkdir(parents=True)
+    (tmp_path / "bank" / "tiny" / "spec.yaml").write_text(ITEMS.replace('item: "y[j]"', 'item: "[red]y(j)"'))
+    result = grader("validate", tmp_path / "bank")
+    assert result.returncode == 2
+    assert "item '[red]y(j)' should look like y[i]" in " ".join(result.stderr.split())
+
+
 def test_validate_passes_a_good_bank_and_fails_a_wrong_key(tmp_path):
     ok = grader("validate", FIXTURE_BANK)
     assert ok.returncode == 0 and "bank is valid" in ok.stdout, ok.stderr

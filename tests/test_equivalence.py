@@ -93,6 +93,33 @@ def test_softmax_counterexample_has_i_different_from_j():
     assert judgement.counterexample["i"] != judgement.counterexample["j"]
 
 
+SOFTMAX_ITEMS = Question(i=integer(0, 3), j=integer(0, 3), y_i=Domain("real", 0, 1, item=("y", "i")),
+                         y_j=Domain("real", 0, 1, item=("y", "j")))
+
+
+@both_ways
+def test_items_of_one_sequence_agree_where_their_indexes_do(how):
+    # y_j*(delta(i,j) - y_i) is the softmax derivative too: where i = j, y_j is y_i
+    assert SOFTMAX_ITEMS.judge("y_j*(delta(i,j) - y_i)", "y_i*(delta(i,j) - y_j)", how).verdict is Verdict.EQUAL
+    # as two unrelated numbers they differ, at a point with i = j
+    unrelated = SOFTMAX.judge("y_j*(delta(i,j) - y_i)", "y_i*(delta(i,j) - y_j)", how)
+    assert unrelated.verdict is Verdict.DIFFERENT and unrelated.counterexample["i"] == unrelated.counterexample["j"]
+    # wrong answers are still caught, also those wrong only where i = j
+    wrong = SOFTMAX_ITEMS.judge("y_i*(delta(i,j) - y_i)", "y_i*(delta(i,j) - y_j)", how)
+    assert wrong.verdict is Verdict.DIFFERENT and wrong.counterexample["i"] != wrong.counterexample["j"]
+    diagonal = SOFTMAX_ITEMS.judge("y_i*(2*delta(i,j) - y_j)", "y_i*(delta(i,j) - y_j)", how)
+    assert diagonal.verdict is Verdict.DIFFERENT and diagonal.counterexample["i"] == diagonal.counterexample["j"]
+
+
+def test_tied_items_still_give_enough_distinct_points():
+    points = draw_points({"i": integer(0, 3), "j": integer(0, 3), "y_i": Domain("real", 0, 1, item=("y", "i")),
+                          "y_j": Domain("real", 0, 1, item=("y", "j"))}, lambda point: True, [], deadline=time.monotonic() + 30)
+    assert len(points.points) >= 100
+    assert all(p["y_i"] == p["y_j"] for p in points.points if p["i"] == p["j"])
+    assert sum(p["i"] == p["j"] for p in points.points) >= 10  # the diagonal is sampled, not avoided
+    assert len({tuple(p.values()) for p in points.points}) == len(points.points)
+
+
 def test_differences_at_the_ends_of_a_large_domain_are_found():
     wide = Question(n=integer(1, 100_000), m=integer(1, 100_000))
     assert wide.judge("max(n - 1, 1) + m", "n - 1 + m").counterexample["n"] == "1"

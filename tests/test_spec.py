@@ -143,3 +143,37 @@ def test_a_variable_may_not_shadow_a_param(tmp_path):
     text = GOOD.replace("    type: numeric", "    type: symbolic\n    variables:\n      k: {integer: [1, 5]}")
     (error,) = errors_of(write_spec(tmp_path / "tiny", text))
     assert error.field == "questions.0.variables.k" and "name of a param" in str(error)
+
+
+ITEMS = """\
+id: tiny
+title: Tiny
+kind: quiz
+topic: attention
+questions:
+  - id: grad
+    type: symbolic
+    prompt: "dy_i/dx_j"
+    answer: "y_i*(delta(i, j) - y_j)"
+    variables:
+      i: {integer: [1, 4]}
+      j: {integer: [1, 4]}
+      y_i: {real: [0, 1], item: "y[i]"}
+      y_j: {real: [0, 1], item: "y[j]"}
+"""
+
+
+def test_items_of_a_sequence_load_and_tie_on_equal_indexes(tmp_path):
+    exercise = load_exercise(write_spec(tmp_path / "tiny", ITEMS))
+    variables = exercise.questions[0].variables
+    assert variables["y_j"].item_of == ("y", "j") and variables["i"].item_of is None
+
+
+@pytest.mark.parametrize("change, problem", [
+    (('item: "y[j]"', 'item: "y[k]"'), "so k must be an integer variable of this question"),
+    (('y_j: {real: [0, 1]', 'y_j: {real: [0, 2]'), "y_i and y_j are items of y, so they need the same kind and bounds"),
+    (('item: "y[j]"', 'item: "y(j)"'), "should look like y[i]"),
+])
+def test_bad_items_are_spec_errors_with_their_line(tmp_path, change, problem):
+    (error,) = errors_of(write_spec(tmp_path / "tiny", ITEMS.replace(*change)))
+    assert problem in str(error) and error.line is not None and error.path.name == "spec.yaml"

@@ -83,7 +83,7 @@ class Judge:
             request = {
                 "candidate": encode(candidate),
                 "key": encode(key),
-                "domains": [[name, d.kind, d.low, d.high] for name, d in named_domains(domains).items()],
+                "domains": [[name, d.kind, d.low, d.high, d.item] for name, d in named_domains(domains).items()],
                 "constraints": [encode(constraint) for constraint in constraints],
                 "time_limit": float(time_limit),
                 "test_stall_s": _test_stall_s,

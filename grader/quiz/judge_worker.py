@@ -30,7 +30,7 @@ def handle(request: dict) -> dict:
     """One request -> one reply (plain data)."""
     try:
         candidate, key = decode(request["candidate"]), decode(request["key"])
-        domains = {name: Domain(kind, float(low), float(high)) for name, kind, low, high in request["domains"]}
+        domains = {name: Domain(kind, float(low), float(high), _item(item)) for name, kind, low, high, item in request["domains"]}
         constraints = [decode(item) for item in request["constraints"]]
         time_limit = float(request["time_limit"])
     except (WireError, KeyError, TypeError, ValueError) as error:
@@ -45,6 +45,13 @@ def handle(request: dict) -> dict:
         "counterexample": None if judgement.counterexample is None else {
             str(name): str(value) for name, value in judgement.counterexample.items()},
     }
+
+
+def _item(item) -> tuple[str, str] | None:
+    if item is None:
+        return None
+    sequence, index = item
+    return str(sequence), str(index)
 
 
 class _Expired(TimeoutError):

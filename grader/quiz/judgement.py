@@ -15,6 +15,7 @@ class Domain:
     kind: str  # "integer" | "real"
     low: float
     high: float
+    item: tuple[str, str] | None = None  # (sequence, index): this variable is sequence[index]
 
     def __post_init__(self):
         if self.kind not in ("integer", "real"):

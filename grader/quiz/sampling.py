@@ -86,16 +86,18 @@ def draw_points(
     rng = random.Random(seed)
     names = list(domains)
     bounds = {name: _bounds(domain) for name, domain in domains.items()}
+    tie = _item_tier(domains)
     integer = all(domains[name].kind == "integer" for name in names)
     size = math.prod(int(high - low + 1) for low, high in bounds.values()) if integer else math.inf
     if size <= EXHAUSTIVE_LIMIT:
-        grid = (dict(zip(names, map(Fraction, values))) for values in itertools.product(
+        grid = (tie(dict(zip(names, map(Fraction, values)))) for values in itertools.product(
             *(range(int(low), int(high) + 1) for low, high in bounds.values())))
-        return Sample(_simplest_first(_keep(grid, satisfies, math.inf if want >= size else want, deadline)), exhaustive=True)
+        return Sample(_simplest_first(_unique(_keep(grid, satisfies, math.inf if want >= size else want, deadline))),
+                      exhaustive=True)
     specials = {name: _special_values(domains[name].kind, *bounds[name]) for name in names}
-    corners = [dict(zip(names, values)) for values in itertools.islice(itertools.product(*specials.values()), 4096)]
+    corners = [tie(dict(zip(names, values))) for values in itertools.islice(itertools.product(*specials.values()), 4096)]
     rng.shuffle(corners)
-    points = _keep(corners, satisfies, math.ceil(want * _CORNER_SHARE), deadline)
+    points = _unique(_keep(corners, satisfies, math.ceil(want * _CORNER_SHARE), deadline))
     divisions = _divisions(expressions, {name for name in names if domains[name].kind == "integer"})
     seen = {tuple(point.values()) for point in points}
     for tries in range(_MAX_TRIES):
@@ -106,10 +108,34 @@ def draw_points(
         point = {name: _random_value(rng, domains[name].kind, *bounds[name]) for name in names}
         if divisions and rng.random() < 0.5:
             point = _adjust(point, rng.choice(divisions), bounds, rng) or point
+        point = tie(point)
         if tuple(point.values()) not in seen and _safe(satisfies, point):
             seen.add(tuple(point.values()))
             points.append(point)
     return Sample(_simplest_first(points), exhaustive=False)
+
+
+def _item_tier(domains: Mapping[str, Domain]) -> Callable[[dict], dict]:
+    """Make items of one sequence agree: y_j takes y_i's value at points where i = j."""
+    items = [(name, domain.item) for name, domain in domains.items() if domain.item is not None]
+    if not items:
+        return lambda point: point
+
+    def tie(point: dict) -> dict:
+        point = dict(point)
+        for position, (name, (sequence, index)) in enumerate(items):
+            for earlier, (other_sequence, other_index) in items[:position]:
+                if other_sequence == sequence and point[other_index] == point[index]:
+                    point[name] = point[earlier]
+                    break
+        return point
+
+    return tie
+
+
+def _unique(points: list[dict]) -> list[dict]:
+    """Points in order, each once (tying items can make two points alike)."""
+    return list({tuple(point.values()): point for point in points}.values())  # dicts keep the first key's place
 
 
 def _bounds(domain: Domain) -> tuple[Fraction, Fraction]:

@@ -39,7 +39,7 @@ def question_symbols(exercise: QuizExercise, question: Question) -> dict[str, sy
 
 def domains(question: Question) -> dict[sympy.Symbol, Domain]:
     symbols = variable_symbols(question)
-    return {symbols[name]: Domain(d.kind, *d.bounds) for name, d in question.variables.items()}
+    return {symbols[name]: Domain(d.kind, *d.bounds, item=d.item_of) for name, d in question.variables.items()}
 
 
 def substitute(expression: sympy.Basic, exercise: QuizExercise, values: dict[str, object]) -> sympy.Basic:
