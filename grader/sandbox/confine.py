@@ -18,6 +18,8 @@ from pathlib import Path
 
 from grader.sandbox import landlock
 
+LINUX = sys.platform.startswith("linux")
+
 SANDBOX_USER = "nobody"
 OUTPUT_FILE = "output.txt"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc", "/opt")
@@ -114,9 +116,10 @@ def confine(scratch: Path, keep_fds: list[int], limits: ChildLimits, readable: l
         os.setgroups([])
         os.setgid(ids[1])
         os.setuid(ids[0])  # from root to another uid: all capabilities go
-    elif os.geteuid() == 0:
+    elif os.geteuid() == 0 and LINUX:
         _drop_capabilities()
-    ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid binaries from here
+    if LINUX:  # prctl is Linux's; elsewhere the child runs with the layers that exist there
+        ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid binaries from here
     devices = ["/dev/null"] + [str(p) for p in Path("/dev").glob("nvidia*")]
     applied = landlock.restrict(read=readable + ["/dev", "/proc", "/sys"], write=[str(scratch)], devices=devices)
     if not applied and landlock.abi_version() >= 1:

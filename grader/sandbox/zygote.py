@@ -76,7 +76,8 @@ class Zygote:
         self.count = 0
         self.spare: tuple[int, socket.socket, Path, dict] | None = None
         self.own_pidns = _open_own_pidns()
-        _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        if confine.LINUX:
+            _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
     def layers(self) -> dict[str, bool]:
         return {"pid-namespace-per-child": self.own_pidns is not None,
