@@ -121,7 +121,7 @@ def _lines(text: str) -> list[str]:
 def _apply(reference: str, edits: list[Edit], document: YamlDocument, where: tuple, file: str) -> str:
     """`reference` with every edit made; each one's place is found in the untouched reference."""
     lines = reference.splitlines()
-    spans = []  # (start, end, replacement lines) in the reference
+    spans = []  # (start, end, replacement lines, where the edit is) in the reference
     for index, edit in enumerate(edits):
         here = (*where, index)
         old, new = _lines(edit.replace), _lines(edit.with_)

@@ -2,7 +2,8 @@
 
 One file serves the exercises multi-head-attention, position-wise-ffn, add-norm,
 positional-encoding, encoder-block and decoder-block (their solution folders link here).
-A submission's transformer.py is graded alone, so it holds its own attention code.
+It holds its own copy of the attention code, so that it loads alone as the grader's reference;
+a student's transformer.py may import it from attention.py instead.
 """
 
 import math
