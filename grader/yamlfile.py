@@ -2,7 +2,12 @@
 
 PyYAML keeps the last of two duplicate keys silently; here a duplicate is an error.
 Each loaded document comes with the line of every mapping key, so that later
-validation errors can point at the line to fix.
+validation errors can point at the line to fix, and its node tree, so that a value can
+be read as written (a student id `0123` is text, not the YAML 1.1 integer 83).
+
+Student files are parsed `plain`: no anchors or aliases (a 450-byte "billion laughs"
+file expands to gigabytes), refused while composing, before anything walks the document.
+Every file has a nesting limit, so deep brackets are a message, not a RecursionError.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from grader.errors import SpecError
 
@@ -23,6 +29,7 @@ class YamlDocument:
     path: Path
     data: Any
     lines: dict[Location, int]  # 1-based line of each key or list item
+    node: yaml.Node | None = None  # the composed document, for values as written
 
     def line_of(self, location: Location) -> int | None:
         """The line of `location`, or of its nearest ancestor that has one."""
@@ -33,9 +40,55 @@ class YamlDocument:
             location = location[:-1]
         return None
 
+    def text_at(self, key: str) -> tuple[str, str] | None:
+        """(the source text, the resolved tag) of top-level scalar `key`, or None when it is not a scalar."""
+        if not isinstance(self.node, yaml.MappingNode):
+            return None
+        for key_node, value_node in self.node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return (value_node.value, value_node.tag) if isinstance(value_node, yaml.ScalarNode) else None
+        return None
+
+
+MAX_DEPTH = 100  # nested collections in any file
+MAX_PLAIN_DEPTH = 20  # in a student's file
+
+
+class _Refused(yaml.constructor.ConstructorError):
+    """Something a file may not hold (an anchor or alias in a plain file, deep nesting, a wrong date)."""
+
+    def __init__(self, problem: str, mark, fix: str):
+        super().__init__(None, None, problem, mark)
+        self.fix = fix
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys and records where keys are."""
+    """A safe loader that refuses duplicate keys, deep nesting and (plain) anchors and aliases."""
+
+    plain = False
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if self.plain and (isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None):
+            raise _Refused("anchors and aliases (&name, *name) are not allowed in this file", event.start_mark,
+                           "write each value out in full")
+        self._depth += 1
+        try:
+            limit = MAX_PLAIN_DEPTH if self.plain else MAX_DEPTH
+            if self._depth > limit:
+                raise _Refused(f"lists and mappings are nested more than {limit} levels deep", event.start_mark,
+                               "nest fewer brackets")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _PlainLoader(_StrictLoader):
+    plain = True
 
 
 class _DuplicateKey(yaml.constructor.ConstructorError):
@@ -55,7 +108,16 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     return loader.construct_mapping(node, deep=deep)
 
 
+def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode):
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as error:
+        raise _Refused(f"{node.value!r} reads as a date but is not one ({error})", node.start_mark,
+                       "write a real date, or put the value in quotes to keep it as text") from None
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _record_lines(node: yaml.Node, here: Location, lines: dict[Location, int], loader: _StrictLoader) -> None:
@@ -70,9 +132,17 @@ def _record_lines(node: yaml.Node, here: Location, lines: dict[Location, int], l
             _record_lines(item, here + (index,), lines, loader)
 
 
-def parse_yaml(text: str, path: Path) -> YamlDocument:
-    """Parse `text` strictly; raise SpecError naming `path` and the line on any problem."""
-    loader = _StrictLoader(text)
+def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
+    """Parse `text` strictly; raise SpecError naming `path` and the line on any problem.
+
+    `plain` is for students' files: anchors and aliases are refused, nesting is shallow.
+    """
+    try:
+        loader = (_PlainLoader if plain else _StrictLoader)(text)
+    except yaml.reader.ReaderError as error:
+        line = text[:error.position].count("\n") + 1
+        raise SpecError(path, f"not valid YAML: a control character (#x{error.character:02x}) is not allowed",
+                        line=line, fix="delete it, or write it as an escape in double quotes") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -82,6 +152,8 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         _record_lines(node, (), lines, loader)
     except _DuplicateKey as error:
         raise SpecError(path, error.problem, line=error.problem_mark.line + 1, fix="keep only one of them") from None
+    except _Refused as error:
+        raise SpecError(path, f"not valid YAML: {error.problem}", line=error.problem_mark.line + 1, fix=error.fix) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -89,9 +161,14 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         raise SpecError(path, f"not valid YAML: {problem}", line=line, fix="correct the YAML syntax on that line") from None
     except yaml.YAMLError as error:
         raise SpecError(path, f"not valid YAML: {error}") from None
+    except RecursionError:
+        raise SpecError(path, "not valid YAML: a value refers to itself (a recursive anchor)",
+                        fix="write the values out instead of using &anchor and *alias") from None
+    except (ValueError, OverflowError, TypeError) as error:  # e.g. an integer of more than 4300 digits
+        raise SpecError(path, f"not valid YAML: a value cannot be read ({str(error)[:200]})") from None
     finally:
         loader.dispose()
-    return YamlDocument(path, data, lines)
+    return YamlDocument(path, data, lines, node)
 
 
 def read_yaml(path: Path) -> YamlDocument:
