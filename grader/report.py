@@ -1,7 +1,9 @@
 """Rendering a SubmissionResult through Jinja templates: terminal, HTML, Markdown, JSON.
 
 A course may override any template by putting a file of the same name in its own
-templates folder; the bundled ones fill in the rest.
+templates folder; the bundled ones fill in the rest. Every value a template prints goes
+through its format's function in untrusted_text (Jinja's `finalize`, then autoescape for
+HTML; JSON strings after rendering), so an override template is as safe as ours.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ import json
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from rich.console import Console
-from rich.markup import escape as rich_escape
 
 from grader.resources import bundled
 from grader.results import Status, SubmissionResult
+from grader.untrusted_text import for_html, for_json, for_markdown, for_terminal
 
 TEMPLATES = {"terminal": "terminal.txt.j2", "html": "report.html.j2", "md": "report.md.j2", "json": "results.json.j2"}
+_NEUTRALISE = {"terminal": for_terminal, "html": for_html, "md": for_markdown}
 _MARKS = {
     Status.PASSED: "✔", Status.PARTIAL: "◐", Status.FAILED: "✘",
     Status.ERROR: "!", Status.NOT_SUBMITTED: "–", Status.SKIPPED: "○",
@@ -36,20 +40,15 @@ def percent(result: SubmissionResult) -> str:
     return f"{100 * result.score / result.max_score:.0f}%" if result.max_score else "0%"
 
 
-def markdown_cell(text: object) -> str:
-    """Text that cannot break a Markdown table or inject markup."""
-    escaped = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(escaped.split())
-
-
 def _environment(fmt: str, overrides: Path | None) -> jinja2.Environment:
     loaders = [jinja2.FileSystemLoader(str(overrides))] if overrides else []
     loaders.append(jinja2.FileSystemLoader(str(bundled("templates"))))
     options = {"autoescape": fmt == "html", "undefined": jinja2.StrictUndefined, "trim_blocks": False}
-    if fmt == "terminal":
-        options["finalize"] = lambda value: rich_escape(value) if isinstance(value, str) else value
+    if fmt in _NEUTRALISE:  # Markup is the template's own HTML (`| safe`), not a value
+        neutralise = _NEUTRALISE[fmt]
+        options["finalize"] = lambda value: neutralise(value) if isinstance(value, str) and not isinstance(value, Markup) else value
     environment = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), **options)
-    environment.filters.update(points=points, percent=percent, md=markdown_cell,
+    environment.filters.update(points=points, percent=percent, md=for_markdown,
                                mark=lambda s: _MARKS[s], colour=lambda s: _COLOURS[s])
     return environment
 
@@ -57,8 +56,8 @@ def _environment(fmt: str, overrides: Path | None) -> jinja2.Environment:
 def render(result: SubmissionResult, fmt: str, overrides: Path | None = None) -> str:
     """The report of `result` in `fmt` (one of TEMPLATES)."""
     text = _environment(fmt, overrides).get_template(TEMPLATES[fmt]).render(r=result)
-    if fmt == "json":  # normalise, and prove the template produced valid JSON
-        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    if fmt == "json":  # normalise, prove the template produced valid JSON, clean every string
+        text = json.dumps(for_json(json.loads(text)), indent=2, ensure_ascii=False)
     return text.rstrip("\n") + "\n"
 
 
@@ -68,7 +67,7 @@ def render_page(template: str, overrides: Path | None = None, **context) -> str:
 
 
 def print_terminal(result: SubmissionResult, console: Console, overrides: Path | None = None) -> None:
-    console.print(render(result, "terminal", overrides), highlight=False, soft_wrap=True)
+    console.print(render(result, "terminal", overrides), highlight=False, soft_wrap=True, emoji=False)
 
 
 def write_report(result: SubmissionResult, fmt: str, path: Path, overrides: Path | None = None) -> None:
