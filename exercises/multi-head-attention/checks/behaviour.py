@@ -1,62 +1,39 @@
 """Hidden checks for MultiHeadAttention: the course's function under aligned weights, masks, dropout.
 
-The submission's weights are filled with a reference's by structure (any names, fused or
-separate projections). Where its outputs differ, variants of the course's computation
-with one known mistake, on the same weights, name what went wrong.
+The sizes differ (input_size 10, hidden_size 12), so both correct conventions show: the
+course's W_o (hidden_size -> hidden_size) and a W_o back to input_size; the submission is
+compared with whichever its parameters can hold. Its weights are filled with that
+reference's by structure (any names, fused or separate projections). Where its outputs
+differ, variants of the course's computation with one known mistake, on the same weights,
+name what went wrong.
 """
 
 import copy
-import math
 
 import pytest
 import torch
 from torch import nn
 
 from grader import align
+from grader.attention_variants import HEAD_MAJOR, PADDING_HINT, MultiHeadVariant
 from grader.checks import expect_close
 
 SIZES = (10, 12, 3)  # input_size, hidden_size, num_heads: heads of 4
-
-
-class Variant(nn.Module):
-    """The course's multi-head attention on a reference's W_q, W_k, W_v, W_o, with one knob turned."""
-
-    def __init__(self, ref, scale=True, tiled=False, heads=None, split=True, fill=-1e6):
-        super().__init__()
-        self.W_q, self.W_k, self.W_v, self.W_o = ref.W_q, ref.W_k, ref.W_v, ref.W_o
-        self.heads, self.scale, self.tiled, self.split, self.fill = heads or ref.num_heads, scale, tiled, split, fill
-
-    def _heads(self, X):
-        B, T, h = X.shape[0], X.shape[1], self.heads
-        if not self.split:  # reshaped straight to (B * h, T, -1): positions and heads mixed up
-            return X.reshape(B * h, T, -1)
-        return X.reshape(B, T, h, -1).transpose(1, 2).reshape(B * h, T, -1)
-
-    def forward(self, query, key, value, valid_length):
-        B, h = query.shape[0], self.heads
-        q, k, v = self._heads(self.W_q(query)), self._heads(self.W_k(key)), self._heads(self.W_v(value))
-        scores = q @ k.transpose(1, 2) / (math.sqrt(q.shape[-1]) if self.scale else 1.0)
-        if valid_length is not None:
-            if self.tiled:  # np.tile / .repeat: head-major copies
-                lengths = valid_length.repeat(h) if valid_length.dim() == 1 else valid_length.repeat(h, 1)
-            else:
-                lengths = valid_length.repeat_interleave(h, dim=0)
-            rows = lengths.repeat_interleave(q.shape[1]) if lengths.dim() == 1 else lengths.reshape(-1)
-            keep = torch.arange(k.shape[1])[None, :] < rows[:, None]
-            scores = scores.reshape(-1, k.shape[1]).masked_fill(~keep, self.fill).reshape(scores.shape)
-        out = torch.softmax(scores, dim=-1) @ v
-        if self.split:
-            out = out.reshape(B, h, q.shape[1], -1).transpose(1, 2)
-        return self.W_o(out.reshape(B, q.shape[1], -1))
-
+LENGTHS = [2, 6, 4]  # unequal within the batch: a head-major repeat of them shows
 
 MISTAKES = {
     "the scores are not divided by sqrt(d) (d the size of one head)": dict(scale=False),
     "the projections are not split into heads (one head of size hidden_size)": dict(heads=1),
     "the heads are cut by a reshape without the transpose, mixing positions and heads": dict(split=False),
 }
-TILED = ("valid_length is repeated head-major (np.tile / valid_length.repeat(num_heads)) while the heads are laid "
-         "out batch-major (row b * num_heads + h). Hint: torch.repeat_interleave(valid_length, num_heads, dim=0)")
+
+
+def references(reference):
+    """The course's attention (W_o hidden_size -> hidden_size), and a copy whose W_o maps back to input_size."""
+    course = reference.MultiHeadAttention(*SIZES, 0.0).eval()
+    back = copy.deepcopy(course)
+    back.W_o = nn.Linear(SIZES[1], SIZES[0], bias=False)
+    return course, back
 
 
 def inputs():
@@ -66,16 +43,22 @@ def inputs():
 def aligned(submission, reference, probe, device="cpu"):
     """The submission's attention holding a reference's weights; fails naming a known mistake otherwise."""
     attention = submission.build("transformer:MultiHeadAttention", *SIZES, 0.0, device=device).eval()
-    ref = copy.deepcopy(reference.MultiHeadAttention(*SIZES, 0.0)).eval()
     shapes = attention.parameter_shapes()
-    if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
+    candidates = references(reference)
+    fitting = [ref for ref in candidates
+               if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is not None]
+    if not fitting:
+        course, back = ([tuple(p.shape) for p in ref.parameters()] for ref in candidates)
         pytest.fail(f"your parameters have shapes {shapes}, which cannot hold the course's four bias-free "
-                    f"projections {[tuple(p.shape) for p in ref.parameters()]}")
-    if attention.load_parameters_from(ref, probe=probe, atol=1e-4):
-        return attention, ref
-    for mistake, knobs in MISTAKES.items():
-        if attention.load_parameters_from(Variant(ref, **knobs).eval(), probe=probe, atol=1e-4):
-            pytest.fail(f"with the course's weights loaded, your MultiHeadAttention computes what you get when {mistake}")
+                    f"projections {course} (W_o hidden_size -> hidden_size), nor {back} (W_o back to input_size)")
+    for ref in fitting:
+        if attention.load_parameters_from(ref, probe=probe, atol=1e-4):
+            return attention, ref
+    for ref in fitting:
+        for mistake, knobs in MISTAKES.items():
+            if attention.load_parameters_from(MultiHeadVariant(ref, **knobs).eval(), probe=probe, atol=1e-4):
+                pytest.fail(f"with the course's weights loaded, your MultiHeadAttention computes what you get when "
+                            f"{mistake}")
     pytest.fail("with the course's weights loaded into your MultiHeadAttention, its outputs differ. Hint: project "
                 "query, key and value, split the last axis into num_heads heads, attend with scores scaled by "
                 "1/sqrt(hidden_size / num_heads), join the heads and project with W_o")
@@ -95,12 +78,12 @@ def expect_masked_like_reference(submission, reference, valid_length, what):
     attention, ref = aligned(submission, reference, (query, key, value, None))
     with torch.no_grad():
         expected = ref(query, key, value, valid_length)
-        tiled = Variant(ref, tiled=True)(query, key, value, valid_length)
-        zero_filled = Variant(ref, fill=0.0)(query, key, value, valid_length)
+        tiled = MultiHeadVariant(ref, tiled=True)(query, key, value, valid_length)
+        zero_filled = MultiHeadVariant(ref, fill=0.0)(query, key, value, valid_length)
     got = attention(query, key, value, valid_length)
     if isinstance(got, torch.Tensor) and got.shape == expected.shape and not torch.allclose(got, expected, atol=1e-4):
         if torch.allclose(got, tiled, atol=1e-4):
-            pytest.fail(f"{what}: the heads of one example use other examples' lengths. {TILED}")
+            pytest.fail(f"{what}: {HEAD_MAJOR}")
         if torch.allclose(got, zero_filled, atol=1e-4):
             pytest.fail(f"{what}: masked scores are set to 0, so padded keys still get weight. Hint: fill them "
                         "with a large negative number such as -1e6")
@@ -109,7 +92,7 @@ def expect_masked_like_reference(submission, reference, valid_length, what):
 
 
 def test_valid_length_per_example(submission, reference):
-    valid_length = torch.tensor([2, 6, 4])
+    valid_length = torch.tensor(LENGTHS)
     expect_masked_like_reference(submission, reference, valid_length,
                                  f"the output with valid_length {valid_length.tolist()}")
 
@@ -124,19 +107,17 @@ def test_padding_ignored(submission, device):
     """Judged by behaviour alone: padded keys and values must not matter, whatever the weights."""
     attention = submission.build("transformer:MultiHeadAttention", *SIZES, 0.0, device=device, seed=2).eval()
     query, key, value = inputs()
-    valid_length = torch.tensor([2, 6, 4])
+    valid_length = torch.tensor(LENGTHS)
     before = attention(query, key, value, valid_length)
-    for b, n in enumerate(valid_length.tolist()):
+    for b, n in enumerate(LENGTHS):
         key[b, n:], value[b, n:] = torch.randn_like(key[b, n:]) * 5, torch.randn_like(value[b, n:]) * 5
     after = attention(query, key, value, valid_length)
     assert isinstance(before, torch.Tensor) and isinstance(after, torch.Tensor) and before.shape == after.shape, (
         "MultiHeadAttention did not return one tensor of the same shape for the same shapes of input")
     leaked = [b for b in range(3) if not torch.allclose(before[b], after[b], atol=1e-5)]
     assert not leaked, (
-        f"with valid_length [2, 6, 4], changing the keys and values beyond each example's length changed the "
-        f"output of example(s) {leaked}: padding gets attention weight. Hint: mask scores with a large negative "
-        "number (not 0), and give every head of example b the length of example b: the heads are laid out "
-        "batch-major, so repeat_interleave the lengths; np.tile or .repeat(num_heads) mixes examples up")
+        f"with valid_length {LENGTHS}, changing the keys and values beyond each example's length changed the "
+        f"output of example(s) {leaked}: padding gets attention weight. Hint: {PADDING_HINT}")
 
 
 def test_dropout_train_only(submission):
