@@ -142,8 +142,11 @@ def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | N
 
 
 def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_only: bool = False,
-                  on_done: Callable[[str], None] = lambda student_id: None) -> Summary:
-    """Grade `plan.todo` in `jobs` workers, committing each grading to `gradebook` as it arrives."""
+                  on_done: Callable[[str], None] = lambda student_id: None, root_child: str = "refuse") -> Summary:
+    """Grade `plan.todo` in `jobs` workers, committing each grading to `gradebook` as it arrives.
+
+    A sandbox whose children would be root raises RootChildRefused unless `root_child` is "allow".
+    """
     summary = Summary(skipped=plan.skipped)
     run_id = gradebook.start_run(plan.version, plan.bank, plan.root, jobs, __version__)
     for folder in plan.todo:
@@ -152,7 +155,7 @@ def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_onl
                   f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
             on_done(folder.student_id)
     todo = [f for f in plan.todo if not f.duplicate_of]
-    pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline)
+    pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline, root_child=root_child)
     for outcome in pool.run([f.path for f in todo]):
         folder = todo[outcome.index]
         summary.peak_rss_kb[outcome.worker] = max(outcome.peak_rss_kb, summary.peak_rss_kb.get(outcome.worker, 0))

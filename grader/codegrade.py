@@ -55,6 +55,7 @@ class CodeGrader:
     def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False,
               solutions: Path | None = None) -> ExerciseResult:
         """Grade one submission folder; `solutions` overrides where the reference is found."""
+        self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
         functions = self._collect(exercise)
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
         hidden_remaining = len(exercise.checks) - len(chosen)
@@ -73,7 +74,7 @@ class CodeGrader:
                 items += self._run(exercise, check, functions[check.id], session, reference)
         finally:
             session.close()
-        return self._result(exercise, items, session.load_failure or "", hidden_remaining)
+        return self._result(exercise, _gated(exercise, items), session.load_failure or "", hidden_remaining)
 
     def _run(self, exercise, check, function, session, reference) -> list[ItemResult]:
         items = []
@@ -134,3 +135,23 @@ class CodeGrader:
     def _result(self, exercise, items, message, hidden_remaining) -> ExerciseResult:
         return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items),
                               message, hidden_remaining)
+
+
+def _gated(exercise: CodeExercise, items: list[ItemResult]) -> list[ItemResult]:
+    """Passes that wait for evidence score nothing until one of their evidence checks passed.
+
+    Only evidence checks that ran can gate: with `--public-only` the hidden evidence did not
+    run, and the public checks report as they are (the grade is decided with every check).
+    """
+    ran = {item.item_id.split("@")[0] for item in items}
+    shown = {item.item_id.split("@")[0] for item in items if item.status == Status.PASSED}
+    checks = {check.id: check for check in exercise.checks}
+    gated = []
+    for item in items:
+        gate = [g for g in exercise.gate_of(checks[item.item_id.split("@")[0]]) if g in ran]
+        if item.status == Status.PASSED and gate and not shown.intersection(gate):
+            item = replace(item, status=Status.FAILED, score=0, message=(
+                f"passed, but not counted until {' or '.join(gate)} passes: that is what shows your code computes "
+                f"what {exercise.title} computes; code that is not the exercise's can pass this check alone"))
+        gated.append(item)
+    return gated

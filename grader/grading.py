@@ -42,11 +42,13 @@ def _timed(item: ItemResult, seconds: float) -> ItemResult:
     return replace(item, duration=seconds)
 
 
-def runner_for(exercises: Sequence[QuizExercise | CodeExercise], sandbox=None) -> AbstractContextManager[CodeRunner | None]:
+def runner_for(exercises: Sequence[QuizExercise | CodeExercise], sandbox=None,
+               root_child: str = "refuse") -> AbstractContextManager[CodeRunner | None]:
     """A sandbox runner when `exercises` hold code, else nothing to start.
 
     `sandbox` is one the caller started early (see grader.sandbox.launcher.Sandbox); otherwise
-    its zygote starts here, before torch is imported in this process, so the two overlap.
+    its zygote starts here, before torch is imported in this process, so the two overlap,
+    with `root_child` as its policy for children that would be root.
     """
     if not any(isinstance(e, CodeExercise) for e in exercises):
         if sandbox is not None:
@@ -55,7 +57,7 @@ def runner_for(exercises: Sequence[QuizExercise | CodeExercise], sandbox=None) -
     if sandbox is None:
         from grader.sandbox.launcher import Sandbox  # no torch in this import
 
-        sandbox = Sandbox()
+        sandbox = Sandbox(root_child=root_child)
         sandbox.start()
     from grader.codegrade import CodeGrader
 

@@ -16,6 +16,7 @@ from grader.errors import SpecError
 from grader.mutants import Mutant, load_mutants, reference_file
 from grader.resources import bundled
 from grader.results import ExerciseResult
+from grader.sandbox.launcher import Sandbox
 from grader.spec import CodeExercise, load_bank
 
 
@@ -67,7 +68,8 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
                 raise SpecError(bank, f"no code exercise {wanted!r}", fix=f"one of: {', '.join(sorted(known))}")
         exercises = [known[i] for i in exercise_ids]
     if grader is None:
-        with CodeGrader(solutions=solutions) as own:
+        # references and mutants are the authors' code, not students': a root child is allowed
+        with CodeGrader(solutions=solutions, sandbox=Sandbox(root_child="allow")) as own:
             return _run(exercises, solutions, own)
     return _run(exercises, solutions, grader)
 

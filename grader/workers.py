@@ -62,8 +62,12 @@ def _send(conn: Connection, message: dict) -> None:
     conn.send_bytes(json.dumps(message).encode())
 
 
-def _serve(conn: Connection, bank: str, public_only: bool) -> None:
-    """The worker's main loop (run in the spawned process)."""
+def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "refuse") -> None:
+    """The worker's main loop (run in the spawned process).
+
+    The runner's sandbox is made ready before the worker says so: one whose children would
+    be root stops the batch (unless `root_child` allows it) before any student code runs.
+    """
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from grader.gradebook import FEEDBACK_RULES
     from grader.grading import grade_submission, runner_for
@@ -75,7 +79,12 @@ def _serve(conn: Connection, bank: str, public_only: bool) -> None:
         while True:  # one runner per pass; a crash of ours while grading gets a fresh one
             with ExitStack() as stack:
                 try:
-                    runner = stack.enter_context(runner_for(exercises))
+                    runner = stack.enter_context(runner_for(exercises, root_child=root_child))
+                    if runner is not None:
+                        runner.protections  # noqa: B018 - waits for the sandbox, refuses a root child
+                except GraderError as error:
+                    _send(conn, {"fatal": str(error)})
+                    return
                 except Exception as error:  # the bank changed under us, or no sandbox: stop the batch
                     _send(conn, {"fatal": f"{type(error).__name__}: {error}"})
                     return
@@ -101,10 +110,12 @@ def _serve(conn: Connection, bank: str, public_only: bool) -> None:
 
 
 class _Worker:
-    def __init__(self, context, serve, bank: Path, public_only: bool, slot: int):
+    def __init__(self, context, serve, bank: Path, public_only: bool, slot: int, root_child: str = "refuse"):
         self.slot = slot
         self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=serve, args=(theirs, str(bank), public_only), name="grader-worker")
+        options = {"root_child": root_child} if root_child != "refuse" else {}  # stand-in serves take none
+        self.process = context.Process(target=serve, args=(theirs, str(bank), public_only), kwargs=options,
+                                       name="grader-worker")
         self.process.start()
         theirs.close()
         self.ready = False
@@ -129,8 +140,10 @@ class _Worker:
 class WorkerPool:
     """`jobs` workers grading folders of one bank; `run` yields an Outcome per folder as each ends."""
 
-    def __init__(self, bank: Path, jobs: int, *, public_only: bool = False, deadline: float = 600.0, serve=_serve):
+    def __init__(self, bank: Path, jobs: int, *, public_only: bool = False, deadline: float = 600.0, serve=_serve,
+                 root_child: str = "refuse"):
         self.bank, self.jobs, self.public_only, self.deadline = Path(bank), max(1, jobs), public_only, deadline
+        self.root_child = root_child  # see grader.sandbox.launcher.Sandbox.root_child
         self.serve = serve  # the worker's main function; tests pass a stand-in that misbehaves
         self.context = multiprocessing.get_context("spawn")
 
@@ -155,7 +168,7 @@ class WorkerPool:
                 worker.stop()
 
     def _start(self, slot: int) -> _Worker:
-        return _Worker(self.context, self.serve, self.bank, self.public_only, slot)
+        return _Worker(self.context, self.serve, self.bank, self.public_only, slot, self.root_child)
 
     def _poll(self, worker: _Worker) -> tuple[Outcome | None, bool]:
         """(an outcome if the worker finished or lost its task, whether it can go on)."""

@@ -35,16 +35,27 @@ class ChildLimits:
     processes: int = 256  # per uid; ignored for root
 
 
-def sandbox_ids(readable: list[str]) -> tuple[int, int] | None:
+def sandbox_ids(readable: list[str], user: str = SANDBOX_USER) -> tuple[int, int] | None:
     """The (uid, gid) children run as, where we may switch users and that user can read
     what it needs."""
     if os.geteuid() != 0 or not reachable_by_others(readable):
         return None
     try:
-        entry = pwd.getpwnam(SANDBOX_USER)
+        entry = pwd.getpwnam(user)
     except KeyError:
         return None
     return entry.pw_uid, entry.pw_gid
+
+
+def holds_root() -> bool:
+    """Whether this process is real root: uid 0 that is uid 0 outside any user namespace too."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        with open("/proc/self/uid_map") as f:
+            return any(line.split()[:2] == ["0", "0"] for line in f)
+    except OSError:
+        return True
 
 
 def readable_paths() -> list[str]:

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import GraderError
 from grader.sandbox import confine, wire
 
 SERVER_BROKE = 70  # the child's exit code when its own server code failed (see zygote.spawn)
@@ -31,6 +32,17 @@ CONTROL_SECONDS = 30
 
 class SandboxError(Exception):
     """The sandbox itself failed (not the student's code): an operator problem."""
+
+
+class RootChildRefused(GraderError):
+    """Children would run as real root (uid 0 reads root's files): refused where policy says so."""
+
+
+ROOT_CHILD_FIX = ("the grader runs as root and its sandboxed children could not switch to the sandbox user "
+                  "(`nobody`, or the one GRADER_SANDBOX_USER names: missing, or unable to reach the Python "
+                  f"installation {sys.prefix}), so student code would run as uid 0 and could read root's files "
+                  "such as /etc/shadow. Fix: install bubblewrap (`apt-get install bubblewrap`), run the grader "
+                  "as an ordinary user, or use a Python outside a 0700 folder (e.g. a venv from /usr/bin/python3)")
 
 
 class ChildLost(Exception):
@@ -65,6 +77,9 @@ class Sandbox:
     scratch_root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="grader-sandbox-")))
     wrappers: tuple[str, ...] = ("bwrap", "unshare", "none")  # tried in this order
     wrapper: str = ""
+    # the user children switch to when the grader runs as root (an operator may name a dedicated one)
+    user: str = field(default_factory=lambda: os.environ.get("GRADER_SANDBOX_USER", confine.SANDBOX_USER))
+    root_child: str = "refuse"  # children that would be real root: "refuse" (raise RootChildRefused), "warn", "allow"
     protections: tuple[tuple[str, bool], ...] = ()
     _process: subprocess.Popen | None = None
     _control: socket.socket | None = None
@@ -83,7 +98,7 @@ class Sandbox:
         os.chmod(self.scratch_root, 0o711)  # children (another user) reach their own folder only
         ours, theirs = socket.socketpair()
         self.wrapper, argv = self._wrapper()
-        argv += [sys.executable, "-s", "-m", "grader.sandbox.zygote", str(self.scratch_root)]
+        argv += [sys.executable, "-s", "-m", "grader.sandbox.zygote", str(self.scratch_root), self.user]
         log = open(self.scratch_root / "zygote.log", "wb")
         self._process = subprocess.Popen(argv, stdin=theirs, stdout=log, stderr=log, env=_zygote_env(),
                                          cwd=self.scratch_root, start_new_session=True)
@@ -92,20 +107,31 @@ class Sandbox:
         self._control = ours
 
     def wait_ready(self) -> None:
-        if self.protections:
-            return
+        """Wait for the zygote's layers; children that would be root are refused unless allowed."""
+        if not self.protections:
+            self.protections = self._layers()
+        if self.root_child == "refuse" and self.child_is_root:
+            raise RootChildRefused(f"{ROOT_CHILD_FIX}; to grade anyway, pass --allow-root-child")
+
+    def _layers(self) -> tuple[tuple[str, bool], ...]:
         try:
             layers = wire.recv(self._control, time.monotonic() + READY_SECONDS)["ready"]
         except (EOFError, TimeoutError, wire.ProtocolError, KeyError, TypeError):
             raise SandboxError(f"the sandbox zygote did not start: {self._log_tail()}") from None
         wrapped = self.wrapper != "none"
-        self.protections = (
+        return (
             ("scratch-dir", True), ("clean-environment", True), ("time-limits", True),
             ("rlimits", True), ("output-to-files", True),
             ("filesystem-view", self.wrapper == "bwrap"), ("no-network", wrapped),
             ("pid-namespace", wrapped), ("pid-namespace-per-child", layers["pid-namespace-per-child"]),
             ("separate-user", layers["separate-user"]), ("landlock", layers["landlock"]),
+            ("non-root-child", layers["non-root-child"]),
         )
+
+    @property
+    def child_is_root(self) -> bool:
+        """Whether children run as real root (uid 0 outside any user namespace); known once ready."""
+        return bool(self.protections) and not dict(self.protections)["non-root-child"]
 
     def spawn(self, limits: confine.ChildLimits) -> Child:
         self.wait_ready()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from grader.sandbox import child, confine, landlock, wire
+from grader.sandbox import child, confine, landlock, view, wire
 
 _CLONE_NEWPID = 0x20000000
 _PR_SET_CHILD_SUBREAPER = 36
@@ -67,11 +67,13 @@ def exercise_torch() -> None:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, scratch_root: Path):
+    def __init__(self, control: socket.socket, scratch_root: Path, user: str = confine.SANDBOX_USER):
         self.control = control
         self.scratch_root = scratch_root
         self.readable = confine.readable_paths()
-        self.ids = confine.sandbox_ids(self.readable)
+        if confine.holds_root() and confine.LINUX:  # a user that cannot reach Python would leave the child at uid 0
+            view.open_closed_folders(self.readable + [str(scratch_root)])
+        self.ids = confine.sandbox_ids(self.readable, user)
         self.children: dict[int, Path] = {}
         self.count = 0
         self.spare: tuple[int, socket.socket, Path, dict] | None = None
@@ -81,7 +83,8 @@ class Zygote:
 
     def layers(self) -> dict[str, bool]:
         return {"pid-namespace-per-child": self.own_pidns is not None,
-                "separate-user": self.ids is not None, "landlock": landlock.abi_version() >= 1}
+                "separate-user": self.ids is not None, "landlock": landlock.abi_version() >= 1,
+                "non-root-child": self.ids is not None or not confine.holds_root()}
 
     def serve(self) -> None:
         wire.send(self.control, {"ready": self.layers()})
@@ -210,7 +213,7 @@ def main() -> None:
     control = socket.socket(fileno=0)
     scratch_root = Path(sys.argv[1])
     warm_up()
-    Zygote(control, scratch_root).serve()
+    Zygote(control, scratch_root, *sys.argv[2:3]).serve()
 
 
 if __name__ == "__main__":
