@@ -15,6 +15,9 @@ Canvas assumptions (its gradebook import, "Import" in the Gradebook's actions):
   "Name (123)" with its assignment id, or Canvas offers to create a new assignment.
 - The second row, "Points Possible", carries the bank's maximum; Canvas reads it as the
   assignment's points when it creates one. Scores are points, not percentages.
+
+Every cell goes through `untrusted_text.for_spreadsheet`: scores are written as numbers,
+text (student ids above all) cannot start a formula (OWASP's CSV injection rule).
 """
 
 from __future__ import annotations
@@ -26,13 +29,19 @@ from pathlib import Path
 from grader.errors import GraderError
 from grader.gradebook import Entry
 from grader.report import render
+from grader.untrusted_text import for_spreadsheet
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
-def number(value: float) -> str:
-    """A score for a spreadsheet: 7.5, 2, 0.3333 (four decimals at most)."""
-    return f"{round(value, 4):g}"
+def number(value: float) -> int | float:
+    """A score for a spreadsheet: 7.5, 2, 0.3333 (four decimals at most), a number, never text."""
+    value = round(value, 4)
+    return int(value) if value == int(value) else value
+
+
+def _row(writer, cells) -> None:
+    writer.writerow([for_spreadsheet(cell) for cell in cells])
 
 
 def exercise_columns(entries: Sequence[Entry]) -> list[str]:
@@ -59,14 +68,14 @@ def write_csv(entries: Sequence[Entry], path: Path) -> list[str]:
     blank = []
     with _writer(path) as f:
         writer = csv.writer(f)
-        writer.writerow(["student", *columns, "total"])
+        _row(writer, ["student", *columns, "total"])
         for entry in entries:
             if entry.result is None:
                 blank.append(entry.student_id)
-                writer.writerow([entry.student_id, *[""] * len(columns), ""])
+                _row(writer, [entry.student_id, *[""] * len(columns), ""])
                 continue
             scores = {e.exercise_id: number(e.score) for e in entry.result.exercises}
-            writer.writerow([entry.student_id, *[scores.get(c, "") for c in columns], number(entry.result.score)])
+            _row(writer, [entry.student_id, *[scores.get(c, "") for c in columns], number(entry.result.score)])
     return blank
 
 
@@ -92,11 +101,11 @@ def write_canvas(entries: Sequence[Entry], path: Path, assignment: str) -> list[
     blank = []
     with _writer(path) as f:
         writer = csv.writer(f)
-        writer.writerow([*CANVAS_COLUMNS, assignment])
-        writer.writerow(["Points Possible", "", "", "", "", number(maximum)])
+        _row(writer, [*CANVAS_COLUMNS, assignment])
+        _row(writer, ["Points Possible", "", "", "", "", number(maximum)])
         for entry in entries:
             score = "" if entry.result is None else number(entry.result.score)
             if entry.result is None:
                 blank.append(entry.student_id)
-            writer.writerow([entry.student_id, "", entry.student_id, entry.student_id, "", score])
+            _row(writer, [entry.student_id, "", entry.student_id, entry.student_id, "", score])
     return blank
