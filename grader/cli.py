@@ -82,11 +82,12 @@ def check(
 
     with ExitStack() as stack:
         # a folder with Python files will want the sandbox: its zygote imports torch while we load the bank
-        early = stack.enter_context(Sandbox()) if any(submission.glob("*.py")) else None
+        # on a student's own machine a root child is warned about, not refused (their code, their machine)
+        early = stack.enter_context(Sandbox(root_child="warn")) if any(submission.glob("*.py")) else None
         from grader.grading import grade_submission, runner_for
 
         bank, chosen = _load(exercises, only)
-        runner = stack.enter_context(runner_for(chosen, early))
+        runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
         with _progress(len(chosen)) as advance:
             result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance,
                                       only={e.id for e in chosen})
@@ -94,6 +95,10 @@ def check(
 
     if not quiet:
         print_terminal(result, out, templates)
+    if ("non-root-child", False) in result.protections:
+        from grader.sandbox.launcher import ROOT_CHILD_FIX
+
+        err.print(f"[yellow]warning:[/yellow] {escape(ROOT_CHILD_FIX)}", highlight=False)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
         if path is not None:
             write_report(result, fmt, path, templates)
@@ -198,6 +203,7 @@ def grade(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
+    allow_root_child: bool = typer.Option(False, "--allow-root-child", help="Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it."),
 ) -> None:
     """Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
 
@@ -221,7 +227,8 @@ def grade(
     with Gradebook(gradebook) as book:
         plan = plan_class(submissions, _bank_dir(exercises), book, student=student, force=force)
         with count_progress(err, len(plan.todo)) as done:
-            summary = grade_planned(plan, book, jobs=jobs, on_done=done)
+            summary = grade_planned(plan, book, jobs=jobs, on_done=done,
+                                    root_child="allow" if allow_root_child else "refuse")
     mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
     out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
     for student_id, why in summary.failures:
