@@ -13,6 +13,8 @@ from pathlib import Path
 
 from grader.sandbox.confine import ChildLimits
 from grader.sandbox.launcher import Child, ChildLost, Sandbox
+from grader.submission_files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, UnreadableFile, megabytes,
+                                     python_files, read_text)
 
 
 class StudentFault(Exception):
@@ -41,23 +43,23 @@ class LoadFailed(StudentFault):
     """The student's file could not be imported; every check of the exercise fails with it."""
 
 
-MAX_COMPANION_BYTES = 1_000_000
-
-
 def student_code(folder: Path, file: str) -> tuple[str, dict[str, str]]:
     """`folder/file`'s text and the folder's other Python modules (up to 1 MB in all).
 
     A student's transformer.py may `from attention import masked_softmax`, as the course
     code does, so the child gets the submission's other modules beside the graded one.
+    Every one is read by `submission_files` (a regular file, no link followed, UTF-8, capped);
+    one that cannot be raises UnreadableFile naming it, which fails the exercise.
     """
-    source = (Path(folder) / file).read_text(errors="replace")
+    source = read_text(folder, file, limit=MAX_FILE_BYTES, what="a source file")
     companions, size = {}, 0
-    for path in sorted(Path(folder).glob("*.py")):
-        if path.name != file and path.is_file() and not path.is_symlink():
-            size += path.stat().st_size
+    for name in python_files(folder):
+        if name != file:
+            companions[name] = read_text(folder, name, limit=MAX_FILE_BYTES, what="a source file")
+            size += len(companions[name])
             if size > MAX_COMPANION_BYTES:
-                break
-            companions[path.name] = path.read_text(errors="replace")
+                raise UnreadableFile(f"the .py files beside {file} are over {megabytes(MAX_COMPANION_BYTES)} "
+                                     "together; hand in only the modules your code imports")
     return source, companions
 
 
