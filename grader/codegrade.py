@@ -27,6 +27,7 @@ from grader.resources import bundled
 from grader.results import ExerciseResult, ItemResult, Status
 from grader.sandbox.launcher import Sandbox
 from grader.session import Session, student_code
+from grader.submission_files import UnreadableFile, present
 from grader.spec import CodeExercise
 
 class CodeGrader:
@@ -59,12 +60,16 @@ class CodeGrader:
         functions = self._collect(exercise)
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
         hidden_remaining = len(exercise.checks) - len(chosen)
-        path = Path(submission_dir) / exercise.file
-        if not path.is_file():
+        if not present(submission_dir, exercise.file):
             message = f"{exercise.file} not submitted"
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
-        source, companions = student_code(submission_dir, exercise.file)
+        try:
+            source, companions = student_code(submission_dir, exercise.file)
+        except UnreadableFile as refused:  # a link, a pipe, too large, not UTF-8: the message names the file
+            message = str(refused)
+            items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, message)]
+            return self._result(exercise, items, message, hidden_remaining)
         reference = self.reference(exercise, Path(solutions) if solutions else self.solutions)
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
                           companions=companions)
