@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import __version__
@@ -24,14 +24,15 @@ from grader.gradebook import Gradebook
 from grader.resources import bundled
 from grader.resultdata import submission_from_data
 from grader.spec import CodeExercise, QuizExercise
-from grader.submission import read_student_id
+from grader.submission import identify
+from grader.submission_files import content_hash, shown
 from grader.workers import WorkerPool
 
 _IGNORED = {"__pycache__"}
 
 
 def _files(folder: Path) -> list[Path]:
-    """The regular files under `folder` that count as its content (no hidden names, no caches, no links)."""
+    """The regular files under a bank `folder` (no hidden names, no caches, no links): instructors' files."""
     found = []
     for path in sorted(Path(folder).iterdir()):
         if path.name.startswith(".") or path.name in _IGNORED or path.is_symlink():
@@ -43,8 +44,13 @@ def _files(folder: Path) -> list[Path]:
     return found
 
 
-def folder_hash(*folders: Path) -> str:
-    """A SHA-256 over the relative names and bytes of every file under `folders`."""
+def folder_hash(folder: Path) -> str:
+    """A submission's content hash: exactly what grading reads of it (see submission_files.content_hash)."""
+    return content_hash(folder)
+
+
+def _tree_hash(*folders: Path) -> str:
+    """A SHA-256 over the relative names and bytes of every file under the bank's `folders`."""
     digest = hashlib.sha256()
     for folder in folders:
         for path in _files(folder):
@@ -60,7 +66,7 @@ def bank_hash(bank: Path, exercises: Sequence[QuizExercise | CodeExercise], solu
     """The bank's version: its files, and the reference solutions its code exercises compare with."""
     solutions = Path(solutions) if solutions else bundled("solutions")
     references = [solutions / e.id for e in exercises if isinstance(e, CodeExercise) and (solutions / e.id).is_dir()]
-    return folder_hash(bank, *references)
+    return _tree_hash(bank, *references)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,23 @@ class Folder:
     student_id: str
     content_hash: str
     duplicate_of: str = ""  # other folders that claim the same student id: none of them is graded
+    problem: str = ""  # why its id or content could not be read: it is recorded as failed, not graded
+
+
+def _inspect(path: Path) -> Folder:
+    """One folder's student and hash, inside its own failure boundary: what it holds is the student's."""
+    student = shown(path.name)
+    try:
+        if path.is_symlink():
+            return Folder(path, student, "", problem=f"{student} is a symbolic link; copy the submission folder in instead")
+        if shown(path.name) != path.name:
+            return Folder(path, student, "", problem=f"the folder name {student!r} is not UTF-8; rename the folder")
+        student, problems = identify(path)
+        if problems:
+            return Folder(path, student, "", problem="; ".join(problems))
+        return Folder(path, student, folder_hash(path))
+    except Exception as error:  # noqa: BLE001 - whatever the folder holds, only this submission fails
+        return Folder(path, student, "", problem=f"its folder could not be read: {type(error).__name__}: {str(error)[:300]}")
 
 
 def find_submissions(root: Path) -> list[Folder]:
@@ -77,11 +100,11 @@ def find_submissions(root: Path) -> list[Folder]:
     if not root.is_dir():
         raise GraderError(f"{root}: not a folder; pass the folder that holds one folder per submission")
     paths = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    students = [read_student_id(path) for path in paths]
+    found = [_inspect(path) for path in paths]
     folders = []
-    for path, student in zip(paths, students):
-        others = [p.name for p, s in zip(paths, students) if s == student and p != path]
-        folders.append(Folder(path, student, folder_hash(path), ", ".join(others)))
+    for folder in found:
+        others = [shown(f.path.name) for f in found if f.student_id == folder.student_id and f.path != folder.path]
+        folders.append(replace(folder, duplicate_of=", ".join(others)))
     if not folders:
         looks_single = (root / "answers.yaml").is_file() or any(root.glob("*.py"))
         raise GraderError(f"{root}: no submission folders in it"
@@ -136,7 +159,7 @@ def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | N
             known = ", ".join(sorted({f.student_id for f in find_submissions(root)})[:20])
             raise GraderError(f"no submission of student {student!r} under {root} (students: {known})")
     todo = [f for f in folders
-            if force or student or f.duplicate_of or not gradebook.unchanged(f.student_id, f.content_hash, version)]
+            if force or student or f.duplicate_of or f.problem or not gradebook.unchanged(f.student_id, f.content_hash, version)]
     deadline = 120 + sum(e.limits.exercise_seconds for e in exercises if isinstance(e, CodeExercise))
     return Plan(Path(root), Path(bank), version, deadline, folders, todo)
 
@@ -150,11 +173,11 @@ def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_onl
     summary = Summary(skipped=plan.skipped)
     run_id = gradebook.start_run(plan.version, plan.bank, plan.root, jobs, __version__)
     for folder in plan.todo:
-        if folder.duplicate_of:
-            _fail(gradebook, run_id, plan.version, folder, summary,
+        if folder.problem or folder.duplicate_of:
+            _fail(gradebook, run_id, plan.version, folder, summary, folder.problem or
                   f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
             on_done(folder.student_id)
-    todo = [f for f in plan.todo if not f.duplicate_of]
+    todo = [f for f in plan.todo if not (f.problem or f.duplicate_of)]
     pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline, root_child=root_child)
     for outcome in pool.run([f.path for f in todo]):
         folder = todo[outcome.index]
@@ -163,7 +186,7 @@ def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_onl
             _fail(gradebook, run_id, plan.version, folder, summary, outcome.error)
         else:
             result = submission_from_data(outcome.result)
-            gradebook.record(run_id, folder.student_id, str(folder.path), folder.content_hash, plan.version, result)
+            gradebook.record(run_id, folder.student_id, shown(str(folder.path)), folder.content_hash, plan.version, result)
             summary.graded += 1
             summary.scores.append((result.score, result.max_score))
         on_done(folder.student_id)
@@ -182,5 +205,5 @@ def grade_class(root: Path, bank: Path, gradebook: Gradebook, *, jobs: int = 1, 
 
 
 def _fail(gradebook: Gradebook, run_id: int, version: str, folder: Folder, summary: Summary, why: str) -> None:
-    gradebook.record(run_id, folder.student_id, str(folder.path), folder.content_hash, version, None, failure=why)
+    gradebook.record(run_id, folder.student_id, shown(str(folder.path)), folder.content_hash, version, None, failure=why)
     summary.failures.append((folder.student_id, why))
