@@ -77,14 +77,22 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
 def _run(exercises: list[CodeExercise], solutions: Path, grader: CodeGrader) -> SelftestResult:
     references, mutants = [], []
     for exercise in exercises:
-        folder = reference_file(solutions, exercise).parent
-        references.append(ReferenceOutcome(exercise.id, grader.grade(exercise, folder, solutions=solutions)))
+        reference = reference_file(solutions, exercise).read_text(encoding="utf-8")
+        references.append(ReferenceOutcome(exercise.id, _grade_source(grader, exercise, reference, solutions)))
         for mutant in load_mutants(solutions, exercise):
-            with tempfile.TemporaryDirectory(prefix="grader-mutant-") as tmp:
-                (Path(tmp) / exercise.file).write_text(mutant.source, encoding="utf-8")
-                result = grader.grade(exercise, Path(tmp), solutions=solutions)
+            result = _grade_source(grader, exercise, mutant.source, solutions)
             mutants.append(MutantOutcome(**vars(mutant), lost=_lost(result), result=result))
     return SelftestResult(tuple(references), tuple(mutants))
+
+
+def _grade_source(grader: CodeGrader, exercise: CodeExercise, source: str, solutions: Path) -> ExerciseResult:
+    """Grade `source` handed in as the exercise's one file, in a fresh folder.
+
+    A reference shared by several exercises is a link in their solution folders; submissions
+    may not hold links, so the reference is handed in as its text, as a mutant is."""
+    with tempfile.TemporaryDirectory(prefix="grader-selftest-") as tmp:
+        (Path(tmp) / exercise.file).write_text(source, encoding="utf-8")
+        return grader.grade(exercise, Path(tmp), solutions=solutions)
 
 
 def _lost(result: ExerciseResult) -> tuple[str, ...]:
