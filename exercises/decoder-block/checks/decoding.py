@@ -1,13 +1,18 @@
 """Hidden checks for DecoderBlock: the look-ahead mask, the encoder-decoder attention, the course's
 block under aligned weights, and token-by-token decoding against the block's own training mode.
+
+Where the training-mode outputs differ from the reference block's under the same weights,
+variants of the course's block with one known mistake name what went wrong.
 """
 
 import copy
 
 import pytest
 import torch
+from torch import nn
 
 from grader import align
+from grader.attention_variants import HEAD_MAJOR, PADDING_HINT, multi_head_attention
 from grader.checks import expect_close
 
 D, FFN, HEADS = 12, 20, 3
@@ -22,6 +27,32 @@ def output_of(result, what):
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], torch.Tensor)):
         raise AssertionError(f"{what} should return a pair (Y, state) with Y a tensor")
     return result[0]
+
+
+class Variant(nn.Module):
+    """The course's decoder block in training mode on a reference's sublayers, with one known mistake."""
+
+    def __init__(self, ref, tiled=False, look_ahead=True, keys_from_decoder=False):
+        super().__init__()
+        self.attention_1, self.addnorm_1, self.attention_2 = ref.attention_1, ref.addnorm_1, ref.attention_2
+        self.addnorm_2, self.ffn, self.addnorm_3 = ref.addnorm_2, ref.ffn, ref.addnorm_3
+        self.tiled, self.look_ahead, self.keys_from_decoder = tiled, look_ahead, keys_from_decoder
+
+    def forward(self, X, state):
+        batch_size, seq_len, _ = X.shape
+        causal = torch.arange(1, seq_len + 1).repeat(batch_size, 1) if self.look_ahead else None
+        Y = self.addnorm_1(X, multi_head_attention(self.attention_1, X, X, X, causal, tiled=self.tiled))
+        keys, lengths = (Y, causal) if self.keys_from_decoder else (state[0], state[1])
+        Z = self.addnorm_2(Y, multi_head_attention(self.attention_2, Y, keys, keys, lengths, tiled=self.tiled))
+        return self.addnorm_3(Z, self.ffn(Z)), state
+
+
+MISTAKES = {
+    HEAD_MAJOR: dict(tiled=True),
+    "the self-attention has no look-ahead mask in training mode": dict(look_ahead=False),
+    "the encoder-decoder attention takes its keys and values from the decoder instead of the encoder outputs":
+        dict(keys_from_decoder=True),
+}
 
 
 def test_look_ahead(submission, device):
@@ -48,8 +79,7 @@ def test_encoder_attention(submission, device):
     leaked = [b for b in range(3) if not torch.allclose(before[b], after[b], atol=1e-5)]
     assert not leaked, (
         f"with encoder valid lengths {ENC_LENGTHS}, changing the encoder outputs beyond them changed the outputs of "
-        f"example(s) {leaked}. Hint: the encoder-decoder attention takes state[1] as its valid_length, and the "
-        "lengths are repeated per head with repeat_interleave (the heads are laid out batch-major)")
+        f"example(s) {leaked}. Hint: the encoder-decoder attention takes state[1] as its valid_length; {PADDING_HINT}")
     changed = enc.clone()
     changed[:, :2] = torch.randn(3, 2, D) * 5
     moved = output_of(block(X, fresh_state(changed)), "DecoderBlock.forward(X, state)")
@@ -66,7 +96,11 @@ def test_matches_reference(submission, reference, device):
         pytest.fail(f"your parameters have shapes {shapes}, which cannot hold the course's "
                     f"{[tuple(p.shape) for p in ref.parameters()]}")
     X, enc = torch.randn(3, 5, D), torch.randn(3, 6, D)
-    if not block.load_parameters_from(ref, probe=(X, fresh_state(enc)), atol=1e-4, output=lambda out: out[0]):
+    probe, first = (X, fresh_state(enc)), (lambda out: out[0])
+    if not block.load_parameters_from(ref, probe=probe, atol=1e-4, output=first):
+        for mistake, knobs in MISTAKES.items():
+            if block.load_parameters_from(Variant(ref, **knobs).train(), probe=probe, atol=1e-4, output=first):
+                pytest.fail(f"with the course's weights loaded, your DecoderBlock computes what you get when {mistake}")
         pytest.fail("with the course's weights loaded into your DecoderBlock, its training-mode outputs differ. Hint: "
                     "Y = AddNorm(X, self-attention(X, X, X) with the look-ahead mask); Z = AddNorm(Y, attention(Y, "
                     "enc_outputs, enc_outputs, enc_valid_length)); return AddNorm(Z, ffn(Z)), state")

@@ -6,34 +6,17 @@ weights, name what went wrong.
 """
 
 import copy
-import math
 
 import pytest
 import torch
 from torch import nn
 
 from grader import align
+from grader.attention_variants import HEAD_MAJOR, PADDING_HINT, multi_head_attention
 from grader.checks import expect_close
 
 D, FFN, HEADS = 12, 20, 3
 LENGTHS = [2, 6, 4]  # unequal within the batch: a head-major repeat of them shows
-
-
-def attention(mha, query, key, value, valid_length, tiled=False):
-    """The course's multi-head attention on a reference's projections; tiled: head-major lengths."""
-    B, h = query.shape[0], mha.num_heads
-
-    def heads(X):
-        return X.reshape(B, X.shape[1], h, -1).transpose(1, 2).reshape(B * h, X.shape[1], -1)
-
-    q, k, v = heads(mha.W_q(query)), heads(mha.W_k(key)), heads(mha.W_v(value))
-    scores = q @ k.transpose(1, 2) / math.sqrt(q.shape[-1])
-    if valid_length is not None:
-        lengths = valid_length.repeat(h) if tiled else valid_length.repeat_interleave(h)
-        keep = torch.arange(k.shape[1])[None, None, :] < lengths[:, None, None]
-        scores = scores.masked_fill(~keep, -1e6)
-    out = (torch.softmax(scores, dim=-1) @ v).reshape(B, h, q.shape[1], -1).transpose(1, 2)
-    return mha.W_o(out.reshape(B, q.shape[1], -1))
 
 
 class Variant(nn.Module):
@@ -48,14 +31,13 @@ class Variant(nn.Module):
         return X + add_norm.norm(Y) if self.norm_first else add_norm.norm(X + Y)
 
     def forward(self, X, valid_length):
-        A = attention(self.attention, X, X, X, valid_length if self.masked else None, self.tiled)
+        A = multi_head_attention(self.attention, X, X, X, valid_length if self.masked else None, tiled=self.tiled)
         Y = self._add_norm(self.addnorm_1, X, A)
         return self._add_norm(self.addnorm_2, Y, self.ffn(X if self.ffn_on_x else Y))
 
 
 MISTAKES = {
-    "valid_length is repeated head-major (np.tile / .repeat(num_heads)) while the heads are laid out batch-major; "
-    "use torch.repeat_interleave(valid_length, num_heads, dim=0)": dict(tiled=True),
+    HEAD_MAJOR: dict(tiled=True),
     "valid_length is not passed on to the attention": dict(masked=False),
     "the FFN reads the block's input X instead of the first Add & Norm's output": dict(ffn_on_x=True),
     "Add & Norm normalises the sublayer's output before the residual add (X + LayerNorm(Y))": dict(norm_first=True),
@@ -94,8 +76,7 @@ def test_padding_ignored(submission, device):
     leaked = [b for b, n in enumerate(LENGTHS) if not torch.allclose(before[b, :n], after[b, :n], atol=1e-5)]
     assert not leaked, (
         f"with valid_length {LENGTHS}, changing the padding positions changed the outputs at valid positions of "
-        f"example(s) {leaked}. Hint: pass valid_length to the self-attention, mask with a large negative number, "
-        "and repeat the lengths per head with repeat_interleave (the heads are laid out batch-major)")
+        f"example(s) {leaked}. Hint: pass valid_length to the self-attention; {PADDING_HINT}")
 
 
 def test_dropout_train_only(submission):
