@@ -85,6 +85,10 @@ class RemoteModule:
     def load_parameters(self, tensors: list[torch.Tensor]) -> None:
         self._request("load_parameters", tensors=[t.detach() for t in tensors])
 
+    def nudge(self, index: int, positions: torch.Tensor, deltas: torch.Tensor) -> None:
+        """Add `deltas` to parameter `index` at its flat `positions` (see grader.evidence)."""
+        self._request("nudge", index=index, positions=positions, deltas=deltas)
+
     def load_parameters_from(self, reference: torch.nn.Module, probe=None, atol: float = 1e-5,
                              output: Callable | None = None) -> bool:
         """Copy `reference`'s weights into this module, matched by structure, not by name.

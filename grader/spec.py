@@ -217,6 +217,12 @@ class Check(Model):
     id: str = Field(pattern=KEBAB)
     points: Number = Field(default=1, gt=0)
     title: str = ""
+    # A check whose pass shows the submission is the exercise's own: outputs the grader
+    # compared with its reference, on inputs and weights it chose (see grader.evidence).
+    evidence: bool = False
+    # The evidence checks this one's points wait for (any one of them passing); empty: all of
+    # the exercise's evidence checks. A property any network has earns nothing on its own.
+    needs: list[Annotated[str, Field(pattern=KEBAB)]] = []
 
     @property
     def function_name(self) -> str:
@@ -237,7 +243,22 @@ class CodeExercise(ExerciseBase):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"check id {duplicates[0]!r} appears twice")
+        evidence = {check.id for check in self.checks if check.evidence}
+        for check in self.checks:
+            for wanted in check.needs:
+                if wanted not in evidence:
+                    raise ValueError(f"check {check.id!r} needs {wanted!r}, which is not an evidence check "
+                                     f"(evidence checks: {', '.join(sorted(evidence)) or 'none'}); "
+                                     f"mark it `evidence: true` or name one of those")
+            if check.needs and check.evidence:
+                raise ValueError(f"check {check.id!r} is evidence itself, so it needs nothing; remove its needs:")
         return self
+
+    def gate_of(self, check: Check) -> tuple[str, ...]:
+        """The evidence checks `check`'s points wait for; empty when it waits for none."""
+        if check.evidence:
+            return ()
+        return tuple(check.needs) or tuple(c.id for c in self.checks if c.evidence)
 
 
 Exercise = Annotated[Union[QuizExercise, CodeExercise], Field(discriminator="kind")]

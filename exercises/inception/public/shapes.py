@@ -3,6 +3,7 @@
 import torch
 
 from grader.checks import expect_shape
+from grader.evidence import expect_parameters_used
 from grader.session import StudentError
 
 SHAPE_HINT = ("every path keeps height and width (the 3x3 convolution with padding=1, the 5x5 with padding=2, the "
@@ -25,8 +26,11 @@ def test_output_shape(submission, device):
 
 
 def test_parameter_count(submission):
-    count = submission.build("googlenet:Inception", 192, 64, (96, 128), (16, 32), 32).num_parameters()
+    block = submission.build("googlenet:Inception", 192, 64, (96, 128), (16, 32), 32)
+    count = block.num_parameters()
     assert count == 163_696, (
         f"Inception(192, 64, (96, 128), (16, 32), 32) has {count:,} trainable parameters, expected 163,696. "
         "Hint: six convolutions with bias: 1x1 from 192 to 64; 1x1 from 192 to 96 and 3x3 from 96 to 128; "
         "1x1 from 192 to 16 and 5x5 from 16 to 32; 1x1 from 192 to 32 after the pooling (which has no parameters)")
+    expect_parameters_used(block, torch.randn(1, 192, 6, 6), what="Inception(192, 64, (96, 128), (16, 32), 32)",
+                           hint="every convolution of the four paths takes part in the output")

@@ -3,6 +3,7 @@
 import torch
 
 from grader.checks import expect_shape
+from grader.evidence import expect_parameters_used
 
 
 def test_output_shape(submission, device):
@@ -12,6 +13,9 @@ def test_output_shape(submission, device):
 
 
 def test_parameter_count(submission):
-    count = submission.build("lenet:net").num_parameters()
+    net = submission.build("lenet:net")
+    count = net.num_parameters()
     assert count == 61_706, (f"net has {count:,} trainable parameters, expected 61,706. Hint: two 5x5 convolutions "
                              "(1 to 6 channels with padding 2, 6 to 16) and dense layers 400 -> 120 -> 84 -> 10")
+    expect_parameters_used(net, torch.randn(2, 1, 28, 28), what="net",
+                           hint="every parameter of net should take part in computing its output")

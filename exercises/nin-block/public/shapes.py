@@ -3,6 +3,7 @@
 import torch
 
 from grader.checks import expect_shape
+from grader.evidence import expect_parameters_used
 from grader.session import StudentError
 
 SHAPE_HINT = ("only the first convolution uses kernel_size, stride and padding (in the order nn.Conv2d(in_channels, "
@@ -44,3 +45,6 @@ def test_parameter_count(submission):
             hint = "the second and third convolutions are 1x1 (kernel_size=1), not kernel_size: " + hint
         assert count == expected, (f"nin_block({c_in}, {c_out}, {k}, {s}, {p}) has {count:,} trainable parameters, "
                                    f"expected {expected:,}. Hint: {hint}")
+    block = submission.build("nin:nin_block", 3, 16, 5, 1, 2)
+    expect_parameters_used(block, torch.randn(1, 3, 8, 8), what="nin_block(3, 16, 5, 1, 2)",
+                           hint="every convolution's weight and bias take part in the output")

@@ -3,6 +3,7 @@
 import torch
 
 from grader.checks import expect_shape
+from grader.evidence import expect_parameters_used
 from grader.session import StudentError
 
 SHAPE_HINT = ("3x3 convolutions with padding=1 keep height and width, and nn.MaxPool2d(kernel_size=2, stride=2) "
@@ -48,3 +49,6 @@ def test_parameter_count(submission):
                     "create a new nn.Conv2d for each convolution")
         assert count == expected, (f"vgg_block({num_convs}, {c_in}, {c_out}) has {count:,} trainable parameters, "
                                    f"expected {expected:,}. Hint: {hint}")
+    block = submission.build("vgg:vgg_block", 3, 4, 16)
+    expect_parameters_used(block, torch.randn(1, 4, 8, 8), what="vgg_block(3, 4, 16)",
+                           hint="every convolution's weight and bias take part in the output")

@@ -1,0 +1,135 @@
+"""Evidence a check can trust: what the grader measured, not what the child said.
+
+The student's code shares its process with the child's server, so every reply about
+structure (parameter shapes, traced stages, gradients, learned weights) is a claim. These
+helpers confirm such claims by behaviour: the grader nudges each parameter the child claims,
+at positions and by amounts it draws afresh, runs forward on inputs it chose, and watches
+the outputs move, or the loss it computes itself from those outputs. A module that reports
+parameters it does not compute with, or gradients its outputs do not follow, is caught.
+
+    expect_parameters_used(net, torch.randn(2, 1, 28, 28), what="net")
+    expect_true_gradients(net, torch.randn(2, 1, 28, 28), what="net")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from grader.align import _numel
+from grader.checks import _join
+
+POSITIONS = 64  # entries nudged per parameter tensor
+STEP = 1e-2  # nudge size: small enough to be near-linear, large enough to beat float32 noise
+STEPS = (STEP, 1.0)  # a saturated net (sigmoids) may need a larger nudge to show that it moves
+MOVED = 1e-6  # an output that moves less than this share of its size did not move
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What nudging one claimed parameter tensor did, as the grader measured it."""
+
+    index: int
+    shape: tuple[int, ...]
+    moved: float  # largest change of the output, relative to its size
+    slope: float  # the loss's change along the nudge (a central difference where gradients were asked)
+    claimed: float | None = None  # the slope the child's gradients claim (None: not asked)
+
+
+def probe_parameters(module, *inputs, output: Callable | None = None, target: torch.Tensor | None = None,
+                     gradients: bool = False) -> list[Probe]:
+    """Nudge each parameter tensor of `module` (a grader.remote.RemoteModule) and measure.
+
+    The loss is `((out - target) ** 2).sum()`, computed here, with `target` drawn afresh
+    when not given; with `gradients`, the child's claimed gradients of that same loss are
+    asked for too, so each probe carries the slope they claim. `output` picks the tensor
+    from a structured forward result (e.g. `lambda out: out[0]`).
+    """
+    pick = output or (lambda out: out)
+    module.eval()
+    base = _tensor(pick(module(*inputs)))
+    if target is None:
+        target = torch.randn(base.shape, dtype=base.dtype)
+    claimed = module.gradients(*inputs, loss="squared_error", target=target) if gradients else None
+    probes = []
+    for index, shape in enumerate(module.parameter_shapes()):
+        numel = _numel(shape)
+        if numel == 0:
+            continue
+        positions = torch.randperm(numel)[:POSITIONS]
+        directions = torch.randn(len(positions), dtype=torch.float64)
+        for step in (STEP,) if gradients else STEPS:
+            probe = _probe(module, pick, inputs, base, target, index, tuple(shape), positions, directions * step,
+                           claimed if gradients else None)
+            if probe.moved >= MOVED:
+                break
+        probes.append(probe)
+    return probes
+
+
+def _probe(module, pick, inputs, base, target, index, shape, positions, deltas, claimed) -> Probe:
+    """Nudge one tensor by `deltas` and measure; with `claimed` gradients, both ways (a central difference)."""
+    scale = float(base.abs().max()) if base.numel() else 0.0
+    module.nudge(index, positions, deltas)
+    plus = _tensor(pick(module(*inputs)))
+    if claimed is not None:
+        module.nudge(index, positions, -2 * deltas)
+        minus = _tensor(pick(module(*inputs)))
+    module.nudge(index, positions, deltas if claimed is not None else -deltas)  # back, up to rounding
+    if plus.shape != base.shape or claimed is not None and minus.shape != base.shape:
+        raise AssertionError("the output changed its shape when a parameter value changed")
+    moved = float((plus - base).abs().max()) / (scale + 1e-12) if plus.numel() else 0.0
+    if claimed is None:
+        return Probe(index, shape, moved, float(_loss(plus, target) - _loss(base, target)))
+    return Probe(index, shape, moved, float(_loss(plus, target) - _loss(minus, target)) / 2,
+                 _claimed_slope(claimed, index, shape, positions, deltas))
+
+
+def expect_parameters_used(module, *inputs, what: str, output: Callable | None = None, hint: str = "") -> None:
+    """Assert that changing any parameter the module reports changes its output."""
+    idle = [p.shape for p in probe_parameters(module, *inputs, output=output) if p.moved < MOVED]
+    if idle:
+        raise AssertionError(_join(
+            f"{what}: changing the parameters of shapes {idle} does not change the output, so the "
+            "parameter count cannot be trusted; every parameter it reports must be used in forward", hint))
+
+
+def expect_true_gradients(module, *inputs, what: str, hint: str = "") -> None:
+    """Assert that the gradients the module reports are there, finite, and follow its outputs."""
+    probes = probe_parameters(module, *inputs, gradients=True)
+    missing = [p.shape for p in probes if p.claimed in (None, 0.0) or p.claimed != p.claimed]
+    if missing:
+        raise AssertionError(_join(f"{what}: after backward, the parameters of shapes {missing} have no gradient", hint))
+    wrong = [p.shape for p in probes if not _agree(p.claimed, p.slope)]
+    if wrong:
+        raise AssertionError(_join(
+            f"{what}: the gradients reported for the parameters of shapes {wrong} do not match how the output "
+            "changes when those parameters change", hint))
+
+
+def _claimed_slope(gradients, index: int, shape, positions: torch.Tensor, deltas: torch.Tensor) -> float | None:
+    if not isinstance(gradients, list) or index >= len(gradients):
+        return None
+    grad = gradients[index]
+    if not isinstance(grad, torch.Tensor) or tuple(grad.shape) != tuple(shape) or not grad.is_floating_point():
+        return None
+    return float((grad.reshape(-1)[positions].to(torch.float64) * deltas).sum())
+
+
+def _agree(claimed: float, measured: float) -> bool:
+    """Equal within float32 finite-difference error: 10% of the larger, or a tiny absolute gap."""
+    return abs(claimed - measured) <= 0.1 * max(abs(claimed), abs(measured)) + 1e-7
+
+
+def _tensor(value) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise AssertionError(f"forward returned a {type(value).__name__}, not a tensor")
+    return value.detach().to(torch.float64)
+
+
+def _loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return ((out - target.to(torch.float64)) ** 2).sum()
+
+
