@@ -44,9 +44,9 @@ def _environment(fmt: str, overrides: Path | None) -> jinja2.Environment:
     loaders = [jinja2.FileSystemLoader(str(overrides))] if overrides else []
     loaders.append(jinja2.FileSystemLoader(str(bundled("templates"))))
     options = {"autoescape": fmt == "html", "undefined": jinja2.StrictUndefined, "trim_blocks": False}
-    if fmt in _NEUTRALISE:  # Markup is the template's own HTML (`| safe`), not a value
-        neutralise = _NEUTRALISE[fmt]
-        options["finalize"] = lambda value: neutralise(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+    if fmt in _NEUTRALISE:
+        neutralise = _NEUTRALISE[fmt]  # Markup is the template's own HTML (`| safe`), not a value
+        options["finalize"] = lambda v: neutralise(v) if isinstance(v, str) and not isinstance(v, Markup) else v
     environment = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), **options)
     environment.filters.update(points=points, percent=percent, md=for_markdown,
                                mark=lambda s: _MARKS[s], colour=lambda s: _COLOURS[s])
