@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from grader.untrusted_text import for_terminal
+
 
 @contextmanager
 def exercise_progress(console: Console, total: int, label: str = "grading") -> Iterator[Callable[[str], None]]:
@@ -19,7 +21,7 @@ def exercise_progress(console: Console, total: int, label: str = "grading") -> I
 
         def advance(name: str) -> None:
             nonlocal started
-            progress.update(task, advance=1 if started else 0, description=f"{label} {name}")
+            progress.update(task, advance=1 if started else 0, description=f"{label} {for_terminal(name)}")
             started = True
 
         yield advance
@@ -32,4 +34,4 @@ def count_progress(console: Console, total: int, label: str = "grading") -> Iter
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(label, total=total)
-        yield lambda name: progress.update(task, advance=1, description=f"{label} (last: {name})")
+        yield lambda name: progress.update(task, advance=1, description=f"{label} (last: {for_terminal(name)})")  # a student id

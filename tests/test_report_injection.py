@@ -199,3 +199,14 @@ def test_class_report_is_inert(book, tmp_path):
     html = (tmp_path / "class.html").read_text()
     assert_html_inert(html)
     assert "ada\\x1b]52" in html and "=failed()" in html
+
+
+def test_progress_bar_shows_a_hostile_student_id_as_text():
+    from grader.progress import count_progress
+
+    buffer = io.StringIO()
+    with count_progress(Console(file=buffer, force_terminal=True, color_system=None), 2) as done:
+        done(f"ada{ESCAPES}[red]x")
+    text = buffer.getvalue()
+    assert "\x1b]52" not in text and "\x1b[2J" not in text and "\x9b" not in text  # rich's own cursor moves only
+    assert "ada\\x1b]52" in text and "[red]x" in text
