@@ -1,14 +1,18 @@
 """The attention and Transformer code exercises: references at full marks, every mutant loses the
 check it names, and correct code in another style (a fused q/k/v projection, other names and
 module order) gets full marks while the example student's one mistake costs exactly the checks
-that are about it.
+that are about it. The course's own code (tests/submissions/course_transformer: W_o hidden ->
+hidden, valid_length repeated head-major) passes every Transformer exercise except the checks
+where one batch mixes unequal valid lengths, and those name the head-major repeat.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
+import torch
 
 from grader.codegrade import CodeGrader
 from grader.resources import bundled
@@ -17,7 +21,9 @@ from grader.spec import load_exercise
 
 IDS = ["masked-softmax", "multi-head-attention", "position-wise-ffn", "add-norm", "positional-encoding",
        "encoder-block", "decoder-block"]
+TRANSFORMER = IDS[1:]
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "submission"
+COURSE = Path(__file__).resolve().parent / "submissions" / "course_transformer" / "transformer.py"
 HEAD_MAJOR = """            if valid_length.dim() == 1:
                 valid_length = valid_length.repeat(self.heads)
             else:
@@ -84,8 +90,12 @@ def test_hidden_messages_show_no_inputs_or_traceback(proven):
             assert "Traceback" not in item.message and "checks/" not in item.message
 
 
-def _graded(grader, folder: Path) -> dict[str, set[str]]:
-    return {i: _lost(grader.grade(load_exercise(bundled("exercises") / i), folder)) for i in IDS}
+def _results(grader, folder: Path, ids=IDS) -> dict:
+    return {i: grader.grade(load_exercise(bundled("exercises") / i), folder) for i in ids}
+
+
+def _graded(grader, folder: Path, ids=IDS) -> dict[str, set[str]]:
+    return {i: _lost(result) for i, result in _results(grader, folder, ids).items()}
 
 
 def test_correct_code_in_another_style_gets_full_marks(grader, tmp_path):
@@ -98,3 +108,64 @@ def test_correct_code_in_another_style_gets_full_marks(grader, tmp_path):
 
 def test_the_example_student_loses_only_what_its_mistake_touches(grader):
     assert _graded(grader, EXAMPLE) == {i: EXAMPLE_LOSES.get(i, set()) for i in IDS}
+
+
+# -- the course's own code ---------------------------------------------------------------------
+COURSE_HEAD_MAJOR = """            if valid_length.ndim == 1:
+                valid_length = valid_length.repeat(self.num_heads).float()
+            else:
+                valid_length = valid_length.repeat(self.num_heads, 1).float()
+"""
+COURSE_BATCH_MAJOR = "            valid_length = valid_length.repeat_interleave(self.num_heads, dim=0).float()\n"
+COURSE_W_O = "        self.W_o = nn.Linear(hidden_size, hidden_size, bias=False)\n"
+# where one batch mixes unequal valid lengths, the course's head-major repeat shows
+COURSE_LOSES = {
+    "multi-head-attention": {"valid-length-per-example", "valid-length-per-query", "padding-ignored"},
+    "encoder-block": {"matches-reference", "padding-ignored"},
+    "decoder-block": {"encoder-attention", "matches-reference"},
+}
+
+
+def _course_source(w_o_out: str = "hidden_size", batch_major: bool = False) -> str:
+    source = COURSE.read_text()
+    assert source.count(COURSE_HEAD_MAJOR) == 1 and source.count(COURSE_W_O) == 1
+    source = source.replace(COURSE_W_O, COURSE_W_O.replace("(hidden_size, hidden_size", f"(hidden_size, {w_o_out}"))
+    return source.replace(COURSE_HEAD_MAJOR, COURSE_BATCH_MAJOR) if batch_major else source
+
+
+def test_the_course_code_follows_the_course_demo():
+    """The fixture is the course's convention: MultiHeadAttention(5, 9, 3, 0.5) maps (2, 4, 5) to (2, 4, 9)."""
+    spec = importlib.util.spec_from_file_location("course_transformer", COURSE)
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    X = torch.ones(2, 4, 5)
+    assert course.MultiHeadAttention(5, 9, 3, 0.5).eval()(X, X, X, torch.tensor([2, 3])).shape == (2, 4, 9)
+
+
+@pytest.mark.parametrize("w_o_out", ["hidden_size", "input_size"])
+def test_the_course_code_loses_only_where_lengths_differ_in_a_batch(grader, tmp_path, w_o_out):
+    (tmp_path / "transformer.py").write_text(_course_source(w_o_out))
+    results = _results(grader, tmp_path, TRANSFORMER)
+    assert {i: _lost(r) for i, r in results.items()} == {i: COURSE_LOSES.get(i, set()) for i in TRANSFORMER}
+    for exercise_id, result in results.items():
+        for item in result.items:
+            if item.score < item.max_score:
+                assert "head-major" in item.message and "repeat_interleave" in item.message, (
+                    exercise_id, item.item_id, item.message)
+
+
+@pytest.mark.parametrize("w_o_out", ["hidden_size", "input_size"])
+def test_the_course_code_with_batch_major_lengths_gets_full_marks(grader, tmp_path, w_o_out):
+    (tmp_path / "transformer.py").write_text(_course_source(w_o_out, batch_major=True))
+    assert _graded(grader, tmp_path, TRANSFORMER) == {i: set() for i in TRANSFORMER}
+
+
+def test_a_w_o_of_another_size_is_wrong(grader, tmp_path):
+    """Only hidden_size and input_size are correct widths for W_o's output."""
+    (tmp_path / "transformer.py").write_text(_course_source("7", batch_major=True))
+    result = grader.grade(load_exercise(bundled("exercises") / "multi-head-attention"), tmp_path)
+    messages = {i.item_id: i.message for i in result.items if i.score < i.max_score}
+    assert set(messages) == {"output-shape", "parameter-count", "matches-reference", "valid-length-per-example",
+                             "valid-length-per-query"}, messages
+    assert "expected a tensor of shape (2, 4, 12)" in messages["output-shape"]
+    assert "W_o back to input_size" in messages["matches-reference"]

@@ -20,7 +20,7 @@ class MultiHeadAttention(nn.Module):
         super().__init__()
         self.heads = num_heads
         self.qkv = nn.Linear(input_size, 3 * hidden_size, bias=False)  # W_q, W_k, W_v stacked
-        self.proj = nn.Linear(hidden_size, input_size, bias=False)
+        self.proj = nn.Linear(hidden_size, hidden_size, bias=False)  # W_o, as the course has it
         self.drop = nn.Dropout(dropout)
 
     def split_heads(self, x):
