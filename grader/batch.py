@@ -85,7 +85,7 @@ def _inspect(path: Path) -> Folder:
         if path.is_symlink():
             return Folder(path, student, "", problem=f"{student} is a symbolic link; copy the submission folder in instead")
         if shown(path.name) != path.name:
-            return Folder(path, student, "", problem=f"the folder name {student!r} is not UTF-8; rename the folder")
+            return Folder(path, student, "", problem=f"the folder name '{student}' is not UTF-8; rename the folder")
         student, problems = identify(path)
         if problems:
             return Folder(path, student, "", problem="; ".join(problems))

@@ -69,7 +69,7 @@ def _id_from_file(folder: Path, problems: list[str]) -> str | None:
     elif written[1] == _NULL or not written[0].strip():
         problems.append(f"{STUDENT}:{line}: id is empty; write your student id, like id: s1234")
     elif not valid_id(written[0]):
-        problems.append(f"{STUDENT}:{line}: id {shown(written[0][:40])!r} is not a student id: use {ID_RULE}")
+        problems.append(f"{STUDENT}:{line}: id '{shown(written[0][:40])}' is not a student id: use {ID_RULE}")
     else:
         return written[0]
     return None
@@ -92,7 +92,7 @@ def identify(folder: Path) -> tuple[str, list[str]]:
         if problems:
             problems[-1] += "; using the folder name"
     else:
-        problems.append(f"the folder name {name[:60]!r} is not a student id ({ID_RULE}); "
+        problems.append(f"the folder name '{name[:60]}' is not a student id ({ID_RULE}); "
                         f"rename the folder or give the id in {STUDENT} (id: s1234)")
     return name, problems
 

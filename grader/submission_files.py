@@ -159,7 +159,7 @@ def odd_names(folder: Path) -> list[str]:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
-            problems.append(f"the name {shown(raw)!r} is not UTF-8, so that file was not graded; "
+            problems.append(f"the name '{shown(raw)}' is not UTF-8, so that file was not graded; "
                             "rename it with UTF-8 characters")
     return problems
 
