@@ -26,7 +26,7 @@ from typing import Callable
 import pytest
 import torch
 
-from grader.errors import SpecError
+from grader.errors import CheckError, SpecError
 from grader.results import Status
 from grader.sandbox.launcher import SandboxError
 from grader.session import StudentFault
@@ -98,14 +98,43 @@ def collect(exercise) -> dict[str, CheckFunction]:
 
 
 def _import(path: Path, name: str):
+    """Import a check file once; anything it raises, BaseException included, is the author's."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
-        raise SpecError(path, f"cannot import this check file: {type(exc).__name__}: {exc}") from exc
+    except KeyboardInterrupt:
+        raise  # the user's Ctrl-C, not the file's
+    except BaseException as exc:  # noqa: B036 - SystemExit and pytest's outcomes too
+        sys.modules.pop(name, None)
+        raise CheckError(path, f"cannot import this check file: {_described(exc)}", line=_line_in(exc, path),
+                         fix=_IMPORT_FIXES.get(type(exc), "fix the error at that line")) from None
     return module
+
+
+_IMPORT_FIXES = {
+    SystemExit: "remove the sys.exit()/exit() call: a check file is imported by the grader, and must not end it",
+    pytest.skip.Exception: "call pytest.importorskip or pytest.skip inside the check functions that need it: "
+                           "check files are imported once, and a check that skips is reported as skipped",
+    pytest.fail.Exception: "call pytest.fail inside a check function, not at import",
+}
+
+
+def _described(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {_text(exc)}" if _text(exc) else type(exc).__name__
+
+
+def _line_in(exc: BaseException, path: Path) -> int | None:
+    """The last line of `path` that the exception passed through (its own line for a SyntaxError)."""
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename) == Path(path):
+        return exc.lineno
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == Path(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def _fixtures(path: Path, function: Callable) -> tuple[str, ...]:
@@ -120,14 +149,25 @@ def _fixtures(path: Path, function: Callable) -> tuple[str, ...]:
 # -- running one check -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Outcome:
+    """How a check ended: `message` is for the student; `crash`, for authors only, says where
+    the check itself broke (file:line: error) when it failed by an error, not by assertion."""
+
     status: Status
     message: str = ""
+    crash: str = ""
 
 
 def run(check: CheckFunction, fixtures: dict) -> Outcome:
-    """Call one check; whatever it raises becomes an outcome, in words fit for a student."""
+    """Call one check; whatever it raises becomes an outcome, in words fit for a student.
+
+    An ordinary exception may come from what the student's code returned, so it fails the
+    check on the student's side (with `crash` set for selftest). What no check should ever
+    raise (SystemExit, GeneratorExit, pytest.exit, ...) is the author's: CheckError.
+    """
     try:
         check.function(**{name: fixtures[name] for name in check.fixtures})
+    except (KeyboardInterrupt, CheckError):
+        raise
     except AssertionError as exc:
         return Outcome(Status.FAILED, _text(exc) or "this check did not pass")
     except pytest.fail.Exception as exc:
@@ -138,10 +178,28 @@ def run(check: CheckFunction, fixtures: dict) -> Outcome:
         return Outcome(Status.FAILED, str(exc))
     except SandboxError as exc:
         return Outcome(Status.ERROR, f"the sandbox failed, not your code: {exc}")
-    except Exception as exc:  # the check tripped over what the student's code returned
+    except pytest.exit.Exception as exc:
+        raise _broken(check, exc) from None
+    except Exception as exc:  # the check tripped over what the student's code returned, or has a bug
         detail = f": {_text(exc)}" if check.public else ""
-        return Outcome(Status.FAILED, f"your result could not be checked ({type(exc).__name__}{detail})")
+        return Outcome(Status.FAILED, f"your result could not be checked ({type(exc).__name__}{detail})",
+                       crash=_where(check, exc) + _described(exc))
+    except BaseException as exc:  # noqa: B036 - SystemExit, GeneratorExit, pytest's other outcomes
+        raise _broken(check, exc) from None
     return Outcome(Status.PASSED)
+
+
+def _where(check: CheckFunction, exc: BaseException) -> str:
+    path = Path(check.function.__code__.co_filename)
+    line = _line_in(exc, path)
+    return f"{path}:{line}: " if line else f"{path}: "
+
+
+def _broken(check: CheckFunction, exc: BaseException) -> CheckError:
+    path = Path(check.function.__code__.co_filename)
+    return CheckError(path, f"check {check.function.__name__} raised {_described(exc)}, which ends the grader, "
+                      "not the check; no student's grade was given for it", line=_line_in(exc, path),
+                      fix="fail a check with assert or pytest.fail, skip it with pytest.skip")
 
 
 def _text(exc: BaseException) -> str:

@@ -56,7 +56,6 @@ class CodeGrader:
     def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False,
               solutions: Path | None = None) -> ExerciseResult:
         """Grade one submission folder; `solutions` overrides where the reference is found."""
-        self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
         functions = self._collect(exercise)
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
         hidden_remaining = len(exercise.checks) - len(chosen)
@@ -71,6 +70,7 @@ class CodeGrader:
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, message)]
             return self._result(exercise, items, message, hidden_remaining)
         reference = self.reference(exercise, Path(solutions) if solutions else self.solutions)
+        self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
                           companions=companions)
         items = []
@@ -91,7 +91,7 @@ class CodeGrader:
             started = time.perf_counter()
             fixtures = {"submission": Submission(session), "reference": reference, "device": item.device or "cpu"}
             outcome = checks.run(function, fixtures)
-            items.append(replace(item, status=outcome.status, message=outcome.message,
+            items.append(replace(item, status=outcome.status, message=outcome.message, crash=outcome.crash,
                                  score=item.max_score if outcome.status == Status.PASSED else 0,
                                  duration=time.perf_counter() - started))
         return items

@@ -36,3 +36,8 @@ class SpecErrors(GraderError):
     def __init__(self, errors: list[SpecError]):
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
+
+
+class CheckError(SpecError):
+    """A check file that broke on its own (at import, or by ending the grader from a check):
+    the author's error, never the student's, so it stops the command rather than a grade."""

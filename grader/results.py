@@ -42,6 +42,7 @@ class ItemResult:
     hidden: bool = False  # a hidden check: never show its source or inputs
     device: str | None = None  # code checks: cpu or cuda
     duration: float = 0.0
+    crash: str = ""  # code checks, for authors only: where the check broke by an error rather than failed by assertion
 
     @property
     def name(self) -> str:

@@ -3,6 +3,11 @@
 The mutants of an exercise are known-wrong versions of its reference, written as edits in
 `solutions/<id>/mutants.yaml` (grader/mutants.py); each names the checks that must lose
 points on it, and is graded exactly as a student's file would be, in the sandbox.
+
+A check catches a mutant only by failing: an assertion, pytest.fail, an expect_* helper, or
+the mutant's own code failing under it. A check that breaks by an error of its own (a
+TypeError in the check) proves nothing about the mutant: it is a broken check, and the
+selftest fails naming its file and line.
 """
 
 from __future__ import annotations
@@ -51,8 +56,18 @@ class SelftestResult:
         return sum(m.caught for m in self.mutants) / len(self.mutants) if self.mutants else 1.0
 
     @property
+    def broken(self) -> tuple[str, ...]:
+        """Checks that broke by an error of their own, on a reference or a mutant, with where."""
+        found = [f"{r.exercise_id}: check {i.item_id} broke on the reference: {i.crash}"
+                 for r in self.references for i in r.result.items if i.crash]
+        found += [f"{m.exercise_id}: check {i.item_id} broke on mutant {m.name}: {i.crash}"
+                  for m in self.mutants for i in m.result.items if i.crash]
+        return tuple(found)
+
+    @property
     def ok(self) -> bool:
-        return all(r.full_marks for r in self.references) and all(m.caught for m in self.mutants)
+        return (all(r.full_marks for r in self.references) and all(m.caught for m in self.mutants)
+                and not self.broken)
 
 
 def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None, solutions: Path | None = None,
@@ -96,6 +111,6 @@ def _grade_source(grader: CodeGrader, exercise: CodeExercise, source: str, solut
 
 
 def _lost(result: ExerciseResult) -> tuple[str, ...]:
-    """Check ids (device suffix dropped) whose items scored less than their points."""
-    lost = [item.item_id.split("@")[0] for item in result.items if item.score < item.max_score]
+    """Check ids (device suffix dropped) whose items failed, not broke, and scored less than their points."""
+    lost = [item.item_id.split("@")[0] for item in result.items if item.score < item.max_score and not item.crash]
     return tuple(dict.fromkeys(lost))

@@ -42,7 +42,10 @@ def _code_table(result) -> Table:
         if mutant.caught:
             verdict = f"[green]caught by {', '.join(mutant.caught_by)}[/green]"
         else:
-            verdict = f"[red]survived: {', '.join(sorted(set(mutant.caught_by) - set(mutant.lost)))} did not lose points[/red]"
+            missed = sorted(set(mutant.caught_by) - set(mutant.lost))
+            broke = {i.item_id.split("@")[0] for i in mutant.result.items if i.crash}
+            why = "; ".join(f"{c} broke by an error of its own" if c in broke else f"{c} did not lose points" for c in missed)
+            verdict = f"[red]survived: {escape(why)}[/red]"
         table.add_row(mutant.exercise_id, f"mutant {mutant.name}: {escape(mutant.mistake)}",
                       f"{points(mutant.result.score)}/{points(mutant.result.max_score)}", verdict)
     return table
@@ -71,6 +74,9 @@ def run_selftest(bank: Path, ids: list[str] | None, out: Console, err: Console) 
             # a course keeps solutions/ beside its exercises/, as the bundled bank does
             result = selftest([e.id for e in code], bank=bank, solutions=Path(bank).parent / "solutions")
         out.print(_code_table(result))
+        for broken in result.broken:
+            err.print(f"[red]✘ broken check:[/red] {escape(broken)} (fix the check: it should fail by assert, "
+                      "pytest.fail or an expect_* helper, e.g. expect_shape before using a result)", highlight=False)
         out.print(f"mutation score: {result.mutation_score:.0%} of {len(result.mutants)} mutants caught")
         ok = ok and result.ok
     out.print(f"[{'green' if ok else 'red'}]{'selftest passed' if ok else 'selftest failed'}[/] "

@@ -25,7 +25,7 @@ from grader.quiz.sampling import sample_points
 from grader.quiz.scope import domains
 from grader.spec import CodeExercise, IntRange, Question, QuizExercise, Tolerance, load_exercise, spec_folders
 from grader.variants import draw, satisfies
-from grader.verify import evaluate
+from grader.verify import VerifyTimeout, evaluate
 
 MAX_COMBINATIONS = 200  # enumerate every variant when there are at most this many
 DRAWN_VARIANTS = 60
@@ -156,6 +156,11 @@ class _QuestionCheck:
                 expected = key.subs(point) if point else key
                 try:
                     result = evaluate(text, {**values, **names, "key": key})
+                except VerifyTimeout as stopped:
+                    self.fail(f"exercise {self.exercise.id}, question {self.question.id}: verify expression "
+                              f"{text!r} {stopped} (fix: make it faster, or prove the key another way)",
+                              where, {**values, **names})
+                    return False
                 except Exception as error:  # author code: any failure is a finding, not a crash
                     self.fail(f"raised {type(error).__name__}: {error}", where, {**values, **names})
                     return False

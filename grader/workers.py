@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from grader.errors import GraderError
+from grader.errors import CheckError, GraderError
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,10 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
                     if runner is not None:
                         runner.protections  # noqa: B018 - waits for the sandbox, refuses a root child
                 except GraderError as error:
-                    _send(conn, {"fatal": str(error)})
+                    _send(conn, {"fatal": f"a grading worker could not start: {error}"})
                     return
                 except Exception as error:  # the bank changed under us, or no sandbox: stop the batch
-                    _send(conn, {"fatal": f"{type(error).__name__}: {error}"})
+                    _send(conn, {"fatal": f"a grading worker could not start: {type(error).__name__}: {error}"})
                     return
                 _send(conn, {"ready": True})
                 while True:
@@ -97,6 +97,9 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
                         result = grade_submission(Path(task["folder"]), exercises, public_only=public_only, runner=runner)
                         result.extra[FEEDBACK_RULES] = feedback_rules(result, exercises)
                         message = {"index": task["index"], "result": submission_to_data(result)}
+                    except CheckError as error:  # a broken check would misgrade everyone: stop the batch
+                        _send(conn, {"fatal": str(error)})
+                        return
                     except Exception as error:  # our own bug on this submission: record it, go on
                         message = {"index": task["index"], "error": f"internal error while grading: {type(error).__name__}: {error}"}
                     message["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -106,7 +109,7 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
     except (EOFError, OSError, KeyboardInterrupt):  # the parent is gone: stop quietly
         return
     except Exception as error:
-        _send(conn, {"fatal": f"{type(error).__name__}: {error}"})
+        _send(conn, {"fatal": f"a grading worker could not start: {type(error).__name__}: {error}"})
 
 
 class _Worker:
@@ -176,7 +179,7 @@ class WorkerPool:
             while worker.conn.poll():
                 message = json.loads(worker.conn.recv_bytes())
                 if "fatal" in message:
-                    raise GraderError(f"a grading worker could not start: {message['fatal']}")
+                    raise GraderError(message["fatal"])
                 if message.get("ready"):
                     worker.ready = True
                     if worker.task:
