@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import socket
 import struct
 import time
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     import torch
 
 MAX_FRAME = 256 * 1024 * 1024  # a LeNet's weights are 250 KB; anything near this is abuse
+MAX_DEPTH = 64  # containers in containers, as encode allows
 _LEN = struct.Struct("!I")
 DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16", "complex64",
                "int64", "int32", "int16", "int8", "uint8", "bool")
@@ -54,7 +57,7 @@ def encode(value) -> bytes:
 
 
 def _tree(value, blobs: list[bytes], depth: int):
-    if depth > 64:
+    if depth > MAX_DEPTH:
         raise Unsendable("value nested too deeply")
     if value is None:
         return None
@@ -101,42 +104,122 @@ def _tensor(t: torch.Tensor, blobs: list[bytes]) -> dict:
     return {"$": "tensor", "dtype": name, "shape": list(t.shape), "blob": len(blobs) - 1}
 
 
-def decode(body: bytes | bytearray | memoryview):
+@dataclass(frozen=True)
+class Caps:
+    """What one frame may hold, checked before anything is built from it.
+
+    The grader decodes what the sandbox sends under `UNTRUSTED`, so a frame a hostile child
+    crafts costs it at most `frame_bytes` and a fraction of a second: the header's values are
+    counted before JSON builds them, and each blob feeds one tensor (decoded bytes <= frame
+    bytes). The bank's largest reply is AlexNet's weights: 120 MB, a 1.1 KB header, 107
+    values, nested 6 deep.
+    """
+
+    frame_bytes: int = MAX_FRAME
+    header_bytes: int = 1 << 20
+    values: int = 100_000
+    depth: int = MAX_DEPTH
+
+
+UNTRUSTED = Caps()
+FROM_GRADER = Caps(header_bytes=MAX_FRAME, values=MAX_FRAME)  # the child's view: sources travel in the header
+
+
+def decode(body: bytes | bytearray | memoryview, caps: Caps = UNTRUSTED):
     """The value of one frame body (without its length prefix)."""
+    view = memoryview(body)
+    if len(view) > caps.frame_bytes:
+        raise ProtocolError(f"frame of {len(view)} bytes is over the limit of {caps.frame_bytes}")
     try:
-        view = memoryview(body)
         (hlen,) = _LEN.unpack_from(view)
-        header = json.loads(bytes(view[4 : 4 + hlen]))
-        offsets, pos = [], 4 + hlen
-        for n in header["blobs"]:
-            if not isinstance(n, int) or n < 0:
-                raise ProtocolError("bad blob length")
-            offsets.append(view[pos : pos + n])
-            pos += n
-        if pos != len(view):
-            raise ProtocolError("frame length does not match its blobs")
-        return _value(header["v"], offsets)
+    except struct.error:
+        raise ProtocolError("malformed frame (no header length)") from None
+    header, sizes = _header(view[4 : 4 + hlen], len(view) - 4, caps)
+    blobs, pos = [], 4 + hlen
+    for n in sizes:
+        blobs.append(bytearray(view[pos : pos + n]))
+        pos += n
+    return _build(header, blobs, caps)
+
+
+def _header(raw, rest: int, caps: Caps) -> tuple[dict, list[int]]:
+    """The parsed header and its blob sizes, once `raw` and the sizes fit `caps` and the `rest`
+    of the frame (header and blobs) exactly."""
+    if len(raw) > caps.header_bytes:
+        raise ProtocolError(f"frame header of {len(raw)} bytes is over the limit of {caps.header_bytes}")
+    raw = bytes(raw)
+    # every value but the first follows a [ { , or : ; counting them in strings too makes this an
+    # upper bound, found before JSON builds anything, that no honest reply comes near
+    if sum(raw.count(c) for c in (b"[", b"{", b",", b":")) + 1 > caps.values:
+        raise ProtocolError(f"frame has more than {caps.values} values")
+    try:
+        header = json.loads(raw)
+        sizes = header["blobs"]
+        if type(sizes) is not list or any(type(n) is not int or n < 0 for n in sizes):
+            raise ProtocolError("bad blob length")
     except ProtocolError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, RecursionError, struct.error) as exc:
+    except RecursionError:
+        raise ProtocolError(f"frame nested deeper than {caps.depth}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProtocolError(f"malformed frame ({type(exc).__name__})") from None
+    if len(raw) + sum(sizes) != rest:
+        raise ProtocolError("frame length does not match its blobs")
+    return header, sizes
+
+
+def _build(header: dict, blobs: list[bytearray], caps: Caps):
+    try:
+        return _Builder(blobs, caps).value(header["v"], 0)
+    except ProtocolError:
+        raise
+    except RecursionError:
+        raise ProtocolError(f"frame nested deeper than {caps.depth}") from None
+    except (ValueError, KeyError, TypeError, IndexError, RuntimeError, OverflowError) as exc:
         raise ProtocolError(f"malformed frame ({type(exc).__name__})") from None
 
 
-def _value(node, blobs):
-    if node is None or type(node) in (bool, int, float, str):
-        return node
-    if type(node) is list:
-        return [_value(v, blobs) for v in node]
-    if type(node) is not dict:
-        raise ProtocolError("unexpected JSON node")
-    tag = node["$"]
-    if tag == "tuple":
-        return tuple(_value(v, blobs) for v in node["items"])
-    if tag == "dict":
-        return {_key(k): _value(v, blobs) for k, v in node["items"]}
-    if tag == "tensor":
-        return _decode_tensor(node, blobs)
-    raise ProtocolError(f"unknown tag {tag!r}")
+class _Builder:
+    """Plain values from a parsed header; each blob becomes at most one tensor, without a copy."""
+
+    def __init__(self, blobs: list[bytearray], caps: Caps):
+        self.blobs, self.caps, self.used = blobs, caps, set()
+
+    def value(self, node, depth: int):
+        if node is None or type(node) in (bool, int, float, str):
+            return node
+        if depth > self.caps.depth:
+            raise ProtocolError(f"frame nested deeper than {self.caps.depth}")
+        if type(node) is list:
+            return [self.value(v, depth + 1) for v in node]
+        if type(node) is not dict:
+            raise ProtocolError("unexpected JSON node")
+        tag = node["$"]
+        if tag == "tuple":
+            return tuple(self.value(v, depth + 1) for v in node["items"])
+        if tag == "dict":
+            return {_key(k): self.value(v, depth + 1) for k, v in node["items"]}
+        if tag == "tensor":
+            return self.tensor(node)
+        raise ProtocolError(f"unknown tag {tag!r}")
+
+    def tensor(self, node) -> torch.Tensor:
+        import torch
+
+        dtype = dtypes()[node["dtype"]]
+        shape, index = node["shape"], node["blob"]
+        if (type(shape) is not list or len(shape) > 16 or any(type(n) is not int or n < 0 for n in shape)
+                or math.prod(n for n in shape if n) > self.caps.frame_bytes):
+            raise ProtocolError("bad tensor shape")
+        if type(index) is not int or not 0 <= index < len(self.blobs) or index in self.used:
+            raise ProtocolError("bad blob index (each blob belongs to one tensor)")
+        self.used.add(index)
+        blob = self.blobs[index]
+        if math.prod(shape) * dtype.itemsize != len(blob):
+            raise ProtocolError("tensor bytes do not match its shape")
+        if not blob:
+            return torch.empty(shape, dtype=dtype)
+        return torch.frombuffer(blob, dtype=dtype).reshape(shape)
 
 
 def _key(k):
@@ -145,34 +228,28 @@ def _key(k):
     return k
 
 
-def _decode_tensor(node, blobs) -> torch.Tensor:
-    import torch
-
-    dtype = dtypes()[node["dtype"]]
-    shape = [int(n) for n in node["shape"]]
-    if any(n < 0 for n in shape) or len(shape) > 16:
-        raise ProtocolError("bad tensor shape")
-    blob = blobs[node["blob"]]
-    numel = 1
-    for n in shape:
-        numel *= n
-    if numel * dtype.itemsize != len(blob):
-        raise ProtocolError("tensor bytes do not match its shape")
-    if numel == 0:
-        return torch.empty(shape, dtype=dtype)
-    return torch.frombuffer(bytearray(blob), dtype=dtype).reshape(shape)
-
-
 def send(sock: socket.socket, value) -> None:
     sock.sendall(encode(value))
 
 
-def recv(sock: socket.socket, deadline: float | None = None):
-    """Read one frame; `deadline` is a time.monotonic() value. Raises TimeoutError, EOFError."""
+def recv(sock: socket.socket, deadline: float | None = None, caps: Caps = UNTRUSTED):
+    """Read one frame; `deadline` is a time.monotonic() value. Raises TimeoutError, EOFError.
+
+    The header is read and checked first, then each blob into its own buffer: nothing is
+    allocated that the caps have not allowed, and tensors take their blobs without a copy.
+    """
     (n,) = _LEN.unpack(_read(sock, 4, deadline))
-    if n > MAX_FRAME:
-        raise ProtocolError(f"frame of {n} bytes is over the limit")
-    return decode(_read(sock, n, deadline))
+    if n > caps.frame_bytes:
+        raise ProtocolError(f"frame of {n} bytes is over the limit of {caps.frame_bytes}")
+    if n < 4:
+        raise ProtocolError("malformed frame (no header length)")
+    (hlen,) = _LEN.unpack(_read(sock, 4, deadline))
+    if hlen > n - 4:
+        raise ProtocolError("frame length does not match its header")
+    if hlen > caps.header_bytes:
+        raise ProtocolError(f"frame header of {hlen} bytes is over the limit of {caps.header_bytes}")
+    header, sizes = _header(_read(sock, hlen, deadline), n - 4, caps)
+    return _build(header, [_read(sock, size, deadline) for size in sizes], caps)
 
 
 def _read(sock: socket.socket, n: int, deadline: float | None) -> bytearray:
