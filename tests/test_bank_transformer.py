@@ -166,6 +166,8 @@ def test_a_w_o_of_another_size_is_wrong(grader, tmp_path):
     result = grader.grade(load_exercise(bundled("exercises") / "multi-head-attention"), tmp_path)
     messages = {i.item_id: i.message for i in result.items if i.score < i.max_score}
     assert set(messages) == {"output-shape", "parameter-count", "matches-reference", "valid-length-per-example",
-                             "valid-length-per-query"}, messages
+                             "valid-length-per-query", "padding-ignored", "dropout-train-only"}, messages
+    for passed_alone in ("padding-ignored", "dropout-train-only"):  # no evidence passed, so they do not count
+        assert messages[passed_alone].startswith("passed, but not counted until parameter-count or"), messages
     assert "expected a tensor of shape (2, 4, 12)" in messages["output-shape"]
     assert "W_o back to input_size" in messages["matches-reference"]

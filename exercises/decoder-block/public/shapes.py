@@ -3,6 +3,7 @@
 import torch
 
 from grader.checks import expect_shape
+from grader.evidence import expect_parameters_used
 
 D, FFN, HEADS = 12, 20, 3
 
@@ -20,9 +21,13 @@ def test_output_shape(submission, device):
 
 
 def test_parameter_count(submission):
-    count = submission.build("transformer:DecoderBlock", D, FFN, HEADS, 0.0, 0).num_parameters()
+    block = submission.build("transformer:DecoderBlock", D, FFN, HEADS, 0.0, 0)
+    count = block.num_parameters()
     attention, ffn, norms = 2 * 4 * D * D, D * FFN + FFN + FFN * D + D, 3 * 2 * D
     assert count == attention + ffn + norms, (
         f"DecoderBlock({D}, {FFN}, {HEADS}, 0.0, 0) has {count} trainable parameters, expected "
         f"{attention + ffn + norms}: {attention} in two attentions (four bias-free {D}x{D} projections each), "
         f"{ffn} in the FFN and {norms} in three LayerNorms")
+    state = [torch.randn(2, 6, D), torch.tensor([6, 6]), [None]]
+    expect_parameters_used(block, torch.randn(2, 5, D), state, what=f"DecoderBlock({D}, {FFN}, {HEADS}, 0.0, 0)",
+                           output=lambda out: out[0], hint="every projection, FFN layer and LayerNorm takes part in Y")

@@ -3,6 +3,7 @@
 import torch
 
 from grader.checks import expect_shape
+from grader.evidence import expect_parameters_used
 
 
 def test_output_shape(submission, device):
@@ -12,8 +13,11 @@ def test_output_shape(submission, device):
 
 
 def test_parameter_count(submission):
-    count = submission.build("transformer:PositionWiseFFN", 8, 32, 6).num_parameters()
+    ffn = submission.build("transformer:PositionWiseFFN", 8, 32, 6)
+    count = ffn.num_parameters()
     expected = 8 * 32 + 32 + 32 * 6 + 6
     assert count == expected, (f"PositionWiseFFN(8, 32, 6) has {count} trainable parameters, expected {expected}. "
                                "Hint: nn.Linear(input_size, ffn_hidden_size) then nn.Linear(ffn_hidden_size, "
                                "hidden_size_out), both with biases")
+    expect_parameters_used(ffn, torch.randn(2, 5, 8), what="PositionWiseFFN(8, 32, 6)",
+                           hint="both dense layers, weights and biases, take part in the output")
