@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 
 from grader import align
-from grader.session import ChildCrashed, Session
+from grader.session import NAME_CHARS, ChildCrashed, Session, child_text
 
 
 class Submission:
@@ -38,7 +38,7 @@ class Submission:
 
     def _wrap(self, value):
         if isinstance(value, dict) and isinstance(value.get("$handle"), int):
-            return RemoteModule(self._session, value["$handle"], str(value.get("type", "")))
+            return RemoteModule(self._session, value["$handle"], child_text(value.get("type"), NAME_CHARS))
         return value
 
 

@@ -17,6 +17,27 @@ from grader.submission_files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, Unread
                                      python_files, read_text)
 
 
+MESSAGE_CHARS = 400  # of any text the child reports; the child's own cap runs beside student code
+NAME_CHARS = 80
+REPLY_KEYS = ("ok", "raised", "missing", "unsendable")
+
+
+def child_text(value, limit: int = MESSAGE_CHARS) -> str:
+    """A text the child sent, as the grader keeps it: a string of at most `limit` characters."""
+    text = value if type(value) is str else ""
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
+def child_fault(raw, file: str) -> dict:
+    """What the child says the student's code raised, checked field by field: the file is the
+    grader's own name for it, a line or exit code that is not a plain int is dropped."""
+    raw = raw if type(raw) is dict else {}
+    kind, line, code = child_text(raw.get("type"), NAME_CHARS), raw.get("line"), raw.get("code")
+    return {"type": kind if kind.isidentifier() else "Exception", "message": child_text(raw.get("message")),
+            "file": file, "line": line if type(line) is int and 0 < line < 10**7 else None,
+            "code": code if type(code) is int and -2**31 <= code < 2**31 else 1}
+
+
 class StudentFault(Exception):
     """The student's code failed at something a check asked of it; str() is for the student."""
 
@@ -79,12 +100,12 @@ class Session:
         child = self.child or self._start()
         reply = self._send(child, op, args, "your code {}")
         if "raised" in reply:
-            raise StudentError(reply["raised"], self.limits.memory_mb)
+            raise StudentError(child_fault(reply["raised"], self.file), self.limits.memory_mb)
         if "missing" in reply:
-            raise StudentFault(reply["missing"])
+            raise StudentFault(child_text(reply["missing"]) or f"{self.file} lacks what the check asked for")
         if "unsendable" in reply:
-            raise StudentFault(f"your code returned {reply['unsendable']}, which cannot be graded")
-        return reply.get("ok")
+            raise StudentFault(f"your code returned {child_text(reply['unsendable'])}, which cannot be graded")
+        return reply["ok"]
 
     def close(self) -> None:
         if self.child is not None:
@@ -105,7 +126,7 @@ class Session:
             raise LoadFailed(self.load_failure) from None
         if "raised" in reply:
             self.close()
-            self.load_failure = _import_failure(self.file, reply["raised"], self.limits.memory_mb)
+            self.load_failure = _import_failure(self.file, child_fault(reply["raised"], self.file), self.limits.memory_mb)
             raise LoadFailed(self.load_failure)
         return child
 
@@ -116,7 +137,11 @@ class Session:
             raise ChildCrashed(f"the time limit for this exercise ({self.limits.exercise_seconds} s) ran out")
         per_call = now + self.limits.call_seconds
         try:
-            return self.sandbox.request(child, op, min(per_call, self.deadline), **args)
+            reply = self.sandbox.request(child, op, min(per_call, self.deadline), **args)
+            if type(reply) is not dict or len(reply) != 1 or next(iter(reply)) not in REPLY_KEYS:
+                self.sandbox.end(child)
+                raise ChildLost("broke the grading protocol (a reply of no known form)")
+            return reply
         except ChildLost as lost:
             self.child = None
             reason = str(lost)
