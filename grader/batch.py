@@ -140,14 +140,17 @@ class Plan:
     deadline: float  # seconds a worker may spend on one submission
     folders: list[Folder]
     todo: list[Folder]
+    budget_seconds: float | None = None  # each submission's code, else the bank's (grading.submission_budget)
 
     @property
     def skipped(self) -> int:
         return len(self.folders) - len(self.todo)
 
 
-def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | None = None, force: bool = False) -> Plan:
+def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | None = None, force: bool = False,
+               budget_seconds: float | None = None) -> Plan:
     """Find the submissions under `root` and choose those to grade (a broken bank raises SpecErrors)."""
+    from grader.grading import submission_budget  # late: it brings the quiz engine
     from grader.spec import load_bank
 
     exercises = load_bank(bank)
@@ -160,8 +163,9 @@ def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | N
             raise GraderError(f"no submission of student {student!r} under {root} (students: {known})")
     todo = [f for f in folders
             if force or student or f.duplicate_of or f.problem or not gradebook.unchanged(f.student_id, f.content_hash, version)]
-    deadline = 120 + sum(e.limits.exercise_seconds for e in exercises if isinstance(e, CodeExercise))
-    return Plan(Path(root), Path(bank), version, deadline, folders, todo)
+    budget = submission_budget(exercises) if budget_seconds is None else budget_seconds
+    deadline = 120 + min(budget, sum(e.limits.exercise_seconds for e in exercises if isinstance(e, CodeExercise)))
+    return Plan(Path(root), Path(bank), version, deadline, folders, todo, budget_seconds)
 
 
 def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_only: bool = False,
@@ -178,7 +182,8 @@ def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_onl
                   f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
             on_done(folder.student_id)
     todo = [f for f in plan.todo if not (f.problem or f.duplicate_of)]
-    pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline, root_child=root_child)
+    pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline, root_child=root_child,
+                      budget_seconds=plan.budget_seconds)
     for outcome in pool.run([f.path for f in todo]):
         folder = todo[outcome.index]
         summary.peak_rss_kb[outcome.worker] = max(outcome.peak_rss_kb, summary.peak_rss_kb.get(outcome.worker, 0))

@@ -31,6 +31,9 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 EXERCISES_HELP = "Folder of exercises (<id>/spec.yaml). Default: the bank that ships with grader."
+BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
+               "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
+               "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
 
 
 def _bank_dir(exercises: Optional[Path]) -> Path:
@@ -67,6 +70,7 @@ def check(
     public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
     templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report."),
+    budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
 ) -> None:
     """Grade one submission: quiz answers and code, with a report.
 
@@ -90,7 +94,7 @@ def check(
         runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
         with _progress(len(chosen)) as advance:
             result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance,
-                                      only={e.id for e in chosen})
+                                      only={e.id for e in chosen}, budget_seconds=budget)
     from grader.report import print_terminal, write_report
 
     if not quiet:
@@ -203,6 +207,7 @@ def grade(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
+    budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     allow_root_child: bool = typer.Option(False, "--allow-root-child", help="Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it."),
 ) -> None:
     """Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
@@ -225,7 +230,7 @@ def grade(
     from grader.progress import count_progress
 
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(exercises), book, student=student, force=force)
+        plan = plan_class(submissions, _bank_dir(exercises), book, student=student, force=force, budget_seconds=budget)
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse")

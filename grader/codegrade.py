@@ -26,7 +26,7 @@ from grader.remote import Submission
 from grader.resources import bundled
 from grader.results import ExerciseResult, ItemResult, Status
 from grader.sandbox.launcher import Sandbox
-from grader.session import Session, student_code
+from grader.session import Budget, Session, student_code
 from grader.submission_files import UnreadableFile, present
 from grader.spec import CodeExercise
 
@@ -54,8 +54,12 @@ class CodeGrader:
         return torch.cuda.is_available()  # in the grader only; the zygote never touches CUDA
 
     def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False,
-              solutions: Path | None = None) -> ExerciseResult:
-        """Grade one submission folder; `solutions` overrides where the reference is found."""
+              solutions: Path | None = None, budget: Budget | None = None) -> ExerciseResult:
+        """Grade one submission folder; `solutions` overrides where the reference is found.
+
+        With a `budget` (the whole submission's, see grading.grade_submission), no call runs
+        past it, and once it is spent every check fails with its message, unrun.
+        """
         functions = self._collect(exercise)
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
         hidden_remaining = len(exercise.checks) - len(chosen)
@@ -69,10 +73,13 @@ class CodeGrader:
             message = str(refused)
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, message)]
             return self._result(exercise, items, message, hidden_remaining)
+        if budget is not None and budget.spent:
+            items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, budget.message)]
+            return self._result(exercise, items, budget.message, hidden_remaining)
         reference = self.reference(exercise, Path(solutions) if solutions else self.solutions)
         self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
-                          companions=companions)
+                          companions=companions, budget=budget)
         items = []
         try:
             for check in chosen:

@@ -13,6 +13,7 @@ from grader import __version__
 from grader.quiz.equivalence import judge as default_judge
 from grader.quiz.marking import Judge, mark
 from grader.results import ExerciseResult, ItemResult, SubmissionResult
+from grader.session import Budget
 from grader.spec import CodeExercise, QuizExercise
 from grader.submission import read_submission
 from grader.variants import draw
@@ -23,7 +24,8 @@ class CodeRunner(Protocol):
 
     protections: tuple[tuple[str, bool], ...]
 
-    def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False) -> ExerciseResult: ...
+    def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False,
+              budget: Budget | None = None) -> ExerciseResult: ...
 
 
 def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, student_id: str, judge: Judge = default_judge) -> ExerciseResult:
@@ -40,6 +42,13 @@ def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, studen
 
 def _timed(item: ItemResult, seconds: float) -> ItemResult:
     return replace(item, duration=seconds)
+
+
+def submission_budget(exercises: Sequence[QuizExercise | CodeExercise]) -> float:
+    """The default wall-clock seconds for a submission's code: the shares (`limits.budget_seconds`)
+    of the code exercises graded. Far below the sum of their `exercise_seconds`, so students who
+    sleep just under every limit hold a batch for minutes, not half an hour."""
+    return sum(e.limits.budget_seconds for e in exercises if isinstance(e, CodeExercise))
 
 
 def runner_for(exercises: Sequence[QuizExercise | CodeExercise], sandbox=None,
@@ -73,26 +82,30 @@ def grade_submission(
     judge: Judge = default_judge,
     on_exercise: Callable[[str], None] = lambda exercise_id: None,
     only: Collection[str] | None = None,
+    budget_seconds: float | None = None,
 ) -> SubmissionResult:
     """Grade `folder` on `exercises` (those named in `only`, when given).
 
     Answers are read against the whole bank, so answers to exercises left out by `only` are
-    not mistaken for unknown ones. Code exercises need a `runner` (see `runner_for`).
+    not mistaken for unknown ones. Code exercises need a `runner` (see `runner_for`). Their
+    checks share one wall-clock budget, `budget_seconds` (default: `submission_budget`) from
+    the start; once it is spent the rest fail with its message. Quizzes are graded whatever
+    is left: each answer is judged under its own short time limit.
     """
     started = time.perf_counter()
+    chosen = [e for e in exercises if only is None or e.id in only]
+    budget = Budget.starting_now(submission_budget(chosen) if budget_seconds is None else budget_seconds)
     quizzes = {e.id: e for e in exercises if isinstance(e, QuizExercise)}
     submission = read_submission(Path(folder), quizzes)
     results = []
-    for exercise in exercises:
-        if only is not None and exercise.id not in only:
-            continue
+    for exercise in chosen:
         on_exercise(exercise.id)
         if isinstance(exercise, QuizExercise):
             results.append(grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge))
         elif runner is None:
             raise RuntimeError("code exercises need a runner")
         else:
-            results.append(runner.grade(exercise, Path(folder), public_only=public_only))
+            results.append(runner.grade(exercise, Path(folder), public_only=public_only, budget=budget))
     return SubmissionResult(
         student_id=submission.student_id,
         submission=str(folder),

@@ -9,6 +9,7 @@ meant for the student, never a traceback into the grader.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox.confine import ChildLimits
@@ -36,6 +37,27 @@ def child_fault(raw, file: str) -> dict:
     return {"type": kind if kind.isidentifier() else "Exception", "message": child_text(raw.get("message")),
             "file": file, "line": line if type(line) is int and 0 < line < 10**7 else None,
             "code": code if type(code) is int and -2**31 <= code < 2**31 else 1}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A whole submission's wall-clock time for its code: `seconds` in all, up to `deadline`
+    (time.monotonic()). Each call stops at the nearest of its own limit, its exercise's and this."""
+
+    seconds: float
+    deadline: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> "Budget":
+        return cls(seconds, time.monotonic() + seconds)
+
+    @property
+    def spent(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    @property
+    def message(self) -> str:
+        return f"the time budget for this submission ({self.seconds:g} s) ran out"
 
 
 class StudentFault(Exception):
@@ -86,11 +108,12 @@ def student_code(folder: Path, file: str) -> tuple[str, dict[str, str]]:
 
 class Session:
     def __init__(self, sandbox: Sandbox, file: str, source: str, limits, seed: int = 0,
-                 companions: dict[str, str] | None = None):
+                 companions: dict[str, str] | None = None, budget: Budget | None = None):
         self.sandbox, self.file, self.source, self.limits, self.seed = sandbox, file, source, limits, seed
         self.companions = companions or {}  # the submission's other modules, importable beside the file
         self.child_limits = ChildLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb)
         self.deadline = time.monotonic() + limits.exercise_seconds
+        self.budget = budget
         self.child: Child | None = None
         self.generation = 0  # handles from an earlier child are void
         self.load_failure: str | None = None
@@ -132,12 +155,16 @@ class Session:
 
     def _send(self, child: Child, op: str, args: dict, template: str) -> dict:
         now = time.monotonic()
+        if self.budget is not None and self.budget.spent:
+            self.close()
+            raise ChildCrashed(self.budget.message)
         if now >= self.deadline:
             self.close()
             raise ChildCrashed(f"the time limit for this exercise ({self.limits.exercise_seconds} s) ran out")
         per_call = now + self.limits.call_seconds
+        end = min(per_call, self.deadline, self.budget.deadline if self.budget else per_call)
         try:
-            reply = self.sandbox.request(child, op, min(per_call, self.deadline), **args)
+            reply = self.sandbox.request(child, op, end, **args)
             if type(reply) is not dict or len(reply) != 1 or next(iter(reply)) not in REPLY_KEYS:
                 self.sandbox.end(child)
                 raise ChildLost("broke the grading protocol (a reply of no known form)")
@@ -146,8 +173,12 @@ class Session:
             self.child = None
             reason = str(lost)
             if reason == "timed out":
-                reason = (f"timed out after {self.limits.call_seconds} s" if per_call <= self.deadline
-                          else f"ran past the time limit for this exercise ({self.limits.exercise_seconds} s)")
+                if end == per_call:
+                    reason = f"timed out after {self.limits.call_seconds} s"
+                elif end == self.deadline:
+                    reason = f"ran past the time limit for this exercise ({self.limits.exercise_seconds} s)"
+                else:
+                    reason = f"ran until {self.budget.message}"
             raise ChildCrashed(template.format(reason)) from None
 
 

@@ -211,6 +211,8 @@ class Limits(Model):
     exercise_seconds: Number = Field(default=120, gt=0)
     cpu_seconds: Number = Field(default=60, gt=0)
     memory_mb: int = Field(default=2048, ge=256)
+    # this exercise's share of a whole submission's wall-clock budget (grading.submission_budget)
+    budget_seconds: Number = Field(default=20, gt=0)
 
 
 class Check(Model):

@@ -62,7 +62,8 @@ def _send(conn: Connection, message: dict) -> None:
     conn.send_bytes(json.dumps(message).encode())
 
 
-def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "refuse") -> None:
+def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "refuse",
+           budget_seconds: float | None = None) -> None:
     """The worker's main loop (run in the spawned process).
 
     The runner's sandbox is made ready before the worker says so: one whose children would
@@ -94,7 +95,8 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
                     if task is None:
                         return
                     try:
-                        result = grade_submission(Path(task["folder"]), exercises, public_only=public_only, runner=runner)
+                        result = grade_submission(Path(task["folder"]), exercises, public_only=public_only, runner=runner,
+                                                  budget_seconds=budget_seconds)
                         result.extra[FEEDBACK_RULES] = feedback_rules(result, exercises)
                         message = {"index": task["index"], "result": submission_to_data(result)}
                     except CheckError as error:  # a broken check would misgrade everyone: stop the batch
@@ -113,10 +115,13 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
 
 
 class _Worker:
-    def __init__(self, context, serve, bank: Path, public_only: bool, slot: int, root_child: str = "refuse"):
+    def __init__(self, context, serve, bank: Path, public_only: bool, slot: int, root_child: str = "refuse",
+                 budget_seconds: float | None = None):
         self.slot = slot
         self.conn, theirs = context.Pipe()
         options = {"root_child": root_child} if root_child != "refuse" else {}  # stand-in serves take none
+        if budget_seconds is not None:
+            options["budget_seconds"] = budget_seconds
         self.process = context.Process(target=serve, args=(theirs, str(bank), public_only), kwargs=options,
                                        name="grader-worker")
         self.process.start()
@@ -144,8 +149,9 @@ class WorkerPool:
     """`jobs` workers grading folders of one bank; `run` yields an Outcome per folder as each ends."""
 
     def __init__(self, bank: Path, jobs: int, *, public_only: bool = False, deadline: float = 600.0, serve=_serve,
-                 root_child: str = "refuse"):
+                 root_child: str = "refuse", budget_seconds: float | None = None):
         self.bank, self.jobs, self.public_only, self.deadline = Path(bank), max(1, jobs), public_only, deadline
+        self.budget_seconds = budget_seconds  # each submission's, else the bank's (grading.submission_budget)
         self.root_child = root_child  # see grader.sandbox.launcher.Sandbox.root_child
         self.serve = serve  # the worker's main function; tests pass a stand-in that misbehaves
         self.context = multiprocessing.get_context("spawn")
@@ -171,7 +177,7 @@ class WorkerPool:
                 worker.stop()
 
     def _start(self, slot: int) -> _Worker:
-        return _Worker(self.context, self.serve, self.bank, self.public_only, slot, self.root_child)
+        return _Worker(self.context, self.serve, self.bank, self.public_only, slot, self.root_child, self.budget_seconds)
 
     def _poll(self, worker: _Worker) -> tuple[Outcome | None, bool]:
         """(an outcome if the worker finished or lost its task, whether it can go on)."""
