@@ -1,0 +1,83 @@
+"""grader.evidence: claims about parameters and gradients confirmed by the outputs alone."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from grader import evidence
+from grader.remote import Submission
+from grader.sandbox.launcher import Sandbox
+from grader.session import Session
+from grader.spec import Limits
+
+SOURCE = '''
+import torch
+from torch import nn
+
+
+class Used(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(4, 6), nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.b(torch.relu(self.a(x)))
+
+
+class Unused(Used):
+    def __init__(self):
+        super().__init__()
+        self.spare = nn.Linear(4, 4)  # counted, never computed with
+
+
+class Detached(Used):
+    def forward(self, x):
+        return self.b(torch.relu(self.a(x)).detach())
+
+
+class Saturated(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        with torch.no_grad():
+            self.a.bias.fill_(12.0)  # sigmoid(12 + 0.01) differs from sigmoid(12) by less than 1e-6
+
+    def forward(self, x):
+        return torch.sigmoid(self.a(x)) * 1000
+'''
+
+
+@pytest.fixture(scope="module")
+def module():
+    with Sandbox() as sandbox:
+        session = Session(sandbox, "nets.py", SOURCE, Limits(), companions={})
+        yield lambda name: Submission(session).build(f"nets:{name}")
+        session.close()
+
+
+def test_a_module_that_uses_every_parameter_passes(module):
+    evidence.expect_parameters_used(module("Used"), torch.randn(5, 4), what="Used()")
+    evidence.expect_true_gradients(module("Used"), torch.randn(5, 4), what="Used()")
+
+
+def test_a_parameter_that_is_counted_but_not_used_is_named(module):
+    with pytest.raises(AssertionError, match=r"shapes \[\(4, 4\), \(4,\)\] does not change the output"):
+        evidence.expect_parameters_used(module("Unused"), torch.randn(5, 4), what="Unused()")
+
+
+def test_a_saturated_parameter_still_shows_it_is_used(module):
+    evidence.expect_parameters_used(module("Saturated"), torch.randn(5, 4), what="Saturated()")
+
+
+def test_a_detached_layer_has_no_gradient(module):
+    with pytest.raises(AssertionError, match=r"\(6, 4\), \(6,\)\] have no gradient"):
+        evidence.expect_true_gradients(module("Detached"), torch.randn(5, 4), what="Detached()")
+
+
+def test_the_probe_leaves_the_module_as_it_was(module):
+    net = module("Used")
+    x = torch.randn(5, 4)
+    before = net(x)
+    evidence.probe_parameters(net, x, gradients=True)
+    assert torch.allclose(net(x), before, atol=1e-6)
