@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import torch
 
-MAX_FRAME = 256 * 1024 * 1024  # a LeNet's weights are 250 KB; anything near this is abuse
+MAX_FRAME = 256 * 1024 * 1024  # twice the largest honest reply, AlexNet's 120 MB of weights
 MAX_DEPTH = 64  # containers in containers, as encode allows
 _LEN = struct.Struct("!I")
 DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16", "complex64",
