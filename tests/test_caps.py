@@ -6,6 +6,9 @@ lifts the child's own caps (it shares the child's process, so those are only cla
 from __future__ import annotations
 
 import json
+import re
+import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -186,6 +189,36 @@ def test_crafted_frames_cost_the_grader_little(tmp_path):
             assert len(message) < SHORT
         assert case["seconds"] < 20, (name, case["seconds"])  # two children spawned and killed, nothing decoded
     assert report[list(FRAMES)[-1]]["grown_mb"] < 64, report
+
+
+def _body(header: bytes, blobs: bytes = b"") -> bytes:
+    return struct.pack("!I", len(header)) + header + blobs
+
+
+@pytest.mark.parametrize("body, phrase", [
+    (_body(b'{"v": [' + b"0," * 100_000 + b'0], "blobs": []}'), "frame has more than 100000 values"),
+    (_body(b'{"v": "' + b"x" * (2 << 20) + b'", "blobs": []}'), "frame header of 2097174 bytes is over the limit"),
+    (_body(b'{"v": ' + b"[" * 65 + b"1" + b"]" * 65 + b', "blobs": []}'), "frame nested deeper than 64"),
+    (_body(b'{"v": ' + b"[" * 5000 + b"]" * 5000 + b', "blobs": []}'), "frame nested deeper than 64"),
+    (_body(json.dumps({"v": [{"$": "tensor", "dtype": "uint8", "shape": [4], "blob": 0}] * 2, "blobs": [4]}).encode(),
+           b"abcd"), "each blob belongs to one tensor"),
+    (_body(json.dumps({"v": {"$": "tensor", "dtype": "uint8", "shape": [True], "blob": 0}, "blobs": [1]}).encode(),
+           b"a"), "bad tensor shape"),
+])
+def test_each_cap_is_named(body, phrase):
+    with pytest.raises(wire.ProtocolError, match=re.escape(phrase)):
+        wire.decode(body)
+
+
+def test_sizes_are_checked_before_the_rest_arrives():
+    """Only 8 bytes of a frame that claims a 100 MB header: refused at once, nothing allocated."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(struct.pack("!II", 200 << 20, 100 << 20))
+        started = time.monotonic()
+        with pytest.raises(wire.ProtocolError, match="frame header of 104857600 bytes is over the limit of 1048576"):
+            wire.recv(ours, time.monotonic() + 5)
+        assert time.monotonic() - started < 1
 
 
 def test_the_bank_s_real_traffic_fits_the_caps():

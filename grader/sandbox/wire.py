@@ -186,10 +186,10 @@ class _Builder:
         self.blobs, self.caps, self.used = blobs, caps, set()
 
     def value(self, node, depth: int):
+        if depth > self.caps.depth:  # as encode counts: no value deeper than MAX_DEPTH
+            raise ProtocolError(f"frame nested deeper than {self.caps.depth}")
         if node is None or type(node) in (bool, int, float, str):
             return node
-        if depth > self.caps.depth:
-            raise ProtocolError(f"frame nested deeper than {self.caps.depth}")
         if type(node) is list:
             return [self.value(v, depth + 1) for v in node]
         if type(node) is not dict:
