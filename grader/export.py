@@ -29,6 +29,7 @@ from pathlib import Path
 from grader.errors import GraderError
 from grader.gradebook import Entry
 from grader.report import render
+from grader.submission import valid_id
 from grader.untrusted_text import for_spreadsheet
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -86,7 +87,7 @@ def write_gradescope(entries: Sequence[Entry], folder: Path) -> list[str]:
         raise GraderError(f"{folder}: is a file; pass a folder for the results.json files")
     skipped = []
     for entry in entries:
-        if entry.result is None:
+        if entry.result is None or not valid_id(entry.student_id):  # an id is a folder name: never '../x'
             skipped.append(entry.student_id)
             continue
         target = folder / entry.student_id

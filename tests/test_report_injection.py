@@ -210,3 +210,15 @@ def test_progress_bar_shows_a_hostile_student_id_as_text():
     text = buffer.getvalue()
     assert "\x1b]52" not in text and "\x1b[2J" not in text and "\x9b" not in text  # rich's own cursor moves only
     assert "ada\\x1b]52" in text and "[red]x" in text
+
+
+def test_gradescope_export_writes_no_folder_outside_its_own(tmp_path):
+    """An id that is no student id (an old gradebook's '../x') is left out, not written beside the folder."""
+    from grader.export import write_gradescope
+    from grader.gradebook import Entry
+
+    entries = [Entry(sid, "f", "graded", "", "", "", "", hostile_result()) for sid in ("../escape", "ok-1")]
+    skipped = write_gradescope(entries, tmp_path / "gs")
+    assert skipped == ["../escape"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gs"]
+    assert (tmp_path / "gs" / "ok-1" / "results.json").is_file()
