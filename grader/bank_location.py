@@ -68,9 +68,9 @@ def _resolve(folder: Path, *, alias: bool = False) -> BankLocation:
         raise SpecError(folder, f"{option}: no such folder",
                         fix="name a bank folder holding exercises/ and solutions/ (`grader init-bank DIR` writes one)")
     if not alias and (folder / "exercises").is_dir():
-        return BankLocation(folder / "exercises", folder / "solutions")
+        return BankLocation(folder / "exercises", solutions_beside(folder / "exercises"))
     if alias or folder.name == "exercises" or _holds_specs(folder):
-        return BankLocation(folder, folder.parent / "solutions")
+        return BankLocation(folder, solutions_beside(folder))
     raise SpecError(folder, f"{option}: this folder holds no exercises/ folder and no <id>/spec.yaml",
                     fix="name the bank's folder (the one with exercises/ and solutions/ in it); "
                         "`grader init-bank DIR` writes a small working bank")
@@ -78,3 +78,13 @@ def _resolve(folder: Path, *, alias: bool = False) -> BankLocation:
 
 def _holds_specs(folder: Path) -> bool:
     return any(child.is_dir() and (child / "spec.yaml").is_file() for child in folder.iterdir())
+
+
+def solutions_beside(exercises: Path) -> Path:
+    """A bank's solutions folder: always `solutions/` beside its `exercises/` (bundled or not)."""
+    return Path(exercises).parent / "solutions"
+
+
+def exercise_solutions(exercise_folder: Path) -> Path:
+    """The solutions folder of the bank that holds `exercises/<id>/` (so a loaded exercise finds its reference)."""
+    return solutions_beside(Path(exercise_folder).parent)

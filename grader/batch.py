@@ -21,7 +21,7 @@ from pathlib import Path
 from grader import __version__
 from grader.errors import GraderError
 from grader.gradebook import Gradebook
-from grader.resources import bundled
+from grader.bank_location import solutions_beside
 from grader.resultdata import submission_from_data
 from grader.spec import CodeExercise, QuizExercise
 from grader.submission import identify
@@ -63,10 +63,18 @@ def _tree_hash(*folders: Path) -> str:
 
 
 def bank_hash(bank: Path, exercises: Sequence[QuizExercise | CodeExercise], solutions: Path | None = None) -> str:
-    """The bank's version: its files, and the reference solutions its code exercises compare with."""
-    solutions = Path(solutions) if solutions else bundled("solutions")
-    references = [solutions / e.id for e in exercises if isinstance(e, CodeExercise) and (solutions / e.id).is_dir()]
-    return _tree_hash(bank, *references)
+    """The bank's version, what makes `grade` regrade: its specs and checks (every file under
+    `bank`), and per code exercise its solutions folder (mutants.yaml and the rest) and its
+    reference module read through a link, since references shared by exercises are links.
+    `solutions` defaults to the bank's own, beside it (grader.bank_location)."""
+    solutions = Path(solutions) if solutions else solutions_beside(bank)
+    code = [e for e in exercises if isinstance(e, CodeExercise)]
+    digest = hashlib.sha256(_tree_hash(bank, *[solutions / e.id for e in code if (solutions / e.id).is_dir()]).encode())
+    for exercise in code:
+        reference = solutions / exercise.id / exercise.file
+        digest.update(f"\0{exercise.id}/{exercise.file}\0".encode())
+        digest.update(reference.read_bytes() if reference.is_file() else b"(missing)")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

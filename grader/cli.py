@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from grader.bank_location import BANK_HELP, EXERCISES_ALIAS_HELP
 from grader.errors import GraderError, SpecErrors
 from grader.untrusted_text import for_terminal
 
@@ -30,39 +31,51 @@ app = typer.Typer(
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-EXERCISES_HELP = "Folder of exercises (<id>/spec.yaml). Default: the bank that ships with grader."
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
                "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
 
 
-def _bank_dir(exercises: Optional[Path]) -> Path:
-    from grader.resources import bundled
+def bank_option():
+    """`--bank DIR`, the same on every command that reads a bank (see grader.bank_location)."""
+    return typer.Option(None, "--bank", metavar="DIR", help=BANK_HELP)
 
-    return exercises if exercises is not None else bundled("exercises")
+
+def exercises_option():
+    """`--exercises DIR`, the older spelling of `--bank` (the bank's exercises/ folder)."""
+    return typer.Option(None, "--exercises", metavar="DIR", help=EXERCISES_ALIAS_HELP)
 
 
-def _load(exercises: Optional[Path], only: list[str] | None = None):
+def _bank_dir(bank: Optional[Path], exercises: Optional[Path]) -> Path:
+    """The exercises folder of the bank the options name; its solutions/ are beside it."""
+    from grader.bank_location import locate_bank
+
+    return locate_bank(bank, exercises=exercises).exercises
+
+
+def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | None = None):
     """The bank, and the exercises of it that `only` names (all when it names none)."""
     from grader.errors import SpecError
     from grader.spec import load_bank
 
-    bank = load_bank(_bank_dir(exercises))
+    folder = _bank_dir(bank, exercises)
+    loaded = load_bank(folder)
     if not only:
-        return bank, bank
-    known = {e.id for e in bank}
+        return loaded, loaded
+    known = {e.id for e in loaded}
     unknown = [i for i in only if i not in known]
     if unknown:
-        raise SpecError(_bank_dir(exercises), f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
+        raise SpecError(folder, f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
                         fix="pass an id listed by `grader validate`")
-    return bank, [e for e in bank if e.id in only]
+    return loaded, [e for e in loaded if e.id in only]
 
 
 @app.command()
 def check(
     submission: Path = typer.Argument(..., help="The submission folder (answers.yaml and the .py files).",
                                       exists=True, file_okay=False, resolve_path=False),
-    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable)."),
     json_file: Optional[Path] = typer.Option(None, "--json", help="Write Gradescope results.json here."),
     html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
@@ -81,6 +94,8 @@ def check(
       grader check my-work/ --public-only -e conv-params -e corr2d
 
       grader check sub/ --json results.json --html report.html --md report.md
+
+      grader check sub/ --bank my-course
     """
     from grader.sandbox.launcher import Sandbox
 
@@ -90,10 +105,10 @@ def check(
         early = stack.enter_context(Sandbox(root_child="warn")) if any(submission.glob("*.py")) else None
         from grader.grading import grade_submission, runner_for
 
-        bank, chosen = _load(exercises, only)
+        loaded, chosen = _load(bank, exercises, only)
         runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
         with _progress(len(chosen)) as advance:
-            result = grade_submission(submission, bank, public_only=public_only, runner=runner, on_exercise=advance,
+            result = grade_submission(submission, loaded, public_only=public_only, runner=runner, on_exercise=advance,
                                       only={e.id for e in chosen}, budget_seconds=budget)
     from grader.report import print_terminal, write_report
 
@@ -117,7 +132,9 @@ def _progress(total: int):
 
 @app.command()
 def validate(
-    directory: Optional[Path] = typer.Argument(None, help=EXERCISES_HELP),
+    directory: Optional[Path] = typer.Argument(None, metavar="[DIR]", help="Same as --bank DIR."),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
 ) -> None:
     """Check a bank: specs load, and every answer key is proven on many variants.
 
@@ -125,12 +142,18 @@ def validate(
 
       grader validate
 
+      grader validate --bank my-course
+
       grader validate my-course/exercises
     """
+    from grader.errors import SpecError
     from grader.validate import validate_bank
 
+    if directory is not None and bank is not None and directory != bank:
+        raise SpecError(directory, f"the folder {directory} and --bank {bank} name two banks", fix="pass one of them")
+    folder = _bank_dir(directory or bank, exercises)
     with err.status("validating…"):
-        report = validate_bank(_bank_dir(directory))
+        report = validate_bank(folder)
     for finding in report.findings:
         err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)
     summary = (f"{report.exercises} exercises, {report.questions} questions, {report.variants} variants, "
@@ -146,7 +169,8 @@ def validate(
 def quiz(
     exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="The id of a quiz exercise."),
     student: str = typer.Option("practice", "--student", "-s", help="Whose variant to show (seeds the numbers)."),
-    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
     retries: int = typer.Option(1, "--retries", min=0, help="Extra tries after a wrong answer."),
     show: bool = typer.Option(False, "--show", help="Only print the questions (no answers asked)."),
 ) -> None:
@@ -165,7 +189,7 @@ def quiz(
     from grader.interactive import run_quiz
     from grader.spec import QuizExercise
 
-    _, (exercise,) = _load(exercises, [exercise_id])
+    _, (exercise,) = _load(bank, exercises, [exercise_id])
     if not isinstance(exercise, QuizExercise):
         raise typer.BadParameter(f"{exercise_id} is a code exercise; grade it with `grader check`", param_hint="EXERCISE")
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)
@@ -175,7 +199,8 @@ def quiz(
 @app.command()
 def selftest(
     exercise_ids: Optional[list[str]] = typer.Argument(None, metavar="[EXERCISE]...", help="Exercises to test (default: all)."),
-    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
 ) -> None:
     """Prove the bank: quiz keys proven, references score full marks, every mutant is caught.
 
@@ -184,10 +209,12 @@ def selftest(
       grader selftest
 
       grader selftest corr2d lenet
+
+      grader selftest --bank my-course
     """
     from grader.selftest_report import run_selftest
 
-    ok = run_selftest(_bank_dir(exercises), exercise_ids or None, out, err)
+    ok = run_selftest(_bank_dir(bank, exercises), exercise_ids or None, out, err)
     raise typer.Exit(0 if ok else 1)
 
 
@@ -202,7 +229,8 @@ def _default_jobs() -> int:
 def grade(
     submissions: Path = typer.Argument(..., help="The class folder: one folder per submission (student id from its student.yaml or its name).",
                                        exists=True, file_okay=False, resolve_path=False),
-    exercises: Optional[Path] = typer.Option(None, "--exercises", help=EXERCISES_HELP),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
@@ -223,14 +251,14 @@ def grade(
 
       grader grade submissions/ --student s1234
 
-      grader grade submissions/ --exercises my-course/exercises --gradebook fall.sqlite --force
+      grader grade submissions/ --bank my-course --gradebook fall.sqlite --force
     """
     from grader.batch import grade_planned, plan_class
     from grader.gradebook import Gradebook
     from grader.progress import count_progress
 
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(exercises), book, student=student, force=force, budget_seconds=budget)
+        plan = plan_class(submissions, _bank_dir(bank, exercises), book, student=student, force=force, budget_seconds=budget)
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse")

@@ -23,7 +23,8 @@ import torch
 
 from grader import checks
 from grader.remote import Submission
-from grader.resources import bundled
+from grader.bank_location import exercise_solutions
+from grader.errors import CheckError
 from grader.results import ExerciseResult, ItemResult, Status
 from grader.sandbox.launcher import Sandbox
 from grader.session import Budget, Session, student_code
@@ -31,8 +32,11 @@ from grader.submission_files import UnreadableFile, present
 from grader.spec import CodeExercise
 
 class CodeGrader:
+    """Grades code exercises of any bank: each exercise's reference is `solutions/<id>/<file>` of
+    the bank that holds it (grader.bank_location), unless `solutions` names another folder."""
+
     def __init__(self, solutions: Path | None = None, sandbox: Sandbox | None = None):
-        self.solutions = Path(solutions) if solutions else bundled("solutions")
+        self.solutions = Path(solutions) if solutions else None
         self.sandbox = sandbox or Sandbox()
         self._checks: dict[Path, dict[str, checks.CheckFunction]] = {}
         self._references: dict[Path, object] = {}
@@ -62,6 +66,8 @@ class CodeGrader:
         """
         functions = self._collect(exercise)
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
+        asking = [f"test_{c.id.replace('-', '_')}" for c in chosen if "reference" in functions[c.id].fixtures]
+        reference = self.reference(exercise, solutions, asked_by=asking[0] if asking else None)
         hidden_remaining = len(exercise.checks) - len(chosen)
         if not present(submission_dir, exercise.file):
             message = f"{exercise.file} not submitted"
@@ -76,7 +82,6 @@ class CodeGrader:
         if budget is not None and budget.spent:
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, budget.message)]
             return self._result(exercise, items, budget.message, hidden_remaining)
-        reference = self.reference(exercise, Path(solutions) if solutions else self.solutions)
         self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
                           companions=companions, budget=budget)
@@ -127,11 +132,25 @@ class CodeGrader:
             self._checks[exercise.folder] = checks.collect(exercise)
         return self._checks[exercise.folder]
 
-    def reference(self, exercise, solutions: Path):
-        """The reference solution, imported once per grader; checks copy what they change."""
-        path = solutions / exercise.id / exercise.file
+    def solutions_of(self, exercise, solutions: Path | None = None) -> Path:
+        """Where `exercise`'s reference and mutants are: `solutions`, this grader's, else its bank's."""
+        return Path(solutions or self.solutions or exercise_solutions(exercise.folder))
+
+    def reference(self, exercise, solutions: Path | None = None, asked_by: str | None = None):
+        """The reference solution, imported once per grader; checks copy what they change.
+
+        None where the bank has none; a CheckError (the author's, exit 2) when a check
+        (`asked_by`) asks for the `reference` fixture: without it that check would fail
+        every student for a file the instructor forgot.
+        """
+        path = self.solutions_of(exercise, solutions) / exercise.id / exercise.file
         if path not in self._references:
             self._references[path] = self._import_reference(exercise, path)
+        if self._references[path] is None and asked_by:
+            raise CheckError(path, f"the reference solution of {exercise.id} is missing, and {asked_by} "
+                             "asks for the `reference` fixture",
+                             fix=f"add the reference module as {path} (solutions/ sits beside exercises/ in a bank), "
+                                 "or drop `reference` from the check's arguments")
         return self._references[path]
 
     def _import_reference(self, exercise, path: Path):
@@ -141,7 +160,13 @@ class CodeGrader:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         torch.manual_seed(0)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: B036 - the author's file: stop, never grade against it
+            raise CheckError(path, f"cannot import the reference solution: {checks._described(exc)}",
+                             line=checks._line_in(exc, path), fix="fix the reference at that line") from None
         return module
 
     def _result(self, exercise, items, message, hidden_remaining) -> ExerciseResult:

@@ -6,6 +6,10 @@
 The fixtures are the grader's own: `submission` (remote handles on the module, which
 runs in the sandbox), `reference` (the solution, imported here) and `device`. Without
 `--submission` the reference solution plays the student, so every check should pass.
+References are found as every command finds them (grader.bank_location): in the
+`solutions/` beside the check's `exercises/` folder, or that of `--bank DIR`. A missing
+reference or submission file fails the check, never skips it: a skipped check looks
+like a passing one in a hurried run.
 Grading itself does not use pytest sessions (see checks.py); this plugin is loaded only
 when asked for with `-p`, never into a student's pytest runs.
 """
@@ -22,7 +26,9 @@ from grader.spec import CodeExercise, load_exercise
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grader")
     group.addoption("--submission", type=Path, help="submission folder to check (default: the reference solution)")
-    group.addoption("--solutions", type=Path, help="folder of reference solutions (default: the bundled solutions/)")
+    group.addoption("--bank", type=Path, help="the bank whose solutions/ serve as references (default: the bank "
+                                              "holding the check file)")
+    group.addoption("--solutions", type=Path, help="folder of reference solutions (overrides --bank's)")
 
 
 def _exercise_folder(path: Path) -> Path | None:
@@ -39,9 +45,17 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 @pytest.fixture(scope="session")
 def _code_grader(request):
+    from grader.bank_location import locate_bank
     from grader.codegrade import CodeGrader
+    from grader.errors import GraderError
 
-    with CodeGrader(solutions=request.config.getoption("--solutions")) as grader:
+    solutions, bank = request.config.getoption("--solutions"), request.config.getoption("--bank")
+    if solutions is None and bank is not None:
+        try:
+            solutions = locate_bank(bank).solutions
+        except GraderError as error:
+            raise pytest.UsageError(str(error)) from None
+    with CodeGrader(solutions=solutions) as grader:
         yield grader
 
 
@@ -53,9 +67,18 @@ def exercise(request) -> CodeExercise:
     return load_exercise(folder)
 
 
+def _reference(grader, exercise, asked_by: str):
+    from grader.errors import GraderError
+
+    try:
+        return grader.reference(exercise, asked_by=asked_by)
+    except GraderError as error:  # the author's: a missing or broken reference fails loudly
+        pytest.fail(str(error), pytrace=False)
+
+
 @pytest.fixture
-def reference(_code_grader, exercise):
-    return _code_grader.reference(exercise, _code_grader.solutions)
+def reference(request, _code_grader, exercise):
+    return _reference(_code_grader, exercise, request.node.name)
 
 
 @pytest.fixture
@@ -63,10 +86,13 @@ def submission(request, _code_grader, exercise):
     from grader.remote import Submission
     from grader.session import Session, student_code
 
-    folder = request.config.getoption("--submission") or _code_grader.solutions / exercise.id
+    folder = request.config.getoption("--submission")
+    if folder is None:  # the reference plays the student
+        _reference(_code_grader, exercise, f"{request.node.name}, run against the reference,")
+        folder = _code_grader.solutions_of(exercise) / exercise.id
     path = Path(folder) / exercise.file
     if not path.is_file():
-        pytest.skip(f"{path} does not exist")
+        pytest.fail(f"{path} does not exist: {exercise.file} not submitted", pytrace=False)
     source, companions = student_code(Path(folder), exercise.file)
     session = Session(_code_grader.sandbox, exercise.file, source, exercise.limits, companions=companions)
     yield Submission(session)

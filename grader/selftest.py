@@ -19,6 +19,7 @@ from pathlib import Path
 from grader.codegrade import CodeGrader
 from grader.errors import SpecError
 from grader.mutants import Mutant, load_mutants, reference_file
+from grader.bank_location import solutions_beside
 from grader.resources import bundled
 from grader.results import ExerciseResult
 from grader.sandbox.launcher import Sandbox
@@ -74,7 +75,7 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
              grader: CodeGrader | None = None) -> SelftestResult:
     """Grade each code exercise's reference and mutants; `exercise_ids` None means all."""
     bank = Path(bank) if bank else bundled("exercises")
-    solutions = Path(solutions) if solutions else bundled("solutions")
+    solutions = Path(solutions) if solutions else solutions_beside(bank)
     exercises = [e for e in load_bank(bank) if isinstance(e, CodeExercise)]
     if exercise_ids:
         known = {e.id: e for e in exercises}

@@ -71,8 +71,7 @@ def run_selftest(bank: Path, ids: list[str] | None, out: Console, err: Console) 
         from grader.selftest import selftest
 
         with err.status("grading references and mutants in the sandbox…"):
-            # a course keeps solutions/ beside its exercises/, as the bundled bank does
-            result = selftest([e.id for e in code], bank=bank, solutions=Path(bank).parent / "solutions")
+            result = selftest([e.id for e in code], bank=bank)  # solutions/ beside exercises/ (bank_location)
         out.print(_code_table(result))
         for broken in result.broken:
             err.print(f"[red]✘ broken check:[/red] {escape(broken)} (fix the check: it should fail by assert, "

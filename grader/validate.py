@@ -16,6 +16,7 @@ from pathlib import Path
 import sympy
 from sympy.logic.boolalg import BooleanAtom
 
+from grader.bank_location import solutions_beside
 from grader.errors import SpecError, SpecErrors
 from grader.quiz import keys
 from grader.quiz.equivalence import Verdict
@@ -218,5 +219,5 @@ def validate_bank(bank: Path) -> Validation:
         if isinstance(exercise, QuizExercise):
             validate_exercise(exercise, report)
         else:
-            validate_code(exercise, report, Path(bank).parent / "solutions")
+            validate_code(exercise, report, solutions_beside(bank))
     return report
