@@ -27,6 +27,7 @@ from grader.bank_location import exercise_solutions
 from grader.errors import CheckError
 from grader.results import ExerciseResult, ItemResult, Status
 from grader.sandbox.launcher import Sandbox
+from grader.notebook.sources import provided_files
 from grader.session import Budget, Session, student_code
 from grader.submission_files import UnreadableFile, present
 from grader.spec import CodeExercise
@@ -69,12 +70,12 @@ class CodeGrader:
         asking = [f"test_{c.id.replace('-', '_')}" for c in chosen if "reference" in functions[c.id].fixtures]
         reference = self.reference(exercise, solutions, asked_by=asking[0] if asking else None)
         hidden_remaining = len(exercise.checks) - len(chosen)
-        if not present(submission_dir, exercise.file):
+        if not present(submission_dir, exercise.file) and exercise.file not in provided_files(submission_dir):
             message = f"{exercise.file} not submitted"
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
         try:
-            source, companions = student_code(submission_dir, exercise.file)
+            source, companions, notebook = student_code(submission_dir, exercise.file)
         except UnreadableFile as refused:  # a link, a pipe, too large, not UTF-8: the message names the file
             message = str(refused)
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, message)]
@@ -84,14 +85,15 @@ class CodeGrader:
             return self._result(exercise, items, budget.message, hidden_remaining)
         self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
-                          companions=companions, budget=budget)
+                          companions=companions, budget=budget, notebook=notebook)
         items = []
         try:
             for check in chosen:
                 items += self._run(exercise, check, functions[check.id], session, reference)
         finally:
             session.close()
-        return self._result(exercise, _gated(exercise, items), session.load_failure or "", hidden_remaining)
+        message = session.load_failure or (notebook.note if notebook else "")
+        return self._result(exercise, _gated(exercise, items), message, hidden_remaining)
 
     def _run(self, exercise, check, function, session, reference) -> list[ItemResult]:
         items = []

@@ -93,8 +93,9 @@ def submission(request, _code_grader, exercise):
     path = Path(folder) / exercise.file
     if not path.is_file():
         pytest.fail(f"{path} does not exist: {exercise.file} not submitted", pytrace=False)
-    source, companions = student_code(Path(folder), exercise.file)
-    session = Session(_code_grader.sandbox, exercise.file, source, exercise.limits, companions=companions)
+    source, companions, notebook = student_code(Path(folder), exercise.file)
+    session = Session(_code_grader.sandbox, exercise.file, source, exercise.limits, companions=companions,
+                      notebook=notebook)
     yield Submission(session)
     session.close()
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from grader.sandbox.confine import ChildLimits
 from grader.sandbox.launcher import Child, ChildLost, Sandbox
-from grader.submission_files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, UnreadableFile, megabytes,
+from grader.notebook.extract import Extracted
+from grader.submission_files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, UnreadableFile, megabytes, present,
                                      python_files, read_text)
 
 
@@ -86,30 +88,60 @@ class LoadFailed(StudentFault):
     """The student's file could not be imported; every check of the exercise fails with it."""
 
 
-def student_code(folder: Path, file: str) -> tuple[str, dict[str, str]]:
+class StudentCode(NamedTuple):
+    """What the child imports: the graded module's text, its companions, and the notebook it
+    came from (None for a .py file), which maps its lines back to cells."""
+
+    source: str
+    companions: dict[str, str]
+    notebook: Extracted | None = None
+
+
+def student_code(folder: Path, file: str) -> StudentCode:
     """`folder/file`'s text and the folder's other Python modules (up to 1 MB in all).
 
     A student's transformer.py may `from attention import masked_softmax`, as the course
     code does, so the child gets the submission's other modules beside the graded one.
     Every one is read by `submission_files` (a regular file, no link followed, UTF-8, capped);
-    one that cannot be raises UnreadableFile naming it, which fails the exercise.
+    one that cannot be raises UnreadableFile naming it, which fails the exercise. Where no
+    `file` is handed in, a notebook may provide it (`grader.notebook.sources`), and the
+    modules the notebooks provide join the companions.
     """
-    source = read_text(folder, file, limit=MAX_FILE_BYTES, what="a source file")
+    from grader.notebook.sources import module_from_notebooks, provided_files
+
+    notebook = None
+    if present(folder, file):
+        source = read_text(folder, file, limit=MAX_FILE_BYTES, what="a source file")
+    else:
+        notebook = module_from_notebooks(folder, file)
+        if notebook is None:
+            raise UnreadableFile(f"{file} not submitted")
+        if notebook.error:
+            raise UnreadableFile(notebook.error)
+        source = notebook.source
     companions, size = {}, 0
-    for name in python_files(folder):
+    names = python_files(folder)
+    for name in names:
         if name != file:
             companions[name] = read_text(folder, name, limit=MAX_FILE_BYTES, what="a source file")
-            size += len(companions[name])
-            if size > MAX_COMPANION_BYTES:
-                raise UnreadableFile(f"the .py files beside {file} are over {megabytes(MAX_COMPANION_BYTES)} "
-                                     "together; hand in only the modules your code imports")
-    return source, companions
+    for name in sorted(provided_files(folder) - set(names) - {file}):
+        extracted = module_from_notebooks(folder, name)
+        if extracted is not None and not extracted.error:
+            companions[name] = extracted.source
+    for name, text in companions.items():
+        size += len(text)
+        if size > MAX_COMPANION_BYTES:
+            raise UnreadableFile(f"the .py files beside {file} are over {megabytes(MAX_COMPANION_BYTES)} "
+                                 "together; hand in only the modules your code imports")
+    return StudentCode(source, companions, notebook)
 
 
 class Session:
     def __init__(self, sandbox: Sandbox, file: str, source: str, limits, seed: int = 0,
-                 companions: dict[str, str] | None = None, budget: Budget | None = None):
+                 companions: dict[str, str] | None = None, budget: Budget | None = None,
+                 notebook: Extracted | None = None):
         self.sandbox, self.file, self.source, self.limits, self.seed = sandbox, file, source, limits, seed
+        self.notebook = notebook  # where the source came from, when a notebook: faults name its cells
         self.companions = companions or {}  # the submission's other modules, importable beside the file
         self.child_limits = ChildLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb)
         self.deadline = time.monotonic() + limits.exercise_seconds
@@ -123,12 +155,20 @@ class Session:
         child = self.child or self._start()
         reply = self._send(child, op, args, "your code {}")
         if "raised" in reply:
-            raise StudentError(child_fault(reply["raised"], self.file), self.limits.memory_mb)
+            raise StudentError(self._fault(reply["raised"]), self.limits.memory_mb)
         if "missing" in reply:
             raise StudentFault(child_text(reply["missing"]) or f"{self.file} lacks what the check asked for")
         if "unsendable" in reply:
             raise StudentFault(f"your code returned {child_text(reply['unsendable'])}, which cannot be graded")
         return reply["ok"]
+
+    def _fault(self, raw) -> dict:
+        """The child's fault report, its line moved to the notebook cell it came from."""
+        fault = child_fault(raw, self.file)
+        place = self.notebook.locate(fault["line"]) if self.notebook else None
+        if place:
+            fault["file"], fault["line"] = place
+        return fault
 
     def close(self) -> None:
         if self.child is not None:
@@ -149,7 +189,7 @@ class Session:
             raise LoadFailed(self.load_failure) from None
         if "raised" in reply:
             self.close()
-            self.load_failure = _import_failure(self.file, child_fault(reply["raised"], self.file), self.limits.memory_mb)
+            self.load_failure = _import_failure(self.file, self._fault(reply["raised"]), self.limits.memory_mb)
             raise LoadFailed(self.load_failure)
         return child
 
@@ -185,7 +225,7 @@ class Session:
 def _import_failure(file: str, fault: dict, memory_mb: int) -> str:
     kind, line = fault.get("type"), fault.get("line")
     if kind in ("SyntaxError", "IndentationError", "TabError"):
-        return f"{file} has a syntax error at line {line}: {fault.get('message', '')}"
+        return f"{fault.get('file', file)} has a syntax error at line {line}: {fault.get('message', '')}"
     if kind == "SystemExit":
         return f"{file} exited at import with code {fault.get('code', 1)} (sys.exit)"
     return f"importing {file} failed: " + str(StudentError(fault, memory_mb)).removeprefix("your code ")

@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 MAX_FILE_BYTES = 1_000_000  # any one file a student hands in: a source file, answers.yaml, student.yaml
+MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook: its outputs (images) are dropped unread, its code capped as a source
 MAX_COMPANION_BYTES = 1_000_000  # the other .py files sent beside the graded one, together
 IGNORED = {b"__pycache__"}  # and hidden names: neither graded nor hashed
 
@@ -179,8 +180,9 @@ def content_hash(folder: Path) -> str:
             if stat.S_ISLNK(mode):
                 digest.update(os.fsencode(os.readlink(name, dir_fd=dir_fd)))
             elif stat.S_ISREG(mode):
+                limit = MAX_NOTEBOOK_BYTES if name.endswith(b".ipynb") else MAX_FILE_BYTES
                 try:
-                    digest.update(_read_at(dir_fd, name, MAX_FILE_BYTES, "a submitted file"))
+                    digest.update(_read_at(dir_fd, name, limit, "a submitted file"))
                 except UnreadableFile as refused:
                     digest.update(str(refused).encode())
             digest.update(b"\0")

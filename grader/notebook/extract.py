@@ -1,0 +1,188 @@
+"""A module's source from notebook cells, by syntax tree: definitions kept, the rest listed.
+
+A course notebook mixes what is graded (imports, functions, classes, `net = nn.Sequential(...)`)
+with what must not run when the module is imported: training loops, plots, downloads,
+magics and shell lines. Each code cell is parsed with `ast`; its top-level statements are
+kept or dropped by kind, and every dropped one is named with its cell and line, so the
+student sees what was left out. Kept statements keep their text; the generated module
+remembers where each of its lines came from, so messages point to the notebook.
+
+This is not a sandbox: what is kept still runs only in the sandboxed child.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+from dataclasses import dataclass, field
+
+MAGIC = re.compile(r"^\s*(%|!)")  # a line magic or a shell line (also `x = !ls` below)
+SHELL_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w, ]*=\s*[!%]")
+FILE_MARK = re.compile(r"^#\s*file:\s*([A-Za-z_]\w*\.py)\s*$")
+SAVE_MARK = re.compile(r"#\s*@save\b")
+KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# calls whose result a module-level assignment must not be built from: data, training, plots, I/O
+RUNS = re.compile(r"(load_data|download|train|fit|plot|show|savefig|Animator|open|read|write|input|sleep|system|urlopen)",
+                  re.IGNORECASE)
+_KINDS = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop", ast.With: "a with block",
+          ast.AsyncWith: "a with block", ast.If: "an if block", ast.Try: "a try block", ast.Expr: "a bare expression",
+          ast.Assert: "an assert", ast.Delete: "a del", ast.Raise: "a raise", ast.AugAssign: "an augmented assignment"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One code cell: its 1-based position among all cells, its execution count, its text."""
+
+    number: int
+    source: str
+    execution_count: int | None = None
+
+    @property
+    def label(self) -> str:
+        run = f" (In [{self.execution_count}])" if self.execution_count else ""
+        return f"cell {self.number}{run}"
+
+
+@dataclass
+class Extracted:
+    """The module built for one file: its source, where each line came from, what was left out."""
+
+    notebook: str
+    source: str = ""
+    origins: list[tuple[Cell, int]] = field(default_factory=list)  # generated line i+1 -> (cell, line in cell)
+    dropped: list[str] = field(default_factory=list)
+    error: str | None = None  # a cell that does not parse: the message, naming cell and line
+
+    def locate(self, line: int | None) -> tuple[str, int] | None:
+        """('lenet.ipynb cell 4 (In [3])', 2) for line 7 of the generated module, or None."""
+        if type(line) is not int or not 0 < line <= len(self.origins):
+            return None
+        cell, inner = self.origins[line - 1]
+        return f"{self.notebook} {cell.label}", inner
+
+    @property
+    def note(self) -> str:
+        """What the report says about the extraction: the statements not run."""
+        if not self.dropped:
+            return f"read from {self.notebook}"
+        shown = "; ".join(self.dropped[:8]) + (f"; and {len(self.dropped) - 8} more" if len(self.dropped) > 8 else "")
+        return f"read from {self.notebook}; not run at import: {shown}"
+
+
+def target_of(cell_source: str, own: str | None) -> str | None:
+    """The file a cell belongs to: its first line `# file: x.py`, else the notebook's own file."""
+    first = cell_source.lstrip("\n").split("\n", 1)[0].strip()
+    marked = FILE_MARK.match(first)
+    return marked.group(1) if marked else own
+
+
+def _snippet(text: str) -> str:
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= 50 else line[:47] + "..."
+
+
+def _clean(cell: Cell, dropped: list[str]) -> list[str]:
+    """The cell's lines with magics and shell lines blanked (indented ones become `pass`)."""
+    lines = cell.source.split("\n")
+    for index, line in enumerate(lines):
+        if MAGIC.match(line) or SHELL_ASSIGN.match(line):
+            dropped.append(f"{cell.label} line {index + 1} `{_snippet(line)}` (a magic or shell line)")
+            indent = line[:len(line) - len(line.lstrip())]
+            lines[index] = indent + "pass" if indent else ""
+    return lines
+
+
+def _installed(node: ast.Import | ast.ImportFrom) -> str | None:
+    """The first top-level module `node` imports that is not installed here, if any."""
+    if isinstance(node, ast.ImportFrom):
+        names = [node.module] if node.module and node.level == 0 else []
+    else:
+        names = [alias.name for alias in node.names]
+    for name in names:
+        top = name.split(".")[0]
+        try:
+            if importlib.util.find_spec(top) is None:
+                return top
+        except (ImportError, ValueError):
+            return top
+    return None
+
+
+def _verdict(node: ast.stmt) -> str | None:
+    """Why a top-level statement is not run at import, or None to keep it."""
+    if isinstance(node, KEPT):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            missing = _installed(node)
+            return f"an import of {missing}, which is not installed where code is graded" if missing else None
+        return None
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = all(isinstance(t, ast.Name) or (isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts))
+                    for t in targets)
+        if not names:
+            return "an assignment into an object"
+        for inner in ast.walk(node.value) if node.value is not None else ():
+            if isinstance(inner, ast.Call):
+                called = inner.func.attr if isinstance(inner.func, ast.Attribute) else getattr(inner.func, "id", "")
+                if RUNS.search(called):
+                    return f"an assignment that calls {called}()"
+        return None
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        return None  # a docstring
+    if isinstance(node, ast.Expr):
+        return "a call" if isinstance(node.value, (ast.Call, ast.Await)) else "a value shown, not kept"
+    return _KINDS.get(type(node), "a statement")
+
+
+def cell_language(metadata: dict) -> str | None:
+    language = (metadata.get("vscode") or {}).get("languageId") or metadata.get("language")
+    return language if isinstance(language, str) and language.lower() not in ("python", "python3") else None
+
+
+def _shared_lines(body: list[ast.stmt]) -> set[int]:
+    """Lines holding more than one top-level statement (joined by `;`)."""
+    seen, shared = set(), set()
+    for node in body:
+        for line in {node.lineno, node.end_lineno}:
+            (shared if line in seen else seen).add(line)
+    return shared | {n.lineno for n in body if n.col_offset > 0}
+
+
+def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None = None) -> Extracted:
+    """The module of `cells` (in order), as `ast` reads them; `languages` names cells not in Python."""
+    result, parts = Extracted(notebook), []
+    for cell in cells:
+        if cell.source.lstrip().startswith("%%"):
+            result.dropped.append(f"{cell.label} `{_snippet(cell.source)}` (a cell magic: not Python)")
+            continue
+        if languages and cell.number in languages:
+            result.dropped.append(f"{cell.label} (a {languages[cell.number]} cell: not Python)")
+            continue
+        lines = _clean(cell, result.dropped)
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError as error:
+            result.error = (f"{notebook} {cell.label}, line {error.lineno or 1} has a syntax error: {error.msg}; "
+                            "fix the cell or delete it")
+            return result
+        except (RecursionError, MemoryError, ValueError):
+            result.error = f"{notebook} {cell.label} is too deeply nested or too large to read"
+            return result
+        shared = _shared_lines(tree.body)
+        for node in tree.body:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            why = _verdict(node)
+            if why:
+                result.dropped.append(f"{cell.label} line {first} `{_snippet(lines[first - 1])}` ({why})")
+                continue
+            if first in shared or node.end_lineno in shared:  # `a = 1; train()`: only this statement
+                for text in ast.unparse(node).split("\n"):
+                    parts.append(text)
+                    result.origins.append((cell, first))
+                continue
+            for inner in range(first, node.end_lineno + 1):
+                parts.append(lines[inner - 1])
+                result.origins.append((cell, inner))
+    result.source = "\n".join(parts) + ("\n" if parts else "")
+    return result
