@@ -14,11 +14,13 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from grader.errors import SpecError, SpecErrors
-from grader.field_errors import field_errors
+from grader.field_errors import AuthorError, field_errors
 from grader.yamlfile import YamlDocument, read_yaml
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+PYTHON_FILE = r"^[A-Za-z_][A-Za-z0-9_]*\.py$"
+OPTION_LETTER = r"^[a-z]$"
 Number = Union[int, float]
 
 
@@ -35,7 +37,8 @@ class IntRange(Model):
     @model_validator(mode="after")
     def _ordered(self) -> IntRange:
         if self.min > self.max:
-            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+            raise AuthorError(f"min ({self.min}) is larger than max ({self.max}): the range holds no value",
+                              fix=f"swap them: {{min: {self.max}, max: {self.min}}}")
         return self
 
 
@@ -70,7 +73,8 @@ class VariableDomain(Model):
     @classmethod
     def _item_form(cls, item: str | None) -> str | None:
         if item is not None and not re.fullmatch(r"[A-Za-z_]\w*\[[A-Za-z_]\w*\]", item):
-            raise ValueError(f"item {item!r} should look like y[i]: a sequence name, then an index variable in brackets")
+            raise AuthorError(f"item {item!r} should look like y[i]: a sequence name, then an index variable in brackets",
+                              fix="write item: y[i]", at=("item",))
         return item
 
     @property
@@ -85,9 +89,11 @@ class VariableDomain(Model):
     def _one_kind(self) -> VariableDomain:
         bounds = self.integer if self.integer is not None else self.real
         if (self.integer is None) == (self.real is None):
-            raise ValueError("give exactly one of integer: [low, high] or real: [low, high]")
+            raise AuthorError("give exactly one of integer: [low, high] or real: [low, high]",
+                              fix="e.g. {integer: [1, 64]} or {real: [0, 1]}")
         if bounds[0] > bounds[1]:
-            raise ValueError(f"the lower bound {bounds[0]} is above the upper bound {bounds[1]}")
+            raise AuthorError(f"the lower bound {bounds[0]} is above the upper bound {bounds[1]}",
+                              fix=f"swap them: {self.kind}: [{bounds[1]}, {bounds[0]}]", at=(self.kind,))
         return self
 
     @property
@@ -101,6 +107,11 @@ class VariableDomain(Model):
 
 
 QuestionType = Literal["numeric", "symbolic", "shape", "choice", "multi"]
+_ANSWER_FORMS = {"numeric": ("a number or an expression over the params", '"c_out*c_in*k*k + c_out"'),
+                 "symbolic": ("an expression in quotes", '"floor((n + 2*p - k) / s) + 1"'),
+                 "shape": ("a list of whole numbers or expressions", '[2, 16, 5, 5]'),
+                 "choice": ("one option letter", "b"), "multi": ("a list of option letters", "[a, c]")}
+_FORM_OF = {list: "a list", dict: "a mapping", int: "a whole number", float: "a number", str: "text", bool: "true/false"}
 OPTION_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -109,13 +120,16 @@ class Question(Model):
     type: QuestionType
     points: Number = Field(default=1, gt=0)
     prompt: str
-    answer: Union[str, int, float, list[Union[int, str]]]
+    # None only in a handout's spec (grader.handout), where graded questions carry no key
+    answer: Union[str, int, float, list[Union[int, str]], None] = None
+    # asked with the practice variant (id "practice") for everyone; its key ships in handouts
+    practice: bool = False
     tolerance: Union[Number, Tolerance, None] = None
     feedback: list[FeedbackRule] = []
     hint: str = ""  # shown on a wrong answer that no feedback rule matched
     variables: dict[Annotated[str, Field(pattern=IDENTIFIER)], VariableDomain] = {}
     constraints: list[str] = []
-    options: Union[list[str], dict[Annotated[str, Field(pattern=r"^[a-z]$")], str], None] = None
+    options: Union[list[str], dict[Annotated[str, Field(pattern=OPTION_LETTER)], str], None] = None
     verify: list[str] = []  # trusted author expressions that must agree with the key
 
     @model_validator(mode="after")
@@ -127,23 +141,33 @@ class Question(Model):
             "choice": (str,),
             "multi": (list,),
         }[self.type]
+        if self.answer is None:  # a handout's graded question (QuizExercise says where that is allowed)
+            if self.feedback or self.verify:
+                raise ValueError("feedback: and verify: need an answer: to compare with")
+            return self
         if isinstance(self.answer, bool) or not isinstance(self.answer, expected):
-            names = " or ".join(t.__name__ for t in expected)
-            raise ValueError(f"a {self.type} question's answer must be a {names}, not {type(self.answer).__name__}")
+            raise AuthorError(f"a {self.type} question's answer must be {_ANSWER_FORMS[self.type][0]}, "
+                              f"not {_FORM_OF.get(type(self.answer), type(self.answer).__name__)}",
+                              fix=f"e.g. answer: {_ANSWER_FORMS[self.type][1]}", at=("answer",))
         if self.type in ("choice", "multi"):
             if not self.options:
-                raise ValueError(f"a {self.type} question needs options:")
+                raise AuthorError(f"a {self.type} question needs options:",
+                                  fix="add options: [first text, second text, ...] (lettered a, b, ...)")
             letters = self.option_map.keys()
             chosen = [self.answer] if self.type == "choice" else self.answer
             for letter in chosen:
                 if letter not in letters:
-                    raise ValueError(f"answer {letter!r} is not one of the option letters {', '.join(letters)}")
+                    raise AuthorError(f"answer {letter!r} is not one of the option letters {', '.join(letters)}",
+                                      fix="answer with the letter of the right option", at=("answer",))
         elif self.options is not None:
-            raise ValueError(f"options: only belong to choice and multi questions, not {self.type}")
+            raise AuthorError(f"options: only belong to choice and multi questions, not {self.type}",
+                              fix="remove options:, or set type: choice", at=("options",))
         if self.type != "symbolic" and (self.variables or self.constraints):
-            raise ValueError("variables: and constraints: only belong to symbolic questions")
+            raise AuthorError("variables: and constraints: only belong to symbolic questions",
+                              fix="set type: symbolic, or move param constraints to the exercise's constraints:",
+                              at=("variables",) if self.variables else ("constraints",))
         if self.tolerance is not None and self.type != "numeric":
-            raise ValueError("tolerance: only belongs to numeric questions")
+            raise AuthorError("tolerance: only belongs to numeric questions", fix="remove it", at=("tolerance",))
         self._items_fit()
         return self
 
@@ -155,10 +179,12 @@ class Question(Model):
                 continue
             sequence, index = domain.item_of
             if index not in self.variables or self.variables[index].kind != "integer":
-                raise ValueError(f"variable {name} is item {domain.item}, so {index} must be an integer variable of this question")
+                raise AuthorError(f"variable {name} is item {domain.item}, so {index} must be an integer variable of this question",
+                                  fix=f"add {index}: {{integer: [1, 6]}} to variables:", at=("variables", name))
             other = first_of.setdefault(sequence, name)
             if (self.variables[other].kind, self.variables[other].bounds) != (domain.kind, domain.bounds):
-                raise ValueError(f"{other} and {name} are items of {sequence}, so they need the same kind and bounds")
+                raise AuthorError(f"{other} and {name} are items of {sequence}, so they need the same kind and bounds",
+                                  fix=f"give {name} the bounds of {other}", at=("variables", name))
 
     @property
     def option_map(self) -> dict[str, str]:
@@ -192,14 +218,21 @@ class QuizExercise(ExerciseBase):
     params: dict[Annotated[str, Field(pattern=IDENTIFIER)], ParamValues] = {}
     constraints: list[str] = []  # on params; a draw that breaks one is drawn again
     questions: Annotated[list[Question], Field(min_length=1)]
+    # written by `grader handout`: only practice questions have keys; graded ones are asked, never judged
+    handout: bool = False
 
     @model_validator(mode="after")
     def _unique_questions(self) -> QuizExercise:
         seen: set[str] = set()
-        for question in self.questions:
+        for index, question in enumerate(self.questions):
             if question.id in seen:
-                raise ValueError(f"question id {question.id!r} appears twice")
+                raise AuthorError(f"question id {question.id!r} appears twice", fix="give each question its own id",
+                                  at=("questions", index, "id"))
             seen.add(question.id)
+            if question.answer is None and not self.handout:
+                raise ValueError(f"question {question.id!r} has no answer:; give its key")
+            if question.answer is not None and self.handout and not question.practice:
+                raise ValueError(f"question {question.id!r} of a handout has a key but is not practice: true")
         return self
 
     def question(self, question_id: str) -> Question | None:
@@ -233,7 +266,7 @@ class Check(Model):
 
 class CodeExercise(ExerciseBase):
     kind: Literal["code"]
-    file: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+    file: str = Field(pattern=PYTHON_FILE)
     symbols: Annotated[list[Annotated[str, Field(pattern=IDENTIFIER)]], Field(min_length=1)]
     devices: list[Literal["cpu", "cuda"]] = ["cpu"]
     limits: Limits = Limits()
@@ -244,16 +277,19 @@ class CodeExercise(ExerciseBase):
         ids = [check.id for check in self.checks]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise ValueError(f"check id {duplicates[0]!r} appears twice")
+            raise AuthorError(f"check id {duplicates[0]!r} appears twice", fix="give each check its own id",
+                              at=("checks", len(ids) - 1 - ids[::-1].index(duplicates[0])))
         evidence = {check.id for check in self.checks if check.evidence}
-        for check in self.checks:
+        for position, check in enumerate(self.checks):
             for wanted in check.needs:
                 if wanted not in evidence:
-                    raise ValueError(f"check {check.id!r} needs {wanted!r}, which is not an evidence check "
-                                     f"(evidence checks: {', '.join(sorted(evidence)) or 'none'}); "
-                                     f"mark it `evidence: true` or name one of those")
+                    raise AuthorError(f"check {check.id!r} needs {wanted!r}, which is not an evidence check "
+                                      f"(evidence checks: {', '.join(sorted(evidence)) or 'none'})",
+                                      fix="mark it `evidence: true` or name one of those",
+                                      at=("checks", position, "needs"))
             if check.needs and check.evidence:
-                raise ValueError(f"check {check.id!r} is evidence itself, so it needs nothing; remove its needs:")
+                raise AuthorError(f"check {check.id!r} is evidence itself, so it needs nothing",
+                                  fix="remove its needs:", at=("checks", position, "needs"))
         return self
 
     def gate_of(self, check: Check) -> tuple[str, ...]:

@@ -157,8 +157,8 @@ def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
-        problem = error.problem or str(error)
-        raise SpecError(path, f"not valid YAML: {problem}", line=line, fix="correct the YAML syntax on that line") from None
+        problem, fix = _syntax_problem(error.problem or str(error))
+        raise SpecError(path, f"not valid YAML: {problem}", line=line, fix=fix) from None
     except yaml.YAMLError as error:
         raise SpecError(path, f"not valid YAML: {error}") from None
     except RecursionError:
@@ -169,6 +169,26 @@ def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(path, data, lines, node)
+
+
+_SYNTAX = (  # what PyYAML says -> (what is wrong, in the author's words; the fix)
+    ("'\\t'", "a tab character: YAML indents with spaces only", "replace the tab with spaces"),
+    ("mapping values are not allowed here",
+     "a second ': ' on one line (text holding a colon and a space must be quoted)",
+     'put the value in quotes, e.g. say: "Hint: one bias per channel"'),
+    ("could not find expected ':'", "a line that is neither `key: value` nor a list item `- ...`",
+     "add the missing ':' or indent the line under its key"),
+    ("found unexpected end of stream", "a quote or bracket is never closed", "close it on that line"),
+    ("expected <block end>", "this line's indentation matches no key above it",
+     "indent it exactly like the lines it belongs with"),
+)
+
+
+def _syntax_problem(problem: str) -> tuple[str, str]:
+    for found, words, fix in _SYNTAX:
+        if found in problem:
+            return words, fix
+    return problem, "correct the YAML syntax on that line"
 
 
 def read_yaml(path: Path) -> YamlDocument:
