@@ -50,11 +50,25 @@ class Tolerance(Model):
     rel: float = 0.0
 
 
+ParamValue = Union[int, float, str]
+
+
 class FeedbackRule(Model):
-    """An expected wrong answer and what to tell the student who gives it."""
+    """An expected wrong answer and what to tell the student who gives it.
+
+    `when_params` limits the rule to the variants whose params take one of the values
+    listed (`{k: [3, 5]}`, or `{k: 3}`): a mistake that equals the key on some variant
+    (forgetting the padding when p = 0) can still be named on the others.
+    """
 
     when: Union[str, int, float, list[Union[int, str]]]
     say: str
+    when_params: dict[str, Union[ParamValue, list[ParamValue]]] = {}
+
+    def applies(self, values: dict) -> bool:
+        """Whether this rule is meant for the variant `values` (every rule is, without when_params)."""
+        return all(values.get(name) in (wanted if isinstance(wanted, list) else [wanted])
+                   for name, wanted in self.when_params.items())
 
 
 class VariableDomain(Model):
@@ -235,8 +249,33 @@ class QuizExercise(ExerciseBase):
                 raise ValueError(f"question {question.id!r} of a handout has a key but is not practice: true")
         return self
 
+    @model_validator(mode="after")
+    def _rules_name_params(self) -> QuizExercise:
+        """`when_params` names params of this exercise, with values they can take."""
+        for q_index, question in enumerate(self.questions):
+            for r_index, rule in enumerate(question.feedback):
+                for name, wanted in rule.when_params.items():
+                    at = ("questions", q_index, "feedback", r_index, "when_params", name)
+                    if name not in self.params:
+                        raise AuthorError(f"when_params names {name!r}, which is not a param of this exercise",
+                                          fix=f"use one of: {', '.join(self.params) or 'no params are defined'}", at=at)
+                    domain = self.params[name]
+                    possible = (lambda v: isinstance(v, int) and domain.min <= v <= domain.max) \
+                        if isinstance(domain, IntRange) else (lambda v: v in domain)
+                    for value in wanted if isinstance(wanted, list) else [wanted]:
+                        if not possible(value):
+                            raise AuthorError(f"param {name} never takes the value {value!r}, so this limit never holds",
+                                              fix=f"use values {name} can take: {_domain_text(domain)}", at=at)
+        return self
+
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+
+def _domain_text(domain) -> str:
+    if isinstance(domain, IntRange):
+        return f"{domain.min} to {domain.max}"
+    return ", ".join(str(v) for v in domain)
 
 
 class Limits(Model):

@@ -27,6 +27,7 @@ from grader.quiz.scope import domains
 from grader.spec import CodeExercise, IntRange, Question, QuizExercise, Tolerance, load_exercise, spec_folders
 from grader.variants import draw, satisfies
 from grader.verify import VerifyTimeout, evaluate
+from grader.yamlfile import YamlDocument, read_yaml
 
 MAX_COMBINATIONS = 200  # enumerate every variant when there are at most this many
 DRAWN_VARIANTS = 60
@@ -102,13 +103,17 @@ def _same(question: Question, result, expected) -> bool:
 class _QuestionCheck:
     """Validation of one question over the variants of its exercise."""
 
-    def __init__(self, exercise: QuizExercise, index: int, question: Question, report: Validation, path: Path):
+    def __init__(self, exercise: QuizExercise, index: int, question: Question, report: Validation, path: Path,
+                 document: YamlDocument | None = None):
         self.exercise, self.index, self.question, self.report, self.path = exercise, index, question, report, path
+        self.document = document  # for the line of each finding
 
-    def fail(self, message: str, location: tuple = (), values: dict | None = None) -> None:
-        where = ".".join(str(p) for p in ("questions", self.index) + location)
+    def fail(self, message: str, location: tuple = (), values: dict | None = None, fix: str = "") -> None:
+        location = ("questions", self.index) + location
         shown = f" (variant {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
-        self.report.findings.append(Finding(self.path, message + shown, where))
+        line = self.document.line_of(location) if self.document else None
+        self.report.findings.append(Finding(self.path, message + shown + (f" (fix: {fix})" if fix else ""),
+                                            ".".join(str(p) for p in location), line))
 
     def run(self, variants: list[dict]) -> None:
         for values in variants:
@@ -125,13 +130,16 @@ class _QuestionCheck:
 
     def _rules(self, key, values: dict) -> bool:
         for i, rule in enumerate(self.question.feedback):
+            if not rule.applies(values):
+                continue  # when_params leaves this variant out: it never fires here, the key may equal it
             try:
                 expected = keys.rule_value(self.exercise, self.question, rule.when, values)
             except (ExpressionError, ValueError, TypeError) as error:
                 self.fail(f"does not evaluate: {error}", ("feedback", i, "when"), values)
                 return False
             if self._equals_key(expected, key, values):
-                self.fail("this wrong answer equals the key, so the rule can never fire", ("feedback", i, "when"), values)
+                self.fail("this wrong answer equals the key on this variant, so the rule can never fire there",
+                          ("feedback", i, "when"), values, fix=_limit_fix(self.exercise, values))
                 return False
         return True
 
@@ -179,9 +187,22 @@ def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
     variants = variants_of(exercise)
     report.exercises += 1
     report.variants += len(variants)
+    document = read_yaml(path) if path.is_file() else None  # it loaded, so it reads: for the findings' lines
     for index, question in enumerate(exercise.questions):
         report.questions += 1
-        _QuestionCheck(exercise, index, question, report, path).run(variants)
+        _QuestionCheck(exercise, index, question, report, path, document).run(variants)
+
+
+def _limit_fix(exercise: QuizExercise, values: dict) -> str:
+    """How to keep a rule that equals the key on the variant `values`: limit it to the others."""
+    for name, domain in exercise.params.items():
+        pool = list(range(domain.min, domain.max + 1)) if isinstance(domain, IntRange) else list(domain)
+        others = [v for v in pool if v != values.get(name)]
+        if others:
+            shown = ", ".join(str(v) for v in others[:6]) + (", ..." if len(others) > 6 else "")
+            return (f"remove the rule, or limit it to the variants where it is a mistake, e.g. "
+                    f"when_params: {{{name}: [{shown}]}} (see docs/specs.md, Feedback rules)")
+    return "remove the rule: on this exercise's only variant it is the right answer"
 
 
 def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:

@@ -64,8 +64,10 @@ class _Marker:
         return self.question.points * max(0, right - wrong) / len(expected)
 
     def rule_for(self, given) -> str:
-        """The author's message for the first feedback rule this wrong answer matches."""
+        """The author's message for the first feedback rule, meant for this variant, that the answer matches."""
         for rule in self.question.feedback:
+            if not rule.applies(self.values):
+                continue  # when_params: the rule is for other variants (on this one it may be the key)
             try:
                 expected = keys.rule_value(self.exercise, self.question, rule.when, self.values)
             except (ExpressionError, ValueError, TypeError):
