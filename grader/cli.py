@@ -168,15 +168,18 @@ def validate(
 @app.command()
 def quiz(
     exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="The id of a quiz exercise."),
-    student: str = typer.Option("practice", "--student", "-s", help="Whose variant to show (seeds the numbers)."),
+    student: Optional[str] = typer.Option(None, "--student", "-s", help="Whose variant to show (seeds the numbers). Default: the id in the submission folder's student.yaml, else \"practice\"."),
+    submission: Optional[Path] = typer.Option(None, "--submission", file_okay=False, help="Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml."),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
-    retries: int = typer.Option(1, "--retries", min=0, help="Extra tries after a wrong answer."),
-    show: bool = typer.Option(False, "--show", help="Only print the questions (no answers asked)."),
+    retries: int = typer.Option(1, "--retries", min=0, help="Extra tries after a wrong answer (an answer that cannot be read is no try)."),
+    show: bool = typer.Option(False, "--show", help="Only print the questions with their ids (no answers asked)."),
+    save: Optional[Path] = typer.Option(None, "--save", file_okay=False, help="Write the answers you give into DIR/answers.yaml (merged: other answers are kept)."),
 ) -> None:
-    """Take a quiz in the terminal: each question, your answer, feedback at once.
+    """Take a quiz in the terminal: each question (its id is the key in answers.yaml), your answer, feedback at once.
 
-    Answers can come from stdin, one per line.
+    Answers can come from stdin, one per line. From a handout, only practice questions are
+    judged; graded ones are asked and can be saved to answers.yaml.
 
     [bold]Examples[/bold]
 
@@ -184,7 +187,7 @@ def quiz(
 
       grader quiz conv-shape --student s1234 --show
 
-      printf '280\\n' | grader quiz conv-params
+      printf '280\\n' | grader quiz conv-params --save my-work/
     """
     from grader.interactive import run_quiz
     from grader.spec import QuizExercise
@@ -192,8 +195,35 @@ def quiz(
     _, (exercise,) = _load(bank, exercises, [exercise_id])
     if not isinstance(exercise, QuizExercise):
         raise typer.BadParameter(f"{exercise_id} is a code exercise; grade it with `grader check`", param_hint="EXERCISE")
+    student = student or _student_of(submission)
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)
+    if save is not None and score.answers:
+        from grader.answer_sheet import save_answers
+        from grader.submission_files import UnreadableFile
+
+        try:
+            path = save_answers(save, exercise, score.answers)
+        except (UnreadableFile, OSError) as error:
+            err.print(f"[red]error:[/red] answers not saved: {for_terminal(error)}", highlight=False)
+            raise typer.Exit(2)
+        out.print(f"saved {len(score.answers)} answer(s) to {escape(str(path))}", highlight=False)
     raise typer.Exit(0 if show or score.full else 1)
+
+
+def _student_of(submission: Optional[Path]) -> str:
+    """The id in `submission`'s (else the current folder's) student.yaml, said aloud; else "practice"."""
+    from grader.submission import STUDENT, identify
+    from grader.submission_files import present
+    from grader.variants import PRACTICE
+
+    folder = submission or Path.cwd()
+    if submission is None and not present(folder, STUDENT):
+        return PRACTICE
+    student, problems = identify(folder)
+    for problem in problems:
+        err.print(f"[yellow]warning:[/yellow] {for_terminal(problem)}", highlight=False)
+    err.print(f"using student id {for_terminal(student)} (from {for_terminal(str(folder))})", highlight=False)
+    return student
 
 
 @app.command()
@@ -218,6 +248,29 @@ def selftest(
     raise typer.Exit(0 if ok else 1)
 
 
+@app.command("init-bank")
+def init_bank(
+    directory: Path = typer.Argument(..., metavar="DIR", help="A new (or empty) folder for the bank."),
+) -> None:
+    """Write a small working bank to start from: one quiz, one code exercise with its reference and mutants.
+
+    It passes `grader validate` and `grader selftest` as written; edit it into your course.
+
+    [bold]Examples[/bold]
+
+      grader init-bank my-course
+
+      grader selftest --bank my-course
+    """
+    from grader.init_bank import init_bank as write_bank
+
+    written = write_bank(directory)
+    for path in written:
+        out.print(f"wrote {escape(str(path))}", highlight=False)
+    out.print(f"next: grader validate --bank {escape(str(directory))} && grader selftest --bank {escape(str(directory))}",
+              highlight=False)
+
+
 GRADEBOOK_HELP = "The SQLite gradebook file."
 
 
@@ -237,6 +290,8 @@ def grade(
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     allow_root_child: bool = typer.Option(False, "--allow-root-child", help="Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask cluster's workers instead of local --jobs (needs grader[cluster] on every machine; see docs/scale.md)."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Grade on a Dask LocalCluster of N worker processes started here (needs grader[cluster])."),
 ) -> None:
     """Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
 
@@ -252,18 +307,26 @@ def grade(
       grader grade submissions/ --student s1234
 
       grader grade submissions/ --bank my-course --gradebook fall.sqlite --force
+
+      grader grade submissions/ --scheduler tcp://10.0.0.5:8786
     """
     from grader.batch import grade_planned, plan_class
+    from grader.cluster import target
     from grader.gradebook import Gradebook
     from grader.progress import count_progress
 
+    where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
         plan = plan_class(submissions, _bank_dir(bank, exercises), book, student=student, force=force, budget_seconds=budget)
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
-                                    root_child="allow" if allow_root_child else "refuse")
+                                    root_child="allow" if allow_root_child else "refuse", cluster=where)
     mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
     out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
+    for worker, protections in sorted(summary.protections.items()):
+        off = [name for name, on in protections if not on]
+        if off:
+            err.print(f"worker {escape(worker)}: sandbox protections off: {', '.join(off)}", highlight=False)
     for student_id, why in summary.failures:
         err.print(f"[red]✘[/red] {for_terminal(student_id)}: {for_terminal(why)}", highlight=False)
     out.print(f"gradebook: {escape(str(gradebook))}", highlight=False)
