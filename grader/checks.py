@@ -26,10 +26,12 @@ from typing import Callable
 import pytest
 import torch
 
+from grader import tolerances
 from grader.errors import CheckError, SpecError
 from grader.results import Status
 from grader.sandbox.launcher import SandboxError
 from grader.session import StudentFault
+from grader.tolerances import Tolerance, tolerance  # noqa: F401 - for check authors
 
 FIXTURES = ("submission", "reference", "device")
 
@@ -44,11 +46,27 @@ def expect_shape(value, shape, what: str, hint: str = "") -> torch.Tensor:
     return value
 
 
-def expect_close(value, expected: torch.Tensor, what: str, hint: str = "", atol: float = 1e-5, rtol: float = 1e-4) -> None:
-    """Assert `value` equals `expected` (a tensor computed in the grader) within tolerance."""
+def expect_close(value, expected: torch.Tensor, what: str, hint: str = "", atol: float | None = None,
+                 rtol: float | None = None, *, device=None, kind: str = "values") -> None:
+    """Assert `value` equals `expected` (a tensor computed in the grader) within tolerance.
+
+    Without `atol`/`rtol` the tolerance comes from `grader.tolerances` for the device (the
+    check item's own when `device` is not given), the coarser dtype of the two and `kind`
+    (`network`: atol relative to the largest |expected|). Given ones hold as written on the
+    CPU and are raised to the device's floor elsewhere (TF32 on a GPU).
+    """
     value = expect_shape(value, expected.shape, what, hint)
+    dtype = tolerances.coarser(value.dtype, expected.dtype)
+    table = tolerances.tolerance(device, dtype, kind)
+    if kind == "network" and atol is None:
+        scale = expected.detach().abs().max().item() if expected.numel() else 0.0
+        table = tolerances.Tolerance(table.atol * scale + 1e-7, table.rtol)
+    tol = table
+    if atol is not None or rtol is not None:  # the author's own: as written on the CPU, floored elsewhere
+        tol = tolerances.at_least(table.atol if atol is None else atol, table.rtol if rtol is None else rtol,
+                                  device, dtype)
     got, want = value.detach().to(torch.float64), expected.detach().to(torch.float64)
-    if not torch.allclose(got, want, atol=atol, rtol=rtol, equal_nan=False):
+    if not torch.allclose(got, want, atol=tol.atol, rtol=tol.rtol, equal_nan=False):
         gap = (got - want).abs().nan_to_num(float("inf"))
         worst = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape)) if gap.numel() else ()
         raise AssertionError(_join(
@@ -164,6 +182,7 @@ def run(check: CheckFunction, fixtures: dict) -> Outcome:
     check on the student's side (with `crash` set for selftest). What no check should ever
     raise (SystemExit, GeneratorExit, pytest.exit, ...) is the author's: CheckError.
     """
+    device = tolerances.CURRENT_DEVICE.set(str(fixtures.get("device") or "cpu"))  # expect_close's default
     try:
         check.function(**{name: fixtures[name] for name in check.fixtures})
     except (KeyboardInterrupt, CheckError):
@@ -186,6 +205,8 @@ def run(check: CheckFunction, fixtures: dict) -> Outcome:
                        crash=_where(check, exc) + _described(exc))
     except BaseException as exc:  # noqa: B036 - SystemExit, GeneratorExit, pytest's other outcomes
         raise _broken(check, exc) from None
+    finally:
+        tolerances.CURRENT_DEVICE.reset(device)
     return Outcome(Status.PASSED)
 
 

@@ -9,22 +9,21 @@ import pytest
 import torch
 
 from grader import align
-from grader.checks import expect_close
+from grader.checks import Tolerance, expect_close, tolerance
 
-TOLERANCE = {"cpu": 1e-3, "cuda": 3e-2}  # relative to the largest output; cuDNN may use TF32 on a GPU
 TRIES = 4  # fillings tried: two pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256)
 ACTIVATION_HINT = ("a ReLU after every convolution and after the hidden dense layer (not sigmoid), 3x3 max pooling "
                    "with stride 2, and dropout only in training mode")
 
 
-def _close(got, want: torch.Tensor, rel: float) -> bool:
+def _close(got, want: torch.Tensor, rel: Tolerance) -> bool:
     if not isinstance(got, torch.Tensor) or got.shape != want.shape:
         return False
     scale = want.abs().max().item()
-    return torch.allclose(got.to(want.dtype), want, atol=rel * scale + 1e-7, rtol=rel)
+    return torch.allclose(got.to(want.dtype), want, atol=rel.atol * scale + 1e-7, rtol=rel.rtol)
 
 
-def _pull_weights(net, got, ref: torch.nn.Module, x: torch.Tensor, rel: float) -> None:
+def _pull_weights(net, got, ref: torch.nn.Module, x: torch.Tensor, rel: Tolerance) -> None:
     """Load the student's weights into `ref`: the first arrangement under which `ref(x)` is `got`, the
     student's output for `x`, or failing that the likeliest one (the comparison then says what differs)."""
     targets, theirs = list(ref.parameters()), net.parameters()
@@ -59,16 +58,15 @@ def test_matches_reference(submission, reference, device):
     shapes = net.parameter_shapes()
     if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
         pytest.fail(f"AlexNet()'s parameters cannot hold the course AlexNet's weights: {_shape_gap(shapes, ref)}")
-    rel = TOLERANCE.get(device, 3e-2)
+    rel = tolerance(device, kind="network")  # relative to the largest output; TF32 on a GPU (grader.tolerances)
     x = torch.randn(2, 1, 224, 224)
     got = net(x)
     if isinstance(got, torch.Tensor) and got.shape == (2, 10):
         _pull_weights(net, got[:1], ref, x[:1], rel)  # one image is enough to tell the arrangements apart
     with torch.no_grad():
         expected = ref(x)
-    scale = expected.abs().max().item()
     expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",
-                 atol=rel * scale + 1e-7, rtol=rel, hint=ACTIVATION_HINT)
+                 device=device, kind="network", hint=ACTIVATION_HINT)
 
 
 def _two_of_one_image() -> torch.Tensor:
