@@ -26,6 +26,7 @@ from grader.remote import Submission
 from grader.bank_location import exercise_solutions
 from grader.errors import CheckError
 from grader.results import ExerciseResult, ItemResult, Status
+from grader.sandbox import gpu
 from grader.sandbox.launcher import Sandbox
 from grader.notebook.sources import provided_files
 from grader.session import Budget, Session, student_code
@@ -56,7 +57,7 @@ class CodeGrader:
 
     @cached_property
     def cuda(self) -> bool:
-        return torch.cuda.is_available()  # in the grader only; the zygote never touches CUDA
+        return gpu.present()  # NVML, not cuInit, in the grader; the zygote never touches CUDA (sandbox/gpu.py)
 
     def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False,
               solutions: Path | None = None, budget: Budget | None = None) -> ExerciseResult:
@@ -85,7 +86,8 @@ class CodeGrader:
             return self._result(exercise, items, budget.message, hidden_remaining)
         self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
-                          companions=companions, budget=budget, notebook=notebook)
+                          companions=companions, budget=budget, notebook=notebook,
+                          cuda=self.cuda and "cuda" in exercise.devices)
         items = []
         try:
             for check in chosen:

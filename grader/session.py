@@ -23,6 +23,13 @@ from grader.submission_files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, Unread
 MESSAGE_CHARS = 400  # of any text the child reports; the child's own cap runs beside student code
 NAME_CHARS = 80
 REPLY_KEYS = ("ok", "raised", "missing", "unsendable")
+# what torch says when code asks for CUDA where there is none (a CPU-only build, no driver, no GPU)
+NO_CUDA = ("Torch not compiled with CUDA enabled", "No CUDA GPUs are available", "Found no NVIDIA driver",
+           "no CUDA-capable device is detected", "CUDA driver initialization failed",
+           "torch.cuda.is_available() is False")
+USE_TRY_GPU = ("Use the course's try_gpu(), which falls back to the CPU: `torch.device('cuda') if "
+               "torch.cuda.device_count() > 0 else torch.device('cpu')`, or the device of the inputs (X.device), "
+               "never a fixed .cuda() or device='cuda'")
 
 
 def child_text(value, limit: int = MESSAGE_CHARS) -> str:
@@ -77,6 +84,14 @@ class StudentError(StudentFault):
         text = f"your code raised {self.type}: {message}{where}"
         if self.type == "MemoryError" or "can't allocate memory" in message or "not enough memory" in message:
             text = f"your code ran out of memory (the limit is {memory_mb} MB): {self.type}{where}"
+        elif any(sign in message for sign in NO_CUDA):
+            text = (f"your code asked for CUDA{where}, but this machine has no GPU ({self.type}: {message}). "
+                    f"{USE_TRY_GPU}" if self.line else
+                    f"a check asked for CUDA, and torch found no GPU in the sandbox ({self.type}: {message}); "
+                    "that is the grading machine's fault, not your code's")
+        elif "Expected all tensors to be on the same device" in message:
+            text += (". Hint: make new tensors on the device of the inputs (X.device) or of a parameter, "
+                     "not on a fixed one: the grader runs your code on the CPU and on a GPU")
         super().__init__(text)
 
 
@@ -139,11 +154,12 @@ def student_code(folder: Path, file: str) -> StudentCode:
 class Session:
     def __init__(self, sandbox: Sandbox, file: str, source: str, limits, seed: int = 0,
                  companions: dict[str, str] | None = None, budget: Budget | None = None,
-                 notebook: Extracted | None = None):
+                 notebook: Extracted | None = None, cuda: bool = False):
         self.sandbox, self.file, self.source, self.limits, self.seed = sandbox, file, source, limits, seed
         self.notebook = notebook  # where the source came from, when a notebook: faults name its cells
         self.companions = companions or {}  # the submission's other modules, importable beside the file
-        self.child_limits = ChildLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb)
+        # with `cuda`, the child may run CUDA items: its memory limit leaves room for the driver (sandbox/gpu.py)
+        self.child_limits = ChildLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb, cuda=cuda)
         self.deadline = time.monotonic() + limits.exercise_seconds
         self.budget = budget
         self.child: Child | None = None

@@ -16,13 +16,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.sandbox import landlock
+from grader.sandbox import gpu, landlock
 
 LINUX = sys.platform.startswith("linux")
 
 SANDBOX_USER = "nobody"
 OUTPUT_FILE = "output.txt"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc", "/opt")
+KERNEL_READ = ("/dev", "/proc", "/sys")  # read-only under Landlock: /proc/driver/nvidia, /sys for CUDA
 GRADER_PACKAGE = Path(__file__).resolve().parent.parent  # .../grader
 
 
@@ -33,6 +34,7 @@ class ChildLimits:
     output_mb: int = 4  # captured stdout/stderr and any file written in scratch
     open_files: int = 256
     processes: int = 256  # per uid; ignored for root
+    cuda: bool = False  # may run CUDA items: RLIMIT_DATA gets gpu.CUDA_DATA_HEADROOM_MB more
 
 
 def sandbox_ids(readable: list[str], user: str = SANDBOX_USER) -> tuple[int, int] | None:
@@ -76,6 +78,9 @@ def readable_paths() -> list[str]:
         if not os.path.exists(entry) or _within(entry, hidden) or any(_within(entry, p) for p in paths):
             continue
         paths.extend(_siblings_of(hidden, entry) if _within(hidden, entry) else [entry])
+    for folder in gpu.library_dirs():  # the GPU driver's libraries outside the system folders
+        if not _within(folder, hidden) and not any(_within(folder, p) for p in paths):
+            paths.append(folder)
     paths += [package + "/__init__.py", package + "/sandbox"]
     return list(dict.fromkeys(paths))
 
@@ -118,9 +123,10 @@ def confine(scratch: Path, keep_fds: list[int], limits: ChildLimits, readable: l
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an output flood gets EFBIG, not a kill
+    kept = {name: os.environ[name] for name in gpu.PASSED_ENV if name in os.environ}  # which GPUs CUDA may use
     os.environ.clear()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch),
-                       "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"})
+                       "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", **kept})
     os.chdir(scratch)
     _set_rlimits(limits, ids is not None)
     if ids:
@@ -131,8 +137,8 @@ def confine(scratch: Path, keep_fds: list[int], limits: ChildLimits, readable: l
         _drop_capabilities()
     if LINUX:  # prctl is Linux's; elsewhere the child runs with the layers that exist there
         ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid binaries from here
-    devices = ["/dev/null"] + [str(p) for p in Path("/dev").glob("nvidia*")]
-    applied = landlock.restrict(read=readable + ["/dev", "/proc", "/sys"], write=[str(scratch)], devices=devices)
+    devices = ["/dev/null"] + gpu.device_files()
+    applied = landlock.restrict(read=readable + list(KERNEL_READ), write=[str(scratch)], devices=devices)
     if not applied and landlock.abi_version() >= 1:
         raise OSError("Landlock is available but could not be applied")  # fail closed
 
@@ -174,7 +180,8 @@ def _set_rlimits(limits: ChildLimits, unprivileged: bool) -> None:
     mb = 1024 * 1024
     wanted = {
         resource.RLIMIT_CPU: (limits.cpu_seconds, limits.cpu_seconds + 1),  # SIGXCPU, then SIGKILL
-        resource.RLIMIT_DATA: (limits.memory_mb * mb,) * 2,  # not RLIMIT_AS: torch breaks under it
+        # not RLIMIT_AS: torch and CUDA's virtual reservations break under it
+        resource.RLIMIT_DATA: (gpu.data_limit_mb(limits.memory_mb, limits.cuda) * mb,) * 2,
         resource.RLIMIT_FSIZE: (limits.output_mb * mb,) * 2,
         resource.RLIMIT_NOFILE: (limits.open_files,) * 2,
         resource.RLIMIT_CORE: (0, 0),

@@ -10,7 +10,6 @@ namespace), none. Which one ran, and the layers the zygote adds per child, make 
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import signal
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.sandbox import confine, wire
+from grader.sandbox import confine, gpu, wire
 
 SERVER_BROKE = 70  # the child's exit code when its own server code failed (see zygote.spawn)
 READY_SECONDS = 180  # importing torch cold can take a while on a loaded machine
@@ -245,8 +244,7 @@ def _zygote_env() -> dict[str, str]:
            "PYTHONNOUSERSITE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HOME": "/"}
     package_parent = str(confine.GRADER_PACKAGE.parent)
     env["PYTHONPATH"] = package_parent  # harmless when installed: only grader.sandbox is visible
-    if "CUDA_VISIBLE_DEVICES" in os.environ:
-        env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    env.update(gpu.passed_env())  # CUDA_VISIBLE_DEVICES, and the driver's libraries where LD_LIBRARY_PATH finds them
     return env
 
 
@@ -263,7 +261,7 @@ def _bwrap_argv(scratch_root: Path) -> list[str] | None:
     for path in readable:
         argv += ["--ro-bind", path, path]
     argv += ["--ro-bind-try", "/sys", "/sys"]
-    for device in sorted(glob.glob("/dev/nvidia*")):
+    for device in gpu.device_files():  # the GPU, where there is one (see sandbox/gpu.py)
         argv += ["--dev-bind", device, device]
     argv += ["--bind", str(scratch_root), str(scratch_root)]
     if os.geteuid() == 0:
