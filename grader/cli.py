@@ -271,6 +271,75 @@ def init_bank(
               highlight=False)
 
 
+bundle_app = typer.Typer(help="Build what a course platform runs: a Gradescope autograder.", no_args_is_help=True,
+                         rich_markup_mode="rich")
+app.add_typer(bundle_app, name="bundle")
+
+
+@bundle_app.command("gradescope")
+def bundle_gradescope(
+    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help="The zip to write (upload it as the autograder)."),
+    bank: Optional[Path] = bank_option(),
+    hidden: str = typer.Option("after_published", "--hidden-visibility", metavar="WHEN",
+                               help="When students see hidden checks: hidden, after_due_date, after_published or visible."),
+    timeout: int = typer.Option(600, "--timeout", min=60, metavar="SECONDS", help="The autograder timeout set in Gradescope."),
+    memory_mb: int = typer.Option(3072, "--memory-mb", min=512, help="The memory of the container picked in Gradescope."),
+    cpus: int = typer.Option(1, "--cpus", min=1, help="The CPUs of the container picked in Gradescope."),
+) -> None:
+    """Write a Gradescope autograder zip: setup.sh, run_autograder, grader and the bank, pinned.
+
+    [bold]Examples[/bold]
+
+      grader bundle gradescope --out autograder.zip
+
+      grader bundle gradescope --bank my-course --timeout 1200 --memory-mb 6144 --cpus 2
+    """
+    from grader.bank_location import locate_bank
+    from grader.lms.gradescope import build_bundle
+
+    built = build_bundle(locate_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
+                         memory_mb=memory_mb, cpus=cpus)
+    out.print(f"wrote {escape(str(built.path))}: {built.exercises} exercises ({built.code_exercises} code), "
+              f"{built.files} files; code budget {built.budget_seconds:g} s, {built.memory_mb} MB per exercise; "
+              f"hidden checks {hidden}", highlight=False)
+
+
+@app.command("export-quiz")
+def export_quiz(
+    variants: int = typer.Option(..., "--variants", "-n", min=1, help="Variants per question (at most those validate proves)."),
+    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help="Write a Moodle XML question bank."),
+    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help="Write a Canvas QTI 1.2 package."),
+    bank: Optional[Path] = bank_option(),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Export only this quiz (repeatable)."),
+) -> None:
+    """Export quizzes for Moodle (XML) or Canvas (QTI zip): each question's variants with proven keys.
+
+    Symbolic questions are skipped (named, with why). Exit codes: 0 every question
+    exported, 1 some skipped, 2 usage or spec error.
+
+    [bold]Examples[/bold]
+
+      grader export-quiz --variants 10 --moodle quizzes.xml
+
+      grader export-quiz --bank my-course -e conv-params -n 5 --qti conv-params.zip
+    """
+    from grader.bank_location import locate_bank
+    from grader.lms.quiz_export import export_quiz as write_quizzes
+
+    if moodle is None and qti is None:
+        raise typer.BadParameter("name --moodle FILE.xml or --qti FILE.zip (or both)", param_hint="export-quiz")
+    done = write_quizzes(locate_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
+    for line in done.notes:
+        err.print(f"[cyan]note:[/cyan] {escape(line)}", highlight=False)
+    for line in done.skipped:
+        err.print(f"[yellow]{escape(line)}[/yellow]", highlight=False)
+    for path in (moodle, qti):
+        if path is not None:
+            out.print(f"wrote {escape(str(path))}", highlight=False)
+    out.print(f"{done.items} questions (variants) from {done.exercises} quizzes; {len(done.skipped)} skipped")
+    raise typer.Exit(1 if done.skipped else 0)
+
+
 GRADEBOOK_HELP = "The SQLite gradebook file."
 
 

@@ -1,0 +1,151 @@
+"""Moodle XML: a question bank file for Moodle's "Import" (format "Moodle XML").
+
+A category per exercise (`$course$/top/grader/<exercise>`), under it a category per
+question, holding one Moodle question per exported variant with the variant in its
+`<idnumber>` (`exercise/question/variant`); a quiz takes a "random question" from each
+question's category. numeric -> `numerical` (the tolerance as Moodle's absolute error),
+choice and multi -> `multichoice`, shape -> `shortanswer` (each accepted spelling of the
+shape). Feedback rules on one wrong value, shape or option become that answer's feedback;
+the hint is the feedback of any other wrong answer.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from grader.lms.quiz_items import Item, shape_forms
+
+CATEGORY_ROOT = "$course$/top/grader"
+# Moodle's grade choices for an answer (question_bank::fraction_options_full), in percent;
+# the importer takes no other fraction, positive or negative.
+FRACTIONS = ("100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40", "33.33333", "30", "25", "20",
+             "16.66667", "14.28571", "12.5", "11.11111", "10", "5", "0")
+MAX_IDNUMBER = 100  # question.idnumber is varchar(100)
+
+
+def percent(share: float) -> str:
+    """A share of the points as Moodle writes it: 1/3 -> '33.33333', -0.5 -> '-50'."""
+    text = f"{share * 100:.5f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def representable(item: Item) -> str:
+    """Why Moodle cannot hold `item`, or '' when it can."""
+    if len(item.idnumber) > MAX_IDNUMBER:
+        return f"its idnumber {item.idnumber!r} is longer than Moodle's {MAX_IDNUMBER} characters"
+    for option in item.options:
+        if percent(abs(option.fraction)) not in FRACTIONS:
+            return (f"option {option.letter} would be worth {percent(option.fraction)}%, not one of Moodle's grades "
+                    f"(a multi question with {round(1 / abs(option.fraction))} right options)")
+    return ""
+
+
+def _html(text: str) -> str:
+    """Plain text as HTML paragraphs (blank lines split paragraphs)."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+
+def _text(parent: ET.Element, tag: str, value: str, fmt: str | None = "html") -> ET.Element:
+    element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
+    ET.SubElement(element, "text").text = _html(value) if fmt == "html" else value
+    return element
+
+
+def _category(root: ET.Element, path: str, info: str) -> None:
+    question = ET.SubElement(root, "question", {"type": "category"})
+    category = ET.SubElement(question, "category")
+    ET.SubElement(category, "text").text = path
+    _text(question, "info", info)
+
+
+def _answer(question: ET.Element, fraction: str, text: str, feedback: str, fmt: str = "moodle_auto_format") -> ET.Element:
+    answer = ET.SubElement(question, "answer", {"fraction": fraction, "format": fmt})
+    ET.SubElement(answer, "text").text = text
+    _text(answer, "feedback", feedback)
+    return answer
+
+
+def _common(question: ET.Element, item: Item) -> None:
+    name = ET.SubElement(question, "name")
+    ET.SubElement(name, "text").text = f"{item.exercise.id} {item.question.id} {item.variant}"
+    _text(question, "questiontext", item.text)
+    _text(question, "generalfeedback", "")
+    ET.SubElement(question, "defaultgrade").text = f"{item.question.points:g}"
+    ET.SubElement(question, "penalty").text = "0"
+    ET.SubElement(question, "hidden").text = "0"
+    ET.SubElement(question, "idnumber").text = item.idnumber
+
+
+def _numerical(root: ET.Element, item: Item) -> None:
+    from grader.lms.quiz_items import number_text
+
+    question = ET.SubElement(root, "question", {"type": "numerical"})
+    _common(question, item)
+    ET.SubElement(_answer(question, "100", number_text(item.key), "Correct."), "tolerance").text = repr(item.tolerance)
+    for wrong in item.wrong:
+        ET.SubElement(_answer(question, "0", number_text(wrong.value), wrong.feedback), "tolerance").text = "0"
+    ET.SubElement(_answer(question, "0", "*", item.hint), "tolerance").text = "0"
+    for tag, value in (("unitgradingtype", "0"), ("unitpenalty", "0.1000000"), ("showunits", "3"), ("unitsleft", "0")):
+        ET.SubElement(question, tag).text = value
+
+
+def _shortanswer(root: ET.Element, item: Item) -> None:
+    question = ET.SubElement(root, "question", {"type": "shortanswer"})
+    _common(question, item)
+    ET.SubElement(question, "usecase").text = "0"
+    for form in shape_forms(item.key):
+        _answer(question, "100", form, "Correct.")
+    for wrong in item.wrong:
+        for form in shape_forms(wrong.value):
+            _answer(question, "0", form, wrong.feedback)
+    _answer(question, "0", "*", item.hint)
+
+
+def _multichoice(root: ET.Element, item: Item) -> None:
+    question = ET.SubElement(root, "question", {"type": "multichoice"})
+    _common(question, item)
+    single = item.question.type == "choice"
+    ET.SubElement(question, "single").text = "true" if single else "false"
+    ET.SubElement(question, "shuffleanswers").text = "false"  # prompts may say "option b"
+    ET.SubElement(question, "answernumbering").text = "abc"
+    _text(question, "correctfeedback", "Correct.")
+    _text(question, "partiallycorrectfeedback", item.hint or "Partly right.")
+    _text(question, "incorrectfeedback", item.hint)
+    if not single:
+        ET.SubElement(question, "shownumcorrect")
+    for option in item.options:
+        _answer(question, percent(option.fraction), _html(option.text), option.feedback, fmt="html")
+
+
+WRITERS = {"numeric": _numerical, "shape": _shortanswer, "choice": _multichoice, "multi": _multichoice}
+
+
+def moodle_xml(items: list[Item]) -> tuple[str, list[str]]:
+    """The Moodle XML text for `items`, and a line for each item it had to leave out."""
+    root = ET.Element("quiz")
+    left_out, seen = [], set()
+    for item in items:
+        why = representable(item)
+        if why:
+            left_out.append(f"{item.idnumber}: skipped: {why}")
+            continue
+        exercise, question = item.exercise, item.question
+        if exercise.id not in seen:
+            seen.add(exercise.id)
+            _category(root, f"{CATEGORY_ROOT}/{exercise.id}", f"{exercise.title} (grader exercise {exercise.id})")
+        if (exercise.id, question.id) not in seen:
+            seen.add((exercise.id, question.id))
+            _category(root, f"{CATEGORY_ROOT}/{exercise.id}/{question.id}",
+                      f"Variants of {exercise.id}/{question.id}: add one random question from this category.")
+        WRITERS[question.type](root, item)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", left_out
+
+
+def write_moodle(items: list[Item], path: Path) -> list[str]:
+    text, left_out = moodle_xml(items)
+    Path(path).write_text(text, encoding="utf-8")
+    return left_out

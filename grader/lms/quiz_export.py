@@ -1,0 +1,61 @@
+"""`grader export-quiz`: chosen quiz exercises of a bank into Moodle XML and/or a Canvas QTI zip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import SpecError
+from grader.lms.moodle import write_moodle
+from grader.lms.qti import write_qti
+from grader.lms.quiz_items import Item, build_items
+from grader.spec import QuizExercise, load_bank
+
+
+@dataclass
+class QuizExport:
+    exercises: int = 0
+    items: int = 0
+    skipped: list[str] = field(default_factory=list)  # a line per question (or item) left out, with why
+    notes: list[str] = field(default_factory=list)  # what a platform could not carry of an item kept
+
+
+def choose_quizzes(exercises_dir: Path, only: list[str] | None) -> list[QuizExercise]:
+    """The quiz exercises of the bank that `only` names (all of them when it names none)."""
+    bank = load_bank(exercises_dir)
+    by_id = {e.id: e for e in bank}
+    for wanted in only or []:
+        if wanted not in by_id:
+            raise SpecError(exercises_dir, f"no exercise {wanted!r}; known: {', '.join(sorted(by_id))}",
+                            fix="pass an id listed by `grader validate`")
+        if not isinstance(by_id[wanted], QuizExercise):
+            raise SpecError(by_id[wanted].folder / "spec.yaml", f"{wanted} is a code exercise, not a quiz",
+                            fix="grade code on Gradescope (`grader bundle gradescope`); export only quizzes")
+    chosen = [e for e in bank if isinstance(e, QuizExercise) and (not only or e.id in only)]
+    if not chosen:
+        raise SpecError(exercises_dir, "this bank has no quiz exercises to export", fix="add a kind: quiz exercise")
+    return chosen
+
+
+def _notes(items: list[Item]) -> list[str]:
+    seen, lines = set(), []
+    for item in items:
+        for note in item.notes:
+            line = f"{item.exercise.id}/{item.question.id}: {note}"
+            if line not in seen:
+                seen.add(line)
+                lines.append(line)
+    return lines
+
+
+def export_quiz(exercises_dir: Path, only: list[str] | None, variants: int,
+                moodle: Path | None = None, qti: Path | None = None) -> QuizExport:
+    """Write the files asked for; say what was left out and why."""
+    chosen = choose_quizzes(exercises_dir, only)
+    items, skipped = build_items(chosen, variants)
+    summary = QuizExport(len(chosen), len(items), [str(s) for s in skipped], _notes(items))
+    if moodle is not None:
+        summary.skipped += write_moodle(items, moodle)
+    if qti is not None:
+        write_qti(items, qti)
+    return summary

@@ -1,0 +1,179 @@
+"""Quiz questions as platform-neutral items: one per question and variant, key included.
+
+The variants exported are those `grader validate` proves (`validate.variants_of`), so the
+key of every exported item is one validate checked. Each variant has a stable id (a hash
+of its parameter values) that the Moodle and Canvas files carry, so a platform's item can
+be traced back to the variant, and to what a student of that variant is asked by
+`grader quiz`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+import sympy
+
+from grader.quiz import keys
+from grader.quiz.prompts import render_text
+from grader.spec import Question, QuizExercise
+from grader.validate import variants_of
+
+SHAPE_FORM = "Write the shape as a list of whole numbers, e.g. [2, 16, 5, 5]."
+SYMBOLIC_SKIP = ("a symbolic answer is judged by grader's own equivalence (sympy proof or sampling); "
+                 "Moodle's and Canvas's built-in types cannot judge a formula, and STACK export is not built")
+# A key with no exact decimal (1/3) under tolerance 0 cannot be typed exactly into a number box.
+INEXACT_REL = 1e-9
+
+
+@dataclass(frozen=True)
+class Option:
+    letter: str
+    text: str
+    fraction: float  # share of the points for picking it: 1 for a right choice, -1/n..1/n for multi
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A feedback rule that the platform can match: an expected wrong answer and what to say."""
+
+    value: object  # a float for numeric, a shape list for shape
+    feedback: str
+
+
+@dataclass
+class Item:
+    """One question of one variant, ready for a platform."""
+
+    exercise: QuizExercise
+    question: Question
+    variant: str  # the variant id
+    values: dict
+    text: str  # the prompt, rendered for the variant (plain text)
+    key: object  # float (numeric), list[int] (shape), letter (choice), letters (multi)
+    tolerance: float = 0.0  # numeric: absolute, |answer - key| <= tolerance
+    options: list[Option] = field(default_factory=list)
+    wrong: list[WrongAnswer] = field(default_factory=list)
+    hint: str = ""
+    notes: list[str] = field(default_factory=list)  # what the platform cannot carry, for the instructor
+
+    @property
+    def idnumber(self) -> str:
+        """exercise/question/variant: unique over a whole export."""
+        return f"{self.exercise.id}/{self.question.id}/{self.variant}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    exercise_id: str
+    question_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.exercise_id}/{self.question_id}: skipped: {self.reason}"
+
+
+def variant_id(values: dict) -> str:
+    """'v' + 8 hex digits of SHA-256 of the parameter values (sorted by name); 'v0' for none."""
+    if not values:
+        return "v0"
+    canonical = json.dumps(sorted(values.items()), separators=(",", ":"))
+    return "v" + hashlib.sha256(canonical.encode()).hexdigest()[:8]
+
+
+def export_variants(exercise: QuizExercise, count: int) -> list[dict]:
+    """`count` of the variants validate proves (all when it proves fewer), in a fixed order
+    that spreads over the parameter space rather than taking the first combinations."""
+    proven = variants_of(exercise)
+    chosen = sorted(proven, key=variant_id)[:count]
+    return chosen
+
+
+def number_text(value: float | sympy.Expr) -> str:
+    """A number as Moodle and Canvas read it: integers plainly, others with 17 significant digits."""
+    if isinstance(value, sympy.Basic) and value.is_Integer:
+        return str(int(value))
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
+def shape_text(shape: list[int]) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"
+
+
+def shape_forms(shape: list[int]) -> list[str]:
+    """The spellings of a shape a text box accepts: [2, 16, 5, 5], [2,16,5,5], (2, 16, 5, 5), 2x16x5x5."""
+    inner = [", ".join(map(str, shape)), ",".join(map(str, shape))]
+    forms = [f"[{s}]" for s in inner] + [f"({s})" for s in inner] + ["x".join(map(str, shape))]
+    return list(dict.fromkeys(forms))
+
+
+def _decimal_exact(key: sympy.Expr) -> bool:
+    """Is the key a rational with a short finite decimal (0.125, not 1/3), that one can type?"""
+    if not key.is_Rational:
+        return False
+    denominator = int(key.q)
+    for factor in (2, 5):
+        while denominator % factor == 0:
+            denominator //= factor
+    return denominator == 1 and len(repr(float(key)).lstrip("-0.").replace(".", "").split("e")[0]) <= 15
+
+
+def _numeric(item: Item, key: sympy.Expr) -> None:
+    tolerance = item.question.tolerances
+    allowed = tolerance.abs + tolerance.rel * abs(float(key))
+    if allowed == 0 and not _decimal_exact(key):
+        allowed = INEXACT_REL * abs(float(key))
+        item.notes.append(f"the key {key} has no exact decimal; accepted within {INEXACT_REL:g} relative")
+    item.key, item.tolerance = float(key), allowed
+
+
+def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item:
+    """The item of `question` for the variant `values` (not for symbolic questions)."""
+    text = render_text(question.prompt, values)
+    if exercise.description:
+        text = f"{exercise.description.strip()}\n\n{text}"
+    item = Item(exercise, question, variant_id(values), values, text, None, hint=render_text(question.hint, values) if question.hint else "")
+    key = keys.key_value(exercise, question, values)
+    rules = [(keys.rule_value(exercise, question, rule.when, values), render_text(rule.say, values))
+             for rule in question.feedback]
+    if question.type == "numeric":
+        _numeric(item, key)
+        item.wrong = [WrongAnswer(float(value), say) for value, say in rules]
+    elif question.type == "shape":
+        item.key = key
+        item.text = f"{item.text}\n\n{SHAPE_FORM}"
+        item.wrong = [WrongAnswer(value, say) for value, say in rules]
+    elif question.type == "choice":
+        item.key = key
+        said = {value: say for value, say in rules}
+        item.options = [Option(letter, render_text(text, values), 1.0 if letter == key else 0.0,
+                               said.get(letter, "" if letter == key else item.hint))
+                        for letter, text in question.option_map.items()]
+    elif question.type == "multi":
+        item.key = key
+        share = 1 / len(key)  # right picks minus wrong picks, over the right ones: grader's own rule
+        item.options = [Option(letter, render_text(text, values), share if letter in key else -share)
+                        for letter, text in question.option_map.items()]
+        if rules:
+            item.notes.append(f"{len(rules)} feedback rule(s) on a combination of options left out: "
+                              "per-option feedback is all these platforms give")
+    else:
+        raise ValueError(f"{question.type} questions are not exported")
+    return item
+
+
+def build_items(exercises: list[QuizExercise], count: int) -> tuple[list[Item], list[Skipped]]:
+    """Items for `count` variants of every question of `exercises`, and the questions skipped."""
+    items, skipped = [], []
+    for exercise in exercises:
+        variants = export_variants(exercise, count)
+        for question in exercise.questions:
+            if question.type == "symbolic":
+                skipped.append(Skipped(exercise.id, question.id, SYMBOLIC_SKIP))
+                continue
+            items.extend(build_item(exercise, question, values) for values in variants)
+    return items, skipped
