@@ -227,6 +227,36 @@ def _student_of(submission: Optional[Path]) -> str:
 
 
 @app.command()
+def handout(
+    out_dir: Path = typer.Option(..., "--out", file_okay=False, help="A new (or empty) folder to write the handout into."),
+    bank: Optional[Path] = bank_option(),
+    student: Optional[str] = typer.Option(None, "--student", "-s", help="Also write this student's quiz sheet (their numbers) and student.yaml."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Only this exercise (repeatable)."),
+) -> None:
+    """Write what students get: starter files (.py and .ipynb), public checks, a blank answers.yaml.
+
+    Hidden checks, reference solutions and graded keys never ship; practice questions
+    (`practice: true`) ship their practice variant's key.
+
+    [bold]Examples[/bold]
+
+      grader handout --out handout/
+
+      grader handout --out s1234/ --student s1234 -e lenet -e conv-shape
+    """
+    from grader.bank_location import locate_bank
+    from grader.handout import build_handout
+    from grader.submission import ID_RULE, valid_id
+
+    if student is not None and not valid_id(student):
+        raise typer.BadParameter(f"'{student[:40]}' is not a student id: use {ID_RULE}", param_hint="--student")
+    location = locate_bank(bank)
+    made = build_handout(location.exercises, location.solutions, out_dir, student=student, only=only or None)
+    out.print(f"wrote {escape(str(made.folder))}: {len(made.files)} starter file(s) ({escape(', '.join(made.files))}), "
+              f"{made.quizzes} quiz(zes), {made.practice_questions} practice question(s) with keys", highlight=False)
+
+
+@app.command()
 def selftest(
     exercise_ids: Optional[list[str]] = typer.Argument(None, metavar="[EXERCISE]...", help="Exercises to test (default: all)."),
     bank: Optional[Path] = bank_option(),

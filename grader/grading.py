@@ -12,11 +12,11 @@ from typing import Protocol
 from grader import __version__
 from grader.quiz.equivalence import judge as default_judge
 from grader.quiz.marking import Judge, mark
-from grader.results import ExerciseResult, ItemResult, SubmissionResult
+from grader.results import ExerciseResult, ItemResult, Status, SubmissionResult
 from grader.session import Budget
 from grader.spec import CodeExercise, QuizExercise
 from grader.submission import read_submission
-from grader.variants import draw
+from grader.variants import draw, question_values
 
 
 class CodeRunner(Protocol):
@@ -34,9 +34,17 @@ def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, studen
     items = []
     for question in exercise.questions:
         started = time.perf_counter()
-        item = mark(exercise, question, values, (answers or {}).get(question.id), judge)
+        if question.answer is None:  # a handout's graded question: no key here, the instructor grades it
+            items.append(ItemResult(exercise.id, question.id, question.id, 0, 0, Status.SKIPPED,
+                                    "graded by your instructor (a handout has no key for it)"))
+            continue
+        item = mark(exercise, question, question_values(exercise, question, values),
+                    (answers or {}).get(question.id), judge)
         items.append(_timed(item, time.perf_counter() - started))
-    message = "" if answers else "not answered in answers.yaml"
+    missing = [q.id for q in exercise.questions if q.answer is not None and (answers or {}).get(q.id) is None]
+    answered = any(value is not None for value in (answers or {}).values())
+    message = ("not answered in answers.yaml" if not answered else
+               f"no answer in answers.yaml for {', '.join(missing)}" if missing else "")
     return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items), message)
 
 

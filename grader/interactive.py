@@ -5,7 +5,7 @@ Answers are read with input(), so a quiz can be driven from a pipe as well as a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,7 +16,7 @@ from grader.quiz.scope import variable_symbols
 from grader.report import points
 from grader.results import Status
 from grader.spec import Question, QuizExercise
-from grader.variants import draw
+from grader.variants import draw, question_values
 
 _FORMS = {
     "numeric": "a number",
@@ -26,10 +26,11 @@ _FORMS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class QuizScore:
     score: float
     max_score: float
+    answers: dict[str, str] = field(default_factory=dict)  # question id -> the last answer given
 
     @property
     def full(self) -> bool:
@@ -43,7 +44,10 @@ def _form(question: Question) -> str:
 
 
 def show_question(console: Console, number: int, question: Question, values: dict) -> None:
-    console.print(f"\n[bold]Q{number}[/bold] ({points(question.points)} pt) {escape(render_text(question.prompt, values))}")
+    """`Q1 out-height (3 pt) prompt`: the id is the key to write in answers.yaml."""
+    practice = " [cyan]practice[/cyan]" if question.practice else ""
+    console.print(f"\n[bold]Q{number} {question.id}[/bold] ({points(question.points)} pt){practice} "
+                  f"{escape(render_text(question.prompt, values))}")
     for letter, text in question.option_map.items():
         console.print(f"   {letter}) {escape(render_text(text, values))}")
     console.print(f"[dim]answer with {_form(question)}[/dim]")
@@ -59,32 +63,50 @@ def _ask(console: Console) -> str | None:
     return answer.strip()
 
 
+def _unreadable(result) -> bool:
+    return result.status is Status.ERROR and result.message.startswith("could not read")
+
+
 def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retries: int = 1, ask: bool = True) -> QuizScore:
-    """Ask each question of `exercise` (as `student_id` sees it); return the score."""
+    """Ask each question of `exercise` (as `student_id` sees it); return the score and the answers.
+
+    An answer that cannot be read is asked again without using up a try. A question with no
+    key (a handout's graded question) is asked and kept for answers.yaml, never judged.
+    """
     values = draw(exercise, student_id)
     console.print(f"[bold]{escape(exercise.title)}[/bold] [dim]({exercise.id}, variant of {escape(student_id)})[/dim]")
     if exercise.description:
         console.print(escape(exercise.description))
-    total = 0.0
+    score = QuizScore(0.0, sum(q.points for q in exercise.questions if q.answer is not None))
     for number, question in enumerate(exercise.questions, start=1):
-        show_question(console, number, question, values)
+        asked = question_values(exercise, question, values)
+        show_question(console, number, question, asked)
+        if question.answer is None:
+            console.print("[dim]graded by your instructor: your answer is not judged here[/dim]")
         if not ask:
             continue
-        for attempt in range(retries + 1):
+        tries = retries + 1
+        while tries:
             answer = _ask(console)
             if answer is None:
                 console.print("[yellow]no more answers; stopping[/yellow]")
-                return QuizScore(total, sum(q.points for q in exercise.questions))
-            result = mark(exercise, question, values, answer)
+                return score
+            score.answers[question.id] = answer
+            if question.answer is None:
+                break
+            result = mark(exercise, question, asked, answer)
             colour = {Status.PASSED: "green", Status.PARTIAL: "yellow"}.get(result.status, "red")
             console.print(f"[{colour}]{escape(result.message)}[/{colour}] ({points(result.score)}/{points(result.max_score)})")
             if result.hint:
                 console.print(f"[cyan]hint: {escape(result.hint)}[/cyan]")
-            if result.status is Status.PASSED or attempt == retries:
-                total += result.score
+            if _unreadable(result):
+                console.print("[dim]that did not count as a try; answer again[/dim]")
+                continue
+            tries -= 1
+            if result.status is Status.PASSED or not tries:
+                score.score += result.score
                 break
             console.print("[dim]try again[/dim]")
-    maximum = sum(q.points for q in exercise.questions)
     if ask:
-        console.print(f"\n[bold]score {points(total)}/{points(maximum)}[/bold]")
-    return QuizScore(total, maximum)
+        console.print(f"\n[bold]score {points(score.score)}/{points(score.max_score)}[/bold]")
+    return score

@@ -22,7 +22,7 @@ def _expressions(question: Question) -> list[tuple[tuple, object, str]]:
     found: list[tuple[tuple, object, str]] = []
     if question.type in ("numeric", "symbolic") and isinstance(question.answer, str):
         found.append((("answer",), question.answer, "expression"))
-    if question.type == "shape":
+    if question.type == "shape" and question.answer is not None:  # a handout has no graded keys
         found += [(("answer", i), v, "expression") for i, v in enumerate(question.answer) if isinstance(v, str)]
     for index, rule in enumerate(question.feedback):
         where = ("feedback", index, "when")

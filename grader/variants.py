@@ -11,9 +11,10 @@ import hashlib
 from grader.errors import SpecError
 from grader.quiz.expr import AUTHOR_LIMITS, parse_relation
 from grader.quiz.scope import exact, param_symbols
-from grader.spec import IntRange, QuizExercise
+from grader.spec import IntRange, Question, QuizExercise
 
 MAX_REDRAWS = 1000
+PRACTICE = "practice"  # the variant of practice questions (and of `grader quiz` without an id)
 
 
 def _pick(values, digest: bytes):
@@ -50,3 +51,8 @@ def draw(exercise: QuizExercise, student_id: str) -> dict[str, object]:
         exercise.folder / "spec.yaml", f"no draw of params satisfied the constraints in {MAX_REDRAWS} tries",
         field="constraints", fix="widen the params or loosen the constraints",
     )
+
+
+def question_values(exercise: QuizExercise, question: Question, values: dict[str, object]) -> dict[str, object]:
+    """The values `question` is asked with: the student's (`values`), or the practice variant's."""
+    return draw(exercise, PRACTICE) if question.practice else values
