@@ -114,6 +114,9 @@ def grade(root: Path, config: dict) -> dict:
             result = grade_submission(folder, exercises, runner=runner,
                                       budget_seconds=config.get("budget_seconds") or None)
     off = [name for name, on in result.protections if not on]
+    import grader
+
+    print(f"grader {grader.__version__} from {Path(grader.__file__).parent.parent}")
     print(f"graded {result.student_id}: {result.score:g}/{result.max_score:g}; sandbox layers off: {', '.join(off) or 'none'}")
     results = with_visibility(json.loads(render(result, "json")), config["hidden_visibility"])
     results["extra_data"]["bank_sha256"] = config.get("bank_sha256", "")

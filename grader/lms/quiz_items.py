@@ -139,7 +139,7 @@ def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item
     item = Item(exercise, question, variant_id(values), values, text, None, hint=render_text(question.hint, values) if question.hint else "")
     key = keys.key_value(exercise, question, values)
     rules = [(keys.rule_value(exercise, question, rule.when, values), render_text(rule.say, values))
-             for rule in question.feedback]
+             for rule in question.feedback if rule.applies(values)]  # when_params: this variant's rules
     if question.type == "numeric":
         _numeric(item, key)
         item.wrong = [WrongAnswer(float(value), say) for value, say in rules]
