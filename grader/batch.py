@@ -127,6 +127,7 @@ class Summary:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (student id, why)
     scores: list[tuple[float, float]] = field(default_factory=list)  # (score, max) of every graded one
     peak_rss_kb: dict[int, int] = field(default_factory=dict)  # worker slot -> its peak resident memory
+    protections: dict[str, tuple] = field(default_factory=dict)  # on a cluster: worker address -> its sandbox's
 
     @property
     def failed(self) -> int:
@@ -177,28 +178,54 @@ def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | N
 
 
 def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_only: bool = False,
-                  on_done: Callable[[str], None] = lambda student_id: None, root_child: str = "refuse") -> Summary:
+                  on_done: Callable[[str], None] = lambda student_id: None, root_child: str = "refuse",
+                  cluster=None) -> Summary:
     """Grade `plan.todo` in `jobs` workers, committing each grading to `gradebook` as it arrives.
 
-    A sandbox whose children would be root raises RootChildRefused unless `root_child` is "allow".
+    With `cluster` (a `grader.cluster.Target`) they are graded on that Dask cluster instead,
+    whose workers are counted as the run's jobs. A sandbox whose children would be root
+    raises RootChildRefused unless `root_child` is "allow".
     """
     summary = Summary(skipped=plan.skipped)
+    todo = [f for f in plan.todo if not (f.problem or f.duplicate_of)]
+    if cluster is None:
+        pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline, root_child=root_child,
+                          budget_seconds=plan.budget_seconds)
+        outcomes = pool.run([f.path for f in todo])
+    else:
+        from grader.cluster import ClusterPool  # late: it needs the optional distributed
+
+        pool = ClusterPool(cluster, plan.bank, plan.version, public_only=public_only, deadline=plan.deadline,
+                           root_child=root_child, budget_seconds=plan.budget_seconds)
+        if todo:
+            pool.connect()  # before the run is recorded: an unreachable scheduler records nothing
+        jobs = pool.jobs
+        outcomes = pool.run([f.path for f in todo], [f.content_hash for f in todo])
+    try:
+        return _record(plan, gradebook, jobs, todo, outcomes, summary, on_done)
+    finally:
+        if cluster is not None:
+            pool.close()
+
+
+def _record(plan: Plan, gradebook: Gradebook, jobs: int, todo: list[Folder], outcomes, summary: Summary,
+            on_done: Callable[[str], None]) -> Summary:
+    """Commit each outcome to `gradebook` as it arrives (and the submissions that failed before grading)."""
     run_id = gradebook.start_run(plan.version, plan.bank, plan.root, jobs, __version__)
     for folder in plan.todo:
         if folder.problem or folder.duplicate_of:
             _fail(gradebook, run_id, plan.version, folder, summary, folder.problem or
                   f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
             on_done(folder.student_id)
-    todo = [f for f in plan.todo if not (f.problem or f.duplicate_of)]
-    pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline, root_child=root_child,
-                      budget_seconds=plan.budget_seconds)
-    for outcome in pool.run([f.path for f in todo]):
+    for outcome in outcomes:
         folder = todo[outcome.index]
         summary.peak_rss_kb[outcome.worker] = max(outcome.peak_rss_kb, summary.peak_rss_kb.get(outcome.worker, 0))
         if outcome.result is None:
             _fail(gradebook, run_id, plan.version, folder, summary, outcome.error)
         else:
             result = submission_from_data(outcome.result)
+            if outcome.where:
+                summary.protections[outcome.where] = result.protections
             gradebook.record(run_id, folder.student_id, shown(str(folder.path)), folder.content_hash, plan.version, result)
             summary.graded += 1
             summary.scores.append((result.score, result.max_score))

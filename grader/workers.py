@@ -33,6 +33,7 @@ class Outcome:
     error: str = ""
     peak_rss_kb: int = 0  # the worker's peak resident memory so far
     worker: int = 0  # which worker slot graded it
+    where: str = ""  # on a cluster: the address of the Dask worker that graded it
 
 
 def feedback_rules(result, exercises) -> dict[str, str]:
