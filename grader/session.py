@@ -140,7 +140,10 @@ def student_code(folder: Path, file: str) -> StudentCode:
         if name != file:
             companions[name] = read_text(folder, name, limit=MAX_FILE_BYTES, what="a source file")
     for name in sorted(provided_files(folder) - set(names) - {file}):
-        extracted = module_from_notebooks(folder, name)
+        try:
+            extracted = module_from_notebooks(folder, name)
+        except UnreadableFile:
+            continue  # that file's own exercise says why
         if extracted is not None and not extracted.error:
             companions[name] = extracted.source
     for name, text in companions.items():

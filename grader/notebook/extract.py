@@ -66,7 +66,7 @@ class Extracted:
         """What the report says about the extraction: the statements not run."""
         if not self.dropped:
             return f"read from {self.notebook}"
-        shown = "; ".join(self.dropped[:8]) + (f"; and {len(self.dropped) - 8} more" if len(self.dropped) > 8 else "")
+        shown = "; ".join(self.dropped[:30]) + (f"; and {len(self.dropped) - 30} more" if len(self.dropped) > 30 else "")
         return f"read from {self.notebook}; not run at import: {shown}"
 
 
@@ -93,14 +93,17 @@ def _clean(cell: Cell, dropped: list[str]) -> list[str]:
     return lines
 
 
-def _installed(node: ast.Import | ast.ImportFrom) -> str | None:
-    """The first top-level module `node` imports that is not installed here, if any."""
+def _installed(node: ast.Import | ast.ImportFrom, local: frozenset[str]) -> str | None:
+    """The first top-level module `node` imports that is neither installed here nor `local`
+    (the submission's own modules, sent beside the graded one)."""
     if isinstance(node, ast.ImportFrom):
         names = [node.module] if node.module and node.level == 0 else []
     else:
         names = [alias.name for alias in node.names]
     for name in names:
         top = name.split(".")[0]
+        if top in local:
+            continue
         try:
             if importlib.util.find_spec(top) is None:
                 return top
@@ -109,11 +112,11 @@ def _installed(node: ast.Import | ast.ImportFrom) -> str | None:
     return None
 
 
-def _verdict(node: ast.stmt) -> str | None:
+def _verdict(node: ast.stmt, local: frozenset[str]) -> str | None:
     """Why a top-level statement is not run at import, or None to keep it."""
     if isinstance(node, KEPT):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            missing = _installed(node)
+            missing = _installed(node, local)
             return f"an import of {missing}, which is not installed where code is graded" if missing else None
         return None
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -149,8 +152,10 @@ def _shared_lines(body: list[ast.stmt]) -> set[int]:
     return shared | {n.lineno for n in body if n.col_offset > 0}
 
 
-def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None = None) -> Extracted:
-    """The module of `cells` (in order), as `ast` reads them; `languages` names cells not in Python."""
+def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None = None,
+            local: frozenset[str] = frozenset()) -> Extracted:
+    """The module of `cells` (in order), as `ast` reads them; `languages` names cells not in
+    Python, `local` the modules the submission itself provides (importable in the child)."""
     result, parts = Extracted(notebook), []
     for cell in cells:
         if cell.source.lstrip().startswith("%%"):
@@ -172,7 +177,7 @@ def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None =
         shared = _shared_lines(tree.body)
         for node in tree.body:
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            why = _verdict(node)
+            why = _verdict(node, local)
             if why:
                 result.dropped.append(f"{cell.label} line {first} `{_snippet(lines[first - 1])}` ({why})")
                 continue

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.notebook.extract import Cell, Extracted, cell_language, extract, target_of
 from grader.submission_files import (MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, UnreadableFile, decode, entries, megabytes,
-                                     read_bytes, shown)
+                                     python_files, read_bytes, shown)
 
 SUFFIX = ".ipynb"
 _CACHE: dict[tuple, tuple[list[Cell], dict[int, str]]] = {}
@@ -127,7 +127,8 @@ def module_from_notebooks(folder: Path, file: str) -> Extracted | None:
         raise UnreadableFile(f"{file} comes from more than one notebook ({', '.join(shown(n) for n, _, _ in chosen)}); "
                              f"keep its cells in one")
     name, cells, languages = chosen[0]
-    module = extract(shown(name), cells, languages)
+    local = frozenset(n.removesuffix(".py") for n in python_files(folder) + sorted(provided_files(folder)))
+    module = extract(shown(name), cells, languages, local)
     if len(module.source.encode()) > MAX_FILE_BYTES:
         raise UnreadableFile(f"the code of {file} in {shown(name)} is over {megabytes(MAX_FILE_BYTES)}, "
                              "the limit for a source file")
