@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
+from grader import align
 from grader.align import _numel
 from grader.checks import _join
 
@@ -92,8 +93,48 @@ def _probe(module, pick, inputs, base, target, index, shape, positions, deltas, 
                  _claimed_slope(claimed, index, shape, positions, deltas), noise)
 
 
-def expect_parameters_used(module, *inputs, what: str, output: Callable | None = None, hint: str = "") -> None:
-    """Assert that changing any parameter the module reports changes its output."""
+def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got, close: Callable,
+                         tries: int = 4) -> bool:
+    """Load the weights `module` claims into `reference`, matched by structure: the first
+    arrangement under which `reference(*inputs)` is `got` (the module's own output for
+    `inputs`, as `close(got, expected)` judges), else the likeliest, so that a comparison
+    after it says what differs. Returns whether an arrangement explained `got`.
+
+    The claimed weights cross once and the arrangements are tried here: for a large net
+    (AlexNet's 120 MB) far cheaper than sending each candidate to the child. Fillings that
+    use the claimed tensors whole (no slices or stacks) are tried first.
+    """
+    targets, theirs = list(reference.parameters()), module.parameters()
+    fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
+    whole = {id(t) for t in theirs}
+    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))[:tries]
+    for filling in fillings:
+        _copy_into(targets, filling)
+        with torch.no_grad():
+            if close(got, reference(*inputs)):
+                return True
+    _copy_into(targets, fillings[0] if fillings else [])  # the likeliest, for the comparison that follows
+    return False
+
+
+def _copy_into(targets: list[torch.Tensor], values: list[torch.Tensor]) -> None:
+    with torch.no_grad():
+        for target, value in zip(targets, values):
+            target.copy_(value)
+
+
+def expect_parameters_used(module, *inputs, what: str, output: Callable | None = None, hint: str = "",
+                           reference: torch.nn.Module | None = None) -> None:
+    """Assert that changing any parameter the module reports changes its output.
+
+    With a `reference` (built in the check, so its weights are fresh), a module whose output
+    the reference reproduces under the weights the module claims uses every one of them (the
+    reference does), and one forward shows it; otherwise each tensor is nudged on its own.
+    """
+    if reference is not None:
+        got = (output or (lambda out: out))(module.eval()(*inputs))
+        if load_claimed_weights(module, reference.eval(), inputs, got, _network_close):
+            return
     idle = [p.shape for p in probe_parameters(module, *inputs, output=output) if p.moved < MOVED]
     if idle:
         raise AssertionError(_join(
@@ -126,6 +167,13 @@ def _claimed_slope(gradients, index: int, shape, positions: torch.Tensor, deltas
 def _agree(probe: Probe) -> bool:
     """Equal within finite-difference error: 10% of the larger, plus the rounding noise."""
     return abs(probe.claimed - probe.slope) <= 0.1 * max(abs(probe.claimed), abs(probe.slope)) + probe.noise
+
+
+def _network_close(got, want: torch.Tensor) -> bool:
+    """Equal within float32 error of a deep net, relative to the largest output."""
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+        return False
+    return torch.allclose(got.to(want.dtype), want, atol=1e-3 * float(want.abs().max()) + 1e-7, rtol=1e-3)
 
 
 def _tensor(value) -> torch.Tensor:

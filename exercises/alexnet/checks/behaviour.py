@@ -1,8 +1,8 @@
 """Hidden checks for alexnet.py: same function as the course's AlexNet, and dropout on only while training.
 
-AlexNet's weights are 120 MB, so the matching goes the cheap way round: the student's
-weights come over once and are tried in the reference here, rather than each candidate
-filling being sent to the child.
+AlexNet's weights are 120 MB, so the matching goes the cheap way round
+(grader.evidence.load_claimed_weights): the student's weights come over once and are tried
+in the reference here, rather than each candidate filling being sent to the child.
 """
 
 import pytest
@@ -10,6 +10,7 @@ import torch
 
 from grader import align
 from grader.checks import Tolerance, expect_close, tolerance
+from grader.evidence import load_claimed_weights
 
 TRIES = 4  # fillings tried: two pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256)
 ACTIVATION_HINT = ("a ReLU after every convolution and after the hidden dense layer (not sigmoid), 3x3 max pooling "
@@ -21,24 +22,6 @@ def _close(got, want: torch.Tensor, rel: Tolerance) -> bool:
         return False
     scale = want.abs().max().item()
     return torch.allclose(got.to(want.dtype), want, atol=rel.atol * scale + 1e-7, rtol=rel.rtol)
-
-
-def _pull_weights(net, got, ref: torch.nn.Module, x: torch.Tensor, rel: Tolerance) -> None:
-    """Load the student's weights into `ref`: the first arrangement under which `ref(x)` is `got`, the
-    student's output for `x`, or failing that the likeliest one (the comparison then says what differs)."""
-    targets, theirs = list(ref.parameters()), net.parameters()
-    fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
-    whole = {id(t) for t in theirs}  # fillings that use the student's tensors whole (no slices or stacks) first
-    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))[:TRIES]
-    for filling in fillings:
-        with torch.no_grad():
-            for target, value in zip(targets, filling):
-                target.copy_(value)
-            if _close(got, ref(x), rel):
-                return
-    with torch.no_grad():
-        for target, value in zip(targets, fillings[0] if fillings else []):
-            target.copy_(value)
 
 
 def _shape_gap(shapes: list[tuple], ref: torch.nn.Module) -> str:
@@ -62,7 +45,8 @@ def test_matches_reference(submission, reference, device):
     x = torch.randn(2, 1, 224, 224)
     got = net(x)
     if isinstance(got, torch.Tensor) and got.shape == (2, 10):
-        _pull_weights(net, got[:1], ref, x[:1], rel)  # one image is enough to tell the arrangements apart
+        # the claimed weights come over once and are tried in the reference here; one image tells them apart
+        load_claimed_weights(net, ref, (x[:1],), got[:1], lambda got, want: _close(got, want, rel), tries=TRIES)
     with torch.no_grad():
         expected = ref(x)
     expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",

@@ -1,0 +1,33 @@
+"""Hidden check for alexnet.py: the parameter count, and that every counted parameter is used.
+
+Hidden because the cheap confirmation needs the course's AlexNet: the weights the student's
+net claims are loaded into it, and its output must be the student's (grader.evidence).
+"""
+
+import functools
+
+import torch
+
+from grader.evidence import expect_parameters_used
+
+COUNT = 29_983_434
+WITH_SECOND_HIDDEN_LAYER = COUNT + 4096 * 4096 + 4096
+
+
+@functools.cache
+def _course_net(reference) -> torch.nn.Module:
+    """One course AlexNet per grader: the check loads the student's claimed weights into it each time."""
+    return reference.AlexNet()
+
+
+def test_parameter_count(submission, reference):
+    net = submission.build("alexnet:AlexNet")
+    count = net.num_parameters()
+    hint = ("convolutions 1 to 96 (11x11), 96 to 256 (5x5), 256 to 384, 384 to 384, 384 to 256 (3x3), all with bias, "
+            "then dense layers 256*5*5 = 6400 to 4096 and 4096 to 10")
+    if count == WITH_SECOND_HIDDEN_LAYER:
+        hint = ("the course's AlexNet has one hidden dense layer of 4096 units; it leaves out the paper's second "
+                "4096 to 4096 layer")
+    assert count == COUNT, f"AlexNet() has {count:,} trainable parameters, expected {COUNT:,}. Hint: {hint}"
+    expect_parameters_used(net, torch.randn(1, 1, 224, 224), what="AlexNet()", reference=_course_net(reference),
+                           hint="every layer's weight and bias take part in the output")
