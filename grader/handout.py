@@ -8,9 +8,11 @@
                              `handout: true`, keys only for `practice: true` questions
     OUT/sheet.md, sheet.html with --student: the student's own quiz sheet, their numbers
 
-Hidden checks, reference solutions and graded keys never ship. A practice question ships
-its key for the practice variant only (evaluated, not the author's expression), and the
-built handout is read back to prove it judges as the bank does.
+Hidden checks, reference solutions and graded keys never ship. A quiz spec ships the
+practice variant's params only (each pinned to one value, no constraints), so no graded
+variant can be computed from a handout; a practice question ships its key for that
+variant (evaluated, not the author's expression), read back to prove it judges as the
+bank does. Students' own numbers are on their sheets and in answers.yaml's comments.
 """
 
 from __future__ import annotations
@@ -93,8 +95,12 @@ def _quiz_spec(exercise: QuizExercise, out: Path) -> int:
         shipped = {k: v for k, v in raw.items() if k in PRACTICE_FIELDS}
         shipped["answer"] = _shipped(key_value(exercise, question, practice_values))
         shipped["feedback"] = [{"when": _shipped(rule_value(exercise, question, rule.when, practice_values)),
-                                "say": rule.say} for rule in question.feedback]
+                                "say": rule.say} for rule in question.feedback if rule.applies(practice_values)]
         questions.append(shipped)
+    # the practice variant only: no constraint text ships (one can hold a key's formula), and no
+    # graded variant can be computed from a handout; students' own numbers are on their sheets
+    data["params"] = {name: [value] for name, value in practice_values.items()}
+    data.pop("constraints", None)
     data.update(questions=questions, handout=True)
     folder = out / exercise.id
     folder.mkdir(parents=True)

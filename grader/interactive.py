@@ -71,18 +71,22 @@ def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retri
     """Ask each question of `exercise` (as `student_id` sees it); return the score and the answers.
 
     An answer that cannot be read is asked again without using up a try. A question with no
-    key (a handout's graded question) is asked and kept for answers.yaml, never judged.
+    key (a handout's graded question) is shown, never asked or judged.
     """
     values = draw(exercise, student_id)
-    console.print(f"[bold]{escape(exercise.title)}[/bold] [dim]({exercise.id}, variant of {escape(student_id)})[/dim]")
+    variant = ("the practice variant of a handout: your own numbers are on your quiz sheet" if exercise.handout
+               else f"variant of {escape(student_id)}")
+    console.print(f"[bold]{escape(exercise.title)}[/bold] [dim]({exercise.id}, {variant})[/dim]")
     if exercise.description:
         console.print(escape(exercise.description))
     score = QuizScore(0.0, sum(q.points for q in exercise.questions if q.answer is not None))
     for number, question in enumerate(exercise.questions, start=1):
         asked = question_values(exercise, question, values)
         show_question(console, number, question, asked)
-        if question.answer is None:
-            console.print("[dim]graded by your instructor: your answer is not judged here[/dim]")
+        if question.answer is None:  # a handout's graded question: not asked with these numbers
+            console.print(f"[dim]graded by your instructor: answer it with the numbers of your quiz sheet, in "
+                          f"answers.yaml under {exercise.id}: {question.id}:[/dim]")
+            continue
         if not ask:
             continue
         tries = retries + 1
@@ -92,8 +96,6 @@ def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retri
                 console.print("[yellow]no more answers; stopping[/yellow]")
                 return score
             score.answers[question.id] = answer
-            if question.answer is None:
-                break
             result = mark(exercise, question, asked, answer)
             colour = {Status.PASSED: "green", Status.PARTIAL: "yellow"}.get(result.status, "red")
             console.print(f"[{colour}]{escape(result.message)}[/{colour}] ({points(result.score)}/{points(result.max_score)})")
