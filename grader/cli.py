@@ -102,7 +102,7 @@ def check(
     with ExitStack() as stack:
         # a folder with Python files will want the sandbox: its zygote imports torch while we load the bank
         # on a student's own machine a root child is warned about, not refused (their code, their machine)
-        early = stack.enter_context(Sandbox(root_child="warn")) if any(submission.glob("*.py")) else None
+        early = stack.enter_context(Sandbox(root_child="warn")) if any(submission.glob("*.py")) or any(submission.glob("*.ipynb")) else None
         from grader.grading import grade_submission, runner_for
 
         loaded, chosen = _load(bank, exercises, only)

@@ -146,3 +146,14 @@ def provided_files(folder: Path) -> set[str]:
             continue
         files.update(target_of(c.source, _own_file(name)) for c in cells)
     return files
+
+
+def notebook_problems(folder: Path) -> list[str]:
+    """Why each notebook in `folder` that cannot be read was not graded (for the report)."""
+    problems = []
+    for name in notebooks(folder):
+        try:
+            read_cells(folder, name)
+        except UnreadableFile as refused:
+            problems.append(f"{refused}; nothing in it was graded")
+    return problems
