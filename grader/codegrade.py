@@ -70,7 +70,7 @@ class CodeGrader:
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
         asking = [f"test_{c.id.replace('-', '_')}" for c in chosen if "reference" in functions[c.id].fixtures]
         reference = self.reference(exercise, solutions, asked_by=asking[0] if asking else None)
-        hidden_remaining = len(exercise.checks) - len(chosen)
+        hidden_remaining = len(exercise.checks) - len(chosen) + exercise.hidden_checks
         if not present(submission_dir, exercise.file) and exercise.file not in provided_files(submission_dir):
             message = f"{exercise.file} not submitted"
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]

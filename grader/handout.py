@@ -67,6 +67,7 @@ def _code_spec(exercise: CodeExercise, out: Path) -> None:
     public = public_check_ids(exercise)
     data["checks"] = [dict(c, needs=[n for n in c.get("needs", []) if n in public]) if c.get("needs") else c
                       for c in data["checks"] if c["id"] in public]
+    data["hidden_checks"] = len(exercise.checks) - len(data["checks"])  # so a self-check says how many remain
     folder = out / exercise.id
     (folder / "public").mkdir(parents=True)
     for path in sorted((exercise.folder / "public").glob("*.py")):

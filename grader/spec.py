@@ -310,6 +310,7 @@ class CodeExercise(ExerciseBase):
     devices: list[Literal["cpu", "cuda"]] = ["cpu"]
     limits: Limits = Limits()
     checks: Annotated[list[Check], Field(min_length=1)]
+    hidden_checks: int = Field(default=0, ge=0)  # a handout's (grader.handout): the checks it does not ship
 
     @model_validator(mode="after")
     def _unique_checks(self) -> CodeExercise:
