@@ -1,0 +1,210 @@
+"""`%grader check ID` and `%grader quiz ID` inside a running Jupyter kernel.
+
+`check` takes the code of the cells run so far (the kernel's input history, in run order),
+writes it as a notebook into a scratch folder and grades that like any notebook submission:
+extracted by syntax tree, run in the sandboxed child (never in this kernel), the public
+checks only. The result is shown inline with the HTML report's template, one exercise.
+`quiz` shows a quiz's questions with their ids, and judges an answer to a practice question.
+
+The bank: `--bank DIR`, else `$GRADER_BANK`, else the `bank/` of a handout found in the
+current folder or one above it, else the bank that ships with grader.
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import os
+import re
+import shlex
+import tempfile
+from pathlib import Path
+
+USAGE = ("usage: %grader check EXERCISE [--bank DIR]   |   %grader quiz EXERCISE [QUESTION ANSWER] "
+         "[--bank DIR] [--student ID]")
+_GRADER = None  # one warm sandbox per kernel: its zygote has imported torch once
+
+
+def register(ipython) -> None:
+    from IPython.core.magic import register_line_magic
+
+    @register_line_magic("grader")
+    def grader(line: str):
+        return run_magic(line, ipython)
+
+    del grader
+
+
+class Shown:
+    """An HTML view for Jupyter with a plain-text fallback; `.result` keeps what it shows."""
+
+    def __init__(self, page: str, text: str, result=None, height: int = 400):
+        self.page, self.text, self.result, self.height = page, text, result, height
+
+    def _repr_html_(self) -> str:
+        # an iframe keeps the report's page styles out of the notebook's own
+        return (f'<iframe class="grader-report" style="width:100%;height:{self.height}px;border:0" '
+                f'srcdoc="{html.escape(self.page, quote=True)}"></iframe>')
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _options(words: list[str]) -> tuple[list[str], dict[str, str]]:
+    free, options = [], {}
+    iterator = iter(words)
+    for word in iterator:
+        if word in ("--bank", "--student"):
+            options[word[2:]] = next(iterator, "")
+        else:
+            free.append(word)
+    return free, options
+
+
+def run_magic(line: str, ipython=None):
+    """The `%grader` magic: a message (never a traceback) for a wrong line or bank."""
+    from grader.errors import GraderError
+
+    try:
+        words = shlex.split(line)
+    except ValueError as error:
+        return Shown(f"<p>{html.escape(str(error))}</p>", f"grader: {error}")
+    free, options = _options(words)
+    try:
+        if len(free) == 2 and free[0] == "check":
+            return check_cells(free[1], bank=options.get("bank"), ipython=ipython)
+        if len(free) in (2, 4) and free[0] == "quiz":
+            return quiz(free[1], *free[2:], bank=options.get("bank"), student=options.get("student"))
+    except GraderError as error:
+        return Shown(f"<p><b>grader:</b> {html.escape(str(error))}</p>", f"grader: {error}")
+    return Shown(f"<p>{html.escape(USAGE)}</p>", USAGE)
+
+
+def find_bank(bank: str | None = None):
+    """The bank the magic uses (see the module docstring)."""
+    from grader.bank_location import bundled_bank, locate_bank
+
+    if bank or os.environ.get("GRADER_BANK"):
+        return locate_bank(Path(bank or os.environ["GRADER_BANK"]))
+    here = Path.cwd()
+    for folder in (here, *here.parents[:2]):
+        if (folder / "bank" / "exercises").is_dir():
+            return locate_bank(folder / "bank")
+    return bundled_bank()
+
+
+def _exercise(exercise_id: str, bank: str | None, kind: type):
+    from grader.errors import GraderError
+    from grader.spec import load_bank
+
+    location = find_bank(bank)
+    found = {e.id: e for e in load_bank(location.exercises)}
+    if exercise_id not in found:
+        raise GraderError(f"no exercise {exercise_id!r} in {location.exercises}; known: {', '.join(sorted(found))}")
+    if not isinstance(found[exercise_id], kind):
+        other = "quiz" if kind.__name__ == "CodeExercise" else "check"
+        raise GraderError(f"{exercise_id} is not that kind of exercise: use %grader {other} {exercise_id}")
+    return location, found[exercise_id]
+
+
+def history(ipython) -> list[tuple[int, str]]:
+    """(execution count, source) of every cell run in this kernel, oldest first, this one left out."""
+    if ipython is None:
+        from IPython import get_ipython
+
+        ipython = get_ipython()
+    if ipython is None:
+        return []
+    inputs = list(ipython.history_manager.input_hist_raw)  # as typed: magics stay magics
+    return [(n, text) for n, text in enumerate(inputs[:-1]) if n and text.strip()]
+
+
+def _runner():
+    global _GRADER
+    if _GRADER is None:
+        from grader.codegrade import CodeGrader
+        from grader.sandbox.launcher import Sandbox
+
+        sandbox = Sandbox(root_child="warn")
+        sandbox.start()
+        _GRADER = CodeGrader(sandbox=sandbox)
+        atexit.register(sandbox.close)
+    return _GRADER
+
+
+def check_cells(exercise_id: str, *, bank: str | None = None, ipython=None, cells: list[tuple[int, str]] | None = None):
+    """Grade the cells run so far (or `cells`: (execution count, source)) on `exercise_id`'s public checks."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from grader.report import render
+    from grader.results import SubmissionResult
+    from grader.spec import CodeExercise
+
+    location, exercise = _exercise(exercise_id, bank, CodeExercise)
+    runs = history(ipython) if cells is None else cells
+    stem = exercise.file.removesuffix(".py")
+    with tempfile.TemporaryDirectory(prefix="grader-cells-") as scratch:
+        notebook = new_notebook(cells=[new_code_cell(text, execution_count=n) for n, text in runs],
+                                metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                         "language": "python"}})
+        Path(scratch, f"{stem}.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+        graded = _runner().grade(exercise, Path(scratch), public_only=True)
+    graded = _relabelled(graded, f"{stem}.ipynb")
+    result = SubmissionResult("this notebook", "the cells run so far", (graded,), public_only=True,
+                              protections=_GRADER.protections)
+    height = 260 + 44 * len(graded.items) + 18 * len(graded.message) // 90
+    return Shown(render(result, "html"), render(result, "md"), result, height)
+
+
+def _relabelled(graded, notebook: str):
+    """Messages that name this kernel's cells as Jupyter shows them: In [5], not 'lenet.ipynb cell 3'."""
+    from dataclasses import replace
+
+    pattern = re.compile(re.escape(notebook) + r" cell \d+ \(In \[(\d+)\]\)")
+    fix = lambda text: pattern.sub(lambda m: f"In [{m.group(1)}]", text)  # noqa: E731
+    note = fix(graded.message).replace(f"read from {notebook}", "read from the cells run so far")
+    return replace(graded, message=note, items=tuple(replace(i, message=fix(i.message)) for i in graded.items))
+
+
+def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = None, *,
+         bank: str | None = None, student: str | None = None):
+    """A quiz's questions with their ids; with a question and an answer, that answer judged
+    (practice questions only: a graded one is never judged here)."""
+    from grader.handout import sheet_context
+    from grader.quiz.marking import mark
+    from grader.report import render_page
+    from grader.spec import QuizExercise
+    from grader.variants import PRACTICE, draw, question_values
+
+    _, exercise = _exercise(exercise_id, bank, QuizExercise)
+    student = student or _student_here() or PRACTICE
+    if question_id is None:
+        context = sheet_context([exercise], student)
+        text = "\n".join(f"Q{q['number']} {q['id']} ({q['points']:g} pt) {q['prompt']}" for q in context[0]["questions"])
+        return Shown(render_page("sheet.html.j2", student=student, quizzes=context), text,
+                     height=160 + 90 * len(exercise.questions))
+    question = exercise.question(question_id)
+    if question is None:
+        known = ", ".join(q.id for q in exercise.questions)
+        return Shown(f"<p>no question {html.escape(question_id)!s} in {exercise.id}; its ids: {html.escape(known)}</p>",
+                     f"no question {question_id} in {exercise.id}; its ids: {known}")
+    if question.answer is None:
+        text = (f"{exercise.id}/{question.id} is graded by your instructor: write your answer in answers.yaml "
+                f"under {exercise.id}: {question.id}:")
+        return Shown(f"<p>{html.escape(text)}</p>", text)
+    item = mark(exercise, question, question_values(exercise, question, draw(exercise, student)), answer)
+    text = f"{exercise.id}/{question.id}: {item.message}" + (f" (hint: {item.hint})" if item.hint else "")
+    colour = {"passed": "#2f9e44", "partial": "#e67700"}.get(item.status.value, "#c92a2a")
+    return Shown(f'<p style="color:{colour}">{html.escape(text)}</p>', text, item)
+
+
+def _student_here() -> str | None:
+    from grader.submission import STUDENT, identify
+    from grader.submission_files import present
+
+    for folder in (Path.cwd(), Path.cwd() / "submission", Path.cwd().parent / "submission"):
+        if folder.is_dir() and present(folder, STUDENT):
+            student, problems = identify(folder)
+            return None if problems else student
+    return None
