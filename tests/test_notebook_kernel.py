@@ -80,7 +80,8 @@ def test_check_shows_the_public_checks_inline(executed):
     assert 'class="grader-report"' in _html(notebook.cells[3])
     assert "Output has shape (B, 10)" in page and "61,706 trainable parameters" in page
     assert "public checks only" in page and "6 hidden check(s) remain" in page
-    assert "read from the cells run so far" in page and "for step in range(3)" in page
+    assert "read from the cells run so far" in page and "In [3] line 3 `for step in range(3):" in page
+    assert "cell 3 (In [3])" not in page  # cells are named as Jupyter shows them
     assert "3 / 3" in page or "3/3" in _text(notebook.cells[3])
 
 

@@ -43,8 +43,9 @@ class Shown:
 
     def _repr_html_(self) -> str:
         # an iframe keeps the report's page styles out of the notebook's own
+        fit = "try{this.style.height=(this.contentDocument.documentElement.scrollHeight+8)+'px'}catch(e){}"
         return (f'<iframe class="grader-report" style="width:100%;height:{self.height}px;border:0" '
-                f'srcdoc="{html.escape(self.page, quote=True)}"></iframe>')
+                f'onload="{fit}" srcdoc="{html.escape(self.page, quote=True)}"></iframe>')
 
     def __repr__(self) -> str:
         return self.text
@@ -153,7 +154,7 @@ def check_cells(exercise_id: str, *, bank: str | None = None, ipython=None, cell
     graded = _relabelled(graded, f"{stem}.ipynb")
     result = SubmissionResult("this notebook", "the cells run so far", (graded,), public_only=True,
                               protections=_GRADER.protections)
-    height = 260 + 44 * len(graded.items) + 18 * len(graded.message) // 90
+    height = 300 + 64 * len(graded.items) + 22 * (len(graded.message) // 90 + 1)  # onload fits it where JS runs
     return Shown(render(result, "html"), render(result, "md"), result, height)
 
 
@@ -161,7 +162,7 @@ def _relabelled(graded, notebook: str):
     """Messages that name this kernel's cells as Jupyter shows them: In [5], not 'lenet.ipynb cell 3'."""
     from dataclasses import replace
 
-    pattern = re.compile(re.escape(notebook) + r" cell \d+ \(In \[(\d+)\]\)")
+    pattern = re.compile(r"(?:" + re.escape(notebook) + r" )?cell \d+ \(In \[(\d+)\]\)")
     fix = lambda text: pattern.sub(lambda m: f"In [{m.group(1)}]", text)  # noqa: E731
     note = fix(graded.message).replace(f"read from {notebook}", "read from the cells run so far")
     return replace(graded, message=note, items=tuple(replace(i, message=fix(i.message)) for i in graded.items))
