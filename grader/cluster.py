@@ -221,7 +221,12 @@ class ClusterPool:
                 yield from self._ship(pending, running)
                 if not running:
                     continue
-                finished, _ = wait(list(running), timeout=WAIT_SECONDS, return_when="FIRST_COMPLETED")
+                try:
+                    finished = wait(list(running), timeout=WAIT_SECONDS, return_when="FIRST_COMPLETED").done
+                except TimeoutError:
+                    finished = set()
+                except Exception:  # noqa: BLE001 - some were cancelled: each says so through its outcome
+                    finished = {future for future in running if future.done()}
                 for future in finished:
                     index, folder = running.pop(future)
                     yield self._outcome(index, folder, future, KilledWorker)

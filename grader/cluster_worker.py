@@ -43,7 +43,8 @@ class GradingPlugin(WorkerPlugin):
 
     def setup(self, worker=None) -> None:
         self.lock = threading.Lock()
-        self.scratch = Path(tempfile.mkdtemp(prefix="grader-cluster-"))
+        # in the worker's own folder, which Dask clears after a worker that was killed
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-cluster-", dir=getattr(worker, "local_directory", None)))
         self.address = getattr(worker, "address", "") or ""
         self.process = None
         try:
