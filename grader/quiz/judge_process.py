@@ -193,10 +193,11 @@ def _judgement(reply: dict, request_id: int) -> Judgement:
         reply.get("id") != request_id
         or reply.get("verdict") not in verdicts
         or not isinstance(reply.get("reason"), str)
+        or not isinstance(reply.get("note", ""), str)
         or not (example is None or (isinstance(example, dict) and all(isinstance(v, str) for v in example.values())))
     ):
         raise _WorkerFailed("its reply is malformed")
-    return Judgement(verdicts[reply["verdict"]], reply["reason"][:1000], example)
+    return Judgement(verdicts[reply["verdict"]], reply["reason"][:1000], example, reply.get("note", "")[:1000])
 
 
 def _stop_worker(proc: subprocess.Popen, owner: int, errors) -> None:

@@ -42,6 +42,7 @@ def handle(request: dict) -> dict:
         "id": request.get("id"),
         "verdict": judgement.verdict.value,
         "reason": judgement.reason,
+        "note": judgement.note,
         "counterexample": None if judgement.counterexample is None else {
             str(name): str(value) for name, value in judgement.counterexample.items()},
     }

@@ -37,3 +37,4 @@ class Judgement:
     verdict: Verdict
     reason: str = ""  # e.g. "proved by sympy" or "differs at n_h=5, p_h=0, k_h=3, s_h=2: 2 vs 3/2"
     counterexample: Mapping[str, object] | None = None  # variable name -> value (as text)
+    note: str = ""  # for the student: why a wrong answer is wrong, without the key's values (no real value near x=2)

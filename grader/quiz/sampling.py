@@ -109,10 +109,50 @@ def draw_points(
         if divisions and rng.random() < 0.5:
             point = _adjust(point, rng.choice(divisions), bounds, rng) or point
         point = tie(point)
-        if tuple(point.values()) not in seen and _safe(satisfies, point):
+        if tuple(point.values()) not in seen and holds(satisfies, point):
             seen.add(tuple(point.values()))
             points.append(point)
     return Sample(_simplest_first(points), exhaustive=False)
+
+
+def nearby(point: Mapping[str, Fraction], domains: Mapping[str, Domain], rng: random.Random, *,
+           spread: tuple[int, int], integers: bool = False) -> dict[str, Fraction]:
+    """A point close to `point`: each real variable moved by up to 10**-u of its domain's width,
+    u drawn from `spread` (0: anywhere), kept inside the domain; integer variables move by a
+    small step only when `integers` (probing a singularity keeps them, exploring moves them).
+    """
+    moved = dict(point)
+    for name, domain in domains.items():
+        low, high = _bounds(domain)
+        if domain.kind == "real" and high > low:
+            width = (high - low) * Fraction(1, 10 ** rng.randint(*spread))
+            step = width * Fraction(rng.randint(-10**6, 10**6), 10**6)
+            moved[name] = min(max(point[name] + step, low), high)
+        elif domain.kind == "integer" and integers and rng.random() < 0.5:
+            moved[name] = min(max(point[name] + rng.choice((-2, -1, 1, 2)), low), high)
+    return _item_tier(domains)(moved)
+
+
+def scan(domains: Mapping[str, Domain], rng: random.Random, count: int) -> Iterable[dict[str, Fraction]]:
+    """`count` points spread evenly (a Latin hypercube: each real variable's range cut into `count`
+    strips, one point in each), to find a key that lives on a sliver of its declared domain
+    (sqrt((x - 2.9)*(3.1 - x)) on [-100, 100]) when random points all missed it."""
+    strips = {}
+    for name, domain in domains.items():
+        order = list(range(count))
+        rng.shuffle(order)
+        strips[name] = order
+    tie = _item_tier(domains)
+    for index in range(count):
+        point = {}
+        for name, domain in domains.items():
+            low, high = _bounds(domain)
+            if domain.kind == "integer":
+                point[name] = Fraction(rng.randint(int(low), int(high)))
+            else:
+                offset = Fraction(strips[name][index]) + Fraction(rng.randint(1, 999), 1000)
+                point[name] = low + (high - low) * offset / count
+        yield tie(point)
 
 
 def _item_tier(domains: Mapping[str, Domain]) -> Callable[[dict], dict]:
@@ -225,12 +265,13 @@ def _keep(points: Iterable[dict], satisfies: Callable[[Point], bool], limit: flo
             break
         if index % 64 == 0 and time.monotonic() > deadline:
             raise TimeoutError
-        if _safe(satisfies, point):
+        if holds(satisfies, point):
             kept.append(point)
     return kept
 
 
-def _safe(satisfies: Callable[[Point], bool], point: Point) -> bool:
+def holds(satisfies: Callable[[Point], bool], point: Point) -> bool:
+    """Does the point satisfy the constraints? (Not where a constraint has no value.)"""
     try:
         return satisfies(point)
     except (Undefined, TooLarge):

@@ -16,6 +16,8 @@ _CLASSES = {
     for cls in (
         sympy.Add, sympy.Mul, sympy.Pow, sympy.Mod, sympy.floor, sympy.ceiling, sympy.Abs,
         sympy.Max, sympy.Min, sympy.exp, sympy.log, sympy.KroneckerDelta,
+        sympy.sin, sympy.cos, sympy.tan, sympy.asin, sympy.acos, sympy.atan,
+        sympy.sinh, sympy.cosh, sympy.tanh, sympy.asinh, sympy.acosh, sympy.atanh,
         sympy.Eq, sympy.Ne, sympy.Lt, sympy.Le, sympy.Gt, sympy.Ge, sympy.And, sympy.Or, sympy.Not,
     )
 }
