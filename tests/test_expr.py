@@ -40,6 +40,13 @@ def parse(text, limits=STUDENT_LIMITS):
         ("2**k", 2**k),
         ("(2**k)**2", 2 ** (2 * k)),
         ("10000^(2*k/n)", sympy.Integer(10000) ** (2 * k / n)),
+        ("exp(x^2) + exp(-x^2/2)", sympy.exp(x**2) + sympy.exp(-x**2 / 2)),  # towers of one level, fine
+        ("2**2**k + 2**(k**2)", 2 ** (2**k) + 2 ** (k**2)),  # two levels, fine
+        ("(x - k)^100", (x - k) ** 100),
+        ("sigmoid(x) + relu(x)", 1 / (1 + sympy.exp(-x)) + sympy.Max(0, x)),
+        ("tanh(x) + arctan(x) + ln(x) + cosh(x)", sympy.tanh(x) + sympy.atan(x) + sympy.log(x) + sympy.cosh(x)),
+        ("pi*e", sympy.pi * sympy.E),
+        ("sqrt(-1) + (-8)^(1/3)", sympy.I + 2 * (-1) ** sympy.Rational(1, 3)),  # read: the judge says it is not real
         ("(1 - x)**n", (1 - x) ** n),
         ("  1 \u2212 2\u00d7n ", 1 - 2 * n),  # pasted typography
         ("1_000 + 0x10", sympy.Integer(1016)),
@@ -119,12 +126,12 @@ def test_deep_nesting_is_refused_before_pythons_parser_recurses():
         ("1" * 31, "too long"),
         ("0." + "1" * 40, "too long"),
         ("1e400", "too large"),
-        ("x**65", "at most 64"),
-        ("(x**64)**2", "at most 64"),  # combined by sympy into x**128
-        ("((2**k)**64)**64", "at most 64"),  # 2**(4096*k)
-        ("2**2**k", "powers of powers"),
-        ("2**(k**2)", "powers of powers"),
-        ("exp(exp(x))", "powers of powers"),
+        ("x**1001", "at most 1000"),
+        ("(x**100)**11", "at most 1000"),  # combined by sympy into x**1100
+        ("((2**k)**1000)**1000", "at most 100000"),  # 2**(1000000*k)
+        ("2**2**2**k", "tower cap of 2"),
+        ("2**(k**(2**k))", "tower cap of 2"),
+        ("exp(exp(exp(x)))", "tower cap of 2"),
         ("(10**30)**64", "too large"),
         ("floor(exp(10**30))", "more than 100 digits"),  # sympy alone would hang here
         ("exp(exp(exp(10)))", "more than 100 digits"),
@@ -132,7 +139,6 @@ def test_deep_nesting_is_refused_before_pythons_parser_recurses():
         ("x/0", "divides by zero"),
         ("n % 0", "divides by zero"),
         ("log(0)", "divides by zero"),
-        ("sqrt(-1)", "not a real number"),
     ],
 )
 def test_messages_say_what_is_wrong(text, message):
@@ -141,9 +147,9 @@ def test_messages_say_what_is_wrong(text, message):
 
 
 def test_authors_get_roomier_limits():
-    assert parse("x**200", AUTHOR_LIMITS) == x**200
+    assert parse("x**2000", AUTHOR_LIMITS) == x**2000
     with pytest.raises(ExpressionError):
-        parse("x**200")
+        parse("x**2000")
 
 
 def test_refuses_nul_and_non_text():

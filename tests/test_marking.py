@@ -135,7 +135,7 @@ def test_missing_answer_is_not_submitted(bank):
 def test_malformed_and_hostile_numbers_get_a_message(bank, raw, tmp_path):
     result = marked(bank, "layer-count", "count", raw)
     assert result.status is Status.ERROR and result.score == 0
-    assert result.message.startswith("could not read the answer")
+    assert result.message.startswith(("could not read the answer", "answer refused by a safety cap"))
     assert "Traceback" not in result.message
 
 

@@ -3,10 +3,13 @@
 Nothing here evaluates text: the string is read with ``ast.parse(mode="eval")``, only
 whitelisted nodes are accepted, and the sympy object is built from the tree by hand.
 Accepted: integer and decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
-the names of the symbol table, ``+ - * / // % **`` and ``^`` (a power, with the precedence of
-``**``), parentheses, and calls of FUNCTIONS with positional arguments. ``/`` is exact, ``//``
-is ``floor(a/b)``. Sizes are capped by `Limits` before and after parsing; the rules for
-numbers and exponents are in `grader.quiz.expr_rules`.
+the names of the symbol table, the CONSTANTS ``pi`` and ``e`` (unless the table has those
+names), ``+ - * / // % **`` and ``^`` (a power, with the precedence of ``**``), parentheses,
+and calls of FUNCTIONS with positional arguments. ``/`` is exact, ``//`` is ``floor(a/b)``.
+``sigmoid(x)`` is built as ``1/(1 + exp(-x))`` and ``relu(x)`` as ``max(0, x)``, so that the
+judge sees one form whatever the student calls it. Sizes are capped by `Limits` before and
+after parsing; the rules for numbers and exponents are in `grader.quiz.expr_rules`. Each
+refusal by a cap is a `CapExceeded` naming the cap.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from decimal import Decimal, InvalidOperation
 
 import sympy
 
-from grader.quiz.expr_rules import ExpressionError, check_number, check_numeric_power, check_powers
+from grader.quiz.expr_rules import CapExceeded, ExpressionError, check_number, check_numeric_power, check_powers
 
 __all__ = [
-    "AUTHOR_LIMITS", "FUNCTIONS", "STUDENT_LIMITS", "ExpressionError", "Limits",
+    "AUTHOR_LIMITS", "CONSTANTS", "FUNCTIONS", "STUDENT_LIMITS", "CapExceeded", "ExpressionError", "Limits",
     "parse_expression", "parse_relation",
 ]
 
@@ -35,10 +38,13 @@ class Limits:
     max_int_digits: int  # digits of a number literal
     max_exponent: int  # size of a numeric exponent (expr_rules)
     max_value_digits: int = 100  # digits of any number the expression computes
+    max_in_exponent: int = 100_000  # size of a number inside an exponent that holds a variable (expr_rules)
 
 
-STUDENT_LIMITS = Limits(max_length=500, max_depth=40, max_nodes=300, max_int_digits=30, max_exponent=64)
-AUTHOR_LIMITS = Limits(max_length=2000, max_depth=60, max_nodes=1000, max_int_digits=60, max_exponent=256)
+# An exponent cap of 1000 lets (x - a)^100 and x^365 through; exact evaluation stops larger
+# powers at a point (TooLarge) and the judge's time limit bounds sympy's expand.
+STUDENT_LIMITS = Limits(max_length=500, max_depth=40, max_nodes=300, max_int_digits=30, max_exponent=1000)
+AUTHOR_LIMITS = Limits(max_length=2000, max_depth=60, max_nodes=1000, max_int_digits=60, max_exponent=10000)
 
 # name -> (builder, least and most positional arguments)
 FUNCTIONS: dict[str, tuple[Callable[..., sympy.Basic], int, int]] = {
@@ -52,7 +58,25 @@ FUNCTIONS: dict[str, tuple[Callable[..., sympy.Basic], int, int]] = {
     "max": (sympy.Max, 1, 20),
     "min": (sympy.Min, 1, 20),
     "delta": (sympy.KroneckerDelta, 2, 2),
+    "sin": (sympy.sin, 1, 1),
+    "cos": (sympy.cos, 1, 1),
+    "tan": (sympy.tan, 1, 1),
+    "asin": (sympy.asin, 1, 1),
+    "acos": (sympy.acos, 1, 1),
+    "atan": (sympy.atan, 1, 1),
+    "sinh": (sympy.sinh, 1, 1),
+    "cosh": (sympy.cosh, 1, 1),
+    "tanh": (sympy.tanh, 1, 1),
+    "asinh": (sympy.asinh, 1, 1),
+    "acosh": (sympy.acosh, 1, 1),
+    "atanh": (sympy.atanh, 1, 1),
+    "sigmoid": (lambda x: 1 / (1 + sympy.exp(-x)), 1, 1),
+    "relu": (lambda x: sympy.Max(0, x), 1, 1),
 }
+# Other spellings that students use (numpy's and torch's arc names, ln); not listed in messages.
+ALIASES = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+           "arccosh": "acosh", "arctanh": "atanh"}
+CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "e": sympy.E}
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -93,7 +117,7 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Basic], limits: Limi
     """
     source, tree = _read(text, limits)
     result = _Builder(source, symbols, limits).expression(tree.body)
-    check_powers(result, limits.max_exponent)
+    check_powers(result, limits.max_exponent, limits.max_in_exponent)
     return result
 
 
@@ -101,7 +125,7 @@ def parse_relation(text: str, symbols: Mapping[str, sympy.Basic], limits: Limits
     """Parse a constraint such as "n_h + p_h >= k_h", "1 <= k <= n" or "a < b and b < c"."""
     source, tree = _read(text, limits)
     result = _Builder(source, symbols, limits).relation(tree.body)
-    check_powers(result, limits.max_exponent)
+    check_powers(result, limits.max_exponent, limits.max_in_exponent)
     return result
 
 
@@ -110,7 +134,8 @@ def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
     if not isinstance(text, str):
         raise ExpressionError(f"expected the answer as text, got {type(text).__name__}")
     if len(text) > limits.max_length:
-        raise ExpressionError(f"the answer is too long ({len(text)} characters; at most {limits.max_length})")
+        raise CapExceeded("max_length", f"the answer is too long: {len(text)} characters, over the length cap of "
+                                        f"{limits.max_length} (at most {limits.max_length})")
     source = text.translate(_TYPOGRAPHY).strip()
     if not source:
         raise ExpressionError("the answer is empty; write an expression such as 2*n + 1")
@@ -119,7 +144,8 @@ def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
         depth += (char in "([{") - (char in ")]}")
         deepest = max(deepest, depth)
     if deepest > limits.max_depth:
-        raise ExpressionError(f"the brackets are nested too deeply (at most {limits.max_depth} levels)")
+        raise CapExceeded("max_depth", f"the brackets are nested too deeply: over the nesting cap of "
+                                       f"{limits.max_depth} levels (at most {limits.max_depth})")
     # `^` is a power. Rewriting it to `**` before parsing also gives it the precedence of a
     # power (Python's `^` binds more loosely than `+`, so x^2+1 would read as x^(2+1)).
     source = source.replace("^", "**")
@@ -132,7 +158,8 @@ def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
             "powers with ** or ^, and close every bracket"
         ) from None
     except RecursionError:
-        raise ExpressionError("the expression is nested too deeply; simplify it") from None
+        raise CapExceeded("max_depth", "the expression is nested too deeply for the parser (the nesting cap); "
+                                       "simplify it") from None
     except (MemoryError, ValueError) as error:  # ValueError: e.g. a NUL character
         raise ExpressionError(f"could not read the expression ({type(error).__name__}); simplify it") from None
     nodes = 0
@@ -141,9 +168,11 @@ def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
         node, level = stack.pop()
         nodes += 1
         if level > limits.max_depth:
-            raise ExpressionError(f"the expression is nested too deeply (at most {limits.max_depth} levels); simplify it")
+            raise CapExceeded("max_depth", f"the expression is nested too deeply: over the nesting cap of "
+                                           f"{limits.max_depth} levels (at most {limits.max_depth}); simplify it")
         if nodes > limits.max_nodes:
-            raise ExpressionError(f"the expression is too large (more than {limits.max_nodes} parts); simplify it")
+            raise CapExceeded("max_nodes", f"the expression is too large: more than {limits.max_nodes} parts, the "
+                                           "size cap; simplify it")
         stack.extend((child, level + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
     return source, tree
 
@@ -214,7 +243,8 @@ class _Builder:
             raise self.refuse(node, kind)
         if isinstance(value, int):
             if len(str(abs(value))) > self.limits.max_int_digits:
-                raise ExpressionError(f"the number {str(value)[:12]}... is too long (at most {self.limits.max_int_digits} digits)")
+                raise CapExceeded("max_int_digits", f"the number {str(value)[:12]}... is too long: over the cap of "
+                                                    f"{self.limits.max_int_digits} digits (at most {self.limits.max_int_digits})")
             return sympy.Integer(value)
         # A float literal: rebuild it exactly from its decimal text, never from the binary float.
         text = (ast.get_source_segment(self.source, node) or "").replace("_", "")
@@ -223,7 +253,8 @@ class _Builder:
         except InvalidOperation:
             raise ExpressionError(f"could not read the number {text!r}") from None
         if len(digits) > self.limits.max_int_digits or abs(exponent) > self.limits.max_int_digits:
-            raise ExpressionError(f"the number {text[:12]!r} is too long or too large (at most {self.limits.max_int_digits} digits)")
+            raise CapExceeded("max_int_digits", f"the number {text[:12]!r} is too long or too large: over the cap of "
+                                                f"{self.limits.max_int_digits} digits (at most {self.limits.max_int_digits})")
         mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
         return sympy.Integer(mantissa) * sympy.Rational(10) ** exponent
 
@@ -235,12 +266,15 @@ class _Builder:
             if not isinstance(value, sympy.Basic):
                 raise TypeError(f"symbol table entry {node.id!r} is a {type(value).__name__}, not a sympy object")
             return value
-        if node.id in FUNCTIONS:
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
+        if node.id in FUNCTIONS or node.id in ALIASES:
             raise ExpressionError(f"'{node.id}' is a function; write it with brackets, e.g. {node.id}(x)")
         names = list(self.symbols)  # the order the question declares them
-        close = difflib.get_close_matches(node.id, names, n=1)
+        close = difflib.get_close_matches(node.id, names + list(CONSTANTS), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        allowed = f"use one of: {', '.join(names)}" if names else "this answer has no variables; write a number"
+        allowed = f"use one of: {', '.join(names)} (and the constants pi, e)" if names else (
+            "this answer has no variables; write a number (pi and e may be used)")
         raise ExpressionError(f"unknown name '{node.id}'{hint}; {allowed}")
 
     def _call(self, node: ast.Call) -> sympy.Expr:
@@ -248,7 +282,7 @@ class _Builder:
             raise self.refuse(node.func, _CONSTRUCTS.get(type(node.func), "calling something that is not a function name"))
         if node.keywords:
             raise self.refuse(node, "a keyword argument (name=value)")
-        name = node.func.id
+        name = ALIASES.get(node.func.id, node.func.id)
         if name not in FUNCTIONS:
             what = "is a variable, not a function; write * for products, e.g. n*(k+1)" if name in self.symbols else (
                 f"is not a function you can use; use one of: {', '.join(FUNCTIONS)}")

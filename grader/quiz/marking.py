@@ -9,6 +9,7 @@ import sympy
 from grader.quiz import keys, responses
 from grader.quiz.equivalence import Judgement, Verdict
 from grader.quiz.equivalence import judge as default_judge
+from grader.quiz.evaluate import not_real
 from grader.quiz.expr import ExpressionError
 from grader.quiz.prompts import render_text
 from grader.quiz.scope import domains
@@ -55,7 +56,7 @@ class _Marker:
             return self.judge(given, expected, domains(q), relations)
         else:
             equal = given == expected
-        return Judgement(Verdict.EQUAL if equal else Verdict.DIFFERENT)
+        return Judgement(Verdict.EQUAL if equal else Verdict.DIFFERENT, note=not_real(given) if q.type == "numeric" and not equal else "")
 
     def score(self, given, expected) -> float:
         """Partial credit for multi: right picks minus wrong picks, over the right ones."""
@@ -96,7 +97,7 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
     try:
         given = marker.read(raw)
     except responses.AnswerFormatError as error:
-        return result(Status.ERROR, message=f"could not read the answer: {error}")
+        return result(Status.ERROR, message=f"{error.heading}: {error}")
     expected = keys.key_value(exercise, question, values)
     judgement = marker.same(given, expected)
     if judgement.verdict is Verdict.EQUAL:
@@ -108,4 +109,4 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
         score = marker.score(given, expected)
         if score > 0:
             return result(Status.PARTIAL, score, "partly right", hint)
-    return result(Status.FAILED, message="not correct", hint=hint)
+    return result(Status.FAILED, message=f"not correct: {judgement.note}" if judgement.note else "not correct", hint=hint)

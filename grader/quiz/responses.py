@@ -11,22 +11,33 @@ import re
 
 import sympy
 
-from grader.quiz.expr import STUDENT_LIMITS, ExpressionError, parse_expression
+from grader.quiz.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
 from grader.quiz.scope import exact, question_symbols, substitute
 from grader.spec import Question, QuizExercise
 
 MAX_TEXT = 2000
+CAP_HEADING = "answer refused by a safety cap"  # never "could not read": the answer was read, and is too big
 _SHAPE_TEXT = re.compile(r"^\s*(?:torch\.Size\s*\(\s*)?[\[(]?\s*([0-9\s,x×*]*?)\s*[\])]?\s*\)?\s*$")
 
 
 class AnswerFormatError(ValueError):
-    """The answer cannot be read; the message says how to write it."""
+    """The answer cannot be read, or a safety cap refused it; the message says how to write it."""
+
+    def __init__(self, message: str, heading: str = "could not read the answer"):
+        super().__init__(message)
+        self.heading = heading  # what the student is told first: a cap is not a misreading
+
+
+def _refused(error: ExpressionError, lead: str = "") -> AnswerFormatError:
+    heading = CAP_HEADING if isinstance(error, CapExceeded) else "could not read the answer"
+    return AnswerFormatError(f"{lead}{error}", heading)
 
 
 def _text(raw: object, what: str) -> str:
     if isinstance(raw, str):
         if len(raw) > MAX_TEXT:
-            raise AnswerFormatError(f"the answer is {len(raw):,} characters long; write {what} of at most {MAX_TEXT:,}")
+            raise AnswerFormatError(f"the answer is {len(raw):,} characters long, over the length cap; write {what} "
+                                    f"of at most {MAX_TEXT:,}", CAP_HEADING)
         return raw
     raise AnswerFormatError(f"expected {what}, got a {type(raw).__name__}")
 
@@ -41,7 +52,7 @@ def read_number(raw: object) -> sympy.Expr:
     try:
         value = parse_expression(_text(raw, "a number"), {}, STUDENT_LIMITS)
     except ExpressionError as error:
-        raise AnswerFormatError(f"expected a number: {error}") from None
+        raise _refused(error, "expected a number: ") from None
     if not value.is_number:
         raise AnswerFormatError("expected a number, not a formula")
     return value
@@ -54,7 +65,7 @@ def read_expression(raw: object, exercise: QuizExercise, question: Question, val
     try:
         parsed = parse_expression(text, question_symbols(exercise, question), STUDENT_LIMITS)
     except ExpressionError as error:
-        raise AnswerFormatError(str(error)) from None
+        raise _refused(error) from None
     return substitute(parsed, exercise, values)
 
 
