@@ -156,6 +156,8 @@ def validate(
         report = validate_bank(folder)
     for finding in report.findings:
         err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)
+    for warning in report.warnings:  # the bank is still valid: the exit code does not change
+        err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", highlight=False)
     summary = (f"{report.exercises} exercises, {report.questions} questions, {report.variants} variants, "
                f"{report.verified} verify expressions agreed")
     if report.ok:

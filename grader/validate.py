@@ -3,7 +3,8 @@
 For each quiz exercise, many variants are drawn; on each, every key and feedback rule
 must evaluate, no feedback rule may equal the key, and every `verify:` expression of
 the author (trusted Python: build a torch layer, run a sympy proof) must agree with the
-key. A wrong key fails with the variant that shows it.
+key. A wrong key fails with the variant that shows it. A symbolic key that has no value on part
+of its declared domain is a warning (grader.quiz.key_domain): the bank stays valid.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from grader.bank_location import solutions_beside
 from grader.errors import SpecError, SpecErrors
 from grader.quiz import keys
 from grader.quiz.equivalence import Verdict
+from grader.quiz.decide import named_domains
 from grader.quiz.expr import ExpressionError
+from grader.quiz.key_domain import key_gap
 from grader.quiz.marking import numbers_match
 from grader.quiz.sampling import sample_points
 from grader.quiz.scope import domains
@@ -29,6 +32,7 @@ from grader.variants import draw, satisfies
 from grader.verify import VerifyTimeout, evaluate
 from grader.yamlfile import YamlDocument, read_yaml
 
+KEY_DOMAIN_VARIANTS = 8  # variants of a symbolic question whose key's domain is checked (grader.quiz.key_domain)
 MAX_COMBINATIONS = 200  # enumerate every variant when there are at most this many
 DRAWN_VARIANTS = 60
 POINTS_PER_VARIANT = 12  # sample points of a symbolic question's variables, per variant
@@ -54,6 +58,7 @@ class Validation:
     variants: int = 0
     verified: int = 0  # verify expressions that agreed with a key
     findings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # worth a look, but the bank is valid
 
     @property
     def ok(self) -> bool:
@@ -116,7 +121,8 @@ class _QuestionCheck:
                                             ".".join(str(p) for p in location), line))
 
     def run(self, variants: list[dict]) -> None:
-        for values in variants:
+        warned = False
+        for number, values in enumerate(variants):
             try:
                 key = keys.key_value(self.exercise, self.question, values)
             except (ExpressionError, ValueError, TypeError, ZeroDivisionError) as error:
@@ -125,8 +131,23 @@ class _QuestionCheck:
             if self.question.type == "numeric" and not (key.is_number and key.is_finite and key.is_real):
                 self.fail(f"the answer is {key}, not a finite real number", ("answer",), values)
                 return
+            if self.question.type == "symbolic" and number < KEY_DOMAIN_VARIANTS and not warned:
+                warned = self._key_has_gap(key, values)  # one warning a question is enough
             if not self._rules(key, values) or not self._verify(key, values):
                 return
+
+    def _key_has_gap(self, key, values: dict) -> bool:
+        gap = key_gap(key, named_domains(domains(self.question)), keys.constraints(self.exercise, self.question, values))
+        if gap is None:
+            return False
+        declared = ", ".join(f"{name} in [{d.bounds[0]}, {d.bounds[1]}]" for name, d in self.question.variables.items())
+        location = ("questions", self.index, "answer")
+        shown = f" (variant {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
+        self.report.warnings.append(Finding(
+            self.path, f"the key has no value at {gap}, inside the declared domain ({declared}){shown}; students' "
+            "answers are not compared there (fix: narrow the domain or add a constraint)",
+            ".".join(str(p) for p in location), self.document.line_of(location) if self.document else None))
+        return True
 
     def _rules(self, key, values: dict) -> bool:
         for i, rule in enumerate(self.question.feedback):
