@@ -15,7 +15,7 @@ import html
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.lms.quiz_items import Item, shape_forms
+from grader.lms.quiz_items import Item, number_text, shape_forms
 
 CATEGORY_ROOT = "$course$/top/grader"
 # Moodle's grade choices for an answer (question_bank::fraction_options_full), in percent;
@@ -45,7 +45,7 @@ def representable(item: Item) -> str:
 def _html(text: str) -> str:
     """Plain text as HTML paragraphs (blank lines split paragraphs)."""
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
 
 
 def _text(parent: ET.Element, tag: str, value: str, fmt: str | None = "html") -> ET.Element:
@@ -80,14 +80,13 @@ def _common(question: ET.Element, item: Item) -> None:
 
 
 def _numerical(root: ET.Element, item: Item) -> None:
-    from grader.lms.quiz_items import number_text
-
     question = ET.SubElement(root, "question", {"type": "numerical"})
     _common(question, item)
     ET.SubElement(_answer(question, "100", number_text(item.key), "Correct."), "tolerance").text = repr(item.tolerance)
     for wrong in item.wrong:
-        ET.SubElement(_answer(question, "0", number_text(wrong.value), wrong.feedback), "tolerance").text = "0"
-    ET.SubElement(_answer(question, "0", "*", item.hint), "tolerance").text = "0"
+        ET.SubElement(_answer(question, "0", number_text(wrong.value), wrong.feedback), "tolerance").text = repr(wrong.tolerance)
+    if item.hint:  # any other number
+        ET.SubElement(_answer(question, "0", "*", item.hint), "tolerance").text = "0"
     for tag, value in (("unitgradingtype", "0"), ("unitpenalty", "0.1000000"), ("showunits", "3"), ("unitsleft", "0")):
         ET.SubElement(question, tag).text = value
 
@@ -101,7 +100,8 @@ def _shortanswer(root: ET.Element, item: Item) -> None:
     for wrong in item.wrong:
         for form in shape_forms(wrong.value):
             _answer(question, "0", form, wrong.feedback)
-    _answer(question, "0", "*", item.hint)
+    if item.hint:  # any other text
+        _answer(question, "0", "*", item.hint)
 
 
 def _multichoice(root: ET.Element, item: Item) -> None:

@@ -42,7 +42,7 @@ def _mattext(parent: ET.Element, text: str) -> None:
     material = ET.SubElement(parent, "material")
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     ET.SubElement(material, "mattext", {"texttype": "text/html"}).text = "".join(
-        f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
 
 
 def _feedback(item_element: ET.Element, feedback_ident: str, text: str) -> None:

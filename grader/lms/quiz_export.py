@@ -41,10 +41,10 @@ def _notes(items: list[Item]) -> list[str]:
     seen, lines = set(), []
     for item in items:
         for note in item.notes:
-            line = f"{item.exercise.id}/{item.question.id}: {note}"
-            if line not in seen:
-                seen.add(line)
-                lines.append(line)
+            kind = (item.exercise.id, item.question.id, note.split("(")[0])  # one line per question and kind
+            if kind not in seen:
+                seen.add(kind)
+                lines.append(f"{item.exercise.id}/{item.question.id}: {note}")
     return lines
 
 

@@ -22,8 +22,10 @@ from grader.validate import variants_of
 SHAPE_FORM = "Write the shape as a list of whole numbers, e.g. [2, 16, 5, 5]."
 SYMBOLIC_SKIP = ("a symbolic answer is judged by grader's own equivalence (sympy proof or sampling); "
                  "Moodle's and Canvas's built-in types cannot judge a formula, and STACK export is not built")
-# A key with no exact decimal (1/3) under tolerance 0 cannot be typed exactly into a number box.
-INEXACT_REL = 1e-9
+# A key with no exact decimal (sqrt(512), 1/3) under tolerance 0 cannot be typed into a number
+# box, where grader takes the expression itself: the box accepts 7 significant digits instead.
+INEXACT_REL = 1e-6
+DIGITS_FORM = "Give the number to at least 7 significant digits."
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class WrongAnswer:
 
     value: object  # a float for numeric, a shape list for shape
     feedback: str
+    tolerance: float = 0.0  # numeric: matched within the question's own tolerance, as grader does
 
 
 @dataclass
@@ -122,13 +125,23 @@ def _decimal_exact(key: sympy.Expr) -> bool:
     return denominator == 1 and len(repr(float(key)).lstrip("-0.").replace(".", "").split("e")[0]) <= 15
 
 
-def _numeric(item: Item, key: sympy.Expr) -> None:
-    tolerance = item.question.tolerances
-    allowed = tolerance.abs + tolerance.rel * abs(float(key))
-    if allowed == 0 and not _decimal_exact(key):
-        allowed = INEXACT_REL * abs(float(key))
-        item.notes.append(f"the key {key} has no exact decimal; accepted within {INEXACT_REL:g} relative")
+def _allowed(question: Question, value: sympy.Expr) -> tuple[float, bool]:
+    """(the absolute error a number box accepts around `value`, whether it had to be widened)."""
+    tolerance = question.tolerances
+    allowed = tolerance.abs + tolerance.rel * abs(float(value))
+    if allowed == 0 and not _decimal_exact(value):
+        return INEXACT_REL * abs(float(value)), True
+    return allowed, False
+
+
+def _numeric(item: Item, key: sympy.Expr, rules: list) -> None:
+    allowed, widened = _allowed(item.question, key)
+    if widened:
+        item.notes.append(f"a key with no exact decimal (here {key}) is accepted within {INEXACT_REL:g} relative, "
+                          "and the question asks for 7 significant digits")
+        item.text = f"{item.text}\n\n{DIGITS_FORM}"
     item.key, item.tolerance = float(key), allowed
+    item.wrong = [WrongAnswer(float(value), say, _allowed(item.question, value)[0]) for value, say in rules]
 
 
 def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item:
@@ -136,13 +149,13 @@ def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item
     text = render_text(question.prompt, values)
     if exercise.description:
         text = f"{exercise.description.strip()}\n\n{text}"
-    item = Item(exercise, question, variant_id(values), values, text, None, hint=render_text(question.hint, values) if question.hint else "")
+    hint = render_text(question.hint, values) if question.hint else ""
+    item = Item(exercise, question, variant_id(values), values, text, None, hint=hint)
     key = keys.key_value(exercise, question, values)
     rules = [(keys.rule_value(exercise, question, rule.when, values), render_text(rule.say, values))
              for rule in question.feedback if rule.applies(values)]  # when_params: this variant's rules
     if question.type == "numeric":
-        _numeric(item, key)
-        item.wrong = [WrongAnswer(float(value), say) for value, say in rules]
+        _numeric(item, key, rules)
     elif question.type == "shape":
         item.key = key
         item.text = f"{item.text}\n\n{SHAPE_FORM}"
@@ -175,5 +188,11 @@ def build_items(exercises: list[QuizExercise], count: int) -> tuple[list[Item], 
             if question.type == "symbolic":
                 skipped.append(Skipped(exercise.id, question.id, SYMBOLIC_SKIP))
                 continue
-            items.extend(build_item(exercise, question, values) for values in variants)
+            seen = set()
+            for values in variants:  # a question that uses none of the params is the same in each variant
+                item = build_item(exercise, question, values)
+                same = (item.text, repr(item.key), repr(item.options), repr(item.wrong), item.hint)
+                if same not in seen:
+                    seen.add(same)
+                    items.append(item)
     return items, skipped
