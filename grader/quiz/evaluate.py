@@ -15,6 +15,9 @@ which part. A value too large to compute in reasonable time (an exponent of more
 Steps with jumps (floor, ceiling, %, delta, comparisons) are exact on rationals; on an
 inexact value within rounding of a jump (floor(2*sin(pi/6)) is 1, and 60 digits may say
 0.99...) that node alone is recomputed exactly by sympy.
+
+Each precision has its own mpmath context (`_Compiler`): switching mpmath's global precision
+at every point cost more than the arithmetic, and would disturb other users of mpmath.
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ from fractions import Fraction
 
 import mpmath
 import sympy
-from mpmath import mp, mpf
+from mpmath.ctx_mp_python import _mpf
 from sympy.core.relational import Relational
 
 Point = Mapping[str, Fraction]
-Value = Fraction | mpf | bool
+Value = Fraction | _mpf | bool  # _mpf: an mpmath number (of a private context, see _Compiler)
 
 DIGITS = 60  # working precision of inexact values
 PRECISE_DIGITS = 200  # a second look before two inexact values are called different
@@ -37,8 +40,8 @@ MAX_DECIMAL_EXPONENT = 100_000  # |value| < 10**this, else TooLarge
 _MAX_BITS = 1 << 22  # an exact power beyond ~1.2 million digits is too costly to compare
 _LOG_LIMIT = MAX_DECIMAL_EXPONENT * math.log(10)
 _TRIG_LIMIT = 1e30  # sin of a larger argument needs that many digits just to reduce it
-_RELATIVE = mpf("1e-25")
-_ABSOLUTE = mpf("1e-40")
+_RELATIVE = mpmath.mpf("1e-25")
+_ABSOLUTE = mpmath.mpf("1e-40")
 
 
 class Undefined(Exception):
@@ -58,20 +61,21 @@ class Evaluator:
 
     def __init__(self, expr: sympy.Basic):
         self.expr = expr
-        self._fast = _compile(expr)
+        self._compiled: dict[int, Callable[[Point], Value]] = {}
 
     def __call__(self, point: Point, digits: int = DIGITS) -> Value:
-        with mp.workdps(digits):
-            try:
-                return self._fast(point)
-            except ZeroDivisionError:
-                raise Undefined("division by zero") from None
-            except (OverflowError, mpmath.libmp.NoConvergence):
-                raise TooLarge from None
+        if digits not in self._compiled:
+            self._compiled[digits] = _Compiler.at(digits).compile(self.expr)
+        try:
+            return self._compiled[digits](point)
+        except ZeroDivisionError:
+            raise Undefined("division by zero") from None
+        except (OverflowError, mpmath.libmp.NoConvergence):
+            raise TooLarge from None
 
 
 def inexact(value: Value) -> bool:
-    return isinstance(value, mpf)
+    return isinstance(value, _mpf)
 
 
 def same(a: Value, b: Value) -> bool:
@@ -80,9 +84,7 @@ def same(a: Value, b: Value) -> bool:
         return a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return False
-    with mp.workdps(DIGITS):
-        x, y = _real(a), _real(b)
-        return bool(abs(x - y) <= _RELATIVE * max(abs(x), abs(y)) + _ABSOLUTE)
+    return _Compiler.at(DIGITS).close(a, b)
 
 
 def show(value: Value, digits: int = 12) -> str:
@@ -116,112 +118,270 @@ def not_real(value: sympy.Expr) -> str:
     return ""
 
 
-def _real(value: Fraction | mpf) -> mpf:
-    if isinstance(value, Fraction):
-        return mpf(value.numerator) / value.denominator
-    return value
-
-
 def _text(expr: sympy.Basic) -> str:
     text = str(expr)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _compile(expr: sympy.Basic) -> Callable[[Point], Value]:
-    """A closure computing `expr` at a point (see the module docstring)."""
-    if isinstance(expr, sympy.Symbol):
-        name = expr.name
-        return lambda p: p[name]
-    if isinstance(expr, sympy.Rational):
-        constant = Fraction(int(expr.p), int(expr.q))
-        return lambda p: constant
-    if expr is sympy.pi:
-        return lambda p: +mp.pi  # unary + rounds the constant to the working precision
-    if expr is sympy.E:
-        return lambda p: +mp.e
-    if expr is sympy.true or expr is sympy.false:
-        truth = bool(expr)
-        return lambda p: truth
-    args = [_compile(arg) for arg in expr.args]
-    if isinstance(expr, sympy.Pow):
-        return _power(*args, _text(expr.args[0]))
-    if isinstance(expr, Relational) and expr.rel_op in _COMPARISONS:
-        compare = _COMPARISONS[expr.rel_op]
-        left, right = args
-        return _exact_at_jumps(expr, lambda p: _compared(compare, left(p), right(p)))
-    if type(expr) in _FUNCTIONS:
-        function, what = _FUNCTIONS[type(expr)], _text(expr.args[0]) if expr.args else ""
-        (argument,) = args
-        fast = lambda p: function(argument(p), what)  # noqa: E731
-    elif type(expr) in _COMBINE:
-        combine = _COMBINE[type(expr)]
-        fast = lambda p: combine([f(p) for f in args])  # noqa: E731
-    else:
-        return _by_sympy(expr)  # a class the judge does not know: sympy evaluates the subtree
-    return _exact_at_jumps(expr, fast) if type(expr) in _JUMPS else fast
+class _Compiler:
+    """Builds the closures for one working precision, in a private mpmath context."""
 
+    _by_digits: dict[int, _Compiler] = {}
 
-def _exact_at_jumps(expr: sympy.Basic, fast: Callable[[Point], Value]) -> Callable[[Point], Value]:
-    exact = _by_sympy(expr)
+    @classmethod
+    def at(cls, digits: int) -> _Compiler:
+        if digits not in cls._by_digits:
+            cls._by_digits[digits] = cls(digits)
+        return cls._by_digits[digits]
 
-    def node(p: Point) -> Value:
-        try:
-            return fast(p)
-        except _Jump:
-            return exact(p)
+    def __init__(self, digits: int):
+        self.ctx = ctx = mpmath.MPContext()
+        ctx.dps = digits
+        self.rounding = ctx.mpf(10) ** (10 - digits)  # this close to a jump, only an exact value can tell
+        self.pi, self.e = +ctx.pi, +ctx.e
+        self.functions: dict[type, Callable[[Value, str], Value]] = {
+            sympy.exp: self._exp,
+            sympy.log: self._log,
+            sympy.sin: self._periodic(ctx.sin, 0),
+            sympy.cos: self._periodic(ctx.cos, 1),
+            sympy.tan: self._tan,
+            sympy.asin: self._within(ctx.asin, -1, 1, "asin"),
+            sympy.acos: self._within(ctx.acos, -1, 1, "acos", at_zero=None),
+            sympy.atan: self._bounded(ctx.atan),
+            sympy.sinh: self._growing(ctx.sinh, 0),
+            sympy.cosh: self._growing(ctx.cosh, 1),
+            sympy.tanh: self._bounded(ctx.tanh),
+            sympy.asinh: self._bounded(ctx.asinh),
+            sympy.acosh: self._within(ctx.acosh, 1, None, "acosh", at_zero=None),
+            sympy.atanh: self._within(ctx.atanh, -1, 1, "atanh", open_ends=True),
+            sympy.floor: self._floor,
+            sympy.ceiling: self._ceiling,
+            sympy.Abs: lambda x, what: abs(x),
+        }
+        self.combine: dict[type, Callable[[list], Value]] = {
+            sympy.Add: self._sum,
+            sympy.Mul: self._product,
+            sympy.Max: lambda values: max(values, key=self.real),
+            sympy.Min: lambda values: min(values, key=self.real),
+            sympy.KroneckerDelta: _delta,
+            sympy.Mod: _mod,
+            sympy.And: all,
+            sympy.Or: any,
+            sympy.Not: lambda v: not v[0],
+        }
 
-    return node
+    def real(self, value: Fraction | _mpf) -> _mpf:
+        if isinstance(value, Fraction):
+            return self.ctx.mpf(value.numerator) / value.denominator
+        return value
 
+    def close(self, a: Value, b: Value) -> bool:
+        x, y = self.real(a), self.real(b)
+        return bool(abs(x - y) <= _RELATIVE * max(abs(x), abs(y)) + _ABSOLUTE)
 
-def _by_sympy(expr: sympy.Basic) -> Callable[[Point], Value]:
-    symbols = {symbol.name: symbol for symbol in expr.free_symbols}
+    def compile(self, expr: sympy.Basic) -> Callable[[Point], Value]:
+        """A closure computing `expr` at a point (see the module docstring)."""
+        if isinstance(expr, sympy.Symbol):
+            name = expr.name
+            return lambda p: p[name]
+        if isinstance(expr, sympy.Rational):
+            constant = Fraction(int(expr.p), int(expr.q))
+            return lambda p: constant
+        if expr is sympy.pi or expr is sympy.E:
+            number = self.pi if expr is sympy.pi else self.e
+            return lambda p: number
+        if expr is sympy.true or expr is sympy.false:
+            truth = bool(expr)
+            return lambda p: truth
+        args = [self.compile(arg) for arg in expr.args]
+        if isinstance(expr, sympy.Pow):
+            return self._power(*args, _text(expr.args[0]))
+        if isinstance(expr, Relational) and expr.rel_op in _COMPARISONS:
+            compare = _COMPARISONS[expr.rel_op]
+            left, right = args
+            return self._exact_at_jumps(expr, lambda p: self._compared(compare, left(p), right(p)))
+        if type(expr) in self.functions:
+            function, what = self.functions[type(expr)], _text(expr.args[0]) if expr.args else ""
+            (argument,) = args
+            fast = lambda p: function(argument(p), what)  # noqa: E731
+        elif type(expr) in self.combine:
+            combine = self.combine[type(expr)]
+            fast = lambda p: combine([f(p) for f in args])  # noqa: E731
+        else:
+            return self._by_sympy(expr)  # a class the judge does not know: sympy evaluates the subtree
+        return self._exact_at_jumps(expr, fast) if type(expr) in _JUMPS else fast
 
-    def evaluated(p: Point) -> Value:
-        value = expr.xreplace({s: sympy.Rational(p[name].numerator, p[name].denominator) for name, s in symbols.items()})
-        if value is sympy.true or value is sympy.false:
-            return bool(value)
-        if value.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity):
-            raise Undefined("division by zero or an undefined value")
-        if value.is_Rational:
-            return Fraction(int(value.p), int(value.q))
-        if isinstance(value, sympy.Expr) and value.is_number:
-            real, imaginary = value.evalf(mp.dps).as_real_imag()
-            if not (imaginary.is_zero or abs(imaginary) <= _ABSOLUTE):
-                raise Undefined(f"not a real number: {_text(value)}")
-            if real.is_zero:
-                return Fraction(0)
-            if real.is_Float:
-                return mp.make_mpf(real._mpf_)
-        raise Undefined(f"cannot evaluate {_text(value)}")
+    def _exact_at_jumps(self, expr: sympy.Basic, fast: Callable[[Point], Value]) -> Callable[[Point], Value]:
+        exact = self._by_sympy(expr)
 
-    return evaluated
+        def node(p: Point) -> Value:
+            try:
+                return fast(p)
+            except _Jump:
+                return exact(p)
 
+        return node
 
-def _power(base: Callable, exponent: Callable, what: str) -> Callable[[Point], Value]:
-    def power(p: Point) -> Value:
-        b, e = base(p), exponent(p)
-        if b == 0:
-            if e < 0:
-                raise Undefined("division by zero")
-            return Fraction(1) if e == 0 else Fraction(0)
-        if isinstance(e, Fraction) and e.denominator == 1 and isinstance(b, Fraction):
+    def _by_sympy(self, expr: sympy.Basic) -> Callable[[Point], Value]:
+        symbols = {symbol.name: symbol for symbol in expr.free_symbols}
+        ctx = self.ctx
+
+        def evaluated(p: Point) -> Value:
+            value = expr.xreplace({s: sympy.Rational(p[name].numerator, p[name].denominator)
+                                   for name, s in symbols.items()})
+            if value is sympy.true or value is sympy.false:
+                return bool(value)
+            if value.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity):
+                raise Undefined("division by zero or an undefined value")
+            if value.is_Rational:
+                return Fraction(int(value.p), int(value.q))
+            if isinstance(value, sympy.Expr) and value.is_number:
+                real, imaginary = value.evalf(ctx.dps).as_real_imag()
+                if not (imaginary.is_zero or abs(imaginary) <= _ABSOLUTE):
+                    raise Undefined(f"not a real number: {_text(value)}")
+                if real.is_zero:
+                    return Fraction(0)
+                if real.is_Float:
+                    return ctx.make_mpf(real._mpf_)
+            raise Undefined(f"cannot evaluate {_text(value)}")
+
+        return evaluated
+
+    def _power(self, base: Callable, exponent: Callable, what: str) -> Callable[[Point], Value]:
+        def power(p: Point) -> Value:
+            b, e = base(p), exponent(p)
+            if type(b) is Fraction and type(e) is Fraction and e.denominator == 1:  # the common case, exact
+                if max(b.numerator.bit_length(), b.denominator.bit_length()) * abs(e.numerator) > _MAX_BITS:
+                    raise TooLarge
+                return b ** e.numerator  # 0 ** -1: ZeroDivisionError, "division by zero"
+            if b == 0:
+                if e < 0:
+                    raise Undefined("division by zero")
+                return Fraction(1) if e == 0 else Fraction(0)
+            if b < 0:
+                if isinstance(e, Fraction) and e.denominator == 1:
+                    return self._checked_power(b, e)
+                if isinstance(e, _mpf) and abs(e - self.ctx.nint(e)) < self.rounding:
+                    raise _Jump  # an integer exponent computed inexactly: only an exact value can tell
+                raise Undefined(f"a negative number to a fractional power: {what} < 0, to the power {show(e)}")
+            if isinstance(b, Fraction) and isinstance(e, Fraction) and e.denominator != 1:
+                root = _exact_root(b, e.denominator)
+                if root is not None:
+                    return self._checked_power(root, Fraction(e.numerator))
+            return self._checked_power(b, e)
+
+        return power
+
+    def _checked_power(self, b: Fraction | _mpf, e: Fraction | _mpf) -> Value:
+        integer = isinstance(e, Fraction) and e.denominator == 1
+        if integer and isinstance(b, Fraction):
             size = max(b.numerator.bit_length(), b.denominator.bit_length())
             if size * abs(e.numerator) > _MAX_BITS:
                 raise TooLarge
             return b ** e.numerator
-        if b < 0:
-            if isinstance(e, Fraction) and e.denominator == 1:
-                return _checked_power(b, e)
-            if isinstance(e, mpf) and abs(e - mp.nint(e)) < mpf(10) ** (10 - mp.dps):
-                raise _Jump  # an integer exponent computed inexactly: only an exact value can tell
-            raise Undefined(f"a negative number to a fractional power: {what} < 0, to the power {show(e)}")
-        if isinstance(b, Fraction) and isinstance(e, Fraction):
-            root = _exact_root(b, e.denominator)
-            if root is not None:
-                return _checked_power(root, Fraction(e.numerator))
-        return _checked_power(b, e)
+        base = self.real(b)
+        exponent = int(e) if integer else self.real(e)  # an int keeps (-x)^3 real
+        if abs(exponent * self.ctx.log(abs(base))) > _LOG_LIMIT:
+            raise TooLarge
+        return self.ctx.power(base, exponent)
 
-    return power
+    def _compared(self, compare: Callable, a: Value, b: Value) -> bool:
+        if isinstance(a, Fraction) and isinstance(b, Fraction):
+            return compare(a, b)
+        if self.close(a, b):
+            raise _Jump
+        return compare(self.real(a), self.real(b))
+
+    def _floor(self, value: Value, what: str) -> Value:
+        return Fraction(math.floor(value)) if type(value) is Fraction else self._integer_part(value, up=False)
+
+    def _ceiling(self, value: Value, what: str) -> Value:
+        return Fraction(math.ceil(value)) if type(value) is Fraction else self._integer_part(value, up=True)
+
+    def _integer_part(self, value: _mpf, up: bool) -> Value:
+        if abs(value) * self.rounding >= 1:
+            return value  # beyond the digits kept, the value is its own integer part
+        if abs(value - self.ctx.nint(value)) <= _RELATIVE * max(1, abs(value)):
+            raise _Jump
+        return self.ctx.ceil(value) if up else self.ctx.floor(value)
+
+    def _exp(self, x: Value, what: str) -> Value:
+        if x == 0:
+            return Fraction(1)
+        if abs(x) > _LOG_LIMIT:
+            raise TooLarge
+        return self.ctx.exp(self.real(x))
+
+    def _log(self, x: Value, what: str) -> Value:
+        if x <= 0:
+            raise Undefined(f"log of zero or a negative number: {what} <= 0")
+        return Fraction(0) if x == 1 else self.ctx.log(self.real(x))
+
+    def _periodic(self, function: Callable, at_zero: int) -> Callable[[Value, str], Value]:
+        def periodic(x: Value, what: str) -> Value:
+            if x == 0:
+                return Fraction(at_zero)
+            if abs(x) > _TRIG_LIMIT:
+                raise TooLarge
+            return function(self.real(x))
+
+        return periodic
+
+    def _tan(self, x: Value, what: str) -> Value:
+        if x == 0:
+            return Fraction(0)
+        if abs(x) > _TRIG_LIMIT:
+            raise TooLarge
+        if abs(self.ctx.cos(self.real(x))) < self.rounding:
+            raise Undefined(f"tan at an odd multiple of pi/2: {what}")
+        return self.ctx.tan(self.real(x))
+
+    def _growing(self, function: Callable, at_zero: int) -> Callable[[Value, str], Value]:
+        """sinh and cosh grow like exp: the same size limit."""
+        def growing(x: Value, what: str) -> Value:
+            if x == 0:
+                return Fraction(at_zero)
+            if abs(x) > _LOG_LIMIT:
+                raise TooLarge
+            return function(self.real(x))
+
+        return growing
+
+    def _within(self, function: Callable, low: int | None, high: int | None, name: str, at_zero: int | None = 0,
+                open_ends: bool = False) -> Callable[[Value, str], Value]:
+        """An inverse function defined on [low, high] (or (low, high)); None is no bound."""
+        ends = f"({low}, {high})" if open_ends else f"[{low}, {high if high is not None else 'oo'}]"
+
+        def inverse(x: Value, what: str) -> Value:
+            if (low is not None and (x < low or (open_ends and x == low))) or (
+                    high is not None and (x > high or (open_ends and x == high))):
+                raise Undefined(f"{name} of a number outside {ends}: {what}")
+            if x == 0 and at_zero is not None:
+                return Fraction(at_zero)
+            if x == 1 and name == "acosh":
+                return Fraction(0)
+            return function(self.real(x))
+
+        return inverse
+
+    def _bounded(self, function: Callable) -> Callable[[Value, str], Value]:
+        """atan, tanh, asinh: defined everywhere, 0 at 0."""
+        return lambda x, what: Fraction(0) if x == 0 else function(self.real(x))
+
+    def _product(self, values: list[Value]) -> Value:
+        try:
+            return math.prod(values, start=Fraction(1))  # all exact: the common case
+        except TypeError:
+            pass
+        if any(isinstance(v, Fraction) and v == 0 for v in values):
+            return Fraction(0)
+        return self.ctx.fprod([self.real(v) for v in values])
+
+    def _sum(self, values: list[Value]) -> Value:
+        try:
+            return sum(values, Fraction(0))  # all exact: the common case
+        except TypeError:
+            return self.ctx.fsum([self.real(v) for v in values])
 
 
 def _exact_root(b: Fraction, degree: int) -> Fraction | None:
@@ -229,125 +389,6 @@ def _exact_root(b: Fraction, degree: int) -> Fraction | None:
         return None
     roots = [sympy.integer_nthroot(part, degree) for part in (b.numerator, b.denominator)]
     return Fraction(roots[0][0], roots[1][0]) if roots[0][1] and roots[1][1] else None
-
-
-def _checked_power(b: Fraction | mpf, e: Fraction | mpf) -> Value:
-    if isinstance(b, Fraction) and isinstance(e, Fraction) and e.denominator == 1:
-        size = max(b.numerator.bit_length(), b.denominator.bit_length())
-        if size * abs(e.numerator) > _MAX_BITS:
-            raise TooLarge
-        return b ** e.numerator
-    base = _real(b)
-    exponent = int(e) if isinstance(e, Fraction) and e.denominator == 1 else _real(e)  # an int keeps (-x)^3 real
-    if abs(exponent * mp.log(abs(base))) > _LOG_LIMIT:
-        raise TooLarge
-    return mp.power(base, exponent)
-
-
-def _compared(compare: Callable, a: Value, b: Value) -> bool:
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return compare(a, b)
-    x, y = _real(a), _real(b)
-    if abs(x - y) <= _RELATIVE * max(abs(x), abs(y)) + _ABSOLUTE:
-        raise _Jump
-    return compare(x, y)
-
-
-def _integer_part(value: Value, up: bool) -> Value:
-    if isinstance(value, Fraction):
-        return Fraction(math.ceil(value) if up else math.floor(value))
-    if abs(value) >= mpf(10) ** (mp.dps - 10):
-        return value  # beyond the digits kept, the value is its own integer part
-    nearest = mp.nint(value)
-    if abs(value - nearest) <= _RELATIVE * max(1, abs(value)):
-        raise _Jump
-    return mp.ceil(value) if up else mp.floor(value)
-
-
-def _exp(x: Value, what: str) -> Value:
-    if x == 0:
-        return Fraction(1)
-    if abs(x) > _LOG_LIMIT:
-        raise TooLarge
-    return mp.exp(_real(x))
-
-
-def _log(x: Value, what: str) -> Value:
-    if x <= 0:
-        raise Undefined(f"log of zero or a negative number: {what} <= 0")
-    return Fraction(0) if x == 1 else mp.log(_real(x))
-
-
-def _periodic(function: Callable, at_zero: int | None) -> Callable[[Value, str], Value]:
-    def periodic(x: Value, what: str) -> Value:
-        if x == 0 and at_zero is not None:
-            return Fraction(at_zero)
-        if abs(x) > _TRIG_LIMIT:
-            raise TooLarge
-        return function(_real(x))
-
-    return periodic
-
-
-def _tan(x: Value, what: str) -> Value:
-    if x == 0:
-        return Fraction(0)
-    if abs(x) > _TRIG_LIMIT:
-        raise TooLarge
-    if abs(mp.cos(_real(x))) < mpf(10) ** (10 - mp.dps):
-        raise Undefined(f"tan at an odd multiple of pi/2: {what}")
-    return mp.tan(_real(x))
-
-
-def _growing(function: Callable, at_zero: int) -> Callable[[Value, str], Value]:
-    """sinh and cosh grow like exp: the same size limit."""
-    def growing(x: Value, what: str) -> Value:
-        if x == 0:
-            return Fraction(at_zero)
-        if abs(x) > _LOG_LIMIT:
-            raise TooLarge
-        return function(_real(x))
-
-    return growing
-
-
-def _within(function: Callable, low: int | None, high: int | None, name: str, at_zero: int | None = 0,
-            open_ends: bool = False) -> Callable[[Value, str], Value]:
-    """An inverse function defined on [low, high] (or (low, high)); None is no bound."""
-    def inverse(x: Value, what: str) -> Value:
-        outside = (low is not None and (x < low or (open_ends and x == low))) or (
-            high is not None and (x > high or (open_ends and x == high)))
-        if outside:
-            ends = f"({low}, {high})" if open_ends else f"[{low if low is not None else '-oo'}, {high if high is not None else 'oo'}]"
-            raise Undefined(f"{name} of a number outside {ends}: {what}")
-        if x == 0 and at_zero is not None:
-            return Fraction(at_zero)
-        if x == 1 and name == "acosh":
-            return Fraction(0)
-        return function(_real(x))
-
-    return inverse
-
-
-def _bounded(function: Callable, at_zero: int) -> Callable[[Value, str], Value]:
-    def bounded(x: Value, what: str) -> Value:
-        return Fraction(at_zero) if x == 0 else function(_real(x))
-
-    return bounded
-
-
-def _product(values: list[Value]) -> Value:
-    if any(isinstance(v, Fraction) and v == 0 for v in values):
-        return Fraction(0)
-    if all(isinstance(v, Fraction) for v in values):
-        return math.prod(values, start=Fraction(1))
-    return mpmath.fprod([_real(v) for v in values])
-
-
-def _sum(values: list[Value]) -> Value:
-    exact = sum((v for v in values if isinstance(v, Fraction)), Fraction(0))
-    rest = [v for v in values if not isinstance(v, Fraction)]
-    return exact if not rest else mpmath.fsum([_real(exact), *rest])
 
 
 def _mod(values: list[Value]) -> Value:
@@ -366,40 +407,6 @@ def _delta(values: list[Value]) -> Value:
     raise _Jump
 
 
-def _extreme(pick: Callable) -> Callable[[list[Value]], Value]:
-    return lambda values: pick(values, key=_real)
-
-
-_FUNCTIONS: dict[type, Callable[[Value, str], Value]] = {
-    sympy.exp: _exp,
-    sympy.log: _log,
-    sympy.sin: _periodic(mp.sin, 0),
-    sympy.cos: _periodic(mp.cos, 1),
-    sympy.tan: _tan,
-    sympy.asin: _within(mp.asin, -1, 1, "asin"),
-    sympy.acos: _within(mp.acos, -1, 1, "acos", at_zero=None),
-    sympy.atan: _bounded(mp.atan, 0),
-    sympy.sinh: _growing(mp.sinh, 0),
-    sympy.cosh: _growing(mp.cosh, 1),
-    sympy.tanh: _bounded(mp.tanh, 0),
-    sympy.asinh: _bounded(mp.asinh, 0),
-    sympy.acosh: _within(mp.acosh, 1, None, "acosh", at_zero=None),
-    sympy.atanh: _within(mp.atanh, -1, 1, "atanh", open_ends=True),
-    sympy.floor: lambda x, what: _integer_part(x, up=False),
-    sympy.ceiling: lambda x, what: _integer_part(x, up=True),
-    sympy.Abs: lambda x, what: abs(x),
-}
-_COMBINE: dict[type, Callable[[list], Value]] = {
-    sympy.Add: _sum,
-    sympy.Mul: _product,
-    sympy.Max: _extreme(max),
-    sympy.Min: _extreme(min),
-    sympy.KroneckerDelta: _delta,
-    sympy.Mod: _mod,
-    sympy.And: all,
-    sympy.Or: any,
-    sympy.Not: lambda v: not v[0],
-}
 _JUMPS = {sympy.floor, sympy.ceiling, sympy.KroneckerDelta, sympy.Mod}  # may raise _Jump: computed exactly then
 _COMPARISONS: dict[str, Callable[[object, object], bool]] = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
