@@ -95,15 +95,18 @@ def submission(request, _code_grader, exercise):
         pytest.fail(f"{path} does not exist: {exercise.file} not submitted", pytrace=False)
     source, companions, notebook = student_code(Path(folder), exercise.file)
     session = Session(_code_grader.sandbox, exercise.file, source, exercise.limits, companions=companions,
-                      notebook=notebook)
+                      notebook=notebook, cuda=_code_grader.cuda and "cuda" in exercise.devices)
     yield Submission(session)
     session.close()
 
 
 @pytest.fixture(params=["cpu", "cuda"])
-def device(request) -> str:
-    import torch
+def device(request):
+    from grader import tolerances
+    from grader.sandbox import gpu
 
-    if request.param == "cuda" and not torch.cuda.is_available():
+    if request.param == "cuda" and not gpu.present():  # NVML: no CUDA context in this process
         pytest.skip("no GPU on this machine")
-    return request.param
+    token = tolerances.CURRENT_DEVICE.set(request.param)  # expect_close's default, as in checks.run
+    yield request.param
+    tolerances.CURRENT_DEVICE.reset(token)
