@@ -163,7 +163,7 @@ def test_gradescope_limits_map_onto_the_spec_limits():
         limits_for(bank, 110, 4096)
 
 
-def test_example_submission_graded_in_a_root_laid_out_like_autograder(installed):
+def test_example_submission_graded_in_a_root_laid_out_like_autograder(installed, course):
     root = installed
     submit(root)
     graded = run([str(root / "run_autograder")], root)
@@ -183,6 +183,14 @@ def test_example_submission_graded_in_a_root_laid_out_like_autograder(installed)
     assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]), abs=1e-3)
     assert "sandbox layers off" in graded.stdout  # for the instructor only (stdout is hidden)
     assert f"from {root / 'source' / 'grader-src'}" in graded.stdout  # the bundle's own grader ran
+    # the same grades as `grader check` gives the same submission on the same bank
+    check = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(REPO / "examples" / "submission"),
+                            "--bank", str(course), "--json", str(root / "check.json"), "-q"],
+                           capture_output=True, text=True, cwd=REPO, timeout=420)
+    assert check.returncode == 1, check.stderr  # she made mistakes
+    local = json.loads((root / "check.json").read_text(encoding="utf-8"))
+    assert [(t["name"], t["score"], t["status"]) for t in local["tests"]] == \
+        [(t["name"], t["score"], t["status"]) for t in results["tests"]]
 
 
 def test_a_submission_that_blows_the_memory_limit_still_gets_results(installed, tmp_path):
@@ -264,3 +272,22 @@ def test_a_bank_that_does_not_load_is_refused_at_bundle_time(tmp_path):
         build_bundle(locate_bank(tmp_path), tmp_path / "autograder.zip")
     assert "kind" in str(refused.value)
     assert not (tmp_path / "autograder.zip").exists()
+
+
+def test_links_inside_the_bank_are_copied_as_files_and_links_outside_refused(course, tmp_path):
+    bank = tmp_path / "bank"
+    shutil.copytree(course, bank, symlinks=True)
+    shared = bank / "solutions" / "corr2d" / "conv.py"
+    (bank / "solutions" / "shared.py").write_text(shared.read_text())
+    shared.unlink()
+    shared.symlink_to("../shared.py")
+    build_bundle(locate_bank(bank), tmp_path / "ok.zip")
+    with zipfile.ZipFile(tmp_path / "ok.zip") as archive:
+        assert archive.read("bank/solutions/corr2d/conv.py") == (bank / "solutions" / "shared.py").read_bytes()
+    shared.unlink()
+    shared.symlink_to("/etc/hostname")
+    with pytest.raises(SpecError, match="outside the bank"):
+        build_bundle(locate_bank(bank), tmp_path / "bad.zip")
+    shared.unlink()
+    with pytest.raises(SpecError, match="reference solutions/corr2d/conv.py is not in the bank"):
+        build_bundle(locate_bank(bank), tmp_path / "bad.zip")

@@ -115,16 +115,24 @@ class Bundle:
     files: int
 
 
-def _copy_tree(source: Path, target: Path) -> None:
+def _copy_tree(source: Path, target: Path, inside: Path | None = None) -> None:
+    """Copy a folder's files. A link is copied as the file it points to when that lies within
+    `inside` (the bundled bank shares one transformer.py between exercises); else it is refused."""
+    inside = Path(inside or source).resolve()
     for path in sorted(Path(source).rglob("*")):
         relative = path.relative_to(source).as_posix()
-        if path.is_symlink() or _SKIP.search(relative):
+        if _SKIP.search(relative):
             continue
-        if path.is_dir():
+        if path.is_symlink():
+            resolved = path.resolve()
+            if not resolved.is_file() or not resolved.is_relative_to(inside):
+                raise SpecError(path, f"is a link to {resolved}, outside the bank (or to no file)",
+                                fix="put the file itself in the bank, or link to a file inside it")
+        if path.is_dir() and not path.is_symlink():
             (target / relative).mkdir(parents=True, exist_ok=True)
         elif path.is_file():
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target / relative)
+            shutil.copyfile(path, target / relative)
 
 
 def _grader_source(target: Path) -> None:
@@ -182,6 +190,15 @@ def limits_for(exercises, timeout_seconds: float, memory_mb: int) -> tuple[float
     return budget, max(child, MIN_CHILD_MB)
 
 
+def _references_present(exercises, solutions: Path) -> None:
+    """Every code exercise's reference is in the bundle: else each submission would fail on Gradescope."""
+    for exercise in exercises:
+        if isinstance(exercise, CodeExercise) and not (solutions / exercise.id / exercise.file).is_file():
+            raise SpecError(exercise.folder / "spec.yaml", f"the reference solutions/{exercise.id}/{exercise.file} "
+                            "is not in the bank, so Gradescope could not grade this exercise",
+                            fix="add it beside exercises/ (`grader selftest --bank DIR` checks it)")
+
+
 def build_bundle(bank: BankLocation, out: Path, *, hidden_visibility: str = "after_published",
                  timeout_seconds: float = 600, memory_mb: int = 3072, cpus: int = 1) -> Bundle:
     """Write the autograder zip for `bank` to `out`."""
@@ -199,9 +216,10 @@ def build_bundle(bank: BankLocation, out: Path, *, hidden_visibility: str = "aft
     with tempfile.TemporaryDirectory(prefix="grader-bundle-") as scratch:
         root = Path(scratch)
         _grader_source(root / "grader-src")
-        _copy_tree(bank.exercises, root / "bank" / "exercises")
+        _copy_tree(bank.exercises, root / "bank" / "exercises", inside=bank.exercises.parent)
         if bank.solutions.is_dir():
-            _copy_tree(bank.solutions, root / "bank" / "solutions")
+            _copy_tree(bank.solutions, root / "bank" / "solutions", inside=bank.solutions.parent)
+        _references_present(exercises, root / "bank" / "solutions")
         config["bank_sha256"] = tree_hash(root / "bank")
         (root / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         (root / "constraints.txt").write_text(constraints(), encoding="utf-8")

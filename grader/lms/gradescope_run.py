@@ -55,6 +55,8 @@ def with_visibility(results: dict, hidden_visibility: str) -> dict:
     for test in results.get("tests", []):
         hidden = bool(test.get("extra_data", {}).get("hidden"))
         test["visibility"] = hidden_visibility if hidden else "visible"
+    if "max_score" in results:  # not a top-level field of Gradescope's format: kept, but as extra data
+        results.setdefault("extra_data", {})["max_score"] = results.pop("max_score")
     results["visibility"] = "visible"
     results["stdout_visibility"] = "hidden"
     return results
