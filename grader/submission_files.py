@@ -38,6 +38,11 @@ def megabytes(size: int) -> str:
     return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size:,} bytes"
 
 
+def file_limit(name: str | bytes) -> int:
+    """The cap on one file of a submission: a notebook's (its outputs are dropped unread), else a source file's."""
+    return MAX_NOTEBOOK_BYTES if os.fsencode(name).endswith(b".ipynb") else MAX_FILE_BYTES
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
@@ -180,9 +185,8 @@ def content_hash(folder: Path) -> str:
             if stat.S_ISLNK(mode):
                 digest.update(os.fsencode(os.readlink(name, dir_fd=dir_fd)))
             elif stat.S_ISREG(mode):
-                limit = MAX_NOTEBOOK_BYTES if name.endswith(b".ipynb") else MAX_FILE_BYTES
                 try:
-                    digest.update(_read_at(dir_fd, name, limit, "a submitted file"))
+                    digest.update(_read_at(dir_fd, name, file_limit(name), "a submitted file"))
                 except UnreadableFile as refused:
                     digest.update(str(refused).encode())
             digest.update(b"\0")

@@ -215,3 +215,21 @@ def test_code_run_at_import_by_a_default_or_a_decorator_runs_in_the_child_and_na
     ran_in = re.search(r"ran in process (\d+)", message)
     assert ran_in and int(ran_in.group(1)) != grader_pid, message
     assert "at lenet.ipynb cell 3 (In [2]) line 4" in message, message
+
+
+def test_grader_check_reports_a_notebook_submission_and_a_broken_one(tmp_path):
+    from test_handout import grader
+
+    work = tmp_path / "s1"
+    work.mkdir()
+    write_notebook(work / "lenet.ipynb", COURSE_CELLS)
+    (work / "conv.ipynb").write_text('{"cells": [', encoding="utf-8")
+    run = grader("check", work, "--public-only", "-e", "lenet", "-e", "corr2d", "--json", tmp_path / "r.json")
+    assert run.returncode == 1, run.stdout + run.stderr
+    out = " ".join(run.stdout.split())
+    assert "read from lenet.ipynb; not run at import:" in out and "d2l.train_ch6(" in out
+    assert "conv.ipynb is not a Jupyter notebook: its JSON is broken (line 1, column 12)" in out
+    assert "Traceback" not in run.stdout + run.stderr
+    results = json.loads((tmp_path / "r.json").read_text())
+    lenet = [t for t in results["tests"] if t["name"].startswith("lenet/")]
+    assert lenet and all(t["score"] == t["max_score"] for t in lenet)
