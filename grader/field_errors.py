@@ -76,6 +76,15 @@ def _kebab(value: object) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "my-exercise"
 
 
+def _field_names() -> list[str]:
+    """Every field name a spec or mutants file may use: what a misspelt one is matched against."""
+    from grader import spec  # late: spec imports this module
+
+    models = [m for m in vars(spec).values() if isinstance(m, type) and issubclass(m, spec.Model)]
+    return sorted({alias or name for m in models for name, f in m.model_fields.items()
+                   for alias in [f.alias] if name != "folder"})
+
+
 def _pattern_words(field: str, pattern: str, value: object) -> tuple[str, str]:
     from grader import spec  # late: spec imports this module
 
@@ -98,7 +107,8 @@ def _described(field: str, item: dict, members: list[str]) -> tuple[str, str]:
     """(message, fix) for one field's error, in the words of docs/specs.md."""
     kind, value, ctx = item["type"], item.get("input"), item.get("ctx") or {}
     if kind == "extra_forbidden":
-        return "unknown field", "remove it or check its spelling"
+        near = difflib.get_close_matches(field.rsplit(".", 1)[-1], _field_names(), n=1)
+        return "unknown field", (f"did you mean {near[0]}? else remove it" if near else "remove it or check its spelling")
     if kind == "missing":
         return "required field is missing", "add it"
     if kind == "union_tag_invalid":

@@ -161,3 +161,10 @@ def test_a_failing_verify_names_its_line(tmp_path):
     result = validate("--bank", tmp_path)
     assert result.returncode == 2
     assert "spec.yaml:13: questions.0.verify.0: gives 2 but the key gives 1" in result.stderr
+
+
+def test_a_misspelt_field_is_matched_to_the_field_meant(tmp_path):
+    errors = errors_of(tmp_path, BASE.replace("title:", "titel:").replace("prompt:", "promt:"))
+    fixes = {e.field: e.fix for e in errors}
+    assert fixes["titel"] == "did you mean title? else remove it"
+    assert fixes["questions.0.promt"] == "did you mean prompt? else remove it"
