@@ -252,3 +252,12 @@ def test_a_missing_answer_names_the_question(tmp_path):
     run = grader("check", work, "--bank", FIXTURE_BANK, "-e", "layer-count", "--json", tmp_path / "r.json")
     assert run.returncode == 1
     assert "no answer in answers.yaml for ratio, out-height" in run.stdout
+
+
+def test_handout_mistakes_exit_2_with_a_message(handout, tmp_path):
+    again = grader("handout", "--out", handout)
+    assert again.returncode == 2 and "is not empty; give a new folder" in again.stderr
+    bad = grader("handout", "--out", tmp_path / "x", "--student", "../etc")
+    assert bad.returncode == 2 and "is not a student id" in bad.stderr
+    unknown = grader("handout", "--out", tmp_path / "y", "-e", "no-such")
+    assert unknown.returncode == 2 and "no exercise 'no-such'" in unknown.stderr
