@@ -64,10 +64,11 @@ class Evaluator:
         self._compiled: dict[int, Callable[[Point], Value]] = {}
 
     def __call__(self, point: Point, digits: int = DIGITS) -> Value:
-        if digits not in self._compiled:
-            self._compiled[digits] = _Compiler.at(digits).compile(self.expr)
+        compiled = self._compiled.get(digits)
+        if compiled is None:
+            compiled = self._compiled[digits] = _Compiler.at(digits).compile(self.expr)
         try:
-            return self._compiled[digits](point)
+            return compiled(point)
         except ZeroDivisionError:
             raise Undefined("division by zero") from None
         except (OverflowError, mpmath.libmp.NoConvergence):
@@ -197,9 +198,7 @@ class _Compiler:
         if isinstance(expr, sympy.Pow):
             return self._power(*args, _text(expr.args[0]))
         if isinstance(expr, Relational) and expr.rel_op in _COMPARISONS:
-            compare = _COMPARISONS[expr.rel_op]
-            left, right = args
-            return self._exact_at_jumps(expr, lambda p: self._compared(compare, left(p), right(p)))
+            return self._relation(expr, _COMPARISONS[expr.rel_op], *args)
         if type(expr) in self.functions:
             function, what = self.functions[type(expr)], _text(expr.args[0]) if expr.args else ""
             (argument,) = args
@@ -212,15 +211,34 @@ class _Compiler:
         return self._exact_at_jumps(expr, fast) if type(expr) in _JUMPS else fast
 
     def _exact_at_jumps(self, expr: sympy.Basic, fast: Callable[[Point], Value]) -> Callable[[Point], Value]:
-        exact = self._by_sympy(expr)
+        exact: list[Callable[[Point], Value]] = []  # built at the first jump: most nodes never meet one
 
         def node(p: Point) -> Value:
             try:
                 return fast(p)
             except _Jump:
-                return exact(p)
+                if not exact:
+                    exact.append(self._by_sympy(expr))
+                return exact[0](p)
 
         return node
+
+    def _relation(self, expr: sympy.Basic, compare: Callable, left: Callable, right: Callable) -> Callable[[Point], bool]:
+        """A comparison: exact on rationals (constraints are checked at every point drawn), else at
+        the working precision, and exactly by sympy where the two sides are within rounding."""
+        exact: list[Callable[[Point], Value]] = []
+
+        def relation(p: Point) -> bool:
+            a, b = left(p), right(p)
+            if type(a) is Fraction and type(b) is Fraction:
+                return compare(a, b)
+            if not self.close(a, b):
+                return compare(self.real(a), self.real(b))
+            if not exact:
+                exact.append(self._by_sympy(expr))
+            return exact[0](p)
+
+        return relation
 
     def _by_sympy(self, expr: sympy.Basic) -> Callable[[Point], Value]:
         symbols = {symbol.name: symbol for symbol in expr.free_symbols}
@@ -284,13 +302,6 @@ class _Compiler:
         if abs(exponent * self.ctx.log(abs(base))) > _LOG_LIMIT:
             raise TooLarge
         return self.ctx.power(base, exponent)
-
-    def _compared(self, compare: Callable, a: Value, b: Value) -> bool:
-        if isinstance(a, Fraction) and isinstance(b, Fraction):
-            return compare(a, b)
-        if self.close(a, b):
-            raise _Jump
-        return compare(self.real(a), self.real(b))
 
     def _floor(self, value: Value, what: str) -> Value:
         return Fraction(math.floor(value)) if type(value) is Fraction else self._integer_part(value, up=False)
