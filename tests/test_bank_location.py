@@ -158,3 +158,14 @@ def test_the_plugin_fails_not_skips_without_a_reference(course):
     assert result.returncode == 1, result.stdout[-2000:]
     assert "2 errors" in result.stdout and "skipped" not in result.stdout  # a fixture that fails: pytest's ERROR
     assert "the reference solution of corr2d is missing" in result.stdout
+
+
+def test_the_plugins_bank_option_names_where_references_are(course, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(course, other)
+    (course / "solutions" / "corr2d" / "conv.py").unlink()
+    result = run_pytest(course / "exercises" / "corr2d", "--bank", other, cwd=course)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "2 passed" in result.stdout
+    wrong = run_pytest(course / "exercises" / "corr2d", "--bank", tmp_path / "nowhere", cwd=course)
+    assert wrong.returncode != 0 and "no such folder" in wrong.stdout + wrong.stderr
