@@ -291,3 +291,22 @@ def test_links_inside_the_bank_are_copied_as_files_and_links_outside_refused(cou
     shared.unlink()
     with pytest.raises(SpecError, match="reference solutions/corr2d/conv.py is not in the bank"):
         build_bundle(locate_bank(bank), tmp_path / "bad.zip")
+
+
+def test_a_term_from_the_time_limit_mid_grading_still_leaves_results(installed, tmp_path):
+    root = installed
+    submit(root, {"conv.py": "import time\ntime.sleep(300)\n"})
+    script = tmp_path / "run_autograder"
+    script.write_text((root / "run_autograder").read_text().replace("timeout --kill-after=5 580 ", "timeout --kill-after=20 6 "))
+    script.chmod(0o755)
+    graded = run([str(script)], root, timeout=60)
+    assert graded.returncode == 0
+    results = results_of(root)
+    assert results["score"] == 0 and "ran past the autograder's time limit" in results["output"]
+
+
+def test_help_of_both_commands_has_examples():
+    for command in (["bundle", "gradescope"], ["export-quiz"]):
+        shown = subprocess.run([sys.executable, "-m", "grader.cli", *command, "--help"], capture_output=True, text=True,
+                               cwd=REPO, timeout=60, env={**os.environ, "COLUMNS": "200"})
+        assert shown.returncode == 0 and "Examples" in shown.stdout, shown.stdout

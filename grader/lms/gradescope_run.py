@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import traceback
@@ -151,18 +152,35 @@ def check_install(root: Path) -> int:
     return 1 if problems else 0
 
 
+class Stopped(BaseException):  # not Exception: no handler of a check may swallow it
+    """run_autograder's `timeout` sent SIGTERM: Gradescope's time limit is near."""
+
+
+_stopped: list[bool] = []  # set by the handler: a check harness may wrap Stopped in an error of its own
+
+
+def _stop(signum, frame) -> None:
+    _stopped.append(True)
+    raise Stopped()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     root = autograder_root()
     if argv == ["--check-install"]:
         return check_install(root)
+    signal.signal(signal.SIGTERM, _stop)  # unwinds the sandbox (its children die with it), then results
     try:
         results = grade(root, read_config(root))
     except BaseException as error:  # anything at all: the student still gets a results.json
-        traceback.print_exc(file=sys.stdout)
-        name = type(error).__name__
-        results = failure(f"The autograder could not grade this submission ({name}). This is not a grade of your "
-                          "work: your instructor can see what happened; please tell them.")
+        if _stopped:
+            results = failure("Grading ran past the autograder's time limit and was stopped, so no check is graded. "
+                              "Look for code that runs for long (a loop that never ends, training for many epochs); "
+                              "your instructor can see how far grading got.")
+        else:
+            traceback.print_exc(file=sys.stdout)
+            results = failure(f"The autograder could not grade this submission ({type(error).__name__}). This is not "
+                              "a grade of your work: your instructor can see what happened; please tell them.")
         write_results(root, results)
         return 1
     write_results(root, results)
