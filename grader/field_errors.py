@@ -56,6 +56,8 @@ def _split(loc: tuple) -> tuple[tuple, tuple, tuple[str, ...], bool]:
     """(fields, where the deepest union is, the member tried there, whether the error is inside it)."""
     fields, union_at, tags, inside = [], (), [], False
     for part in loc[1:]:
+        if part == "[key]":  # pydantic's marker of a dict key's own error: the key is the field
+            continue
         if _is_union_tag(part):
             union_at, tags, inside = tuple(fields), [part], False
         else:
@@ -85,6 +87,16 @@ def _field_names() -> list[str]:
                    for alias in [f.alias] if name != "folder"})
 
 
+def _belongs(name: str, top: bool) -> str:
+    """Where a field that exists, but not here, belongs: the fix for a quiz field in a code spec."""
+    from grader import spec
+
+    for kind, model in (("quiz", spec.QuizExercise), ("code", spec.CodeExercise)):
+        if top and name in model.model_fields:
+            return f"remove it: {name} belongs to kind: {kind} exercises (docs/specs.md)"
+    return "remove it, or move it to where it belongs (docs/specs.md)"
+
+
 def _pattern_words(field: str, pattern: str, value: object) -> tuple[str, str]:
     from grader import spec  # late: spec imports this module
 
@@ -99,7 +111,7 @@ def _pattern_words(field: str, pattern: str, value: object) -> tuple[str, str]:
     if pattern == spec.PYTHON_FILE:
         return f"{_shown(value)} is not a Python module file name", "name the file like conv.py"
     if pattern == spec.OPTION_LETTER:
-        return f"option key {_shown(value)} is not one lowercase letter", "key the options a, b, c, ..."
+        return f"option key {value!r} is not one lowercase letter", "key the options a, b, c, ..."
     return f"{_shown(value)} does not have the form this field needs", "see docs/specs.md for this field"
 
 
@@ -107,7 +119,10 @@ def _described(field: str, item: dict, members: list[str]) -> tuple[str, str]:
     """(message, fix) for one field's error, in the words of docs/specs.md."""
     kind, value, ctx = item["type"], item.get("input"), item.get("ctx") or {}
     if kind == "extra_forbidden":
-        near = difflib.get_close_matches(field.rsplit(".", 1)[-1], _field_names(), n=1)
+        name = field.rsplit(".", 1)[-1]
+        if name in _field_names():
+            return f"{name} is not a field here", _belongs(name, top=field == name)
+        near = difflib.get_close_matches(name, _field_names(), n=1)
         return "unknown field", (f"did you mean {near[0]}? else remove it" if near else "remove it or check its spelling")
     if kind == "missing":
         return "required field is missing", "add it"

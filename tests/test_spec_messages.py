@@ -168,3 +168,16 @@ def test_a_misspelt_field_is_matched_to_the_field_meant(tmp_path):
     fixes = {e.field: e.fix for e in errors}
     assert fixes["titel"] == "did you mean title? else remove it"
     assert fixes["questions.0.promt"] == "did you mean prompt? else remove it"
+
+
+def test_a_field_of_another_kind_says_where_it_belongs(tmp_path):
+    text = BASE.replace("kind: quiz", "kind: code\nfile: conv.py\nsymbols: [f]\nchecks: [{id: a}]")
+    errors = {e.field: e for e in errors_of(tmp_path, text)}
+    assert errors["params"].detail == "params is not a field here"
+    assert "belongs to kind: quiz exercises" in errors["params"].fix and errors["params"].line == 8
+
+
+def test_a_bad_option_key_is_told_once_as_a_key(tmp_path):
+    text = BASE.replace("type: numeric", "type: choice").replace('answer: "c"', "answer: a\n    options: {A: x, b: y}")
+    (error,) = errors_of(tmp_path, text)
+    assert error.field == "questions.0.options.A" and "option key 'A' is not one lowercase letter" in error.detail
