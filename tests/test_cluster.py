@@ -8,6 +8,7 @@ killed (recorded failed after bounded tries); one coordinator killed mid-run and
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -37,13 +38,14 @@ def summary_line(text: str) -> str:
 def test_a_cluster_grades_as_jobs_does_into_the_same_gradebook(tmp_path):
     subs = make_class(tmp_path / "class", size=8)
     local = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "jobs.sqlite", "--jobs", "2")
-    cluster = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "cluster.sqlite", "--cluster", "local:2")
+    cluster = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "cluster.sqlite", "--cluster", "local:2",
+                     "--jobs", "1")  # ignored: a cluster is named
     assert cluster.returncode == local.returncode == 0, cluster.stdout + cluster.stderr
     assert summary_line(cluster.stdout) == summary_line(local.stdout)
     assert "graded 8, skipped 0 (unchanged), failed to grade 0" in cluster.stdout
     assert final_grades(tmp_path / "cluster.sqlite") == final_grades(tmp_path / "jobs.sqlite")
     db = sqlite3.connect(tmp_path / "cluster.sqlite")
-    assert db.execute("SELECT jobs FROM runs").fetchall() == [(2,)]  # the cluster's workers
+    assert db.execute("SELECT jobs FROM runs").fetchall() == [(2,)]  # the cluster's workers, not --jobs
     folders = {row[0] for row in db.execute("SELECT folder FROM submissions")}
     assert folders == {str(subs / f"folder-s{i:02d}") for i in range(8)}  # the coordinator's paths, not the workers'
     # the same content hash and bank version on both sides: a cluster skips what --jobs graded
@@ -175,6 +177,9 @@ def test_worker_killed_mid_task_loses_nothing_and_a_poison_submission_fails_afte
     assert db.execute("SELECT status FROM submissions WHERE student_id = 'poison'").fetchone()[0] == "failed"
     protections = db.execute("SELECT protections FROM submissions WHERE status = 'graded'").fetchall()
     assert all("non-root-child" in row[0] for row in protections)  # each worker's sandbox, as locally
+    for (row,) in protections:  # and a worker whose sandbox lacks a layer says so on stderr
+        off = [name for name, on in json.loads(row) if not on]
+        assert not off or f"sandbox protections off: {', '.join(off)}" in errors
     limit = time.monotonic() + 10  # the grading processes of killed workers end on their own
     while _grading_processes() - before and time.monotonic() < limit:
         time.sleep(0.2)
