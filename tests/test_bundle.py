@@ -146,6 +146,10 @@ def test_the_zip_holds_what_gradescope_and_setup_need(course, tmp_path):
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert f'--index-url https://download.pytorch.org/whl/cpu "torch=={torch_version()}"' in setup
     assert "bubblewrap" in setup
+    for script in ("setup.sh", "run_autograder"):  # the network steps cannot run here: at least they parse
+        with zipfile.ZipFile(bundle.path) as archive:
+            (tmp_path / script).write_bytes(archive.read(script))
+        assert subprocess.run(["bash", "-n", str(tmp_path / script)], capture_output=True).returncode == 0
     assert all("==" in line for line in constraints) and any(line.startswith("sympy==") for line in constraints)
     assert config["hidden_visibility"] == "after_due_date" and config["grader_version"] == __import__("grader").__version__
     assert config["budget_seconds"] == 20 and config["child_memory_mb"] == 3072 - 900  # the spec's budget fits 600 s
@@ -310,3 +314,15 @@ def test_help_of_both_commands_has_examples():
         shown = subprocess.run([sys.executable, "-m", "grader.cli", *command, "--help"], capture_output=True, text=True,
                                cwd=REPO, timeout=60, env={**os.environ, "COLUMNS": "200"})
         assert shown.returncode == 0 and "Examples" in shown.stdout, shown.stdout
+
+
+def test_a_zip_of_one_folder_is_graded_as_that_folder(installed):
+    root = installed
+    folder = submit(root, {}) / "my-work"
+    folder.mkdir()
+    (folder / "student.yaml").write_text("id: s777\n", encoding="utf-8")
+    (folder / "answers.yaml").write_text("conv-params:\n  course-case: 280\n", encoding="utf-8")
+    assert run([str(root / "run_autograder")], root).returncode == 0
+    results = results_of(root)
+    assert results["extra_data"]["student"] == "s777"
+    assert {t["name"]: t["status"] for t in results["tests"]}["conv-params/course-case"] == "passed"
