@@ -149,6 +149,7 @@ def check_cells(exercise_id: str, *, bank: str | None = None, ipython=None, cell
         notebook = new_notebook(cells=[new_code_cell(text, execution_count=n) for n, text in runs],
                                 metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                          "language": "python"}})
+        _copy_neighbours(Path.cwd(), Path(scratch), exercise.file)
         Path(scratch, f"{stem}.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
         graded = _runner().grade(exercise, Path(scratch), public_only=True)
     graded = _relabelled(graded, f"{stem}.ipynb")
@@ -156,6 +157,21 @@ def check_cells(exercise_id: str, *, bank: str | None = None, ipython=None, cell
                               protections=_GRADER.protections)
     height = 300 + 64 * len(graded.items) + 22 * (len(graded.message) // 90 + 1)  # onload fits it where JS runs
     return Shown(render(result, "html"), render(result, "md"), result, height)
+
+
+def _copy_neighbours(here: Path, scratch: Path, file: str) -> None:
+    """The other modules of the kernel's folder (attention.py beside a transformer notebook), so
+    the cells may import them as a submission's may; the exercise's own file and notebook are the cells."""
+    from grader.submission_files import UnreadableFile, entries, file_limit, read_bytes
+
+    own = {file, file.removesuffix(".py") + ".ipynb"}
+    for raw, _ in entries(here):
+        name = raw.decode("utf-8", "replace")
+        if name.endswith((".py", ".ipynb")) and name not in own and name.isprintable() and "/" not in name:
+            try:
+                (scratch / name).write_bytes(read_bytes(here, name, limit=file_limit(name)))
+            except UnreadableFile:
+                continue  # a link or an oversized file: not the cells' business
 
 
 def _relabelled(graded, notebook: str):
