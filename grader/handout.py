@@ -212,8 +212,9 @@ Your road:
    `notebooks/X.ipynb` into `submission/` and delete `submission/X.py`.
 2. Check as you go: `grader check --bank bank submission --public-only`, or in Jupyter
    `%load_ext grader` then `%grader check ID`.
-3. Quizzes: `grader quiz ID --bank bank --submission submission --save submission` asks
-   each question, judges the practice ones and writes your answers into answers.yaml.
+3. Quizzes: answer in `submission/answers.yaml` with the numbers of your quiz sheet
+   (sheet.md). `grader quiz ID --bank bank --save submission` drills the practice
+   questions (judged offline) and saves those answers; graded ones are shown, not judged.
 4. Hand in the `submission/` folder.
 """
 
