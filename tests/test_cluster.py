@@ -213,3 +213,34 @@ def test_coordinator_killed_midway_then_rerun_ends_with_the_grades_of_one_clean_
     assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == size  # nothing graded twice
     runs = db.execute("SELECT finished_at, graded, skipped FROM runs ORDER BY id").fetchall()
     assert runs[0] == (None, None, None) and runs[1][1:] == (size - before, before)
+
+
+def test_the_plugin_refuses_another_bank_version_and_content_that_changed(tmp_path):
+    from grader.batch import bank_hash, folder_hash
+    from grader.cluster import bank_files
+    from grader.cluster_worker import GradingPlugin
+    from grader.spec import load_bank
+    from grader.submission_content import read_content, to_wire
+
+    folder = write_student(tmp_path / "ann", "ann", answers_for("ann"))
+    content = to_wire(read_content(folder))
+    options = {"public_only": False, "root_child": "refuse", "budget_seconds": None}
+    files = bank_files(FIXTURE_BANK)
+    wrong = GradingPlugin(files, "0" * 64, options, 60)
+    wrong.setup()
+    try:
+        assert wrong.process is None  # no grading process for a bank it cannot vouch for
+        assert "is not the coordinator's" in wrong.grade("ann", content, folder_hash(folder))["fatal"]
+    finally:
+        wrong.teardown()
+    plugin = GradingPlugin(files, bank_hash(FIXTURE_BANK, load_bank(FIXTURE_BANK)), options, 60)
+    plugin.setup()
+    try:
+        assert not plugin.problem
+        changed = plugin.grade("ann", content, "f" * 64)  # planned with other content
+        assert "differs from the folder that was planned" in changed["error"]
+        graded = plugin.grade("ann", content, folder_hash(folder))
+        assert graded["result"]["student_id"] == "ann" and graded["result"]["exercises"]
+    finally:
+        plugin.teardown()
+    assert not plugin.scratch.exists()
