@@ -328,3 +328,21 @@ def test_cli_usage_and_spec_errors_exit_2(tmp_path, args, message):
     run = grader("export-quiz", *[str(tmp_path / a) if a.endswith(".xml") else a for a in args])
     assert run.returncode == 2, run.stdout + run.stderr
     assert message in " ".join((run.stdout + run.stderr).split())
+
+
+def test_a_question_that_leans_on_an_earlier_one_carries_its_prompt_for_the_same_variant():
+    """conv-params/no-bias says "the same layer": a platform draws its variant alone, so the
+    count question's prompt comes with it, with the values its own key uses."""
+    exercise = next(e for e in quizzes(bundled("exercises")) if e.id == "conv-params")
+    by_variant = {variant_id(v): v for v in variants_of(exercise)}
+    questions = check_moodle(moodle_xml(build_items([exercise], 4)[0])[0])
+    for question in questions:
+        exercise_id, question_id, variant = question.findtext("idnumber").split("/")
+        text = plain(question.findtext("questiontext/text"))
+        p = by_variant[variant]
+        if question_id == "no-bias":
+            assert f"Earlier in this exercise: nn.Conv2d({p['c_in']}, {p['c_out']}, kernel_size={p['k']})" in text
+            right = next(a for a in question.findall("answer") if a.get("fraction") == "100")
+            assert int(right.findtext("text")) == p["c_out"] * p["c_in"] * p["k"] ** 2
+        else:
+            assert "Earlier in this exercise" not in text  # count shows its values; the others need none

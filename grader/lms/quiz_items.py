@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 import sympy
 
@@ -60,6 +61,7 @@ class Item:
     wrong: list[WrongAnswer] = field(default_factory=list)
     hint: str = ""
     notes: list[str] = field(default_factory=list)  # what the platform cannot carry, for the instructor
+    text_prompt: str = ""  # the question's own prompt as rendered (text may add the scene and forms around it)
 
     @property
     def idnumber(self) -> str:
@@ -150,7 +152,8 @@ def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item
     if exercise.description:
         text = f"{exercise.description.strip()}\n\n{text}"
     hint = render_text(question.hint, values) if question.hint else ""
-    item = Item(exercise, question, variant_id(values), values, text, None, hint=hint)
+    item = Item(exercise, question, variant_id(values), values, text, None, hint=hint,
+                text_prompt=render_text(question.prompt, values))
     key = keys.key_value(exercise, question, values)
     rules = [(keys.rule_value(exercise, question, rule.when, values), render_text(rule.say, values))
              for rule in question.feedback if rule.applies(values)]  # when_params: this variant's rules
@@ -179,18 +182,55 @@ def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item
     return item
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLACEHOLDER = re.compile(r"{{(.*?)}}|{%(.*?)%}", re.S)
+
+
+def _names(text: object) -> set[str]:
+    items = text if isinstance(text, list) else [text]
+    return {name for item in items if isinstance(item, str) for name in _NAME.findall(item)}
+
+
+def _shown(prompt: str) -> set[str]:
+    return {name for match in _PLACEHOLDER.finditer(prompt) for part in match.groups() if part
+            for name in _NAME.findall(part)}
+
+
+def _context(exercise: QuizExercise, index: int) -> list[Question]:
+    """The earlier questions that set the scene for question `index`: in grader a student answers
+    an exercise on one variant, so a prompt may say "that layer" and leave out values its key
+    uses. A platform draws each question's variant on its own, so such a question carries the
+    earlier prompts (nearest first) that show the params its own prompt does not."""
+    question = exercise.questions[index]
+    if question.type not in ("numeric", "shape"):
+        return []  # an option letter is no expression over the params
+    missing = (_names(question.answer) & set(exercise.params)) - _shown(question.prompt)
+    scene = []
+    for earlier in reversed(exercise.questions[:index]):
+        if not missing:
+            break
+        if _shown(earlier.prompt) & missing:
+            scene.insert(0, earlier)
+            missing -= _shown(earlier.prompt)
+    return scene
+
+
 def build_items(exercises: list[QuizExercise], count: int) -> tuple[list[Item], list[Skipped]]:
     """Items for `count` variants of every question of `exercises`, and the questions skipped."""
     items, skipped = [], []
     for exercise in exercises:
         variants = export_variants(exercise, count)
-        for question in exercise.questions:
+        for index, question in enumerate(exercise.questions):
             if question.type == "symbolic":
                 skipped.append(Skipped(exercise.id, question.id, SYMBOLIC_SKIP))
                 continue
+            built = [build_item(exercise, question, values) for values in variants]
+            context = _context(exercise, index)
+            for item in built if context else ():
+                scene = " ".join(render_text(q.prompt, item.values) for q in context)
+                item.text = item.text.replace(item.text_prompt, f"Earlier in this exercise: {scene}\n\n{item.text_prompt}", 1)
             seen = set()
-            for values in variants:  # a question that uses none of the params is the same in each variant
-                item = build_item(exercise, question, values)
+            for item in built:  # a question that uses none of the params is the same in each variant
                 same = (item.text, repr(item.key), repr(item.options), repr(item.wrong), item.hint)
                 if same not in seen:
                     seen.add(same)
