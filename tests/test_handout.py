@@ -164,6 +164,15 @@ def test_public_checks_run_from_the_handout_alone(handout, tmp_path):
     shutil.copy(REPO / "solutions" / "lenet" / "lenet.py", work / "lenet.py")
     done = grader("check", work, "--bank", handout / "bank", "--public-only", "-e", "lenet")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "6 hidden check(s)" in done.stdout  # the handout's spec says how many it does not ship
+    from grader.answer_sheet import save_answers
+
+    conv = next(e for e in load_bank(handout / "bank" / "exercises") if e.id == "conv-params")
+    save_answers(work, conv, {"course-case": "280"})
+    quiz = grader("check", work, "--bank", handout / "bank", "-e", "conv-params", "--json", tmp_path / "r.json")
+    tests = {t["name"]: t for t in __import__("json").loads((tmp_path / "r.json").read_text())["tests"]}
+    assert tests["conv-params/course-case"]["score"] == 1  # the practice key, shipped
+    assert tests["conv-params/count"]["max_score"] == 0 and "graded by your instructor" in quiz.stdout
 
 
 PRACTICE_BANK = """\
