@@ -326,3 +326,15 @@ def test_a_zip_of_one_folder_is_graded_as_that_folder(installed):
     results = results_of(root)
     assert results["extra_data"]["student"] == "s777"
     assert {t["name"]: t["status"] for t in results["tests"]}["conv-params/course-case"] == "passed"
+
+
+def test_setup_refuses_a_bank_changed_after_bundling(installed):
+    root = installed
+    spec = root / "source" / "bank" / "exercises" / "conv-params" / "spec.yaml"
+    saved = spec.read_text()
+    spec.write_text(saved.replace("Parameters of a convolution layer", "Parameters"))
+    try:
+        setup = run(["bash", str(root / "source" / "setup.sh")], root)
+    finally:
+        spec.write_text(saved)
+    assert setup.returncode == 1 and "differ from those the bundle was built with" in setup.stderr

@@ -140,6 +140,10 @@ def check_install(root: Path) -> int:
             problems.append(f"torch {torch.__version__} is installed but the bundle pins {config['torch_version']}")
     except ImportError:
         problems.append("torch is not installed")
+    from grader.lms.gradescope import tree_hash
+
+    if tree_hash(root / "source" / config["bank"]) != config.get("bank_sha256"):
+        problems.append("the bank's files differ from those the bundle was built with (bank_sha256)")
     try:
         exercises = _bank(root, config)
     except Exception as error:  # a broken bank: say so at build time, not at the first submission
