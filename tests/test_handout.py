@@ -270,3 +270,17 @@ def test_handout_mistakes_exit_2_with_a_message(handout, tmp_path):
     assert bad.returncode == 2 and "is not a student id" in bad.stderr
     unknown = grader("handout", "--out", tmp_path / "y", "-e", "no-such")
     assert unknown.returncode == 2 and "no exercise 'no-such'" in unknown.stderr
+
+
+def test_every_exercises_public_checks_pass_from_the_handout_with_the_references(handout, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(handout / "submission", work)
+    for exercise in load_bank(REPO / "exercises"):
+        if isinstance(exercise, CodeExercise):
+            shutil.copy(REPO / "solutions" / exercise.id / exercise.file, work / exercise.file)
+    run = grader("check", work, "--bank", handout / "bank", "--public-only", "--json", tmp_path / "r.json")
+    tests = __import__("json").loads((tmp_path / "r.json").read_text())["tests"]
+    code = [t for t in tests if t["name"].split("/")[0] in {e.id for e in load_bank(REPO / "exercises")
+                                                            if isinstance(e, CodeExercise)}]
+    assert len({t["name"].split("/")[0] for t in code}) == 13, run.stdout[-2000:]
+    assert all(t["score"] == t["max_score"] for t in code), [t["name"] for t in code if t["score"] < t["max_score"]]
