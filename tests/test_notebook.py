@@ -144,6 +144,15 @@ def test_calls_into_grader_itself_stay_out_of_the_module():
     assert sum("a use of grader itself" in d for d in module.dropped) == 4
 
 
+def test_assignments_that_need_what_was_left_out_are_left_out_too():
+    module = extract("lenet.ipynb", [Cell(1, "from d2l import torch as d2l\nimport torch\ndevice = d2l.try_gpu()\n"
+                                             "train_iter = d2l.load_data_fashion_mnist(256)\nbatch = next(iter(train_iter))"),
+                                     Cell(2, "device = torch.device('cpu')\nnet = torch.nn.Linear(2, 2).to(device)")])
+    assert module.source == "import torch\ndevice = torch.device('cpu')\nnet = torch.nn.Linear(2, 2).to(device)\n"
+    assert "cell 1 line 3 `device = d2l.try_gpu()` (it uses d2l, which was left out)" in module.dropped
+    assert "cell 1 line 5 `batch = next(iter(train_iter))` (it uses train_iter, which was left out)" in module.dropped
+
+
 def test_one_line_of_two_statements_keeps_only_the_definition(tmp_path):
     module = extract("lenet.ipynb", [Cell(1, "import torch; torch.manual_seed(0)\nnet = 3; print(net)")])
     assert module.source == "import torch\nnet = 3\n"

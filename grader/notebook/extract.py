@@ -123,6 +123,25 @@ def _uses_grader(node: ast.stmt) -> bool:
     return False
 
 
+def _bound(node: ast.stmt) -> set[str]:
+    """The names a top-level import or assignment binds."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return set()
+
+
+def _needs_dropped(node: ast.stmt, gone: set[str]) -> str | None:
+    """An assignment whose value reads a name that only a left-out statement binds, which
+    would fail at import (`device = d2l.try_gpu()` once `from d2l import ...` is out)."""
+    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+        return None
+    used = sorted({n.id for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in gone})
+    return f"it uses {used[0]}, which was left out" if used else None
+
+
 def _verdict(node: ast.stmt, local: frozenset[str]) -> str | None:
     """Why a top-level statement is not run at import, or None to keep it."""
     if _uses_grader(node):
@@ -170,6 +189,7 @@ def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None =
     """The module of `cells` (in order), as `ast` reads them; `languages` names cells not in
     Python, `local` the modules the submission itself provides (importable in the child)."""
     result, parts = Extracted(notebook), []
+    gone: set[str] = set()  # names only statements left out would bind (d2l, train_iter)
     for cell in cells:
         if cell.source.lstrip().startswith("%%"):
             result.dropped.append(f"{cell.label} `{_snippet(cell.source)}` (a cell magic: not Python)")
@@ -190,10 +210,12 @@ def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None =
         shared = _shared_lines(tree.body)
         for node in tree.body:
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            why = _verdict(node, local)
+            why = _verdict(node, local) or _needs_dropped(node, gone)
             if why:
                 result.dropped.append(f"{cell.label} line {first} `{_snippet(lines[first - 1])}` ({why})")
+                gone.update(_bound(node))
                 continue
+            gone.difference_update(_bound(node) | {getattr(node, "name", "")})  # bound again by kept code
             if first in shared or node.end_lineno in shared:  # `a = 1; train()`: only this statement
                 for text in ast.unparse(node).split("\n"):
                     parts.append(text)
