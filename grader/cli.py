@@ -346,8 +346,8 @@ def export_quiz(
 ) -> None:
     """Export quizzes for Moodle (XML) or Canvas (QTI zip): each question's variants with proven keys.
 
-    Symbolic questions are skipped (named, with why). Exit codes: 0 every question
-    exported, 1 some skipped, 2 usage or spec error.
+    Symbolic questions become STACK questions in Moodle and are skipped for Canvas (each named,
+    with why). Exit codes: 0 every question exported, 1 some skipped, 2 usage or spec error.
 
     [bold]Examples[/bold]
 
@@ -368,7 +368,8 @@ def export_quiz(
     for path in (moodle, qti):
         if path is not None:
             out.print(f"wrote {escape(str(path))}", highlight=False)
-    out.print(f"{done.items} questions (variants) from {done.exercises} quizzes; {len(done.skipped)} skipped")
+    stack = f" and {done.stack} STACK question(s) (Moodle)" if done.stack else ""
+    out.print(f"{done.items} questions (variants){stack} from {done.exercises} quizzes; {len(done.skipped)} skipped")
     raise typer.Exit(1 if done.skipped else 0)
 
 

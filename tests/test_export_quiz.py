@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -28,14 +29,14 @@ import sympy
 from conftest import FIXTURE_BANK, REPO, write_spec
 from grader.lms.moodle import FRACTIONS, MAX_IDNUMBER, moodle_xml
 from grader.lms.qti import QTI_NS, QUESTION_TYPES, qti_files
-from grader.lms.quiz_items import build_items, variant_id
+from grader.lms.quiz_items import build_items, symbolic_variants, variant_id
 from grader.quiz import keys
 from grader.resources import bundled
 from grader.spec import QuizExercise, load_bank
 from grader.validate import validate_bank, variants_of
 
 Q = "{%s}" % QTI_NS
-MOODLE_TYPES = {"category", "numerical", "multichoice", "shortanswer", "truefalse", "essay", "description"}
+MOODLE_TYPES = {"category", "numerical", "multichoice", "shortanswer", "truefalse", "essay", "description", "stack"}
 GRADES = {float(f) for f in FRACTIONS} | {-float(f) for f in FRACTIONS}
 
 
@@ -73,6 +74,10 @@ def check_moodle(text: str) -> list[ET.Element]:
         assert idnumber and len(idnumber) <= MAX_IDNUMBER
         assert (category, idnumber) not in seen, f"idnumber {idnumber} twice in {category}"
         seen.add((category, idnumber))
+        if kind == "stack":
+            check_stack(question)
+            questions.append(question)
+            continue
         answers = question.findall("answer")
         assert answers, f"{idnumber}: no answers"
         for answer in answers:
@@ -99,6 +104,28 @@ def check_moodle(text: str) -> list[ET.Element]:
                 assert abs(sum(f for f in fractions if f > 0) - 100) < 0.01
         questions.append(question)
     return questions
+
+
+def check_stack(question: ET.Element) -> None:
+    """What qtype_stack's importer (import_from_xml) reads and its validation insists on: named
+    inputs, PRTs and nodes; each input and PRT placed in the text; nodes linking to nodes."""
+    text = question.findtext("questiontext/text") + question.findtext("specificfeedback/text")
+    inputs = [i.findtext("name") for i in question.findall("input")]
+    assert inputs == ["ans1"] and "[[input:ans1]]" in text and "[[validation:ans1]]" in text
+    (answer_input,) = question.findall("input")
+    assert answer_input.findtext("type") == "algebraic" and answer_input.findtext("tans") == "ta"
+    assert re.search(r"(^|\n)ta: ", question.findtext("questionvariables/text"))
+    for prt in question.findall("prt"):
+        name = prt.findtext("name")
+        assert name and f"[[feedback:{name}]]" in text
+        nodes = {n.findtext("name") for n in prt.findall("node")}
+        assert "0" in nodes
+        for node in prt.findall("node"):
+            assert node.findtext("answertest") and node.findtext("sans") and node.findtext("tans")
+            for branch in ("true", "false"):
+                assert node.findtext(f"{branch}nextnode") in nodes | {"-1"}
+                assert node.findtext(f"{branch}scoremode") in ("=", "+", "-")
+                assert node.find(f"{branch}feedback/text") is not None
 
 
 # --- what a QTI 1.2 importer (Canvas) needs ----------------------------------------------------
@@ -175,6 +202,7 @@ def proven(exercises: list[QuizExercise]) -> dict[tuple[str, str, str], object]:
 
 
 def moodle_keys_match(questions: list[ET.Element], table: dict) -> int:
+    questions = [q for q in questions if q.get("type") != "stack"]  # see test_stack_questions_judge_as_validate_proves
     for question in questions:
         exercise, q, key = table[tuple(question.findtext("idnumber").split("/"))]
         right = [a for a in question.findall("answer") if float(a.get("fraction")) > 0]
@@ -200,12 +228,13 @@ def test_fixture_bank_round_trip_moodle(golden):
     exercises = quizzes(FIXTURE_BANK)
     assert validate_bank(FIXTURE_BANK).ok  # the keys below are proven ones
     items, skipped = build_items(exercises, 3)
-    text, left_out = moodle_xml(items)
+    text, left_out = moodle_xml(items, symbolic_variants(exercises, 3))
     golden("export-quiz.moodle.xml", text)
     questions = check_moodle(text)
     assert moodle_keys_match(questions, proven(exercises)) == len(items) > 0
     assert not left_out
     assert [f"{s.exercise_id}/{s.question_id}" for s in skipped] == ["layer-count/out-height"]  # symbolic
+    assert len([q for q in questions if q.get("type") == "stack"]) == len(symbolic_variants(exercises, 3)) == 1
 
 
 def test_moodle_numbers_are_the_course_formula_not_just_the_grader_own():
@@ -259,8 +288,8 @@ def test_bundled_bank_exports_for_both_and_keys_are_the_proven_ones(tmp_path):
     assert moodle_keys_match(questions, proven(exercises)) == len(items) - len(left_out)
     assert len(check_qti(qti_files(items))) == len(items)
     symbolic = {(e.id, q.id) for e in exercises for q in e.questions if q.type == "symbolic"}
-    assert {(s.exercise_id, s.question_id) for s in skipped} == symbolic
-    assert all("STACK" in s.reason for s in skipped)
+    assert {(s.exercise_id, s.question_id) for s in skipped} == symbolic  # for Canvas
+    assert all("Canvas" in s.reason for s in skipped)
 
 
 def test_a_multi_question_moodle_cannot_grade_is_skipped_with_why(tmp_path):
@@ -304,7 +333,8 @@ def test_cli_writes_both_files_names_each_skip_and_exits_1(tmp_path):
     run = grader("export-quiz", "--bank", FIXTURE_BANK, "--variants", "2",
                  "--moodle", tmp_path / "q.xml", "--qti", tmp_path / "q.zip")
     assert run.returncode == 1, run.stderr
-    assert "layer-count/out-height: skipped: a symbolic answer" in run.stderr
+    assert "qti: layer-count/out-height: skipped: a symbolic answer" in " ".join(run.stderr.split())
+    assert "1 STACK question(s) (Moodle)" in run.stdout.replace("\n", " ")  # out-height uses no params: once
     check_moodle((tmp_path / "q.xml").read_text(encoding="utf-8"))
     with zipfile.ZipFile(tmp_path / "q.zip") as archive:
         check_qti({name: archive.read(name).decode() for name in archive.namelist()})
@@ -346,3 +376,48 @@ def test_a_question_that_leans_on_an_earlier_one_carries_its_prompt_for_the_same
             assert int(right.findtext("text")) == p["c_out"] * p["c_in"] * p["k"] ** 2
         else:
             assert "Earlier in this exercise" not in text  # count shows its values; the others need none
+
+
+MAXIMA = shutil.which("maxima")
+
+
+def maxima_run(script: str) -> list[str]:
+    done = subprocess.run([MAXIMA, "--very-quiet", "--batch-string", "display2d:false$ linel: 100000$\n" + script],
+                          capture_output=True, text=True, timeout=120)
+    return [line for line in done.stdout.splitlines() if line.startswith("R ")]
+
+
+def statements(text: str) -> str:
+    return text.strip().rstrip(";").replace(";\n", "$\n") + "$\n"
+
+
+@pytest.mark.skipif(MAXIMA is None, reason="Maxima (STACK's CAS) is not installed: apt-get install maxima")
+@pytest.mark.parametrize("bank", [FIXTURE_BANK, bundled("exercises")], ids=["fixture", "bundled"])
+def test_stack_questions_judge_as_validate_proves(bank):
+    """In Maxima, as STACK runs it: ta is the proven key at every sample point; the key as an
+    answer reaches node 0 (full marks) and each feedback rule's answer reaches its own node only."""
+    exercises = quizzes(bank)
+    variants = symbolic_variants(exercises, 2)
+    questions = [q for q in check_moodle(moodle_xml([], variants)[0]) if q.get("type") == "stack"]
+    assert len(questions) == len(variants) > 0
+    by_id = {f"{e.id}/{q.id}/{variant_id(v)}": (e, q, v) for e, q, v in variants}
+    for question in questions:
+        exercise, q, values = by_id[question.findtext("idnumber")]
+        setup = statements(question.findtext("questionvariables/text"))
+        feedback = statements(question.findtext("prt/feedbackvariables/text"))
+        rules = [r for r in q.feedback if r.applies(values)]
+        script = setup + 'print("R", makelist(float(ev(ta, pt)), pt, pts))$\n'
+        for answer in ["ta"] + [f"r{i}" for i in range(1, len(rules) + 1)]:
+            script += f"ans1: {answer}$\n" + feedback + 'print("R", [' + ", ".join(f"k{i}" for i in range(len(rules) + 1)) + "])$\n"
+        lines = maxima_run(script)
+        assert len(lines) == len(rules) + 2, (question.findtext("idnumber"), lines)
+        points = [dict(re.findall(r"(\w+) = \((-?\d+(?:/\d+)?)\)", p))
+                  for p in re.findall(r"\[([^\[\]]*)\]", setup.split("pts: ", 1)[1])]
+        key = keys.key_value(exercise, q, values)
+        expected = [float(key.subs({s: sympy.Rational(points[j][s.name]) for s in key.free_symbols}))
+                    for j in range(len(points))]
+        got = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?", lines[0][2:])]
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        for row, line in enumerate(lines[1:]):
+            verdicts = line[2:].strip("[] ").split(",")
+            assert verdicts == ["true" if i == row else "false" for i in range(len(rules) + 1)], (question.findtext("idnumber"), row)

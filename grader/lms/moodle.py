@@ -15,7 +15,7 @@ import html
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.lms.quiz_items import Item, number_text, shape_forms
+from grader.lms.quiz_items import Item, number_text, shape_forms, variant_id
 
 CATEGORY_ROOT = "$course$/top/grader"
 # Moodle's grade choices for an answer (question_bank::fraction_options_full), in percent;
@@ -123,16 +123,15 @@ def _multichoice(root: ET.Element, item: Item) -> None:
 WRITERS = {"numeric": _numerical, "shape": _shortanswer, "choice": _multichoice, "multi": _multichoice}
 
 
-def moodle_xml(items: list[Item]) -> tuple[str, list[str]]:
-    """The Moodle XML text for `items`, and a line for each item it had to leave out."""
+def moodle_xml(items: list[Item], symbolic: list[tuple] = ()) -> tuple[str, list[str]]:
+    """The Moodle XML text for `items` and the symbolic variants (as STACK questions), and a line
+    for each it had to leave out. Questions keep the bank's order."""
+    from grader.lms.stack import NotMaxima, stack_question
+
     root = ET.Element("quiz")
     left_out, seen = [], set()
-    for item in items:
-        why = representable(item)
-        if why:
-            left_out.append(f"{item.idnumber}: skipped: {why}")
-            continue
-        exercise, question = item.exercise, item.question
+
+    def categories(exercise, question) -> None:
         if exercise.id not in seen:
             seen.add(exercise.id)
             _category(root, f"{CATEGORY_ROOT}/{exercise.id}", f"{exercise.title} (grader exercise {exercise.id})")
@@ -140,12 +139,34 @@ def moodle_xml(items: list[Item]) -> tuple[str, list[str]]:
             seen.add((exercise.id, question.id))
             _category(root, f"{CATEGORY_ROOT}/{exercise.id}/{question.id}",
                       f"Variants of {exercise.id}/{question.id}: add one random question from this category.")
-        WRITERS[question.type](root, item)
+
+    entries = [(item.exercise, item.question, item) for item in items] + [(e, q, values) for e, q, values in symbolic]
+    ranks = {}
+    for exercise, question, _ in entries:
+        ranks.setdefault(exercise.id, len(ranks))
+    entries.sort(key=lambda t: (ranks[t[0].id], [q.id for q in t[0].questions].index(t[1].id)))
+    for exercise, question, entry in entries:
+        if isinstance(entry, Item):
+            why = representable(entry)
+            if why:
+                left_out.append(f"{entry.idnumber}: skipped: {why}")
+                continue
+            categories(exercise, question)
+            WRITERS[question.type](root, entry)
+            continue
+        stack_root = ET.Element("quiz")
+        try:
+            stack_question(stack_root, exercise, question, entry)
+        except NotMaxima as error:
+            left_out.append(f"{exercise.id}/{question.id}/{variant_id(entry)}: skipped: as a STACK question: {error}")
+            continue
+        categories(exercise, question)
+        root.extend(stack_root)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", left_out
 
 
-def write_moodle(items: list[Item], path: Path) -> list[str]:
-    text, left_out = moodle_xml(items)
+def write_moodle(items: list[Item], path: Path, symbolic: list[tuple] = ()) -> list[str]:
+    text, left_out = moodle_xml(items, symbolic)
     Path(path).write_text(text, encoding="utf-8")
     return left_out

@@ -8,7 +8,7 @@ from pathlib import Path
 from grader.errors import SpecError
 from grader.lms.moodle import write_moodle
 from grader.lms.qti import write_qti
-from grader.lms.quiz_items import Item, build_items
+from grader.lms.quiz_items import Item, build_items, symbolic_variants
 from grader.spec import QuizExercise, load_bank
 
 
@@ -18,6 +18,7 @@ class QuizExport:
     items: int = 0
     skipped: list[str] = field(default_factory=list)  # a line per question (or item) left out, with why
     notes: list[str] = field(default_factory=list)  # what a platform could not carry of an item kept
+    stack: int = 0  # symbolic variants written as STACK questions (Moodle)
 
 
 def choose_quizzes(exercises_dir: Path, only: list[str] | None) -> list[QuizExercise]:
@@ -52,10 +53,14 @@ def export_quiz(exercises_dir: Path, only: list[str] | None, variants: int,
                 moodle: Path | None = None, qti: Path | None = None) -> QuizExport:
     """Write the files asked for; say what was left out and why."""
     chosen = choose_quizzes(exercises_dir, only)
-    items, skipped = build_items(chosen, variants)
-    summary = QuizExport(len(chosen), len(items), [str(s) for s in skipped], _notes(items))
-    if moodle is not None:
-        summary.skipped += write_moodle(items, moodle)
+    items, symbolic = build_items(chosen, variants)
+    summary = QuizExport(len(chosen), len(items), [], _notes(items))
+    if moodle is not None:  # symbolic questions go to Moodle as STACK questions
+        stack = symbolic_variants(chosen, variants)
+        left_out = write_moodle(items, moodle, stack)
+        summary.skipped += [f"moodle: {line}" for line in left_out]
+        summary.stack = len(stack) - sum("as a STACK question" in line for line in left_out)
     if qti is not None:
         write_qti(items, qti)
+        summary.skipped += [f"qti: {s}" for s in symbolic]
     return summary

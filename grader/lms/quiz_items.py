@@ -21,8 +21,8 @@ from grader.spec import Question, QuizExercise
 from grader.validate import variants_of
 
 SHAPE_FORM = "Write the shape as a list of whole numbers, e.g. [2, 16, 5, 5]."
-SYMBOLIC_SKIP = ("a symbolic answer is judged by grader's own equivalence (sympy proof or sampling); "
-                 "Moodle's and Canvas's built-in types cannot judge a formula, and STACK export is not built")
+SYMBOLIC_SKIP = ("a symbolic answer needs a formula judged by equivalence: Canvas's QTI types cannot judge one "
+                 "(Moodle gets it as a STACK question)")
 # A key with no exact decimal (sqrt(512), 1/3) under tolerance 0 cannot be typed into a number
 # box, where grader takes the expression itself: the box accepts 7 significant digits instead.
 INEXACT_REL = 1e-6
@@ -213,6 +213,22 @@ def _context(exercise: QuizExercise, index: int) -> list[Question]:
             scene.insert(0, earlier)
             missing -= _shown(earlier.prompt)
     return scene
+
+
+def symbolic_variants(exercises: list[QuizExercise], count: int) -> list[tuple[QuizExercise, Question, dict]]:
+    """(exercise, question, variant) of each symbolic question: the variants `build_items` exports."""
+    chosen = []
+    for exercise in exercises:
+        variants = export_variants(exercise, count)
+        for question in exercise.questions:
+            if question.type != "symbolic":
+                continue
+            uses = _shown(question.prompt) | _names(question.answer) | _shown(question.hint)
+            uses |= {name for rule in question.feedback for name in _names(rule.when) | _shown(rule.say)}
+            if not uses & set(exercise.params) and not any(rule.when_params for rule in question.feedback):
+                variants = variants[:1]  # the same question in every variant: once
+            chosen += [(exercise, question, values) for values in variants]
+    return chosen
 
 
 def build_items(exercises: list[QuizExercise], count: int) -> tuple[list[Item], list[Skipped]]:
