@@ -99,6 +99,7 @@ def draw_points(
     rng.shuffle(corners)
     points = _unique(_keep(corners, satisfies, math.ceil(want * _CORNER_SHARE), deadline))
     divisions = _divisions(expressions, {name for name in names if domains[name].kind == "integer"})
+    exponents = _real_exponents(expressions, {name for name in names if domains[name].kind == "real"})
     seen = {tuple(point.values()) for point in points}
     for tries in range(_MAX_TRIES):
         if len(points) >= want:
@@ -108,6 +109,8 @@ def draw_points(
         point = {name: _random_value(rng, domains[name].kind, *bounds[name]) for name in names}
         if divisions and rng.random() < 0.5:
             point = _adjust(point, rng.choice(divisions), bounds, rng) or point
+        if exponents and rng.random() < 0.5:
+            point = _snap(point, exponents, bounds, rng)
         point = tie(point)
         if tuple(point.values()) not in seen and holds(satisfies, point):
             seen.add(tuple(point.values()))
@@ -190,7 +193,10 @@ def _special_values(kind: str, low: Fraction, high: Fraction) -> list[Fraction]:
     if kind == "integer":
         candidates = [low, low + 1, low + 2, high, high - 1, high - 2, 0, 1, 2, 3, -1, Fraction(math.floor(middle))]
     else:
-        candidates = [low, high, Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2), middle, low + (high - low) / 3]
+        # +-2 and +-1/2 too: a negative base with an even power and a half (a = -2, b = 2, c = 1/2)
+        # is where (a^b)^c and a^(b*c) both have values and differ
+        candidates = [low, high, Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2), Fraction(-1, 2), Fraction(2),
+                      Fraction(-2), middle, low + (high - low) / 3]
     return sorted({value for value in candidates if low <= value <= high})
 
 
@@ -229,6 +235,29 @@ def _divisions(expressions: Iterable[sympy.Basic], integer_names: set[str]) -> l
                 if steps and denominator != 1:
                     found.append(_Division(Evaluator(numerator), Evaluator(denominator), steps))
     return found
+
+
+def _real_exponents(expressions: Iterable[sympy.Basic], real_names: set[str]) -> list[str]:
+    """Real variables in the exponent of a power whose base has a variable: a negative base has a
+    real value only at integer exponents, so those points must be drawn on purpose."""
+    found: set[str] = set()
+    for expr in expressions:
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(node, sympy.Pow) and node.base.free_symbols:
+                found |= {symbol.name for symbol in node.exp.free_symbols} & real_names
+    return sorted(found)
+
+
+def _snap(point: dict, names: list[str], bounds: Mapping, rng: random.Random) -> dict:
+    """Put those exponents on small integers and halves: (a^b)^c and a^(b*c) part at a = -1,
+    b = 2, c = 1/2, where both have values, and nowhere a random real would land."""
+    snapped = dict(point)
+    for name in names:
+        low, high = bounds[name]
+        choices = [Fraction(k, 2) for k in range(-4, 5) if low <= Fraction(k, 2) <= high]
+        if choices:
+            snapped[name] = rng.choice(choices)
+    return snapped
 
 
 def _adjust(point: dict, division: _Division, bounds: Mapping, rng: random.Random) -> dict | None:
