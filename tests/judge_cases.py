@@ -82,6 +82,9 @@ REMOVABLE = [  # (answer, key, domains): undefined only at isolated points of th
     ("6*((x-2)^3)^k", "6*(x-2)^(3*k)", {"x": ("real", -4, 4), "k": ("integer", -3, 3)}),  # both undefined at 2 for k < 0
     ("(exp(2*x) - 1)/(exp(x) - 1)", "exp(x) + 1", {"x": ("real", -2, 2)}),
     ("sin(x)^2/(1 - cos(x))", "1 + cos(x)", {"x": ("real", -7, 7)}),
+    # k real: for x < 2 the key has values only at k = 1/3, 2/3, ..., isolated in its own domain
+    ("6*((x-2)^3)^k", "6*(x-2)^(3*k)", {"x": ("real", -4, 4), "k": ("real", -3, 3)}),
+    ("x^log(y)", "y^log(x)", {"x": ("real", -5, 5), "y": ("real", -5, 5)}),  # STACK's case: y < 0 only at x = e^n
 ]
 
 # An answer without a value on an interval where the key has one: different (None: equal)

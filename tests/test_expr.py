@@ -126,8 +126,8 @@ def test_deep_nesting_is_refused_before_pythons_parser_recurses():
         ("1" * 31, "too long"),
         ("0." + "1" * 40, "too long"),
         ("1e400", "too large"),
-        ("x**1001", "at most 1000"),
-        ("(x**100)**11", "at most 1000"),  # combined by sympy into x**1100
+        ("x**10001", "at most 10000"),
+        ("(x**100)**101", "at most 10000"),  # combined by sympy into x**10100
         ("((2**k)**1000)**1000", "at most 100000"),  # 2**(1000000*k)
         ("2**2**2**k", "tower cap of 2"),
         ("2**(k**(2**k))", "tower cap of 2"),
@@ -147,9 +147,9 @@ def test_messages_say_what_is_wrong(text, message):
 
 
 def test_authors_get_roomier_limits():
-    assert parse("x**2000", AUTHOR_LIMITS) == x**2000
+    assert parse("x**20000", AUTHOR_LIMITS) == x**20000
     with pytest.raises(ExpressionError):
-        parse("x**2000")
+        parse("x**20000")
 
 
 def test_refuses_nul_and_non_text():
