@@ -47,14 +47,27 @@ class GradingPlugin(WorkerPlugin):
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-cluster-", dir=getattr(worker, "local_directory", None)))
         self.address = getattr(worker, "address", "") or ""
         self.process = None
+        self.checked = False  # the bank's version is checked by the first task, off the worker's event loop
         try:
-            exercises = _install(self.bank_files, self.scratch)
-            self.problem = _version_problem(exercises, self.version, self.address)
+            self.exercises = _install(self.bank_files, self.scratch)
         except Exception as error:  # noqa: BLE001 - reported by every task, never a worker that will not start
             self.problem = f"the bank could not be installed on worker {self.address}: {type(error).__name__}: {error}"
-        if not self.problem:
-            self.process = GradingProcess(exercises, self.options)
-            self.process.start()  # it imports torch and starts its zygote while tasks are on their way
+            return
+        self.process = GradingProcess(self.exercises, self.options)
+        self.process.start()  # it imports torch and starts its zygote while the first task is on its way
+
+    def _check(self) -> None:
+        """Once: the bank here must have the coordinator's version, else no task is graded here."""
+        if self.checked:
+            return
+        self.checked = True
+        try:
+            self.problem = _version_problem(self.exercises, self.version, self.address)
+        except Exception as error:  # noqa: BLE001 - the shipped bank does not load here
+            self.problem = f"the bank does not load on worker {self.address}: {type(error).__name__}: {error}"
+        if self.problem and self.process is not None:
+            self.process.kill()
+            self.process = None
 
     def teardown(self, worker=None) -> None:
         if self.process is not None:
@@ -65,9 +78,10 @@ class GradingPlugin(WorkerPlugin):
         from grader.submission_content import ContentRefused, from_wire, write_content
         from grader.submission_files import content_hash as hash_of
 
-        if self.problem:
-            return {"fatal": self.problem}
         with self.lock:  # one submission at a time per warm process
+            self._check()
+            if self.problem:
+                return {"fatal": self.problem}
             folder = Path(tempfile.mkdtemp(prefix="submission-", dir=self.scratch)) / name
             try:
                 try:

@@ -229,8 +229,8 @@ def test_the_plugin_refuses_another_bank_version_and_content_that_changed(tmp_pa
     wrong = GradingPlugin(files, "0" * 64, options, 60)
     wrong.setup()
     try:
-        assert wrong.process is None  # no grading process for a bank it cannot vouch for
         assert "is not the coordinator's" in wrong.grade("ann", content, folder_hash(folder))["fatal"]
+        assert wrong.process is None  # its grading process is stopped: nothing is graded on a bank it cannot vouch for
     finally:
         wrong.teardown()
     plugin = GradingPlugin(files, bank_hash(FIXTURE_BANK, load_bank(FIXTURE_BANK)), options, 60)
@@ -241,6 +241,7 @@ def test_the_plugin_refuses_another_bank_version_and_content_that_changed(tmp_pa
         assert "differs from the folder that was planned" in changed["error"]
         graded = plugin.grade("ann", content, folder_hash(folder))
         assert graded["result"]["student_id"] == "ann" and graded["result"]["exercises"]
+        assert "differs from the folder that was planned" in plugin.grade("ann", content, "f" * 64)["error"]
     finally:
         plugin.teardown()
     assert not plugin.scratch.exists()
