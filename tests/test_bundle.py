@@ -338,3 +338,20 @@ def test_setup_refuses_a_bank_changed_after_bundling(installed):
     finally:
         spec.write_text(saved)
     assert setup.returncode == 1 and "differ from those the bundle was built with" in setup.stderr
+
+
+@pytest.mark.timeout(600)
+def test_the_bundled_bank_grades_the_example_submission(tmp_path):
+    """The whole bundled bank (13 code exercises; references shared through links) as shipped."""
+    build_bundle(locate_bank(), tmp_path / "autograder.zip")
+    root = unpack(tmp_path / "autograder.zip", tmp_path / "autograder")
+    assert run(["bash", str(root / "source" / "setup.sh")], root).returncode == 0
+    submit(root)
+    graded = run([str(root / "run_autograder")], root)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    results = results_of(root)
+    assert results["output"] == ""  # every answer of the example belongs to an exercise of the bank
+    code = {e.id for e in load_bank(bundled("exercises")) if e.kind == "code"}
+    graded_code = {t["name"].split("/")[0] for t in results["tests"]} & code
+    assert graded_code == code and len(code) == 13  # none lost to a missing reference
+    assert 0 < results["score"] < results["extra_data"]["max_score"]  # she made a few classic mistakes
