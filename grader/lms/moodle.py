@@ -123,9 +123,10 @@ def _multichoice(root: ET.Element, item: Item) -> None:
 WRITERS = {"numeric": _numerical, "shape": _shortanswer, "choice": _multichoice, "multi": _multichoice}
 
 
-def moodle_xml(items: list[Item], symbolic: list[tuple] = ()) -> tuple[str, list[str]]:
+def moodle_xml(items: list[Item], symbolic: list[tuple] = (), order: list[str] = ()) -> tuple[str, list[str]]:
     """The Moodle XML text for `items` and the symbolic variants (as STACK questions), and a line
-    for each it had to leave out. Questions keep the bank's order."""
+    for each it had to leave out. Exercises come in `order` (their ids; else as first met), each
+    exercise's questions in its spec's order."""
     from grader.lms.stack import NotMaxima, stack_question
 
     root = ET.Element("quiz")
@@ -141,7 +142,7 @@ def moodle_xml(items: list[Item], symbolic: list[tuple] = ()) -> tuple[str, list
                       f"Variants of {exercise.id}/{question.id}: add one random question from this category.")
 
     entries = [(item.exercise, item.question, item) for item in items] + [(e, q, values) for e, q, values in symbolic]
-    ranks = {}
+    ranks = {exercise_id: rank for rank, exercise_id in enumerate(order)}
     for exercise, question, _ in entries:
         ranks.setdefault(exercise.id, len(ranks))
     entries.sort(key=lambda t: (ranks[t[0].id], [q.id for q in t[0].questions].index(t[1].id)))
@@ -166,7 +167,7 @@ def moodle_xml(items: list[Item], symbolic: list[tuple] = ()) -> tuple[str, list
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", left_out
 
 
-def write_moodle(items: list[Item], path: Path, symbolic: list[tuple] = ()) -> list[str]:
-    text, left_out = moodle_xml(items, symbolic)
+def write_moodle(items: list[Item], path: Path, symbolic: list[tuple] = (), order: list[str] = ()) -> list[str]:
+    text, left_out = moodle_xml(items, symbolic, order)
     Path(path).write_text(text, encoding="utf-8")
     return left_out

@@ -57,7 +57,7 @@ def export_quiz(exercises_dir: Path, only: list[str] | None, variants: int,
     summary = QuizExport(len(chosen), len(items), [], _notes(items))
     if moodle is not None:  # symbolic questions go to Moodle as STACK questions
         stack = symbolic_variants(chosen, variants)
-        left_out = write_moodle(items, moodle, stack)
+        left_out = write_moodle(items, moodle, stack, [e.id for e in chosen])
         summary.skipped += [f"moodle: {line}" for line in left_out]
         summary.stack = len(stack) - sum("as a STACK question" in line for line in left_out)
     if qti is not None:
