@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+
 import sympy
 
 from grader.quiz import keys
