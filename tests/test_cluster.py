@@ -28,7 +28,8 @@ from test_batch import committed, final_grades
 
 distributed = pytest.importorskip("distributed", reason="grader[cluster] is not installed")
 
-ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "400", "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}
+ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "400"}
+QUICK = {**ENV, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}  # a scheduler that is not there: give up soon
 
 
 def summary_line(text: str) -> str:
@@ -66,7 +67,7 @@ def test_operator_mistakes_exit_2_with_a_message(tmp_path):
              (["--scheduler", f"tcp://127.0.0.1:{port}"], "cannot reach the Dask scheduler")]
     for extra, message in cases:
         result = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(subs), *map(str, book + extra)],
-                                capture_output=True, text=True, cwd=REPO, env=ENV, timeout=120)
+                                capture_output=True, text=True, cwd=REPO, env=QUICK, timeout=120)
         assert result.returncode == 2 and message in result.stderr, (extra, result.stderr)
         assert "Traceback" not in result.stderr
     # without distributed installed: how to install it
@@ -75,7 +76,7 @@ def test_operator_mistakes_exit_2_with_a_message(tmp_path):
     (blocker / "__init__.py").write_text("raise ImportError('No module named distributed')\n")
     missing = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(subs), *map(str, book),
                               "--scheduler", "tcp://127.0.0.1:8786"], capture_output=True, text=True, cwd=REPO,
-                             env={**ENV, "PYTHONPATH": str(blocker.parent)}, timeout=120)
+                             env={**QUICK, "PYTHONPATH": str(blocker.parent)}, timeout=120)
     assert missing.returncode == 2 and "pip install 'grader[cluster]'" in missing.stderr, missing.stderr
 
 
