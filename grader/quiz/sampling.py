@@ -99,7 +99,8 @@ def draw_points(
     rng.shuffle(corners)
     points = _unique(_keep(corners, satisfies, math.ceil(want * _CORNER_SHARE), deadline))
     divisions = _divisions(expressions, {name for name in names if domains[name].kind == "integer"})
-    exponents = _real_exponents(expressions, {name for name in names if domains[name].kind == "real"})
+    reals = {name for name in names if domains[name].kind == "real"}
+    exponents = _real_exponents(expressions, reals) if reals else []
     seen = {tuple(point.values()) for point in points}
     for tries in range(_MAX_TRIES):
         if len(points) >= want:
