@@ -36,22 +36,46 @@ def summary_line(text: str) -> str:
     return next(line for line in text.splitlines() if line.startswith("graded "))
 
 
+def add_hostile_folders(subs: Path) -> None:
+    """Submissions whose files the reader refuses or flags: on a worker they must read the same."""
+    ok = write_student(subs / "h-ok", "h-ok", answers_for("h-ok"))
+    (write_student(subs / "h-link", "h-link", None) / "answers.yaml").symlink_to(ok / "answers.yaml")
+    with open(write_student(subs / "h-big", "h-big", None) / "answers.yaml", "wb") as f:
+        f.truncate(3_000_000)  # over the 1 MB cap
+    os.mkfifo(write_student(subs / "h-pipe", "h-pipe", None) / "answers.yaml")
+    (write_student(subs / "h-folder", "h-folder", None) / "answers.yaml").mkdir()
+    odd = write_student(subs / "h-odd", "h-odd", answers_for("h-odd", {"no-bias"}))
+    with open(os.fsencode(odd) + b"/caf\xe9.py", "wb") as f:  # a name that is not UTF-8
+        f.write(b"x = 1\n")
+
+
+def problems(gradebook: Path) -> dict:
+    db = sqlite3.connect(gradebook)
+    return dict(db.execute("SELECT student_id, problems FROM submissions WHERE current = 1"))
+
+
 def test_a_cluster_grades_as_jobs_does_into_the_same_gradebook(tmp_path):
     subs = make_class(tmp_path / "class", size=8)
+    add_hostile_folders(subs)
     local = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "jobs.sqlite", "--jobs", "2")
     cluster = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "cluster.sqlite", "--cluster", "local:2",
                      "--jobs", "1")  # ignored: a cluster is named
     assert cluster.returncode == local.returncode == 0, cluster.stdout + cluster.stderr
     assert summary_line(cluster.stdout) == summary_line(local.stdout)
-    assert "graded 8, skipped 0 (unchanged), failed to grade 0" in cluster.stdout
+    assert "graded 14, skipped 0 (unchanged), failed to grade 0" in cluster.stdout
     assert final_grades(tmp_path / "cluster.sqlite") == final_grades(tmp_path / "jobs.sqlite")
+    found = problems(tmp_path / "cluster.sqlite")
+    assert found == problems(tmp_path / "jobs.sqlite")  # the same messages: what the reader refused, it refused there
+    for student, says in {"h-link": "symbolic link", "h-big": "over the 1 MB limit", "h-pipe": "a named pipe",
+                          "h-folder": "a folder", "h-odd": "caf\\\\xe9.py"}.items():
+        assert says in found[student], (student, found[student])
     db = sqlite3.connect(tmp_path / "cluster.sqlite")
     assert db.execute("SELECT jobs FROM runs").fetchall() == [(2,)]  # the cluster's workers, not --jobs
     folders = {row[0] for row in db.execute("SELECT folder FROM submissions")}
-    assert folders == {str(subs / f"folder-s{i:02d}") for i in range(8)}  # the coordinator's paths, not the workers'
+    assert folders == {str(path) for path in subs.iterdir()}  # the coordinator's paths, not the workers'
     # the same content hash and bank version on both sides: a cluster skips what --jobs graded
     again = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "jobs.sqlite", "--cluster", "local:1")
-    assert again.returncode == 0 and "graded 0, skipped 8 (unchanged), failed to grade 0" in again.stdout
+    assert again.returncode == 0 and "graded 0, skipped 14 (unchanged), failed to grade 0" in again.stdout
 
 
 def test_operator_mistakes_exit_2_with_a_message(tmp_path):
