@@ -64,7 +64,7 @@ def _ask(console: Console) -> str | None:
 
 
 def _unreadable(result) -> bool:
-    return result.status is Status.ERROR and result.message.startswith("could not read")
+    return result.status is Status.ERROR and result.message.startswith(("could not read", "answer refused by a safety cap"))
 
 
 def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retries: int = 1, ask: bool = True) -> QuizScore:
