@@ -270,3 +270,43 @@ def test_the_plugin_refuses_another_bank_version_and_content_that_changed(tmp_pa
     finally:
         plugin.teardown()
     assert not plugin.scratch.exists()
+
+
+def test_workers_running_other_grader_code_are_refused_before_anything_is_sent(tmp_path):
+    """A scheduler and a worker started with Dask's own commands, the worker importing a grader
+    whose sources differ by one comment: its grades could differ, so the run stops (exit 2)."""
+    import json as jsonlib
+
+    alt = tmp_path / "alt"
+    shutil.copytree(REPO / "grader", alt / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(alt / "grader" / "cluster.py", "a") as f:
+        f.write("# another build\n")
+    subs = tmp_path / "class"
+    write_student(subs / "ann", "ann", answers_for("ann"))
+    where = tmp_path / "scheduler.json"
+    started = []
+    try:
+        started.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                         "--port", "0", "--no-dashboard", "--scheduler-file", str(where)],
+                                        cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 60
+        while not where.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.2)  # the file is written whole once it exists, but give it a moment
+        address = jsonlib.loads(where.read_text())["address"]
+        started.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(where),
+                                         "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"], cwd=tmp_path,
+                                        env={**ENV, "PYTHONPATH": str(alt)}, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL))
+        result = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(subs), "--bank", str(FIXTURE_BANK),
+                                 "--gradebook", str(tmp_path / "gb.sqlite"), "--scheduler", address],
+                                capture_output=True, text=True, cwd=REPO, env=ENV, timeout=180)
+    finally:
+        for process in reversed(started):
+            process.kill()
+            process.wait()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "every worker needs the coordinator's grader" in result.stderr and "install the same grader" in result.stderr
+    assert "Traceback" not in result.stderr
+    db = sqlite3.connect(tmp_path / "gb.sqlite")
+    assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 0  # refused before the run was recorded
