@@ -30,7 +30,7 @@ import grader
 from grader.quiz import keys
 from grader.quiz.equivalence import Domain, Judge, judge_in_process
 from grader.quiz.expr import AUTHOR_LIMITS, STUDENT_LIMITS, ExpressionError, parse_expression
-from grader.quiz.scope import domains, question_symbols
+from grader.quiz.scope import domains
 from grader.spec import QuizExercise, load_exercise, spec_folders
 from grader.variants import draw
 
@@ -155,7 +155,8 @@ def main() -> None:
             worst[question] = max(worst.get(question, 0.0), ms)
             all_ms.append(ms)
         if all_ms:
-            print(f"\n{len(worst)} symbolic questions, {len(all_ms)} answers: median {statistics.median(all_ms):.1f} ms, "
+            print(f"\n{len(worst)} symbolic questions, {len(all_ms)} answers: "
+                  f"median {statistics.median(all_ms):.1f} ms, "
                   f"slowest question {max(worst, key=worst.get)} {max(worst.values()):.1f} ms")
         if args.only:
             return

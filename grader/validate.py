@@ -137,7 +137,8 @@ class _QuestionCheck:
                 return
 
     def _key_has_gap(self, key, values: dict) -> bool:
-        gap = key_gap(key, named_domains(domains(self.question)), keys.constraints(self.exercise, self.question, values))
+        relations = keys.constraints(self.exercise, self.question, values)
+        gap = key_gap(key, named_domains(domains(self.question)), relations)
         if gap is None:
             return False
         declared = ", ".join(f"{name} in [{d.bounds[0]}, {d.bounds[1]}]" for name, d in self.question.variables.items())

@@ -126,7 +126,8 @@ def test_what_passes_the_caps_but_explodes_is_judged_or_stopped_in_time():
         began = time.monotonic()
         slow = judging.judge(parse_expression("(x + y + z)^1000", table, STUDENT_LIMITS),
                              parse_expression("(x + y - z)^1000", table, STUDENT_LIMITS), domains, time_limit=2.0)
-        assert slow.verdict in (Verdict.DIFFERENT, Verdict.UNDECIDED) and time.monotonic() - began < 2.0 + judging.grace + 1
+        assert slow.verdict in (Verdict.DIFFERENT, Verdict.UNDECIDED)
+        assert time.monotonic() - began < 2.0 + judging.grace + 1
         assert judging.judge(table["x"] * 2, table["x"] + table["x"], domains).verdict is Verdict.EQUAL
     assert time.monotonic() - started < 30
 

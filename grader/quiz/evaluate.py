@@ -223,7 +223,8 @@ class _Compiler:
 
         return node
 
-    def _relation(self, expr: sympy.Basic, compare: Callable, left: Callable, right: Callable) -> Callable[[Point], bool]:
+    def _relation(self, expr: sympy.Basic, compare: Callable, left: Callable, right: Callable
+                  ) -> Callable[[Point], bool]:
         """A comparison: exact on rationals (constraints are checked at every point drawn), else at
         the working precision, and exactly by sympy where the two sides are within rounding."""
         exact: list[Callable[[Point], Value]] = []

@@ -244,8 +244,9 @@ class _Builder:
             raise self.refuse(node, kind)
         if isinstance(value, int):
             if len(str(abs(value))) > self.limits.max_int_digits:
+                cap = self.limits.max_int_digits
                 raise CapExceeded("max_int_digits", f"the number {str(value)[:12]}... is too long: over the cap of "
-                                                    f"{self.limits.max_int_digits} digits (at most {self.limits.max_int_digits})")
+                                                    f"{cap} digits (at most {cap})")
             return sympy.Integer(value)
         # A float literal: rebuild it exactly from its decimal text, never from the binary float.
         text = (ast.get_source_segment(self.source, node) or "").replace("_", "")
@@ -254,8 +255,9 @@ class _Builder:
         except InvalidOperation:
             raise ExpressionError(f"could not read the number {text!r}") from None
         if len(digits) > self.limits.max_int_digits or abs(exponent) > self.limits.max_int_digits:
+            cap = self.limits.max_int_digits
             raise CapExceeded("max_int_digits", f"the number {text[:12]!r} is too long or too large: over the cap of "
-                                                f"{self.limits.max_int_digits} digits (at most {self.limits.max_int_digits})")
+                                                f"{cap} digits (at most {cap})")
         mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
         return sympy.Integer(mantissa) * sympy.Rational(10) ** exponent
 

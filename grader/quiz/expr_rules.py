@@ -101,7 +101,8 @@ def check_powers(expr: sympy.Basic, max_exponent: int, max_in_exponent: int) -> 
     levels = _tower(expr)
     if levels > TOWER_LEVELS:
         raise CapExceeded("tower", f"the power tower is {levels} variable exponents deep, over the tower cap of "
-                                   f"{TOWER_LEVELS} (exp(exp(x)) and 2^2^k are as deep as it goes); simplify the exponent")
+                                   f"{TOWER_LEVELS} (exp(exp(x)) and 2^2^k are as deep as it goes); "
+                                   "simplify the exponent")
 
 
 def _short(number: sympy.Basic) -> str:
@@ -141,7 +142,8 @@ def _check_variable_exponent(exponent: sympy.Expr, max_in_exponent: int) -> None
         node = stack.pop()
         if node.is_number:
             if abs(node.evalf(15)) > max_in_exponent:
-                raise CapExceeded("max_in_exponent", f"the number {_short(node)} in an exponent is too large: numbers "
-                                                     f"in exponents may be at most {max_in_exponent} (the exponent cap)")
+                raise CapExceeded("max_in_exponent", f"the number {_short(node)} in an exponent is too large: "
+                                                     f"numbers in exponents may be at most {max_in_exponent} "
+                                                     "(the exponent cap)")
         else:
             stack.extend(node.args)
