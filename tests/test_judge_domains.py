@@ -196,3 +196,30 @@ questions:
     assert "log of zero or a negative number" in str(warning) and "x in [-10, 10]" in str(warning)
     write_spec(tmp_path / "narrow", spec.replace("LOW", "-10").replace("[-10, 10]", "[-0.99, 0.99]"))
     assert validate_bank(tmp_path).warnings == []
+
+
+def test_grader_validate_prints_the_warning_and_still_passes(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    write_spec(tmp_path / "bank" / "narrow", """\
+id: narrow
+title: Narrow
+kind: quiz
+topic: t
+questions:
+  - id: q
+    type: symbolic
+    prompt: "log-odds"
+    variables:
+      x: {real: [-10, 10]}
+    answer: "log((x+1)/(1-x))"
+""")
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "validate", str(tmp_path / "bank")], cwd=REPO,
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "warning:" in run.stderr and "the key has no value at x=" in run.stderr
+    assert "bank is valid" in run.stdout
