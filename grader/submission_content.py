@@ -5,7 +5,7 @@ what grading reads of it, never as a path: every entry directly in the folder th
 `submission_files.entries` counts (no hidden names, no `__pycache__`), each as what it is:
 
 - a regular file by its bytes, read like grading reads it (`O_NOFOLLOW`, fstat, capped at
-  `MAX_FILE_BYTES`); one over the cap by its size alone (grading refuses it whatever it
+  as `submission_files.file_limit` says: 1 MB, a notebook 100 MB); one over the cap by its size alone (grading refuses it whatever it
   holds, by its size), rebuilt there as a sparse file of that size;
 - a symbolic link by its target text, rebuilt as a link to the same text (nothing on
   either side ever follows it: the reader opens with `O_NOFOLLOW`);
@@ -16,7 +16,8 @@ worker checks before it grades: a submission that changed between planning and s
 fails with a message rather than being graded as something it was not. Sockets and
 devices cannot be rebuilt faithfully and are refused with a message. A folder is capped at
 `MAX_ENTRIES` entries and `MAX_SHIPPED_BYTES` of file bytes: far above any honest
-submission (about ten files of at most 1 MB), far below a coordinator's memory.
+submission (about ten files of at most 1 MB, or a notebook with its outputs), far below a
+coordinator's memory.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.submission_files import MAX_FILE_BYTES, UnreadableFile, _open_folder, _read_at, entries, megabytes, shown
+from grader.submission_files import MAX_NOTEBOOK_BYTES, UnreadableFile, file_limit, _open_folder, _read_at, entries, megabytes, shown
 
 MAX_ENTRIES = 10_000
-MAX_SHIPPED_BYTES = 64_000_000
+MAX_SHIPPED_BYTES = MAX_NOTEBOOK_BYTES + 28_000_000  # a notebook with its outputs, and the rest
 
 FILE, OVERSIZE, LINK, FOLDER, PIPE = "file", "oversize", "link", "folder", "pipe"
 
@@ -63,7 +64,7 @@ def read_content(folder: Path) -> tuple[Entry, ...]:
                 found.append(Entry(name, PIPE))
             elif stat.S_ISREG(mode):
                 try:
-                    data = _read_at(dir_fd, name, MAX_FILE_BYTES, "a submitted file")
+                    data = _read_at(dir_fd, name, file_limit(name), "a submitted file")
                 except UnreadableFile:  # over the cap, or it changed kind: by its size, as content_hash counts it
                     found.append(Entry(name, OVERSIZE, size=os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_size))
                     continue
