@@ -26,7 +26,7 @@ import sympy
 
 from grader.quiz.evaluate import PRECISE_DIGITS, Evaluator, TooLarge, Undefined, inexact, same, show, show_pair
 from grader.quiz.judgement import Domain, Judgement, Verdict
-from grader.quiz.sampling import MIN_POINTS, WANT_POINTS, draw_points, holds, nearby, satisfier, scan
+from grader.quiz.sampling import MIN_POINTS, WANT_POINTS, draw_points, holds, nearby, neighbours, satisfier, scan
 
 T = TypeVar("T")
 # Runs a function, raising TimeoutError once the seconds are spent (the worker uses an alarm).
@@ -156,14 +156,8 @@ class _Comparison:
             return False
 
     def _undefined_at(self, point: dict, expected, error: Undefined) -> Judgement | None:
-        moved = checked = 0
-        for _ in range(_PROBES * 3):
-            if checked >= _PROBES:
-                break
-            near = nearby(point, self.variables, self.rng, spread=(3, 8))
-            if near == point or not holds(self.satisfies, near):
-                continue
-            moved += 1
+        around = neighbours(point, self.variables, self.satisfies, self.rng, _PROBES)
+        for near in around:
             try:
                 expected_near = self.key(near)
             except (Undefined, TooLarge):
@@ -176,8 +170,7 @@ class _Comparison:
                 return _undefined(point, error, show(expected), interval=True, constant=self.constant)
             if not self._agree(near, got_near, expected_near):
                 return _differs(near, *show_pair(got_near, expected_near))
-            checked += 1
-        if moved == 0:  # integers only: nothing to move, this value of the domain counts
+        if not around:  # integers only: nothing to move, this value of the domain counts
             return _undefined(point, error, show(expected), interval=False, constant=self.constant)
         # The answer has values that agree all around (a removable singularity), or the key has
         # none there either (the point is isolated in the key's own domain, as (x-2)^(3*k) at

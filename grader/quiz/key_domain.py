@@ -17,7 +17,7 @@ import sympy
 
 from grader.quiz.evaluate import Evaluator, TooLarge, Undefined
 from grader.quiz.judgement import Domain
-from grader.quiz.sampling import draw_points, holds, nearby, satisfier
+from grader.quiz.sampling import draw_points, neighbours, satisfier
 
 _PROBES = 6
 
@@ -48,16 +48,12 @@ def key_gap(key: sympy.Basic, domains: Mapping[str, Domain], constraints: Sequen
 
 def _isolated(evaluate: Evaluator, point: dict, variables: Mapping[str, Domain], satisfies, rng: random.Random) -> bool:
     """Has the key values at points just next to this one (real variables moved slightly)?"""
-    if not any(domain.kind == "real" and domain.high > domain.low for domain in variables.values()):
-        return False
-    for _ in range(_PROBES):
-        near = nearby(point, variables, rng, spread=(3, 8))
-        if near == point or not holds(satisfies, near):
-            continue
+    around = neighbours(point, variables, satisfies, rng, _PROBES)
+    for near in around:
         try:
             evaluate(near)
         except TooLarge:
             continue
         except Undefined:
             return False
-    return True
+    return bool(around)  # integers only: no neighbours, the point counts

@@ -137,6 +137,21 @@ def nearby(point: Mapping[str, Fraction], domains: Mapping[str, Domain], rng: ra
     return _item_tier(domains)(moved)
 
 
+def neighbours(point: Mapping[str, Fraction], domains: Mapping[str, Domain], satisfies: Callable[[Point], bool],
+               rng: random.Random, count: int) -> list[dict[str, Fraction]]:
+    """Up to `count` points just next to `point` (its real variables moved by 10^-3 to 10^-8 of
+    their range) that satisfy the constraints: none when no real variable can move. They tell an
+    isolated point from an interval (grader.quiz.decide, grader.quiz.key_domain)."""
+    found = []
+    for _ in range(3 * count):
+        if len(found) >= count:
+            break
+        near = nearby(point, domains, rng, spread=(3, 8))
+        if near != point and holds(satisfies, near):
+            found.append(near)
+    return found
+
+
 def scan(domains: Mapping[str, Domain], rng: random.Random, count: int) -> Iterable[dict[str, Fraction]]:
     """`count` points spread evenly (a Latin hypercube: each real variable's range cut into `count`
     strips, one point in each), to find a key that lives on a sliver of its declared domain
