@@ -216,13 +216,13 @@ def serve(sock: socket.socket, scratch: Path) -> None:
             return
         try:
             reply = {"ok": getattr(server, "op_" + request["op"])(**request["args"])}
-            frame = wire.encode(reply)
+            frame = wire.frame_parts(reply)
         except (wire.Unsendable, Missing) as exc:
             kind = "missing" if isinstance(exc, Missing) else "unsendable"
-            frame = wire.encode({kind: str(exc)[:MESSAGE_LIMIT]})
+            frame = wire.frame_parts({kind: str(exc)[:MESSAGE_LIMIT]})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             try:
-                frame = wire.encode({"raised": server.fault(exc)})
+                frame = wire.frame_parts({"raised": server.fault(exc)})
             except BaseException:
-                frame = wire.encode({"raised": {"type": "Exception", "message": "<unreportable>"}})
-        sock.sendall(frame)
+                frame = wire.frame_parts({"raised": {"type": "Exception", "message": "<unreportable>"}})
+        wire.send_parts(sock, frame)
