@@ -195,7 +195,7 @@ def floor(folders: list[Path], bank: list) -> float:
         def wait_ready(self): pass
 
     class InProcess(InProcessSession):
-        def __init__(self, sandbox, file, source, limits, seed=0, companions=None, budget=None):
+        def __init__(self, sandbox, file, source, limits, seed=0, companions=None, **_session_options):
             self._scratch = tempfile.TemporaryDirectory()
             super().__init__(file, source, Path(self._scratch.name), companions)
             self.load_failure = self.failure

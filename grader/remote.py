@@ -85,9 +85,11 @@ class RemoteModule:
     def load_parameters(self, tensors: list[torch.Tensor]) -> None:
         self._request("load_parameters", tensors=[t.detach() for t in tensors])
 
-    def nudge(self, index: int, positions: torch.Tensor, deltas: torch.Tensor) -> None:
-        """Add `deltas` to parameter `index` at its flat `positions` (see grader.evidence)."""
-        self._request("nudge", index=index, positions=positions, deltas=deltas)
+    def nudged_forwards(self, args: tuple, nudges: list[tuple[int, torch.Tensor, torch.Tensor]]) -> list:
+        """The outputs for `args` under each (parameter index, flat positions, deltas) nudge in
+        turn, each taken off again before the next (see grader.evidence): one round trip."""
+        return list(self._request("nudged_forwards", args=list(args),
+                                  nudges=[[int(i), positions, deltas] for i, positions, deltas in nudges]))
 
     def load_parameters_from(self, reference: torch.nn.Module, probe=None, atol: float = 1e-5,
                              output: Callable | None = None) -> bool:

@@ -52,7 +52,7 @@ def test_every_handle_method_the_page_names_exists():
     for name in ("call", "function", "build"):
         assert f"submission.{name}(" in text and callable(getattr(Submission, name))
     named = set(re.findall(r"`net\.(\w+)\(", text))
-    assert {"attribute", "parameter_shapes", "gradients", "train_steps", "load_parameters_from", "nudge"} <= named
+    assert {"attribute", "parameter_shapes", "gradients", "train_steps", "load_parameters_from", "nudged_forwards"} <= named
     for name in named:
         assert callable(getattr(RemoteModule, name)), name
 

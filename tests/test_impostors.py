@@ -4,7 +4,7 @@ its points, and lying about its structure earns it nothing more.
 For every code exercise of the bank, tests/impostors/ holds honest code of the right output
 shapes that computes something else. Each is graded as it is, and again as a liar: a suffix
 that a hostile student could write makes the child's server answer every question about
-structure (parameters and their values, loading, nudges, traced stages, gradients, training,
+structure (parameters and their values, loading, nudged forwards, traced stages, gradients, training,
 attributes) from a hidden copy of the course's module, while forward stays the impostor's.
 """
 
@@ -71,7 +71,7 @@ def _answer_for_shadow(op):
     setattr(_Server, op, lying)
 
 
-for _op in ("op_parameters", "op_load_parameters", "op_nudge", "op_trace", "op_gradients", "op_train",
+for _op in ("op_parameters", "op_load_parameters", "op_nudged_forwards", "op_trace", "op_gradients", "op_train",
             "op_attribute", "op_mode"):
     if hasattr(_Server, _op):
         _answer_for_shadow(_op)

@@ -82,12 +82,22 @@ class Server:
                 p.copy_(t)
         return None
 
-    def op_nudge(self, handle: int, index: int, positions, deltas):
-        """Add `deltas` at flat `positions` of parameter `index`: the grader's probes of what each one does."""
-        param = list(self.objects[handle].parameters())[index]
+    def op_nudged_forwards(self, handle: int, args: list, nudges: list):
+        """Forward under each of the grader's nudges in turn: add its deltas at flat positions of
+        one parameter, run forward without gradients, take them off again (up to rounding)."""
+        module, outputs = self.objects[handle], []
+        params = list(module.parameters())
+        args = self._inputs(handle, args)
         with torch.no_grad():
-            param.view(-1).index_add_(0, positions.to(param.device), deltas.to(param.device, param.dtype))
-        return None
+            for index, positions, deltas in nudges:
+                flat = params[index].view(-1)
+                positions, deltas = positions.to(flat.device), deltas.to(flat.device, flat.dtype)
+                flat.index_add_(0, positions, deltas)
+                try:
+                    outputs.append(module(*args))
+                finally:
+                    flat.index_add_(0, positions, -deltas)
+        return outputs
 
     def op_attribute(self, handle: int, name: str):
         return getattr(self.objects[handle], name)
