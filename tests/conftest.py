@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.quiz.equivalence import Domain, judge, judge_in_process
+
 HERE = Path(__file__).parent
 FIXTURE_BANK = HERE / "fixtures" / "bank"
 REPO = HERE.parent
@@ -42,3 +44,15 @@ def write_spec(folder: Path, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spec.yaml").write_text(text, encoding="utf-8")
     return folder
+
+
+# The judge's tests: each case through the worker process and in process, on plain domains.
+both_ways = pytest.mark.parametrize("how", [judge, judge_in_process], ids=["worker", "in-process"])
+
+
+def real(low, high) -> Domain:
+    return Domain("real", low, high)
+
+
+def integer(low, high) -> Domain:
+    return Domain("integer", low, high)

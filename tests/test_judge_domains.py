@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from conftest import write_spec
+from conftest import both_ways, integer, real, write_spec
 from judge_cases import DECLARED, INTERVALS, NARROW, REMOVABLE
 from grader.quiz.equivalence import Domain, Verdict, judge, judge_in_process
 from grader.quiz.evaluate import Evaluator, Undefined, not_real, same
@@ -20,16 +20,6 @@ from grader.quiz.marking import mark
 from grader.results import Status
 from grader.spec import load_exercise
 from grader.validate import validate_bank
-
-both_ways = pytest.mark.parametrize("how", [judge, judge_in_process], ids=["worker", "in-process"])
-
-
-def real(low, high):
-    return Domain("real", low, high)
-
-
-def integer(low, high):
-    return Domain("integer", low, high)
 
 
 def table_of(domains):
@@ -44,8 +34,6 @@ def judged(candidate: str, key: str, how=judge, **domains):
     return how(given, expected, {table[name]: d for name, d in domains.items()})
 
 
-
-
 @both_ways
 @pytest.mark.parametrize(("candidate", "key", "domains"), REMOVABLE, ids=[c for c, _, _ in REMOVABLE])
 def test_removable_singularities_are_equal(how, candidate, key, domains):
@@ -53,8 +41,6 @@ def test_removable_singularities_are_equal(how, candidate, key, domains):
     assert judgement.verdict is Verdict.EQUAL, judgement.reason
     reverse = judged(key, candidate, how, **domains)  # the rule is symmetric now
     assert reverse.verdict is Verdict.EQUAL, reverse.reason
-
-
 
 
 @pytest.mark.parametrize(("candidate", "key", "domains", "reason"), INTERVALS, ids=[c for c, *_ in INTERVALS])
@@ -81,8 +67,6 @@ def test_on_integers_every_point_counts():
     assert judged("n*(n - 1)/(n - 1)", "n", n=integer(2, 64)).verdict is Verdict.EQUAL
     # mixed: an integer fixed, a real moved around the singularity
     assert judged("k*(x - 1)/(x - 1)", "k", x=real(-2, 2), k=integer(1, 5)).verdict is Verdict.EQUAL
-
-
 
 
 @both_ways
@@ -174,38 +158,7 @@ def test_key_gaps_are_found_where_the_key_has_no_value():
     assert key_gap(sympy.sqrt(x), {"x": real(-1, 1)}, [sympy.Ge(x, 0)]) is None  # a constraint excludes the gap
 
 
-def test_validate_warns_when_a_key_is_undefined_on_part_of_its_domain(tmp_path):
-    spec = """\
-id: narrow
-title: Narrow
-kind: quiz
-topic: t
-questions:
-  - id: q
-    type: symbolic
-    prompt: "log-odds"
-    variables:
-      x: {real: [LOW, 10]}
-    answer: "log((x+1)/(1-x))"
-"""
-    write_spec(tmp_path / "narrow", spec.replace("LOW", "-10"))
-    report = validate_bank(tmp_path)
-    assert report.ok and report.findings == []
-    (warning,) = report.warnings
-    assert "questions.0.answer" in str(warning) and "the key has no value at x=" in str(warning)
-    assert "log of zero or a negative number" in str(warning) and "x in [-10, 10]" in str(warning)
-    write_spec(tmp_path / "narrow", spec.replace("LOW", "-10").replace("[-10, 10]", "[-0.99, 0.99]"))
-    assert validate_bank(tmp_path).warnings == []
-
-
-def test_grader_validate_prints_the_warning_and_still_passes(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
-    write_spec(tmp_path / "bank" / "narrow", """\
+NARROW_SPEC = """\
 id: narrow
 title: Narrow
 kind: quiz
@@ -217,7 +170,28 @@ questions:
     variables:
       x: {real: [-10, 10]}
     answer: "log((x+1)/(1-x))"
-""")
+"""  # log-odds: a key with a value only on (-1, 1)
+
+
+def test_validate_warns_when_a_key_is_undefined_on_part_of_its_domain(tmp_path):
+    write_spec(tmp_path / "narrow", NARROW_SPEC)
+    report = validate_bank(tmp_path)
+    assert report.ok and report.findings == []
+    (warning,) = report.warnings
+    assert "questions.0.answer" in str(warning) and "the key has no value at x=" in str(warning)
+    assert "log of zero or a negative number" in str(warning) and "x in [-10, 10]" in str(warning)
+    write_spec(tmp_path / "narrow", NARROW_SPEC.replace("[-10, 10]", "[-0.99, 0.99]"))
+    assert validate_bank(tmp_path).warnings == []
+
+
+def test_grader_validate_prints_the_warning_and_still_passes(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    write_spec(tmp_path / "bank" / "narrow", NARROW_SPEC)
     run = subprocess.run([sys.executable, "-m", "grader.cli", "validate", str(tmp_path / "bank")], cwd=REPO,
                          capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
     assert run.returncode == 0, run.stdout + run.stderr

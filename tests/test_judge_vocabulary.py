@@ -10,24 +10,14 @@ import time
 import pytest
 import sympy
 
-from conftest import REPO
+from conftest import REPO, both_ways, integer, real
 from judge_cases import COURSE, FUNCTIONS
-from grader.quiz.equivalence import Domain, Judge, Verdict, judge, judge_in_process
+from grader.quiz.equivalence import Domain, Judge, Verdict, judge
 from grader.quiz.expr import AUTHOR_LIMITS, STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
 from grader.quiz.marking import mark
 from grader.results import Status
 from grader.spec import load_exercise
 from grader.variants import draw
-
-both_ways = pytest.mark.parametrize("how", [judge, judge_in_process], ids=["worker", "in-process"])
-
-
-def real(low, high):
-    return Domain("real", low, high)
-
-
-def integer(low, high):
-    return Domain("integer", low, high)
 
 
 def domains_of(plain: dict) -> dict[str, Domain]:
@@ -42,15 +32,11 @@ def verdict_of(candidate: str, key: str, how=judge, constraints=(), **domains):
     return how(given, expected, {table[name]: d for name, d in domains.items()}, list(constraints))
 
 
-
-
 @pytest.mark.parametrize(("domains", "candidate", "key", "verdict"), COURSE,
                          ids=[f"{c}={k}"[:60] for _, c, k, _ in COURSE])
 def test_the_courses_formulas(domains, candidate, key, verdict):
     judgement = verdict_of(candidate, key, **domains_of(domains))
     assert judgement.verdict is Verdict(verdict), judgement.reason
-
-
 
 
 @both_ways
