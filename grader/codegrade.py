@@ -184,12 +184,12 @@ def _gated(exercise: CodeExercise, items: list[ItemResult]) -> list[ItemResult]:
     Only evidence checks that ran can gate: with `--public-only` the hidden evidence did not
     run, and the public checks report as they are (the grade is decided with every check).
     """
-    ran = {item.item_id.split("@")[0] for item in items}
-    shown = {item.item_id.split("@")[0] for item in items if item.status == Status.PASSED}
+    ran = {item.check_id for item in items}
+    shown = {item.check_id for item in items if item.status == Status.PASSED}
     checks = {check.id: check for check in exercise.checks}
     gated = []
     for item in items:
-        gate = [g for g in exercise.gate_of(checks[item.item_id.split("@")[0]]) if g in ran]
+        gate = [g for g in exercise.gate_of(checks[item.check_id]) if g in ran]
         if item.status == Status.PASSED and gate and not shown.intersection(gate):
             item = replace(item, status=Status.FAILED, score=0, message=(
                 f"passed, but not counted until {' or '.join(gate)} passes: that is what shows your code computes "

@@ -21,13 +21,14 @@ import torch
 from grader import align
 from grader.align import _numel
 from grader.checks import _join
+from grader.tolerances import Tolerance, tolerance
 
 POSITIONS = 64  # entries nudged per parameter tensor
 STEP = 1e-2  # nudge size: small enough to be near-linear, large enough to beat float32 noise
 STEPS = (STEP, 1.0)  # a saturated net (sigmoids) may need a larger nudge to show that it moves
 GRADIENT_STEPS = (STEP, STEP / 10, STEP / 100)  # smaller where a nudge crosses ReLU or max-pooling kinks
-MOVED = 1e-6
-FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float32 forward  # an output that moves less than this share of its size did not move
+MOVED = 1e-6  # an output that moves less than this share of its size did not move
+FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float32 forward
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,12 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
     if target is None:
         target = torch.randn(base.shape, dtype=base.dtype)
     claimed = module.gradients(*inputs, loss="squared_error", target=target) if gradients else None
-    pending = [(index, tuple(shape), torch.randperm(_numel(shape))[:POSITIONS])
-               for index, shape in enumerate(module.parameter_shapes()) if _numel(shape)]
-    pending = [(index, shape, positions, torch.randn(len(positions), dtype=torch.float64))
-               for index, shape, positions in pending]
-    probes: dict[int, Probe] = {}
+    pending = [(index, tuple(shape), positions, torch.randn(len(positions), dtype=torch.float64))
+               for index, shape in enumerate(module.parameter_shapes()) if _numel(shape)
+               for positions in [torch.randperm(_numel(shape))[:POSITIONS]]]
     if not pending:
         return []
+    probes: dict[int, Probe] = {}
     for step in GRADIENT_STEPS if gradients else STEPS:  # smaller or larger nudges only where still unsettled
         nudges = []
         for index, _, positions, directions in pending:
@@ -143,7 +143,8 @@ def expect_parameters_used(module, *inputs, what: str, output: Callable | None =
     """
     if reference is not None:
         got = (output or (lambda out: out))(module.eval()(*inputs))
-        if load_claimed_weights(module, reference.eval(), inputs, got, _network_close):
+        network = tolerance(kind="network")
+        if load_claimed_weights(module, reference.eval(), inputs, got, lambda got, want: close_to_scale(got, want, network)):
             return
     idle = [p.shape for p in probe_parameters(module, *inputs, output=output) if p.moved < MOVED]
     if idle:
@@ -179,11 +180,12 @@ def _agree(probe: Probe) -> bool:
     return abs(probe.claimed - probe.slope) <= 0.1 * max(abs(probe.claimed), abs(probe.slope)) + probe.noise
 
 
-def _network_close(got, want: torch.Tensor) -> bool:
-    """Equal within float32 error of a deep net, relative to the largest output."""
+def close_to_scale(got, want: torch.Tensor, tol: Tolerance) -> bool:
+    """`got` equals `want` within `tol`, its atol taken relative to the largest expected value
+    (a whole network's outputs: grader.tolerances kind "network")."""
     if not isinstance(got, torch.Tensor) or got.shape != want.shape:
         return False
-    return torch.allclose(got.to(want.dtype), want, atol=1e-3 * float(want.abs().max()) + 1e-7, rtol=1e-3)
+    return torch.allclose(got.to(want.dtype), want, atol=tol.atol * float(want.abs().max()) + 1e-7, rtol=tol.rtol)
 
 
 def _tensor(value) -> torch.Tensor:

@@ -49,6 +49,11 @@ class ItemResult:
         """The stable name used in results.json and the gradebook."""
         return f"{self.exercise_id}/{self.item_id}"
 
+    @property
+    def check_id(self) -> str:
+        """The question or check this item is of, without a device suffix (`matches-reference@cuda`)."""
+        return self.item_id.split("@")[0]
+
 
 @dataclass(frozen=True)
 class ExerciseResult:

@@ -113,5 +113,5 @@ def _grade_source(grader: CodeGrader, exercise: CodeExercise, source: str, solut
 
 def _lost(result: ExerciseResult) -> tuple[str, ...]:
     """Check ids (device suffix dropped) whose items failed, not broke, and scored less than their points."""
-    lost = [item.item_id.split("@")[0] for item in result.items if item.score < item.max_score and not item.crash]
+    lost = [item.check_id for item in result.items if item.score < item.max_score and not item.crash]
     return tuple(dict.fromkeys(lost))

@@ -43,7 +43,7 @@ def _code_table(result) -> Table:
             verdict = f"[green]caught by {', '.join(mutant.caught_by)}[/green]"
         else:
             missed = sorted(set(mutant.caught_by) - set(mutant.lost))
-            broke = {i.item_id.split("@")[0] for i in mutant.result.items if i.crash}
+            broke = {i.check_id for i in mutant.result.items if i.crash}
             why = "; ".join(f"{c} broke by an error of its own" if c in broke else f"{c} did not lose points" for c in missed)
             verdict = f"[red]survived: {escape(why)}[/red]"
         table.add_row(mutant.exercise_id, f"mutant {mutant.name}: {escape(mutant.mistake)}",

@@ -130,33 +130,25 @@ def test_a_cap_refusal_says_so_to_the_student(tmp_path):
     assert unreadable.message.startswith("could not read the answer")
 
 
-@pytest.mark.parametrize(("question", "answer", "status", "hint"), [
-    ("sigmoid-derivative", "exp(-z)/(1 + exp(-z))^2", Status.PASSED, ""),
-    ("sigmoid-derivative", "sigmoid(z)*sigmoid(-z)", Status.PASSED, ""),
-    ("sigmoid-derivative", "1 - sigmoid(z)^2", Status.FAILED, "pattern of tanh"),
-    ("sigmoid-derivative", "-exp(-z)/(1 + exp(-z))^2", Status.FAILED, "Two minus signs"),
-    ("tanh-derivative", "1/cosh(u)^2", Status.PASSED, ""),
-    ("tanh-derivative", "tanh(u)*(1 - tanh(u))", Status.FAILED, "logistic sigma"),
-    ("tanh-through-time", "w^2/(cosh(w*h_0)^2*cosh(w*tanh(w*h_0))^2)", Status.PASSED, ""),
-    ("tanh-through-time", "w^2", Status.FAILED, "linear RNN"),
+@pytest.mark.parametrize(("quiz", "question", "answer", "status", "hint"), [
+    ("rnn-gradients", "sigmoid-derivative", "exp(-z)/(1 + exp(-z))^2", Status.PASSED, ""),
+    ("rnn-gradients", "sigmoid-derivative", "sigmoid(z)*sigmoid(-z)", Status.PASSED, ""),
+    ("rnn-gradients", "sigmoid-derivative", "1 - sigmoid(z)^2", Status.FAILED, "pattern of tanh"),
+    ("rnn-gradients", "sigmoid-derivative", "-exp(-z)/(1 + exp(-z))^2", Status.FAILED, "Two minus signs"),
+    ("rnn-gradients", "tanh-derivative", "1/cosh(u)^2", Status.PASSED, ""),
+    ("rnn-gradients", "tanh-derivative", "tanh(u)*(1 - tanh(u))", Status.FAILED, "logistic sigma"),
+    ("rnn-gradients", "tanh-through-time", "w^2/(cosh(w*h_0)^2*cosh(w*tanh(w*h_0))^2)", Status.PASSED, ""),
+    ("rnn-gradients", "tanh-through-time", "w^2", Status.FAILED, "linear RNN"),
+    ("positional-encoding-quiz", "odd-entry", "sin(pi/2 + i/10000^(2*j/d))", Status.PASSED, ""),
+    ("positional-encoding-quiz", "odd-entry", "sin(i/10000^(2*j/d))", Status.FAILED, "odd column"),
+    ("positional-encoding-quiz", "frequency", "10000^(-2*j/d)", Status.PASSED, ""),
+    ("positional-encoding-quiz", "frequency", "exp(-2*j*10000/d)", Status.FAILED, "log of 10000"),
+    ("positional-encoding-quiz", "wavelength", "2*pi/exp(-2*j*log(10000)/d)", Status.PASSED, ""),
+    ("positional-encoding-quiz", "wavelength", "2*pi/10000^(2*j/d)", Status.FAILED, "divided by the rate"),
 ])
-def test_the_rnn_bank_questions(question, answer, status, hint):
-    exercise = load_exercise(REPO / "exercises" / "rnn-gradients")
-    result = mark(exercise, exercise.question(question), draw(exercise, "s1"), answer)
-    assert result.status is status, result.message
-    assert hint in result.hint
-
-
-@pytest.mark.parametrize(("question", "answer", "status", "hint"), [
-    ("odd-entry", "sin(pi/2 + i/10000^(2*j/d))", Status.PASSED, ""),
-    ("odd-entry", "sin(i/10000^(2*j/d))", Status.FAILED, "odd column"),
-    ("frequency", "10000^(-2*j/d)", Status.PASSED, ""),
-    ("frequency", "exp(-2*j*10000/d)", Status.FAILED, "log of 10000"),
-    ("wavelength", "2*pi/exp(-2*j*log(10000)/d)", Status.PASSED, ""),
-    ("wavelength", "2*pi/10000^(2*j/d)", Status.FAILED, "divided by the rate"),
-])
-def test_the_positional_encoding_bank_questions(question, answer, status, hint):
-    exercise = load_exercise(REPO / "exercises" / "positional-encoding-quiz")
+def test_the_new_bank_questions(quiz, question, answer, status, hint):
+    """The RNN notes' derivatives and the positional-encoding formulas, with their classic wrong forms."""
+    exercise = load_exercise(REPO / "exercises" / quiz)
     result = mark(exercise, exercise.question(question), draw(exercise, "s1"), answer)
     assert result.status is status, result.message
     assert hint in result.hint
