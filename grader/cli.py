@@ -29,7 +29,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# A message piped to a file or a log stays one line per message, whatever the path lengths.
+err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
