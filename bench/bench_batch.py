@@ -37,13 +37,14 @@ sys.path.insert(0, str(REPO / "bench"))
 import sympy  # noqa: E402
 import yaml  # noqa: E402
 
-from grader.batch import grade_class  # noqa: E402
-from grader.gradebook import Gradebook  # noqa: E402
-from grader.mutants import load_mutants, reference_file  # noqa: E402
+from grader.classroom.batch import grade_class  # noqa: E402
+from grader.classroom.gradebook import Gradebook  # noqa: E402
+from grader.proofs.mutants import load_mutants, reference_file  # noqa: E402
 from grader.quiz import keys  # noqa: E402
-from grader.resources import bundled  # noqa: E402
-from grader.spec import CodeExercise, QuizExercise, load_bank, load_exercise  # noqa: E402
-from grader.variants import draw  # noqa: E402
+from grader.bank.resources import bundled  # noqa: E402
+from grader.bank.spec import CodeExercise, QuizExercise
+from grader.bank.loading import load_bank, load_exercise  # noqa: E402
+from grader.bank.variants import draw  # noqa: E402
 
 
 def copy_bank(target: Path, code: list[str]) -> list[str]:
@@ -184,7 +185,7 @@ def floor(folders: list[Path], bank: list) -> float:
     import torch
     from bench_runner import InProcessSession
 
-    from grader import codegrade
+    from grader.checking import codegrade
     from grader.grading import grade_submission
 
     class Unsandboxed:

@@ -30,9 +30,10 @@ def fresh_process(repeat: int) -> list[float]:
 
 def warm(repeat: int) -> dict[str, list[float]]:
     sys.path.insert(0, str(REPO))
+    from grader.bank.loading import load_bank
+    from grader.bank.resources import bundled
+    from grader.bank.spec import QuizExercise
     from grader.grading import grade_submission, runner_for
-    from grader.resources import bundled
-    from grader.spec import QuizExercise, load_bank
 
     bank = load_bank(bundled("exercises"))
     quizzes = [e for e in bank if isinstance(e, QuizExercise)]

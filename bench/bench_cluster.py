@@ -32,13 +32,13 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from bench_batch import copy_bank, make_class  # noqa: E402
 
-from grader.batch import grade_planned, plan_class  # noqa: E402
-from grader.cluster import ClusterPool, Target, task_key  # noqa: E402
-from grader.cluster_process import GradingProcess  # noqa: E402
-from grader.gradebook import Gradebook  # noqa: E402
-from grader.resources import bundled  # noqa: E402
-from grader.spec import load_bank  # noqa: E402
-from grader.submission_files import content_hash  # noqa: E402
+from grader.classroom.batch import grade_planned, plan_class  # noqa: E402
+from grader.classroom.cluster import ClusterPool, Target, task_key  # noqa: E402
+from grader.classroom.cluster_process import GradingProcess  # noqa: E402
+from grader.classroom.gradebook import Gradebook  # noqa: E402
+from grader.bank.resources import bundled  # noqa: E402
+from grader.bank.loading import load_bank  # noqa: E402
+from grader.submissions.files import content_hash  # noqa: E402
 
 
 def graded(root: Path, bank: Path, book: Path, **how) -> tuple[float, float, object]:
@@ -55,8 +55,8 @@ def per_task(folder: Path, bank: Path, version: str, rounds: int) -> tuple[list[
     load falls on both alike): a warm grading process directly, and the same through the cluster."""
     from distributed import wait
 
-    from grader.cluster_worker import grade_content
-    from grader.submission_content import read_content, to_wire
+    from grader.classroom.cluster_worker import grade_content
+    from grader.submissions.content import read_content, to_wire
 
     options = {"public_only": False, "root_child": "refuse", "budget_seconds": None}
     process = GradingProcess(bank, options)
@@ -95,7 +95,7 @@ def main() -> None:
     try:
         bank = work / "bank" / "exercises"
         left_out = copy_bank(bank, args.code)
-        for exercise in args.code:  # the references beside the bank, as grader.bank_location finds them
+        for exercise in args.code:  # the references beside the bank, as grader.bank.location finds them
             shutil.copytree(bundled("solutions") / exercise, work / "bank" / "solutions" / exercise, symlinks=False)
         exercises = load_bank(bank)
         folders = make_class(work / "class", exercises, args.size)

@@ -26,13 +26,14 @@ from pathlib import Path
 
 import sympy
 
-import grader
+from grader.bank.loading import load_exercise, spec_folders
+from grader.bank.spec import QuizExercise
+from grader.bank.variants import draw
+from grader.judge.equivalence import Domain, Judge, judge_in_process
+from grader.judge.expr import AUTHOR_LIMITS, STUDENT_LIMITS, ExpressionError, parse_expression
+from grader.judge.scope import domains
 from grader.quiz import keys
-from grader.quiz.equivalence import Domain, Judge, judge_in_process
-from grader.quiz.expr import AUTHOR_LIMITS, STUDENT_LIMITS, ExpressionError, parse_expression
-from grader.quiz.scope import domains
-from grader.spec import QuizExercise, load_exercise, spec_folders
-from grader.variants import draw
+import grader
 
 BANK = Path(grader.__file__).resolve().parent.parent / "exercises"
 CASES_FOLDER = Path(__file__).resolve().parent.parent / "tests"  # judge_cases.py: the same cases on both commits
@@ -96,7 +97,7 @@ def bank_rows(judging: Judge, repeat: int, only: str | None):
                         for i, rule in enumerate(question.feedback)]
             answers.append(("key + 1", key + 1))
             for label, answer in answers:
-                verdict, ms = timed(judging, answer, key, domains(question), relations, repeat)
+                verdict, ms = timed(judging, answer, key, domains(question.variables), relations, repeat)
                 yield f"{exercise.id}/{question.id}", label, verdict, ms
 
 

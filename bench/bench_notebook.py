@@ -28,8 +28,8 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests")]
 
 from test_notebook import COURSE_CELLS, LENET, write_notebook  # noqa: E402
 
-from grader.notebook import sources  # noqa: E402
-from grader.session import student_code  # noqa: E402
+from grader.submissions import notebooks as sources  # noqa: E402
+from grader.checking.session import student_code  # noqa: E402
 
 
 def reads(folder: Path) -> float:

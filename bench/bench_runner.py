@@ -26,15 +26,15 @@ sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 
-from grader import checks  # noqa: E402
-from grader.codegrade import CodeGrader  # noqa: E402
-from grader.remote import Submission  # noqa: E402
-from grader.resources import bundled  # noqa: E402
-from grader.results import Status  # noqa: E402
+from grader.checking import checks  # noqa: E402
+from grader.checking.codegrade import CodeGrader  # noqa: E402
+from grader.checking.remote import Submission  # noqa: E402
+from grader.bank.resources import bundled  # noqa: E402
+from grader.reports.results import Status  # noqa: E402
 from grader.sandbox.child import Missing, Server  # noqa: E402
-from grader.mutants import load_mutants  # noqa: E402
-from grader.session import StudentError, StudentFault  # noqa: E402
-from grader.spec import load_exercise  # noqa: E402
+from grader.proofs.mutants import load_mutants  # noqa: E402
+from grader.checking.session import StudentError, StudentFault  # noqa: E402
+from grader.bank.loading import load_exercise  # noqa: E402
 
 
 def submissions() -> list[tuple[str, Path]]:

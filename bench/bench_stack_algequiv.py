@@ -24,8 +24,8 @@ from pathlib import Path
 
 import sympy
 
-from grader.quiz.equivalence import Domain, Judge
-from grader.quiz.expr import AUTHOR_LIMITS, FUNCTIONS, STUDENT_LIMITS, ExpressionError, parse_expression
+from grader.judge.equivalence import Domain, Judge
+from grader.judge.expr import AUTHOR_LIMITS, FUNCTIONS, STUDENT_LIMITS, ExpressionError, parse_expression
 
 _ROW = re.compile(r"^\s*\[\s*'AlgEquiv',\s*'',\s*'((?:[^'\\]|\\.)*)',\s*'((?:[^'\\]|\\.)*)',\s*(-?\d)\s*,")
 _CONSTANTS = {"pi", "e"}

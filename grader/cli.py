@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from grader.bank_location import BANK_HELP, EXERCISES_ALIAS_HELP
+from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP
 from grader.errors import GraderError, SpecErrors
-from grader.untrusted_text import for_terminal
+from grader.reports.untrusted_text import for_terminal
 
 app = typer.Typer(
     name="grader",
@@ -38,7 +38,7 @@ BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks togethe
 
 
 def bank_option():
-    """`--bank DIR`, the same on every command that reads a bank (see grader.bank_location)."""
+    """`--bank DIR`, the same on every command that reads a bank (see grader.bank.location)."""
     return typer.Option(None, "--bank", metavar="DIR", help=BANK_HELP)
 
 
@@ -49,15 +49,15 @@ def exercises_option():
 
 def _bank_dir(bank: Optional[Path], exercises: Optional[Path]) -> Path:
     """The exercises folder of the bank the options name; its solutions/ are beside it."""
-    from grader.bank_location import locate_bank
+    from grader.bank.location import locate_bank
 
     return locate_bank(bank, exercises=exercises).exercises
 
 
 def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | None = None):
     """The bank, and the exercises of it that `only` names (all when it names none)."""
+    from grader.bank.loading import load_bank
     from grader.errors import SpecError
-    from grader.spec import load_bank
 
     folder = _bank_dir(bank, exercises)
     loaded = load_bank(folder)
@@ -111,7 +111,7 @@ def check(
         with _progress(len(chosen)) as advance:
             result = grade_submission(submission, loaded, public_only=public_only, runner=runner, on_exercise=advance,
                                       only={e.id for e in chosen}, budget_seconds=budget)
-    from grader.report import print_terminal, write_report
+    from grader.reports.render import print_terminal, write_report
 
     if not quiet:
         print_terminal(result, out, templates)
@@ -126,7 +126,7 @@ def check(
 
 
 def _progress(total: int):
-    from grader.progress import exercise_progress
+    from grader.reports.progress import exercise_progress
 
     return exercise_progress(err, total)
 
@@ -148,7 +148,7 @@ def validate(
       grader validate my-course/exercises
     """
     from grader.errors import SpecError
-    from grader.validate import validate_bank
+    from grader.proofs.validate import validate_bank
 
     if directory is not None and bank is not None and directory != bank:
         raise SpecError(directory, f"the folder {directory} and --bank {bank} name two banks", fix="pass one of them")
@@ -192,8 +192,8 @@ def quiz(
 
       printf '280\\n' | grader quiz conv-params --save my-work/
     """
-    from grader.interactive import run_quiz
-    from grader.spec import QuizExercise
+    from grader.bank.spec import QuizExercise
+    from grader.quiz.interactive import run_quiz
 
     _, (exercise,) = _load(bank, exercises, [exercise_id])
     if not isinstance(exercise, QuizExercise):
@@ -201,8 +201,8 @@ def quiz(
     student = student or _student_of(submission)
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)
     if save is not None and score.answers:
-        from grader.answer_sheet import save_answers
-        from grader.submission_files import UnreadableFile
+        from grader.handouts.answer_sheet import save_answers
+        from grader.submissions.files import UnreadableFile
 
         try:
             path = save_answers(save, exercise, score.answers)
@@ -215,9 +215,9 @@ def quiz(
 
 def _student_of(submission: Optional[Path]) -> str:
     """The id in `submission`'s (else the current folder's) student.yaml, said aloud; else "practice"."""
-    from grader.submission import STUDENT, identify
-    from grader.submission_files import present
-    from grader.variants import PRACTICE
+    from grader.bank.variants import PRACTICE
+    from grader.submissions.files import present
+    from grader.submissions.reading import STUDENT, identify
 
     folder = submission or Path.cwd()
     if submission is None and not present(folder, STUDENT):
@@ -247,9 +247,9 @@ def handout(
 
       grader handout --out s1234/ --student s1234 -e lenet -e conv-shape
     """
-    from grader.bank_location import locate_bank
-    from grader.handout import build_handout
-    from grader.submission import ID_RULE, valid_id
+    from grader.bank.location import locate_bank
+    from grader.handouts.handout import build_handout
+    from grader.submissions.reading import ID_RULE, valid_id
 
     if student is not None and not valid_id(student):
         raise typer.BadParameter(f"'{student[:40]}' is not a student id: use {ID_RULE}", param_hint="--student")
@@ -275,7 +275,7 @@ def selftest(
 
       grader selftest --bank my-course
     """
-    from grader.selftest_report import run_selftest
+    from grader.proofs.selftest_report import run_selftest
 
     ok = run_selftest(_bank_dir(bank, exercises), exercise_ids or None, out, err)
     raise typer.Exit(0 if ok else 1)
@@ -295,7 +295,7 @@ def init_bank(
 
       grader selftest --bank my-course
     """
-    from grader.init_bank import init_bank as write_bank
+    from grader.bank.scaffold import init_bank as write_bank
 
     written = write_bank(directory)
     for path in written:
@@ -327,7 +327,7 @@ def bundle_gradescope(
 
       grader bundle gradescope --bank my-course --timeout 1200 --memory-mb 6144 --cpus 2
     """
-    from grader.bank_location import locate_bank
+    from grader.bank.location import locate_bank
     from grader.lms.gradescope import build_bundle
 
     built = build_bundle(locate_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
@@ -356,7 +356,7 @@ def export_quiz(
 
       grader export-quiz --bank my-course -e conv-params -n 5 --qti conv-params.zip
     """
-    from grader.bank_location import locate_bank
+    from grader.bank.location import locate_bank
     from grader.lms.quiz_export import export_quiz as write_quizzes
 
     if moodle is None and qti is None:
@@ -413,10 +413,10 @@ def grade(
 
       grader grade submissions/ --scheduler tcp://10.0.0.5:8786
     """
-    from grader.batch import grade_planned, plan_class
-    from grader.cluster import target
-    from grader.gradebook import Gradebook
-    from grader.progress import count_progress
+    from grader.classroom.batch import grade_planned, plan_class
+    from grader.classroom.cluster import target
+    from grader.classroom.gradebook import Gradebook
+    from grader.reports.progress import count_progress
 
     where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
@@ -456,8 +456,8 @@ def export(
 
       grader export --canvas canvas.csv --assignment "Lab 3 (1234)"
     """
-    from grader.export import write_canvas, write_csv, write_gradescope
-    from grader.gradebook import Gradebook
+    from grader.classroom.export import write_canvas, write_csv, write_gradescope
+    from grader.classroom.gradebook import Gradebook
 
     if not (csv_file or gradescope or canvas):
         raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas", param_hint="export")
@@ -488,8 +488,8 @@ def report(
 
       grader report --gradebook fall.sqlite --html fall.html
     """
-    from grader.classreport import write_class_report
-    from grader.gradebook import Gradebook
+    from grader.classroom.class_report import write_class_report
+    from grader.classroom.gradebook import Gradebook
 
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()

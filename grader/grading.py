@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Protocol
 
 from grader import __version__
-from grader.quiz.equivalence import judge as default_judge
+from grader.bank.spec import CodeExercise, QuizExercise
+from grader.bank.variants import draw, question_values
+from grader.checking.session import Budget
+from grader.judge.equivalence import judge as default_judge
 from grader.quiz.marking import Judge, mark
-from grader.results import ExerciseResult, ItemResult, Status, SubmissionResult
-from grader.session import Budget
-from grader.spec import CodeExercise, QuizExercise
-from grader.submission import read_submission
-from grader.variants import draw, question_values
+from grader.reports.results import ExerciseResult, ItemResult, Status, SubmissionResult
+from grader.submissions.reading import read_submission
 
 
 class CodeRunner(Protocol):
-    """What grading needs of the sandboxed runner (grader.codegrade.CodeGrader)."""
+    """What grading needs of the sandboxed runner (grader.checking.codegrade.CodeGrader)."""
 
     protections: tuple[tuple[str, bool], ...]
 
@@ -76,7 +76,7 @@ def runner_for(exercises: Sequence[QuizExercise | CodeExercise], sandbox=None,
 
         sandbox = Sandbox(root_child=root_child)
         sandbox.start()
-    from grader.codegrade import CodeGrader
+    from grader.checking.codegrade import CodeGrader
 
     return CodeGrader(sandbox=sandbox)
 

@@ -24,8 +24,8 @@ def grader(*args, cwd: Path = REPO, timeout: float = 300) -> subprocess.Complete
 
 def answers_for(student: str, mistakes: set[str] = frozenset()) -> dict:
     """The fixture bank's answers of `student`: right, except the named mistakes."""
-    from grader.spec import load_bank
-    from grader.variants import draw
+    from grader.bank.loading import load_bank
+    from grader.bank.variants import draw
 
     bank = {e.id: e for e in load_bank(FIXTURE_BANK)}
     p, n = draw(bank["layer-count"], student), draw(bank["shapes-and-choices"], student)["n"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.quiz.equivalence import Domain, judge, judge_in_process
+from grader.judge.equivalence import Domain, judge, judge_in_process
 
 HERE = Path(__file__).parent
 FIXTURE_BANK = HERE / "fixtures" / "bank"

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, write_spec
-from grader import checks, verify
-from grader.codegrade import CodeGrader
+from grader.bank.loading import load_exercise
+from grader.checking import checks
+from grader.checking.codegrade import CodeGrader
 from grader.errors import CheckError
-from grader.results import Status
-from grader.selftest import selftest
-from grader.spec import load_exercise
+from grader.proofs import verify
+from grader.proofs.selftest import selftest
+from grader.reports.results import Status
 
 TESTS = Path(__file__).resolve().parent
 
@@ -169,7 +170,7 @@ def test_selftest_does_not_count_a_crash_as_a_catch_and_names_the_broken_check(g
 
 # -- verify expressions ---------------------------------------------------------------
 def test_a_verify_expression_that_never_ends_is_stopped_and_named(tmp_path, monkeypatch):
-    from grader.validate import validate_bank
+    from grader.proofs.validate import validate_bank
 
     monkeypatch.setattr(verify, "VERIFY_SECONDS", 0.5)
     write_spec(tmp_path / "bank" / "forever", """\

@@ -11,14 +11,15 @@ import sympy as sp
 import yaml
 from torch import nn
 
-from grader import proofs
+from grader.bank.loading import load_bank
+from grader.bank.prompts import render_text
+from grader.bank.spec import QuizExercise
+from grader.bank.variants import draw
+from grader.proofs import helpers as proofs
+from grader.proofs.validate import Validation, validate_exercise
 from grader.quiz import keys
 from grader.quiz.marking import mark
-from grader.quiz.prompts import render_text
-from grader.results import Status
-from grader.spec import QuizExercise, load_bank
-from grader.validate import Validation, validate_exercise
-from grader.variants import draw
+from grader.reports.results import Status
 
 REPO = Path(__file__).resolve().parent.parent
 BANK = REPO / "exercises"

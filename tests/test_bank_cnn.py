@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.codegrade import CodeGrader
-from grader.resources import bundled
-from grader.results import Status
-from grader.selftest import selftest
-from grader.spec import load_exercise
+from grader.bank.loading import load_exercise
+from grader.bank.resources import bundled
+from grader.checking.codegrade import CodeGrader
+from grader.proofs.selftest import selftest
+from grader.reports.results import Status
 
 EXERCISES = ["alexnet", "vgg-block", "nin-block", "inception"]
 REQUIRED_MUTANTS = {

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from grader.bank_location import locate_bank
+from grader.bank.location import locate_bank
+from grader.bank.scaffold import init_bank
 from grader.errors import SpecError
-from grader.init_bank import init_bank
 
 
 def grader(*args, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -54,8 +54,8 @@ def test_a_folder_that_holds_no_bank_and_two_different_banks_are_errors(course, 
 
 
 def test_the_bank_version_covers_specs_checks_references_and_mutants(course):
-    from grader.batch import bank_hash
-    from grader.spec import load_bank
+    from grader.bank.loading import load_bank
+    from grader.bank.version import bank_hash
 
     def version() -> str:
         return bank_hash(course / "exercises", load_bank(course / "exercises"))
@@ -70,8 +70,8 @@ def test_the_bank_version_covers_specs_checks_references_and_mutants(course):
 
 
 def test_a_linked_reference_is_read_through_its_link(course, tmp_path):
-    from grader.batch import bank_hash
-    from grader.spec import load_bank
+    from grader.bank.loading import load_bank
+    from grader.bank.version import bank_hash
 
     shared = tmp_path / "shared.py"
     reference = course / "solutions" / "corr2d" / "conv.py"
@@ -105,7 +105,7 @@ def test_a_missing_reference_is_the_authors_error_in_check_and_grade(course, tmp
 
 
 def reference_as_submission_text(folder: Path) -> Path:
-    from grader.init_bank import REFERENCE
+    from grader.bank.scaffold import REFERENCE
 
     folder.mkdir(parents=True)
     (folder / "conv.py").write_text(REFERENCE)
@@ -116,7 +116,7 @@ def test_grade_uses_the_course_banks_references(course, tmp_path):
     reference_as_submission_text(tmp_path / "class" / "alex")
     result = grader("grade", tmp_path / "class", "--bank", course, "--gradebook", tmp_path / "g.sqlite", "-j", "1")
     assert result.returncode == 0, result.stdout + result.stderr
-    from grader.gradebook import Gradebook
+    from grader.classroom.gradebook import Gradebook
 
     with Gradebook(tmp_path / "g.sqlite", create=False) as book:
         (entry,) = book.current()
@@ -142,7 +142,7 @@ def test_a_bank_option_that_names_no_bank_exits_2_with_the_fix(tmp_path):
 
 # -- the pytest plugin -----------------------------------------------------------------
 def run_pytest(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "grader.pytest_plugin", "-q", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "grader.checking.pytest_plugin", "-q", "-p", "no:cacheprovider",
                            *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 

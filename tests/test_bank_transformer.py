@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.codegrade import CodeGrader
-from grader.resources import bundled
-from grader.selftest import selftest
-from grader.spec import load_exercise
+from grader.bank.loading import load_exercise
+from grader.bank.resources import bundled
+from grader.checking.codegrade import CodeGrader
+from grader.proofs.selftest import selftest
 
 IDS = ["masked-softmax", "multi-head-attention", "position-wise-ffn", "add-norm", "positional-encoding",
        "encoder-block", "decoder-block"]

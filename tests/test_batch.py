@@ -14,7 +14,7 @@ from pathlib import Path
 
 from classfolders import answers_for, grader, make_class, write_student
 from conftest import FIXTURE_BANK, REPO
-from grader.workers import WorkerPool
+from grader.classroom.workers import WorkerPool
 
 
 def final_grades(gradebook: Path) -> dict:
@@ -176,7 +176,7 @@ def test_an_exception_of_ours_fails_only_that_submission_and_the_worker_goes_on(
     import threading
 
     from grader import grading
-    from grader.workers import _serve
+    from grader.classroom.workers import _serve
 
     real = grading.grade_submission
 

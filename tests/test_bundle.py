@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE_BANK, REPO, write_spec
-from grader.bank_location import locate_bank
+from grader.bank.loading import load_bank
+from grader.bank.location import locate_bank
+from grader.bank.resources import bundled
 from grader.errors import SpecError
 from grader.lms.gradescope import build_bundle, limits_for, torch_version
-from grader.resources import bundled
-from grader.spec import load_bank
 
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 FORMATS = {"text", "html", "simple_format", "md", "ansi"}

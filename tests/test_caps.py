@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.codegrade import CodeGrader
+from grader.bank.loading import load_bank, load_exercise
+from grader.checking.codegrade import CodeGrader
 from grader.grading import grade_submission, submission_budget
-from grader.results import Status
+from grader.reports.results import Status
 from grader.sandbox import wire
 from grader.sandbox.launcher import Sandbox
-from grader.spec import load_bank, load_exercise
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -148,9 +148,9 @@ FRAMES = {
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from grader.codegrade import CodeGrader
+from grader.bank.loading import load_exercise
+from grader.checking.codegrade import CodeGrader
 from grader.sandbox.launcher import Sandbox
-from grader.spec import load_exercise
 
 probe, solutions, folders = load_exercise(Path(sys.argv[1])), Path(sys.argv[2]), sys.argv[3:]
 with CodeGrader(solutions=solutions, sandbox=Sandbox()) as grader:

@@ -46,7 +46,7 @@ def test_the_page_holds_a_whole_exercise(bank):
 
 
 def test_every_handle_method_the_page_names_exists():
-    from grader.remote import RemoteModule, Submission
+    from grader.checking.remote import RemoteModule, Submission
 
     text = DOC.read_text(encoding="utf-8")
     for name in ("call", "function", "build"):
@@ -80,7 +80,7 @@ def test_the_named_mistake_reaches_the_student(bank, tmp_path):
 
 
 def test_the_page_checks_run_under_pytest(bank):
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "grader.pytest_plugin", "-q", "-p", "no:cacheprovider",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "grader.checking.pytest_plugin", "-q", "-p", "no:cacheprovider",
                              str(bank / "exercises" / "two-layer")], cwd=bank.parent, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]

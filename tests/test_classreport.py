@@ -10,8 +10,8 @@ import pytest
 
 from classfolders import answers_for, grader, make_class, write_student
 from conftest import FIXTURE_BANK
-from grader.classreport import build
-from grader.gradebook import Gradebook
+from grader.classroom.class_report import build
+from grader.classroom.gradebook import Gradebook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -21,8 +21,8 @@ def grader(*args, stdin: str | None = None, cwd: Path = REPO) -> subprocess.Comp
 
 def right_answers() -> dict:
     """The fixture bank's right answers for the student 'alex'."""
-    from grader.spec import load_bank
-    from grader.variants import draw
+    from grader.bank.loading import load_bank
+    from grader.bank.variants import draw
 
     p = draw({e.id: e for e in load_bank(FIXTURE_BANK)}["layer-count"], "alex")
     n = 28  # shapes-and-choices: answered with an expression, so any n works
@@ -35,8 +35,8 @@ def right_answers() -> dict:
 
 
 def make_submission(folder: Path, answers: dict, student: str = "alex") -> Path:
-    from grader.spec import load_bank
-    from grader.variants import draw
+    from grader.bank.loading import load_bank
+    from grader.bank.variants import draw
 
     folder.mkdir(parents=True, exist_ok=True)
     n = draw({e.id: e for e in load_bank(FIXTURE_BANK)}["shapes-and-choices"], student)["n"]

@@ -105,8 +105,8 @@ def test_operator_mistakes_exit_2_with_a_message(tmp_path):
 
 
 def test_shipped_content_rebuilds_a_folder_with_the_same_hash(tmp_path):
-    from grader.submission_content import ContentRefused, from_wire, read_content, to_wire, write_content
-    from grader.submission_files import content_hash
+    from grader.submissions.content import ContentRefused, from_wire, read_content, to_wire, write_content
+    from grader.submissions.files import content_hash
 
     folder = tmp_path / "s1"
     folder.mkdir()
@@ -145,16 +145,17 @@ def _code_bank(root: Path) -> Path:
 def _grading_processes() -> set[int]:
     import psutil
 
-    return {p.pid for p in psutil.process_iter(["cmdline"]) if "grader.cluster_process" in (p.info["cmdline"] or [])}
+    return {p.pid for p in psutil.process_iter(["cmdline"]) if "grader.classroom.cluster_process" in (p.info["cmdline"] or [])}
 
 
 def test_worker_killed_mid_task_loses_nothing_and_a_poison_submission_fails_after_bounded_tries(tmp_path):
     import dask
     from distributed import Client, LocalCluster
 
-    from grader.batch import bank_hash, folder_hash
-    from grader.cluster import task_key
-    from grader.spec import load_bank
+    from grader.bank.loading import load_bank
+    from grader.bank.version import bank_hash
+    from grader.classroom.batch import folder_hash
+    from grader.classroom.cluster import task_key
 
     bank = _code_bank(tmp_path / "bank")
     reference = (REPO / "solutions" / "corr2d" / "conv.py").read_text()
@@ -241,11 +242,12 @@ def test_coordinator_killed_midway_then_rerun_ends_with_the_grades_of_one_clean_
 
 
 def test_the_plugin_refuses_another_bank_version_and_content_that_changed(tmp_path):
-    from grader.batch import bank_hash, folder_hash
-    from grader.cluster import bank_files
-    from grader.cluster_worker import GradingPlugin
-    from grader.spec import load_bank
-    from grader.submission_content import read_content, to_wire
+    from grader.bank.loading import load_bank
+    from grader.bank.version import bank_files
+    from grader.bank.version import bank_hash
+    from grader.classroom.batch import folder_hash
+    from grader.classroom.cluster_worker import GradingPlugin
+    from grader.submissions.content import read_content, to_wire
 
     folder = write_student(tmp_path / "ann", "ann", answers_for("ann"))
     content = to_wire(read_content(folder))

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.codegrade import CodeGrader
+from grader.bank.loading import load_exercise
+from grader.bank.resources import bundled
+from grader.checking.codegrade import CodeGrader
 from grader.errors import SpecError
-from grader.mutants import load_mutants
-from grader.resources import bundled
-from grader.results import Status
-from grader.spec import load_exercise
+from grader.proofs.mutants import load_mutants
+from grader.reports.results import Status
 
 TESTS = Path(__file__).resolve().parent
 SUBMISSIONS = TESTS / "submissions"

@@ -26,15 +26,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import checks, tolerances
-from grader.codegrade import CodeGrader
-from grader.resources import bundled
-from grader.results import Status
+from grader.bank.loading import load_exercise
+from grader.bank.resources import bundled
+from grader.checking import checks, tolerances
+from grader.checking.codegrade import CodeGrader
+from grader.checking.session import Session
+from grader.reports.results import Status
 from grader.sandbox import confine, gpu, landlock, launcher, wire
 from grader.sandbox.confine import ChildLimits
 from grader.sandbox.launcher import Sandbox
-from grader.session import Session
-from grader.spec import load_exercise
 
 REPO = Path(__file__).resolve().parent.parent
 GPU = gpu.present()
@@ -267,7 +267,7 @@ def test_only_exercises_with_cuda_items_on_a_gpu_machine_get_cuda_children(monke
             super().__init__(*args, **kwargs)
             made.append(self.child_limits.cuda)
 
-    monkeypatch.setattr("grader.codegrade.Session", Recorded)
+    monkeypatch.setattr("grader.checking.codegrade.Session", Recorded)
     probe = load_exercise(REPO / "tests" / "sandbox_bank" / "probe")  # devices: [cpu]
     both = probe.model_copy(update={"devices": ["cpu", "cuda"]})
     submission = tmp_path / "submission"
@@ -316,7 +316,7 @@ def test_a_check_gets_its_items_device_by_default():
 
 def test_the_bank_keeps_no_tolerance_tables_of_its_own():
     found = [str(p) for p in bundled("exercises").glob("*/*/*.py") if "TOLERANCE = {" in p.read_text()]
-    assert not found, f"use grader.tolerances (tolerance(device, kind=...)) instead of a table in {found}"
+    assert not found, f"use grader.checking.tolerances (tolerance(device, kind=...)) instead of a table in {found}"
 
 
 # -- student code and CUDA ------------------------------------------------------------------

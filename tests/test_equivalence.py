@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import sympy
 
-from grader.quiz.equivalence import Domain, Judge, Verdict, judge, judge_in_process
-from grader.quiz.expr import AUTHOR_LIMITS, parse_expression, parse_relation
-from grader.quiz.sampling import WANT_POINTS, draw_points, sample_points
+from grader.judge.equivalence import Domain, Judge, Verdict, judge, judge_in_process
+from grader.judge.expr import AUTHOR_LIMITS, parse_expression, parse_relation
+from grader.judge.sampling import WANT_POINTS, draw_points, sample_points
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -233,8 +233,8 @@ def test_no_point_satisfying_the_constraints_is_undecided():
 def test_judging_is_deterministic_across_processes():
     script = textwrap.dedent("""
         import json, sympy
-        from grader.quiz.equivalence import Domain, judge_in_process
-        from grader.quiz.expr import parse_expression, parse_relation
+        from grader.judge.equivalence import Domain, judge_in_process
+        from grader.judge.expr import parse_expression, parse_relation
         names = {"n": Domain("integer", 1, 10**6), "s": Domain("integer", 2, 999), "x": Domain("real", 0, 1)}
         table = {name: sympy.Symbol(name, integer=d.kind == "integer", real=True) for name, d in names.items()}
         result = judge_in_process(parse_expression("floor(n/s) + x", table), parse_expression("(n - 1)//s + x", table),
@@ -299,7 +299,7 @@ def _run_grader(body: str, *, wait: bool = True):
     """A Python process that judges once and prints its worker's pid."""
     script = textwrap.dedent("""
         import sympy, sys
-        from grader.quiz.equivalence import Domain, judge, shared_judge
+        from grader.judge.equivalence import Domain, judge, shared_judge
         n = sympy.Symbol("n", integer=True)
         """) + textwrap.dedent(body) + textwrap.dedent("""
         print(judge(2*n, n + n, {n: Domain("integer", 1, 9)}).verdict.value, shared_judge().worker_pid, flush=True)

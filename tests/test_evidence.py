@@ -1,15 +1,15 @@
-"""grader.evidence: claims about parameters and gradients confirmed by the outputs alone."""
+"""grader.checking.evidence: claims about parameters and gradients confirmed by the outputs alone."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from grader import evidence
-from grader.remote import Submission
+from grader.bank.spec import Limits
+from grader.checking import evidence
+from grader.checking.remote import Submission
+from grader.checking.session import Session
 from grader.sandbox.launcher import Sandbox
-from grader.session import Session
-from grader.spec import Limits
 
 SOURCE = '''
 import torch

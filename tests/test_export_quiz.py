@@ -27,13 +27,14 @@ import pytest
 import sympy
 
 from conftest import FIXTURE_BANK, REPO, write_spec
+from grader.bank.loading import load_bank
+from grader.bank.resources import bundled
+from grader.bank.spec import QuizExercise
 from grader.lms.moodle import FRACTIONS, MAX_IDNUMBER, moodle_xml
 from grader.lms.qti import QTI_NS, QUESTION_TYPES, qti_files
 from grader.lms.quiz_items import build_items, symbolic_variants, variant_id
+from grader.proofs.validate import validate_bank, variants_of
 from grader.quiz import keys
-from grader.resources import bundled
-from grader.spec import QuizExercise, load_bank
-from grader.validate import validate_bank, variants_of
 
 Q = "{%s}" % QTI_NS
 MOODLE_TYPES = {"category", "numerical", "multichoice", "shortanswer", "truefalse", "essay", "description", "stack"}

@@ -8,7 +8,7 @@ import time
 import pytest
 import sympy
 
-from grader.quiz.expr import AUTHOR_LIMITS, STUDENT_LIMITS, ExpressionError, Limits, parse_expression, parse_relation
+from grader.judge.expr import AUTHOR_LIMITS, STUDENT_LIMITS, ExpressionError, Limits, parse_expression, parse_relation
 
 NAMES = ["n_h", "p_h", "k_h", "s_h", "k", "n", "x", "y_i", "y_j", "i", "j"]
 SYMBOLS = {name: sympy.Symbol(name, integer=name not in {"x", "y_i", "y_j"}, real=True) for name in NAMES}

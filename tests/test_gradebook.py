@@ -9,13 +9,13 @@ import pytest
 
 from classfolders import answers_for, write_student
 from conftest import FIXTURE_BANK
-from grader.batch import folder_hash
+from grader.bank.loading import load_bank
+from grader.classroom.batch import folder_hash
+from grader.classroom.gradebook import FEEDBACK_RULES, Gradebook
+from grader.classroom.workers import feedback_rules
 from grader.errors import GraderError
-from grader.gradebook import FEEDBACK_RULES, Gradebook
 from grader.grading import grade_submission
-from grader.report import render
-from grader.spec import load_bank
-from grader.workers import feedback_rules
+from grader.reports.render import render
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,10 @@ import pytest
 import yaml
 
 from conftest import FIXTURE_BANK, REPO, write_spec
+from grader.bank.loading import load_bank
+from grader.bank.spec import CodeExercise, QuizExercise
+from grader.bank.variants import draw
 from grader.quiz.keys import key_value
-from grader.spec import CodeExercise, QuizExercise, load_bank
-from grader.variants import draw
 
 STUDENT = "s1234"
 
@@ -165,7 +166,7 @@ def test_public_checks_run_from_the_handout_alone(handout, tmp_path):
     done = grader("check", work, "--bank", handout / "bank", "--public-only", "-e", "lenet")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "6 hidden check(s)" in done.stdout  # the handout's spec says how many it does not ship
-    from grader.answer_sheet import save_answers
+    from grader.handouts.answer_sheet import save_answers
 
     conv = next(e for e in load_bank(handout / "bank" / "exercises") if e.id == "conv-params")
     save_answers(work, conv, {"course-case": "280"})
@@ -211,7 +212,7 @@ def practice_handout(tmp_path_factory):
 
 
 def test_practice_keys_ship_evaluated_and_graded_ones_never(practice_handout):
-    from grader.spec import load_exercise
+    from grader.bank.loading import load_exercise
 
     original = load_exercise(practice_handout / "bank" / "exercises" / "drill")
     spec = yaml.safe_load((practice_handout / "kit" / "bank" / "exercises" / "drill" / "spec.yaml").read_text())

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.codegrade import CodeGrader
-from grader.results import Status
+from grader.checking.codegrade import CodeGrader
+from grader.reports.results import Status
 from grader.sandbox.launcher import Sandbox
-from grader.spec import load_exercise
+from grader.bank.loading import load_exercise
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

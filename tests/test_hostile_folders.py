@@ -18,9 +18,9 @@ import pytest
 from classfolders import answers_for, grader, write_student
 from conftest import FIXTURE_BANK, REPO
 from grader.errors import SpecError
-from grader.submission import identify, read_submission
-from grader.submission_files import UnreadableFile, content_hash, read_text
-from grader.yamlfile import parse_yaml, read_yaml
+from grader.submissions.reading import identify, read_submission
+from grader.submissions.files import UnreadableFile, content_hash, read_text
+from grader.bank.yamlfile import parse_yaml, read_yaml
 
 REFERENCE = REPO / "solutions" / "corr2d" / "conv.py"
 HIDDEN_CHECK = REPO / "exercises" / "corr2d" / "checks" / "kernels.py"

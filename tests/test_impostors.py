@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.codegrade import CodeGrader
-from grader.resources import bundled
-from grader.spec import CodeExercise, load_bank
+from grader.checking.codegrade import CodeGrader
+from grader.bank.resources import bundled
+from grader.bank.spec import CodeExercise
+from grader.bank.loading import load_bank
 
 IMPOSTORS = Path(__file__).parent / "impostors"
 CODE = [e for e in load_bank(bundled("exercises")) if isinstance(e, CodeExercise)]
@@ -112,8 +113,8 @@ def test_an_impostor_earns_at_most_a_fifth_and_lying_adds_nothing(grader, tmp_pa
 
 def test_the_liar_really_lies(grader, tmp_path):
     """The suffix works: the lying LeNet reports the course LeNet's parameter shapes, not its own."""
-    from grader.remote import Submission
-    from grader.session import Session
+    from grader.checking.remote import Submission
+    from grader.checking.session import Session
 
     exercise = next(e for e in CODE if e.id == "lenet")
     session = Session(grader.sandbox, exercise.file, liar_source(exercise), exercise.limits, companions={})

@@ -27,10 +27,10 @@ def test_the_new_bank_validates_and_passes_selftest(tmp_path):
 
 
 def test_its_when_params_rule_names_the_mistake_only_where_it_is_one(tmp_path):
+    from grader.bank.loading import load_exercise
+    from grader.bank.scaffold import init_bank
+    from grader.bank.variants import draw
     from grader.grading import grade_quiz
-    from grader.init_bank import init_bank
-    from grader.spec import load_exercise
-    from grader.variants import draw
 
     init_bank(tmp_path / "b")
     exercise = load_exercise(tmp_path / "b" / "exercises" / "conv-output")

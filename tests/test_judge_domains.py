@@ -12,14 +12,14 @@ import sympy
 
 from conftest import both_ways, integer, real, write_spec
 from judge_cases import DECLARED, INTERVALS, NARROW, REMOVABLE
-from grader.quiz.equivalence import Domain, Verdict, judge, judge_in_process
-from grader.quiz.evaluate import Evaluator, Undefined, not_real, same
-from grader.quiz.expr import AUTHOR_LIMITS, STUDENT_LIMITS, parse_expression
-from grader.quiz.key_domain import key_gap
+from grader.bank.loading import load_exercise
+from grader.judge.equivalence import Domain, Verdict, judge, judge_in_process
+from grader.judge.evaluate import Evaluator, Undefined, not_real, same
+from grader.judge.expr import AUTHOR_LIMITS, STUDENT_LIMITS, parse_expression
+from grader.judge.key_domain import key_gap
+from grader.proofs.validate import validate_bank
 from grader.quiz.marking import mark
-from grader.results import Status
-from grader.spec import load_exercise
-from grader.validate import validate_bank
+from grader.reports.results import Status
 
 
 def table_of(domains):

@@ -12,12 +12,12 @@ import sympy
 
 from conftest import REPO, both_ways, integer, real
 from judge_cases import COURSE, FUNCTIONS
-from grader.quiz.equivalence import Domain, Judge, Verdict, judge
-from grader.quiz.expr import AUTHOR_LIMITS, STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
+from grader.bank.loading import load_exercise
+from grader.bank.variants import draw
+from grader.judge.equivalence import Domain, Judge, Verdict, judge
+from grader.judge.expr import AUTHOR_LIMITS, STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
 from grader.quiz.marking import mark
-from grader.results import Status
-from grader.spec import load_exercise
-from grader.variants import draw
+from grader.reports.results import Status
 
 
 def domains_of(plain: dict) -> dict[str, Domain]:

@@ -3,10 +3,10 @@
 import pytest
 
 from conftest import FIXTURE_BANK
+from grader.bank.loading import load_bank
+from grader.bank.variants import draw
 from grader.quiz.marking import mark
-from grader.results import Status
-from grader.spec import load_bank
-from grader.variants import draw
+from grader.reports.results import Status
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from conftest import REPO
-from grader.notebook.extract import Cell, extract
-from grader.notebook.sources import module_from_notebooks, provided_files
-from grader.session import student_code
-from grader.submission_files import UnreadableFile
+from grader.checking.session import student_code
+from grader.submissions.files import UnreadableFile
+from grader.submissions.notebook_cells import Cell, extract
+from grader.submissions.notebooks import module_from_notebooks, provided_files
 
 LENET = (REPO / "solutions" / "lenet" / "lenet.py").read_text(encoding="utf-8")
 CONV = (REPO / "solutions" / "corr2d" / "conv.py").read_text(encoding="utf-8")
@@ -168,7 +168,7 @@ def test_fifty_megabytes_of_images_load_in_well_under_a_second(tmp_path):
     data["cells"][2]["metadata"]["widgets"] = {"state": {"x": "y" * 1000}}
     path.write_text(json.dumps(data))
     assert path.stat().st_size > 50_000_000
-    from grader.notebook import sources
+    from grader.submissions import notebooks as sources
 
     seconds = []
     for _ in range(3):  # the best of three: the machine is shared
@@ -192,15 +192,15 @@ def test_a_linked_notebook_is_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def code_grader():
-    from grader.codegrade import CodeGrader
+    from grader.checking.codegrade import CodeGrader
 
     with CodeGrader() as grader:
         yield grader
 
 
 def _lenet():
-    from grader.resources import bundled
-    from grader.spec import load_exercise
+    from grader.bank.loading import load_exercise
+    from grader.bank.resources import bundled
 
     return load_exercise(bundled("exercises") / "lenet")
 

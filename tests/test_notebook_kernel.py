@@ -57,7 +57,7 @@ def _text(cell) -> str:
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """A notebook run in a kernel started in a handout's submission/ folder: only the handout's bank."""
-    from grader.handout import build_handout
+    from grader.handouts.handout import build_handout
 
     kit = tmp_path_factory.mktemp("kernel") / "kit"
     build_handout(REPO / "exercises", REPO / "solutions", kit, only=["lenet", "conv-params"])

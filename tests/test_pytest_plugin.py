@@ -7,7 +7,7 @@ from conftest import REPO
 
 
 def run_pytest(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "grader.pytest_plugin", "-q", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "grader.checking.pytest_plugin", "-q", "-p", "no:cacheprovider",
                            *args], cwd=REPO, capture_output=True, text=True, timeout=300)
 
 

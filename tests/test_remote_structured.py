@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.codegrade import CodeGrader
-from grader.results import Status
-from grader.spec import load_exercise
+from grader.bank.loading import load_exercise
+from grader.checking.codegrade import CodeGrader
+from grader.reports.results import Status
 
 SPEC = """id: stateful
 title: A module with a cache in its state

@@ -18,12 +18,12 @@ from rich.console import Console
 
 from classfolders import grader
 from conftest import HERE
-from grader.classreport import write_class_report
-from grader.export import write_canvas, write_csv
-from grader.gradebook import Gradebook
-from grader.report import print_terminal, render
-from grader.results import ExerciseResult, ItemResult, Status, SubmissionResult
-from grader.untrusted_text import CONTINUATION, MAX_CHARS, clean, for_spreadsheet
+from grader.classroom.class_report import write_class_report
+from grader.classroom.export import write_canvas, write_csv
+from grader.classroom.gradebook import Gradebook
+from grader.reports.render import print_terminal, render
+from grader.reports.results import ExerciseResult, ItemResult, Status, SubmissionResult
+from grader.reports.untrusted_text import CONTINUATION, MAX_CHARS, clean, for_spreadsheet
 
 ESCAPES = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[H\x9b31m\u202e"  # clipboard write, clear, home, C1 CSI, bidi override
 FORGED = "\n  ✔ probe  16/16\nTotal 16/16 (100%)"
@@ -202,7 +202,7 @@ def test_class_report_is_inert(book, tmp_path):
 
 
 def test_progress_bar_shows_a_hostile_student_id_as_text():
-    from grader.progress import count_progress
+    from grader.reports.progress import count_progress
 
     buffer = io.StringIO()
     with count_progress(Console(file=buffer, force_terminal=True, color_system=None), 2) as done:
@@ -214,8 +214,8 @@ def test_progress_bar_shows_a_hostile_student_id_as_text():
 
 def test_gradescope_export_writes_no_folder_outside_its_own(tmp_path):
     """An id that is no student id (an old gradebook's '../x') is left out, not written beside the folder."""
-    from grader.export import write_gradescope
-    from grader.gradebook import Entry
+    from grader.classroom.export import write_gradescope
+    from grader.classroom.gradebook import Entry
 
     entries = [Entry(sid, "f", "graded", "", "", "", "", hostile_result()) for sid in ("../escape", "ok-1")]
     skipped = write_gradescope(entries, tmp_path / "gs")

@@ -4,8 +4,8 @@ import json
 
 from rich.console import Console
 
-from grader.report import print_terminal, render
-from grader.results import ExerciseResult, ItemResult, Status, SubmissionResult
+from grader.reports.render import print_terminal, render
+from grader.reports.results import ExerciseResult, ItemResult, Status, SubmissionResult
 
 HOSTILE = "<script>alert(1)</script> [bold red]forged[/] | cell"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from grader.codegrade import CodeGrader
-from grader.results import Status
+from grader.bank.loading import load_bank
+from grader.checking.codegrade import CodeGrader
+from grader.reports.results import Status
 from grader.sandbox.launcher import RootChildRefused, Sandbox, SandboxError
-from grader.spec import load_bank
 
 SPEC = """\
 id: whoami

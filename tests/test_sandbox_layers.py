@@ -83,7 +83,7 @@ def test_child_works_in_its_scratch_with_limits(call, sandbox):
 
 
 def test_child_cannot_read_the_bank_or_the_grader(call):
-    for path in ("exercises/corr2d/spec.yaml", "solutions/lenet/lenet.py", "grader/codegrade.py",
+    for path in ("exercises/corr2d/spec.yaml", "solutions/lenet/lenet.py", "grader/checking/codegrade.py",
                  "tests/sandbox_bank/probe/checks/doubling.py"):
         from pathlib import Path
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.codegrade import CodeGrader
+from grader.bank.loading import load_exercise
+from grader.checking.codegrade import CodeGrader
 from grader.errors import SpecError, SpecErrors
-from grader.mutants import load_mutants
-from grader.selftest import selftest
-from grader.spec import load_exercise
+from grader.proofs.mutants import load_mutants
+from grader.proofs.selftest import selftest
 
 TESTS = Path(__file__).resolve().parent
 

@@ -6,8 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import write_spec
+from grader.bank.loading import load_bank, load_exercise
+from grader.bank.spec import CodeExercise, QuizExercise
 from grader.errors import SpecError, SpecErrors
-from grader.spec import CodeExercise, QuizExercise, load_bank, load_exercise
 
 GOOD = """\
 id: tiny

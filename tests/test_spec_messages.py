@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from conftest import REPO, write_spec
+from grader.bank.loading import load_exercise
 from grader.errors import SpecError, SpecErrors
-from grader.spec import load_exercise
 
 BASE = """\
 id: demo

@@ -1,7 +1,7 @@
 """Proving keys in-process: verify expressions, proofs, and the variant that shows a wrong key."""
 
 from conftest import write_spec
-from grader.validate import validate_bank
+from grader.proofs.validate import validate_bank
 
 SPEC = """\
 id: proof

@@ -3,9 +3,9 @@
 import pytest
 
 from conftest import write_spec
+from grader.bank.loading import load_exercise
+from grader.bank.variants import draw, satisfies
 from grader.errors import SpecErrors
-from grader.spec import load_exercise
-from grader.variants import draw, satisfies
 
 SPEC = """\
 id: drawn

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.bank.yamlfile import parse_yaml, read_yaml
 from grader.errors import SpecError
-from grader.yamlfile import parse_yaml, read_yaml
 
 
 def test_duplicate_keys_are_refused_with_both_lines():

@@ -30,12 +30,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import grader
-from grader.bank_location import BankLocation
+from grader.bank.loading import load_bank
+from grader.bank.location import BankLocation
+from grader.bank.resources import bundled
+from grader.bank.spec import CodeExercise
 from grader.errors import SpecError
 from grader.grading import submission_budget
-from grader.resources import bundled
-from grader.spec import CodeExercise, load_bank
+import grader
 
 CONFIG = "grader_bundle.json"
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's test visibility

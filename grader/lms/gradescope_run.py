@@ -67,7 +67,7 @@ def submission_folder(root: Path, scratch: Path) -> Path:
     """The folder to grade. A zip of one folder unpacks as submission/<folder>/: that folder is
     graded. Without a student.yaml the Gradescope student id (submission_metadata.json) seeds
     the quiz variants, so the folder is copied (its regular top-level files) under that name."""
-    from grader.submission import STUDENT, valid_id
+    from grader.submissions.reading import STUDENT, valid_id
 
     folder = root / "submission"
     entries = [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.is_dir() else []
@@ -96,7 +96,8 @@ def _gradescope_student(root: Path) -> str | None:
 
 
 def _bank(root: Path, config: dict):
-    from grader.spec import CodeExercise, load_bank
+    from grader.bank.loading import load_bank
+    from grader.bank.spec import CodeExercise
 
     exercises = load_bank(root / "source" / config["bank"] / "exercises")
     memory = int(config["child_memory_mb"])
@@ -107,7 +108,7 @@ def _bank(root: Path, config: dict):
 def grade(root: Path, config: dict) -> dict:
     """Grade the submission; Gradescope's results as a dict."""
     from grader.grading import grade_submission, runner_for
-    from grader.report import render
+    from grader.reports.render import render
 
     exercises = _bank(root, config)
     with tempfile.TemporaryDirectory(prefix="grader-submission-") as scratch:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.bank.loading import load_bank
+from grader.bank.spec import QuizExercise
 from grader.errors import SpecError
 from grader.lms.moodle import write_moodle
 from grader.lms.qti import write_qti
 from grader.lms.quiz_items import Item, build_items, symbolic_variants
-from grader.spec import QuizExercise, load_bank
 
 
 @dataclass

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from grader.bank.prompts import render_text
+from grader.bank.spec import Question, QuizExercise
+from grader.proofs.validate import variants_of
 from grader.quiz import keys
-from grader.quiz.prompts import render_text
-from grader.spec import Question, QuizExercise
-from grader.validate import variants_of
 
 SHAPE_FORM = "Write the shape as a list of whole numbers, e.g. [2, 16, 5, 5]."
 SYMBOLIC_SKIP = ("a symbolic answer needs a formula judged by equivalence: Canvas's QTI types cannot judge one "

@@ -18,12 +18,12 @@ import xml.etree.ElementTree as ET
 
 import sympy
 
+from grader.bank.prompts import render_text
+from grader.bank.spec import Question, QuizExercise
+from grader.judge.sampling import sample_points
+from grader.judge.scope import domains, variable_symbols
 from grader.lms.quiz_items import variant_id
 from grader.quiz import keys
-from grader.quiz.prompts import render_text
-from grader.quiz.sampling import sample_points
-from grader.quiz.scope import domains, variable_symbols
-from grader.spec import Question, QuizExercise
 
 POINTS = 24  # sample points per variant, as grader's validate uses a dozen and its judge more
 STACK_VERSION = "2023010400"
@@ -91,7 +91,7 @@ def stack_parts(exercise: QuizExercise, question: Question, values: dict) -> dic
     key = keys.key_value(exercise, question, values)
     rules = [(maxima(keys.rule_value(exercise, question, rule.when, values)), render_text(rule.say, values))
              for rule in question.feedback if rule.applies(values)]
-    points = sample_points(domains(question), keys.constraints(exercise, question, values), POINTS)
+    points = sample_points(domains(question.variables), keys.constraints(exercise, question, values), POINTS)
     if not points:
         raise NotMaxima("no sample point meets the constraints")
     variables = [f"ta: {maxima(key)}"] + [f"r{i}: {text}" for i, (text, _) in enumerate(rules, 1)]
@@ -123,7 +123,7 @@ def stack_question(root: ET.Element, exercise: QuizExercise, question: Question,
     """Append one variant of a symbolic question as a STACK question; return its idnumber."""
     parts = stack_parts(exercise, question, values)
     idnumber = f"{exercise.id}/{question.id}/{variant_id(values)}"
-    names = ", ".join(variable_symbols(question))
+    names = ", ".join(variable_symbols(question.variables))
     prompt = render_text(question.prompt, values)
     if exercise.description:
         prompt = f"{exercise.description.strip()}\n\n{prompt}"

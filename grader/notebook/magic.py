@@ -83,7 +83,7 @@ def run_magic(line: str, ipython=None):
 
 def find_bank(bank: str | None = None):
     """The bank the magic uses (see the module docstring)."""
-    from grader.bank_location import bundled_bank, locate_bank
+    from grader.bank.location import bundled_bank, locate_bank
 
     if bank or os.environ.get("GRADER_BANK"):
         return locate_bank(Path(bank or os.environ["GRADER_BANK"]))
@@ -95,8 +95,8 @@ def find_bank(bank: str | None = None):
 
 
 def _exercise(exercise_id: str, bank: str | None, kind: type):
+    from grader.bank.loading import load_bank
     from grader.errors import GraderError
-    from grader.spec import load_bank
 
     location = find_bank(bank)
     found = {e.id: e for e in load_bank(location.exercises)}
@@ -123,7 +123,7 @@ def history(ipython) -> list[tuple[int, str]]:
 def _runner():
     global _GRADER
     if _GRADER is None:
-        from grader.codegrade import CodeGrader
+        from grader.checking.codegrade import CodeGrader
         from grader.sandbox.launcher import Sandbox
 
         sandbox = Sandbox(root_child="warn")
@@ -138,9 +138,9 @@ def check_cells(exercise_id: str, *, bank: str | None = None, ipython=None, cell
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from grader.report import render
-    from grader.results import SubmissionResult
-    from grader.spec import CodeExercise
+    from grader.bank.spec import CodeExercise
+    from grader.reports.render import render
+    from grader.reports.results import SubmissionResult
 
     location, exercise = _exercise(exercise_id, bank, CodeExercise)
     runs = history(ipython) if cells is None else cells
@@ -162,7 +162,7 @@ def check_cells(exercise_id: str, *, bank: str | None = None, ipython=None, cell
 def _copy_neighbours(here: Path, scratch: Path, file: str) -> None:
     """The other modules of the kernel's folder (attention.py beside a transformer notebook), so
     the cells may import them as a submission's may; the exercise's own file and notebook are the cells."""
-    from grader.submission_files import UnreadableFile, entries, file_limit, read_bytes
+    from grader.submissions.files import UnreadableFile, entries, file_limit, read_bytes
 
     own = {file, file.removesuffix(".py") + ".ipynb"}
     for raw, _ in entries(here):
@@ -188,11 +188,11 @@ def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = 
          bank: str | None = None, student: str | None = None):
     """A quiz's questions with their ids; with a question and an answer, that answer judged
     (practice questions only: a graded one is never judged here)."""
-    from grader.handout import sheet_context
+    from grader.bank.spec import QuizExercise
+    from grader.bank.variants import PRACTICE, draw, question_values
+    from grader.handouts.handout import sheet_context
     from grader.quiz.marking import mark
-    from grader.report import render_page
-    from grader.spec import QuizExercise
-    from grader.variants import PRACTICE, draw, question_values
+    from grader.reports.render import render_page
 
     _, exercise = _exercise(exercise_id, bank, QuizExercise)
     student = student or _student_here() or PRACTICE
@@ -217,8 +217,8 @@ def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = 
 
 
 def _student_here() -> str | None:
-    from grader.submission import STUDENT, identify
-    from grader.submission_files import present
+    from grader.submissions.files import present
+    from grader.submissions.reading import STUDENT, identify
 
     for folder in (Path.cwd(), Path.cwd() / "submission", Path.cwd().parent / "submission"):
         if folder.is_dir() and present(folder, STUDENT):

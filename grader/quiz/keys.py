@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sympy
 
-from grader.quiz.expr import AUTHOR_LIMITS, parse_expression, parse_relation
-from grader.quiz.scope import exact, question_symbols, substitute
-from grader.spec import Question, QuizExercise
+from grader.bank.spec import Question, QuizExercise
+from grader.judge.expr import AUTHOR_LIMITS, parse_expression, parse_relation
+from grader.judge.scope import exact, question_symbols, substitute
 
 
 def author_value(exercise: QuizExercise, question: Question, text: object, values: dict) -> sympy.Basic:
@@ -19,8 +19,8 @@ def author_value(exercise: QuizExercise, question: Question, text: object, value
         raise TypeError("booleans are not answers")
     if isinstance(text, (int, float)):
         return exact(text)
-    expression = parse_expression(str(text), question_symbols(exercise, question), AUTHOR_LIMITS)
-    return substitute(expression, exercise, values)
+    expression = parse_expression(str(text), question_symbols(exercise.params, question.variables), AUTHOR_LIMITS)
+    return substitute(expression, exercise.params, values)
 
 
 def author_shape(exercise: QuizExercise, question: Question, items: list, values: dict) -> list[int]:
@@ -58,5 +58,5 @@ def rule_value(exercise: QuizExercise, question: Question, when: object, values:
 
 def constraints(exercise: QuizExercise, question: Question, values: dict) -> list[sympy.Basic]:
     """A symbolic question's constraints, params substituted."""
-    symbols = question_symbols(exercise, question)
-    return [substitute(parse_relation(text, symbols, AUTHOR_LIMITS), exercise, values) for text in question.constraints]
+    symbols = question_symbols(exercise.params, question.variables)
+    return [substitute(parse_relation(text, symbols, AUTHOR_LIMITS), exercise.params, values) for text in question.constraints]

@@ -6,15 +6,15 @@ from collections.abc import Callable
 
 import sympy
 
+from grader.bank.prompts import render_text
+from grader.bank.spec import Question, QuizExercise, Tolerance
+from grader.judge.equivalence import Judgement, Verdict
+from grader.judge.equivalence import judge as default_judge
+from grader.judge.evaluate import not_real
+from grader.judge.expr import ExpressionError
+from grader.judge.scope import domains
 from grader.quiz import keys, responses
-from grader.quiz.equivalence import Judgement, Verdict
-from grader.quiz.equivalence import judge as default_judge
-from grader.quiz.evaluate import not_real
-from grader.quiz.expr import ExpressionError
-from grader.quiz.prompts import render_text
-from grader.quiz.scope import domains
-from grader.results import ItemResult, Status
-from grader.spec import Question, QuizExercise, Tolerance
+from grader.reports.results import ItemResult, Status
 
 Judge = Callable[..., Judgement]
 PRECISION = 50  # digits used to compare irrational numbers such as exp(2)/(2e + e^2)
@@ -53,7 +53,7 @@ class _Marker:
             equal = numbers_match(given, expected, q.tolerances)
         elif q.type == "symbolic":
             relations = keys.constraints(self.exercise, q, self.values)
-            return self.judge(given, expected, domains(q), relations)
+            return self.judge(given, expected, domains(q.variables), relations)
         else:
             equal = given == expected
         return Judgement(Verdict.EQUAL if equal else Verdict.DIFFERENT, note=not_real(given) if q.type == "numeric" and not equal else "")

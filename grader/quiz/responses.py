@@ -11,9 +11,9 @@ import re
 
 import sympy
 
-from grader.quiz.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
-from grader.quiz.scope import exact, question_symbols, substitute
-from grader.spec import Question, QuizExercise
+from grader.bank.spec import Question, QuizExercise
+from grader.judge.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
+from grader.judge.scope import exact, question_symbols, substitute
 
 MAX_TEXT = 2000
 CAP_HEADING = "answer refused by a safety cap"  # never "could not read": the answer was read, and is too big
@@ -63,10 +63,10 @@ def read_expression(raw: object, exercise: QuizExercise, question: Question, val
         return read_number(raw)
     text = _text(raw, "a formula")
     try:
-        parsed = parse_expression(text, question_symbols(exercise, question), STUDENT_LIMITS)
+        parsed = parse_expression(text, question_symbols(exercise.params, question.variables), STUDENT_LIMITS)
     except ExpressionError as error:
         raise _refused(error) from None
-    return substitute(parsed, exercise, values)
+    return substitute(parsed, exercise.params, values)
 
 
 def read_shape(raw: object) -> list[int]:

@@ -1,5 +1,5 @@
 STOLEN = []
-for name in ("grader.checks", "grader.codegrade", "grader.selftest", "grader.results", "solutions", "exercises"):
+for name in ("grader.checking.checks", "grader.checking.codegrade", "grader.proofs.selftest", "grader.reports.results", "solutions", "exercises"):
     try:
         module = __import__(name, fromlist=["x"])
         STOLEN.append(f"{name}: {sorted(vars(module))}")

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from grader import align
-from grader.checks import expect_close
+from grader.checking import align
+from grader.checking.checks import expect_close
 
 D = 8
 

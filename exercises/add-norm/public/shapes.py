@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.checks import expect_shape
+from grader.checking.checks import expect_shape
 
 
 def test_output_shape(submission, device):

@@ -1,16 +1,16 @@
 """Hidden checks for alexnet.py: same function as the course's AlexNet, and dropout on only while training.
 
 AlexNet's weights are 120 MB, so the matching goes the cheap way round
-(grader.evidence.load_claimed_weights): the student's weights come over once and are tried
+(grader.checking.evidence.load_claimed_weights): the student's weights come over once and are tried
 in the reference here, rather than each candidate filling being sent to the child.
 """
 
 import pytest
 import torch
 
-from grader import align
-from grader.checks import expect_close, tolerance
-from grader.evidence import close_to_scale, load_claimed_weights
+from grader.checking import align
+from grader.checking.checks import expect_close, tolerance
+from grader.checking.evidence import close_to_scale, load_claimed_weights
 
 TRIES = 4  # fillings tried: two pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256)
 ACTIVATION_HINT = ("a ReLU after every convolution and after the hidden dense layer (not sigmoid), 3x3 max pooling "
@@ -34,7 +34,7 @@ def test_matches_reference(submission, reference, device):
     shapes = net.parameter_shapes()
     if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
         pytest.fail(f"AlexNet()'s parameters cannot hold the course AlexNet's weights: {_shape_gap(shapes, ref)}")
-    rel = tolerance(device, kind="network")  # relative to the largest output; TF32 on a GPU (grader.tolerances)
+    rel = tolerance(device, kind="network")  # relative to the largest output; TF32 on a GPU (grader.checking.tolerances)
     x = torch.randn(2, 1, 224, 224)
     got = net(x)
     if isinstance(got, torch.Tensor) and got.shape == (2, 10):

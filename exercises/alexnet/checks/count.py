@@ -1,14 +1,14 @@
 """Hidden check for alexnet.py: the parameter count, and that every counted parameter is used.
 
 Hidden because the cheap confirmation needs the course's AlexNet: the weights the student's
-net claims are loaded into it, and its output must be the student's (grader.evidence).
+net claims are loaded into it, and its output must be the student's (grader.checking.evidence).
 """
 
 import functools
 
 import torch
 
-from grader.evidence import expect_parameters_used
+from grader.checking.evidence import expect_parameters_used
 
 COUNT = 29_983_434
 WITH_SECOND_HIDDEN_LAYER = COUNT + 4096 * 4096 + 4096

@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from grader.checks import expect_close
+from grader.checking.checks import expect_close
 
 
 def test_multi_in(submission):

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.checks import expect_close, expect_shape
+from grader.checking.checks import expect_close, expect_shape
 
 
 def reference_corr2d(X, K):

@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.checks import expect_close
+from grader.checking.checks import expect_close
 
 EXAMPLE_X = torch.arange(9.0).view(3, 3)
 

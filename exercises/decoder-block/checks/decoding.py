@@ -11,9 +11,9 @@ import pytest
 import torch
 from torch import nn
 
-from grader import align
-from grader.attention_variants import HEAD_MAJOR, PADDING_HINT, multi_head_attention
-from grader.checks import expect_close
+from grader.checking import align
+from grader.checking.attention_variants import HEAD_MAJOR, PADDING_HINT, multi_head_attention
+from grader.checking.checks import expect_close
 
 D, FFN, HEADS = 12, 20, 3
 ENC_LENGTHS = [2, 6, 4]  # unequal within the batch: a head-major repeat of them shows

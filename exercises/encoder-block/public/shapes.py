@@ -2,8 +2,8 @@
 
 import torch
 
-from grader.checks import expect_shape
-from grader.evidence import expect_parameters_used
+from grader.checking.checks import expect_shape
+from grader.checking.evidence import expect_parameters_used
 
 D, FFN, HEADS = 12, 20, 3
 

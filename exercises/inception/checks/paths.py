@@ -7,8 +7,8 @@ block's weights fit a correct block whatever its names or the order of its layer
 import pytest
 import torch
 
-from grader import align
-from grader.checks import expect_close, expect_shape, tolerance
+from grader.checking import align
+from grader.checking.checks import expect_close, expect_shape, tolerance
 
 CONFIG = (6, 4, (5, 7), (2, 3), 8)
 X_SHAPE = (2, 6, 9, 8)
@@ -31,7 +31,7 @@ def _compare(path: str, submission, reference, device) -> None:
     if next(align.assignments(source, shapes), None) is None:
         pytest.fail(f"Inception{CONFIG} has parameters of shapes {shapes}, which cannot hold the course block's "
                     f"{[tuple(t.shape) for t in source]} (six convolutions with bias)")
-    atol = tolerance(device, kind="layers").atol  # a few convolutions: TF32 on a GPU (grader.tolerances)
+    atol = tolerance(device, kind="layers").atol  # a few convolutions: TF32 on a GPU (grader.checking.tolerances)
     if not block.load_parameters_from(ref, probe=torch.randn(2, 6, 7, 7), atol=atol):
         block.load_parameters_from(ref)  # the likeliest filling, to find the path that differs
     x = torch.randn(X_SHAPE)

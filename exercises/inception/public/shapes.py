@@ -2,9 +2,9 @@
 
 import torch
 
-from grader.checks import expect_shape
-from grader.evidence import expect_parameters_used
-from grader.session import StudentError
+from grader.checking.checks import expect_shape
+from grader.checking.evidence import expect_parameters_used
+from grader.checking.session import StudentError
 
 SHAPE_HINT = ("every path keeps height and width (the 3x3 convolution with padding=1, the 5x5 with padding=2, the "
               "max pooling with kernel_size=3, stride=1, padding=1), and the four outputs are concatenated along "

@@ -5,9 +5,9 @@ import copy
 import pytest
 import torch
 
-from grader import align
-from grader.checks import expect_close
-from grader.evidence import expect_true_gradients
+from grader.checking import align
+from grader.checking.checks import expect_close
+from grader.checking.evidence import expect_true_gradients
 
 ACTIVATION_HINT = "sigmoid after each convolution and the first two dense layers, and average (not max) pooling"
 

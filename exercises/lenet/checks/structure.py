@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.checks import expect_close, expect_shape
+from grader.checking.checks import expect_close, expect_shape
 
 STAGES = [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (400,), (120,), (84,), (10,)]
 HINTS = {

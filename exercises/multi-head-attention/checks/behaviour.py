@@ -14,9 +14,9 @@ import pytest
 import torch
 from torch import nn
 
-from grader import align
-from grader.attention_variants import HEAD_MAJOR, PADDING_HINT, MultiHeadVariant
-from grader.checks import expect_close
+from grader.checking import align
+from grader.checking.attention_variants import HEAD_MAJOR, PADDING_HINT, MultiHeadVariant
+from grader.checking.checks import expect_close
 
 SIZES = (10, 12, 3)  # input_size, hidden_size, num_heads: heads of 4
 LENGTHS = [2, 6, 4]  # unequal within the batch: a head-major repeat of them shows

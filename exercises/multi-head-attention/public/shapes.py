@@ -6,7 +6,7 @@ a W_o back to input_size give different sizes; both are correct.
 
 import torch
 
-from grader.evidence import expect_parameters_used
+from grader.checking.evidence import expect_parameters_used
 
 INPUT, HIDDEN, HEADS = 10, 12, 3
 BUILT = f"MultiHeadAttention({INPUT}, {HIDDEN}, {HEADS}, 0.0)"

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from grader import align
-from grader.checks import expect_close, expect_shape, tolerance
+from grader.checking import align
+from grader.checking.checks import expect_close, expect_shape, tolerance
 
 
 def test_pointwise(submission):
@@ -39,7 +39,7 @@ def test_matches_reference(submission, reference, device):
     x = torch.randn(2, 3, 11, 9)
     with torch.no_grad():
         expected = ref(x)
-    atol = tolerance(device, kind="layers").atol  # a few convolutions: TF32 on a GPU (grader.tolerances)
+    atol = tolerance(device, kind="layers").atol  # a few convolutions: TF32 on a GPU (grader.checking.tolerances)
     if not block.load_parameters_from(ref, probe=torch.randn(2, 3, 8, 8), atol=atol):
         block.load_parameters_from(ref)  # the likeliest filling, to say how the outputs differ
     out = block(x)

@@ -2,9 +2,9 @@
 
 import torch
 
-from grader.checks import expect_shape
-from grader.evidence import expect_parameters_used
-from grader.session import StudentError
+from grader.checking.checks import expect_shape
+from grader.checking.evidence import expect_parameters_used
+from grader.checking.session import StudentError
 
 SHAPE_HINT = ("only the first convolution uses kernel_size, stride and padding (in the order nn.Conv2d(in_channels, "
               "out_channels, kernel_size, stride, padding)); the two 1x1 convolutions have kernel_size=1, stride 1 and "

@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.checks import expect_close
+from grader.checking.checks import expect_close
 
 
 def encoding(length, d, swap=False, exponent=2, start=0):

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from grader.checks import expect_close
+from grader.checking.checks import expect_close
 
 
 def test_small_example(submission):

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from grader import align
-from grader.checks import expect_close, tolerance
+from grader.checking import align
+from grader.checking.checks import expect_close, tolerance
 
 ACTIVATION_HINT = "a ReLU after every convolution (not only the last), and max (not average) pooling"
 
@@ -46,7 +46,7 @@ def test_matches_reference(submission, reference, device):
     x = torch.randn(3, 3, 9, 7)  # odd sizes: the pooling rounds down
     with torch.no_grad():
         expected = ref(x)
-    atol = tolerance(device, kind="layers").atol  # a few convolutions: TF32 on a GPU (grader.tolerances)
+    atol = tolerance(device, kind="layers").atol  # a few convolutions: TF32 on a GPU (grader.checking.tolerances)
     if not block.load_parameters_from(ref, probe=torch.randn(2, 3, 8, 6), atol=atol):
         block.load_parameters_from(ref)  # the likeliest filling, to say how the outputs differ
     out = block(x)

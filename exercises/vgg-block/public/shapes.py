@@ -2,9 +2,9 @@
 
 import torch
 
-from grader.checks import expect_shape
-from grader.evidence import expect_parameters_used
-from grader.session import StudentError
+from grader.checking.checks import expect_shape
+from grader.checking.evidence import expect_parameters_used
+from grader.checking.session import StudentError
 
 SHAPE_HINT = ("3x3 convolutions with padding=1 keep height and width, and nn.MaxPool2d(kernel_size=2, stride=2) "
               "halves them, rounding down")

@@ -1,0 +1,70 @@
+"""Loading a bank: `<id>/spec.yaml` files -> validated exercise models.
+
+A spec is checked in two passes: its fields against the models (`spec.py`, with pydantic's
+errors told in the author's words by `field_errors.py`), then every name its expressions and
+templates use (`names.py`). Every broken spec of a bank is reported together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from grader.bank.field_errors import field_errors
+from grader.bank.names import check_names
+from grader.bank.spec import CodeExercise, QuizExercise, _ExerciseFile
+from grader.bank.yamlfile import YamlDocument, read_yaml
+from grader.errors import SpecError, SpecErrors
+
+
+def parse_exercise(document: YamlDocument, folder: Path) -> QuizExercise | CodeExercise:
+    """Validate a loaded spec document into a model; raise SpecErrors listing every problem."""
+    data = document.data
+    if not isinstance(data, dict):
+        raise SpecError(document.path, "a spec must be a mapping of fields (id:, title:, kind:, ...)")
+    try:
+        exercise = _ExerciseFile.model_validate({"exercise": {**data, "folder": folder}}).exercise
+    except ValidationError as error:
+        raise SpecErrors(field_errors(document, error)) from None
+    if exercise.id != folder.name:
+        raise SpecError(
+            document.path, f"id {exercise.id!r} differs from the folder name {folder.name!r}",
+            line=document.line_of(("id",)), field="id", fix=f"rename the folder or set id: {folder.name}",
+        )
+    errors = check_names(exercise, document)
+    if errors:
+        raise SpecErrors(errors)
+    return exercise
+
+
+def load_exercise(folder: Path) -> QuizExercise | CodeExercise:
+    """Load `folder/spec.yaml`."""
+    folder = Path(folder)
+    path = folder / "spec.yaml"
+    if not path.is_file():
+        raise SpecError(path, "no spec.yaml in this exercise folder", fix="add one, or remove the folder")
+    return parse_exercise(read_yaml(path), folder)
+
+
+def spec_folders(bank: Path) -> list[Path]:
+    """The exercise folders of a bank: its subfolders that hold a spec.yaml, by name."""
+    bank = Path(bank)
+    if not bank.is_dir():
+        raise SpecError(bank, "is not a folder of exercises", fix="pass the folder that holds <id>/spec.yaml")
+    return sorted(p for p in bank.iterdir() if p.is_dir() and (p / "spec.yaml").is_file())
+
+
+def load_bank(bank: Path) -> list[QuizExercise | CodeExercise]:
+    """Load every exercise of a bank, reporting all broken specs together."""
+    exercises, errors = [], []
+    for folder in spec_folders(bank):
+        try:
+            exercises.append(load_exercise(folder))
+        except SpecErrors as error:
+            errors.extend(error.errors)
+        except SpecError as error:
+            errors.append(error)
+    if errors:
+        raise SpecErrors(errors)
+    return exercises

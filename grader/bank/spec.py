@@ -1,0 +1,350 @@
+"""Exercise specs as frozen, typed models: what `exercises/<id>/spec.yaml` may say.
+
+Strict on purpose: unknown fields and wrong types are errors, and validators raise
+`AuthorError` with the fix. Reading a file into these models, with its lines and its names
+checked, is `loading.py`'s job; proving that answer keys are right is grader.proofs'.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+PYTHON_FILE = r"^[A-Za-z_][A-Za-z0-9_]*\.py$"
+OPTION_LETTER = r"^[a-z]$"
+Number = Union[int, float]
+
+
+class AuthorError(ValueError):
+    """A spec validator's complaint: `at` is a field below the model (("answer",)), `fix` the remedy."""
+
+    def __init__(self, message: str, *, fix: str = "", at: tuple = ()):
+        super().__init__(message)
+        self.fix, self.at = fix, tuple(at)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class IntRange(Model):
+    """An integer parameter drawn from min..max inclusive."""
+
+    min: int
+    max: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.min > self.max:
+            raise AuthorError(f"min ({self.min}) is larger than max ({self.max}): the range holds no value",
+                              fix=f"swap them: {{min: {self.max}, max: {self.min}}}")
+        return self
+
+
+ParamValues = Union[Annotated[list[Union[int, float, str]], Field(min_length=1)], IntRange]
+
+
+class Tolerance(Model):
+    abs: float = 0.0
+    rel: float = 0.0
+
+
+ParamValue = Union[int, float, str]
+
+
+class FeedbackRule(Model):
+    """An expected wrong answer and what to tell the student who gives it.
+
+    `when_params` limits the rule to the variants whose params take one of the values
+    listed (`{k: [3, 5]}`, or `{k: 3}`): a mistake that equals the key on some variant
+    (forgetting the padding when p = 0) can still be named on the others.
+    """
+
+    when: Union[str, int, float, list[Union[int, str]]]
+    say: str
+    when_params: dict[str, Union[ParamValue, list[ParamValue]]] = {}
+
+    def applies(self, values: dict) -> bool:
+        """Whether this rule is meant for the variant `values` (every rule is, without when_params)."""
+        return all(values.get(name) in (wanted if isinstance(wanted, list) else [wanted])
+                   for name, wanted in self.when_params.items())
+
+
+class VariableDomain(Model):
+    """A symbolic question's variable: integer or real, within inclusive bounds.
+
+    `item: y[i]` makes it the i-th item of a sequence y, so that two items of y take the
+    same value wherever their indexes are equal (y_i = y_j when i = j): then
+    y_j*(delta(i,j) - y_i) and y_i*(delta(i,j) - y_j) are the same answer, as they are.
+    """
+
+    integer: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    real: list[Number] | None = Field(default=None, min_length=2, max_length=2)
+    item: str | None = None
+
+    @field_validator("item")
+    @classmethod
+    def _item_form(cls, item: str | None) -> str | None:
+        if item is not None and not re.fullmatch(r"[A-Za-z_]\w*\[[A-Za-z_]\w*\]", item):
+            raise AuthorError(f"item {item!r} should look like y[i]: a sequence name, then an index variable in brackets",
+                              fix="write item: y[i]", at=("item",))
+        return item
+
+    @property
+    def item_of(self) -> tuple[str, str] | None:
+        """(sequence, index) for `item: sequence[index]`."""
+        if self.item is None:
+            return None
+        sequence, index = self.item.rstrip("]").split("[")
+        return sequence, index
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> VariableDomain:
+        bounds = self.integer if self.integer is not None else self.real
+        if (self.integer is None) == (self.real is None):
+            raise AuthorError("give exactly one of integer: [low, high] or real: [low, high]",
+                              fix="e.g. {integer: [1, 64]} or {real: [0, 1]}")
+        if bounds[0] > bounds[1]:
+            raise AuthorError(f"the lower bound {bounds[0]} is above the upper bound {bounds[1]}",
+                              fix=f"swap them: {self.kind}: [{bounds[1]}, {bounds[0]}]", at=(self.kind,))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "integer" if self.integer is not None else "real"
+
+    @property
+    def bounds(self) -> tuple[Number, Number]:
+        low, high = self.integer if self.integer is not None else self.real
+        return low, high
+
+
+QuestionType = Literal["numeric", "symbolic", "shape", "choice", "multi"]
+_ANSWER_FORMS = {"numeric": ("a number or an expression over the params", '"c_out*c_in*k*k + c_out"'),
+                 "symbolic": ("an expression in quotes", '"floor((n + 2*p - k) / s) + 1"'),
+                 "shape": ("a list of whole numbers or expressions", '[2, 16, 5, 5]'),
+                 "choice": ("one option letter", "b"), "multi": ("a list of option letters", "[a, c]")}
+_FORM_OF = {list: "a list", dict: "a mapping", int: "a whole number", float: "a number", str: "text", bool: "true/false"}
+OPTION_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class Question(Model):
+    id: str = Field(pattern=KEBAB)
+    type: QuestionType
+    points: Number = Field(default=1, gt=0)
+    prompt: str
+    # None only in a handout's spec (grader.handouts.handout), where graded questions carry no key
+    answer: Union[str, int, float, list[Union[int, str]], None] = None
+    # asked with the practice variant (id "practice") for everyone; its key ships in handouts
+    practice: bool = False
+    tolerance: Union[Number, Tolerance, None] = None
+    feedback: list[FeedbackRule] = []
+    hint: str = ""  # shown on a wrong answer that no feedback rule matched
+    variables: dict[Annotated[str, Field(pattern=IDENTIFIER)], VariableDomain] = {}
+    constraints: list[str] = []
+    options: Union[list[str], dict[Annotated[str, Field(pattern=OPTION_LETTER)], str], None] = None
+    verify: list[str] = []  # trusted author expressions that must agree with the key
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> Question:
+        expected = {
+            "numeric": (str, int, float),
+            "symbolic": (str,),
+            "shape": (list,),
+            "choice": (str,),
+            "multi": (list,),
+        }[self.type]
+        if self.answer is None:  # a handout's graded question (QuizExercise says where that is allowed)
+            if self.feedback or self.verify:
+                raise ValueError("feedback: and verify: need an answer: to compare with")
+            return self
+        if isinstance(self.answer, bool) or not isinstance(self.answer, expected):
+            raise AuthorError(f"a {self.type} question's answer must be {_ANSWER_FORMS[self.type][0]}, "
+                              f"not {_FORM_OF.get(type(self.answer), type(self.answer).__name__)}",
+                              fix=f"e.g. answer: {_ANSWER_FORMS[self.type][1]}", at=("answer",))
+        if self.type in ("choice", "multi"):
+            if not self.options:
+                raise AuthorError(f"a {self.type} question needs options:",
+                                  fix="add options: [first text, second text, ...] (lettered a, b, ...)")
+            letters = self.option_map.keys()
+            chosen = [self.answer] if self.type == "choice" else self.answer
+            for letter in chosen:
+                if letter not in letters:
+                    raise AuthorError(f"answer {letter!r} is not one of the option letters {', '.join(letters)}",
+                                      fix="answer with the letter of the right option", at=("answer",))
+        elif self.options is not None:
+            raise AuthorError(f"options: only belong to choice and multi questions, not {self.type}",
+                              fix="remove options:, or set type: choice", at=("options",))
+        if self.type != "symbolic" and (self.variables or self.constraints):
+            raise AuthorError("variables: and constraints: only belong to symbolic questions",
+                              fix="set type: symbolic, or move param constraints to the exercise's constraints:",
+                              at=("variables",) if self.variables else ("constraints",))
+        if self.tolerance is not None and self.type != "numeric":
+            raise AuthorError("tolerance: only belongs to numeric questions", fix="remove it", at=("tolerance",))
+        self._items_fit()
+        return self
+
+    def _items_fit(self) -> None:
+        """`item: y[i]` needs an integer variable i, and the items of one y need one domain."""
+        first_of: dict[str, str] = {}
+        for name, domain in self.variables.items():
+            if domain.item_of is None:
+                continue
+            sequence, index = domain.item_of
+            if index not in self.variables or self.variables[index].kind != "integer":
+                raise AuthorError(f"variable {name} is item {domain.item}, so {index} must be an integer variable of this question",
+                                  fix=f"add {index}: {{integer: [1, 6]}} to variables:", at=("variables", name))
+            other = first_of.setdefault(sequence, name)
+            if (self.variables[other].kind, self.variables[other].bounds) != (domain.kind, domain.bounds):
+                raise AuthorError(f"{other} and {name} are items of {sequence}, so they need the same kind and bounds",
+                                  fix=f"give {name} the bounds of {other}", at=("variables", name))
+
+    @property
+    def option_map(self) -> dict[str, str]:
+        """Option letter -> text; a list of options is lettered a, b, c, ..."""
+        if isinstance(self.options, dict):
+            return dict(self.options)
+        return dict(zip(OPTION_LETTERS, self.options or []))
+
+    @property
+    def tolerances(self) -> Tolerance:
+        if isinstance(self.tolerance, Tolerance):
+            return self.tolerance
+        return Tolerance(abs=float(self.tolerance or 0))
+
+
+class ExerciseBase(Model):
+    id: str = Field(pattern=KEBAB)
+    title: str
+    topic: str = Field(pattern=KEBAB)
+    description: str = ""
+    folder: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("folder", mode="plain")
+    @classmethod
+    def _path(cls, value: object) -> Path:
+        return Path(value)
+
+
+class QuizExercise(ExerciseBase):
+    kind: Literal["quiz"]
+    params: dict[Annotated[str, Field(pattern=IDENTIFIER)], ParamValues] = {}
+    constraints: list[str] = []  # on params; a draw that breaks one is drawn again
+    questions: Annotated[list[Question], Field(min_length=1)]
+    # written by `grader handout`: only practice questions have keys; graded ones are asked, never judged
+    handout: bool = False
+
+    @model_validator(mode="after")
+    def _unique_questions(self) -> QuizExercise:
+        seen: set[str] = set()
+        for index, question in enumerate(self.questions):
+            if question.id in seen:
+                raise AuthorError(f"question id {question.id!r} appears twice", fix="give each question its own id",
+                                  at=("questions", index, "id"))
+            seen.add(question.id)
+            if question.answer is None and not self.handout:
+                raise ValueError(f"question {question.id!r} has no answer:; give its key")
+            if question.answer is not None and self.handout and not question.practice:
+                raise ValueError(f"question {question.id!r} of a handout has a key but is not practice: true")
+        return self
+
+    @model_validator(mode="after")
+    def _rules_name_params(self) -> QuizExercise:
+        """`when_params` names params of this exercise, with values they can take."""
+        for q_index, question in enumerate(self.questions):
+            for r_index, rule in enumerate(question.feedback):
+                for name, wanted in rule.when_params.items():
+                    at = ("questions", q_index, "feedback", r_index, "when_params", name)
+                    if name not in self.params:
+                        raise AuthorError(f"when_params names {name!r}, which is not a param of this exercise",
+                                          fix=f"use one of: {', '.join(self.params) or 'no params are defined'}", at=at)
+                    domain = self.params[name]
+                    possible = (lambda v: isinstance(v, int) and domain.min <= v <= domain.max) \
+                        if isinstance(domain, IntRange) else (lambda v: v in domain)
+                    for value in wanted if isinstance(wanted, list) else [wanted]:
+                        if not possible(value):
+                            raise AuthorError(f"param {name} never takes the value {value!r}, so this limit never holds",
+                                              fix=f"use values {name} can take: {_domain_text(domain)}", at=at)
+        return self
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+def _domain_text(domain) -> str:
+    if isinstance(domain, IntRange):
+        return f"{domain.min} to {domain.max}"
+    return ", ".join(str(v) for v in domain)
+
+
+class Limits(Model):
+    call_seconds: Number = Field(default=10, gt=0)
+    exercise_seconds: Number = Field(default=120, gt=0)
+    cpu_seconds: Number = Field(default=60, gt=0)
+    memory_mb: int = Field(default=2048, ge=256)
+    # this exercise's share of a whole submission's wall-clock budget (grading.submission_budget)
+    budget_seconds: Number = Field(default=20, gt=0)
+
+
+class Check(Model):
+    id: str = Field(pattern=KEBAB)
+    points: Number = Field(default=1, gt=0)
+    title: str = ""
+    # A check whose pass shows the submission is the exercise's own: outputs the grader
+    # compared with its reference, on inputs and weights it chose (see grader.checking.evidence).
+    evidence: bool = False
+    # The evidence checks this one's points wait for (any one of them passing); empty: all of
+    # the exercise's evidence checks. A property any network has earns nothing on its own.
+    needs: list[Annotated[str, Field(pattern=KEBAB)]] = []
+
+    @property
+    def function_name(self) -> str:
+        return "test_" + self.id.replace("-", "_")
+
+
+class CodeExercise(ExerciseBase):
+    kind: Literal["code"]
+    file: str = Field(pattern=PYTHON_FILE)
+    symbols: Annotated[list[Annotated[str, Field(pattern=IDENTIFIER)]], Field(min_length=1)]
+    devices: list[Literal["cpu", "cuda"]] = ["cpu"]
+    limits: Limits = Limits()
+    checks: Annotated[list[Check], Field(min_length=1)]
+    hidden_checks: int = Field(default=0, ge=0)  # a handout's (grader.handouts.handout): the checks it does not ship
+
+    @model_validator(mode="after")
+    def _unique_checks(self) -> CodeExercise:
+        ids = [check.id for check in self.checks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise AuthorError(f"check id {duplicates[0]!r} appears twice", fix="give each check its own id",
+                              at=("checks", len(ids) - 1 - ids[::-1].index(duplicates[0])))
+        evidence = {check.id for check in self.checks if check.evidence}
+        for position, check in enumerate(self.checks):
+            for wanted in check.needs:
+                if wanted not in evidence:
+                    raise AuthorError(f"check {check.id!r} needs {wanted!r}, which is not an evidence check "
+                                      f"(evidence checks: {', '.join(sorted(evidence)) or 'none'})",
+                                      fix="mark it `evidence: true` or name one of those",
+                                      at=("checks", position, "needs"))
+            if check.needs and check.evidence:
+                raise AuthorError(f"check {check.id!r} is evidence itself, so it needs nothing",
+                                  fix="remove its needs:", at=("checks", position, "needs"))
+        return self
+
+    def gate_of(self, check: Check) -> tuple[str, ...]:
+        """The evidence checks `check`'s points wait for; empty when it waits for none."""
+        if check.evidence:
+            return ()
+        return tuple(check.needs) or tuple(c.id for c in self.checks if c.evidence)
+
+
+Exercise = Annotated[Union[QuizExercise, CodeExercise], Field(discriminator="kind")]
+
+
+class _ExerciseFile(Model):
+    exercise: Exercise

@@ -1,0 +1,227 @@
+"""What check authors use, and how the grader runs their checks.
+
+Checks are ordinary pytest-style functions in `exercises/<id>/checks/*.py` (hidden) and
+`public/*.py` (given to students), named `test_<check_id>` and asking for the fixtures
+`submission` (remote handles on the student's module, see grader.checking.remote), `reference`
+(the reference solution, imported here in the grader) and `device` ("cpu" or "cuda").
+They assert with plain `assert ..., "message"`, `pytest.fail`, `pytest.skip`, or the
+`expect_*` helpers below, whose messages say what was expected, what came and a hint.
+
+The grader runs them through the small harness below rather than a pytest session per
+submission: the check files are imported once per grader and each function is called
+with its fixtures. A pytest session costs more than all LeNet checks together, and
+nothing of pytest's collection or reporting is needed to call a function and read what
+it raised (see bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import torch
+
+from grader.checking import tolerances
+from grader.checking.session import StudentFault
+from grader.errors import CheckError, SpecError
+from grader.reports.results import Status
+from grader.sandbox.launcher import SandboxError
+from grader.checking.tolerances import Tolerance, tolerance  # noqa: F401 - for check authors
+
+FIXTURES = ("submission", "reference", "device")
+
+
+# -- helpers for check authors ---------------------------------------------------------
+def expect_shape(value, shape, what: str, hint: str = "") -> torch.Tensor:
+    """Assert `value` is a tensor of `shape`; returns it."""
+    if not isinstance(value, torch.Tensor):
+        raise AssertionError(_join(f"{what} should be a tensor, got a {type(value).__name__}", hint))
+    if tuple(value.shape) != tuple(shape):
+        raise AssertionError(_join(f"{what} has shape {tuple(value.shape)}, expected {tuple(shape)}", hint))
+    return value
+
+
+def expect_close(value, expected: torch.Tensor, what: str, hint: str = "", atol: float | None = None,
+                 rtol: float | None = None, *, device=None, kind: str = "values") -> None:
+    """Assert `value` equals `expected` (a tensor computed in the grader) within tolerance.
+
+    Without `atol`/`rtol` the tolerance comes from `grader.checking.tolerances` for the device (the
+    check item's own when `device` is not given), the coarser dtype of the two and `kind`
+    (`network`: atol relative to the largest |expected|). Given ones hold as written on the
+    CPU and are raised to the device's floor elsewhere (TF32 on a GPU).
+    """
+    value = expect_shape(value, expected.shape, what, hint)
+    dtype = tolerances.coarser(value.dtype, expected.dtype)
+    table = tolerances.tolerance(device, dtype, kind)
+    if kind == "network" and atol is None:
+        scale = expected.detach().abs().max().item() if expected.numel() else 0.0
+        table = tolerances.Tolerance(table.atol * scale + 1e-7, table.rtol)
+    tol = table
+    if atol is not None or rtol is not None:  # the author's own: as written on the CPU, floored elsewhere
+        tol = tolerances.at_least(table.atol if atol is None else atol, table.rtol if rtol is None else rtol,
+                                  device, dtype)
+    got, want = value.detach().to(torch.float64), expected.detach().to(torch.float64)
+    if not torch.allclose(got, want, atol=tol.atol, rtol=tol.rtol, equal_nan=False):
+        gap = (got - want).abs().nan_to_num(float("inf"))
+        worst = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape)) if gap.numel() else ()
+        raise AssertionError(_join(
+            f"{what} differs from the expected values: at index {worst} it is {got[worst].item():.6g}, "
+            f"expected {want[worst].item():.6g}", hint))
+
+
+def _join(message: str, hint: str) -> str:
+    return f"{message}. Hint: {hint}" if hint else message
+
+
+# -- collecting checks -----------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckFunction:
+    id: str
+    function: Callable
+    public: bool
+    fixtures: tuple[str, ...]
+
+    @property
+    def uses_device(self) -> bool:
+        return "device" in self.fixtures
+
+
+def collect(exercise) -> dict[str, CheckFunction]:
+    """The check functions of `exercise`, by check id; mismatches with the spec are SpecErrors."""
+    found: dict[str, CheckFunction] = {}
+    for public, folder in ((False, "checks"), (True, "public")):
+        for path in sorted((exercise.folder / folder).glob("*.py")):
+            module = _import(path, f"_grader_checks.{exercise.id}.{folder}.{path.stem}")
+            for name, function in vars(module).items():
+                if name.startswith("test_") and inspect.isfunction(function) and function.__module__ == module.__name__:
+                    check_id = name.removeprefix("test_").replace("_", "-")
+                    if check_id in found:
+                        raise SpecError(path, f"check function {name} is defined twice", fix="rename one")
+                    found[check_id] = CheckFunction(check_id, function, public, _fixtures(path, function))
+    spec_ids = [check.id for check in exercise.checks]
+    for check_id in spec_ids:
+        if check_id not in found:
+            raise SpecError(exercise.folder / "spec.yaml", f"check {check_id!r} has no test function",
+                            field="checks", fix=f"add test_{check_id.replace('-', '_')} to checks/ or public/")
+    for check_id in found:
+        if check_id not in spec_ids:
+            raise SpecError(exercise.folder / "spec.yaml", f"test function for {check_id!r} has no entry in checks",
+                            field="checks", fix=f"add `- id: {check_id}` with its points, or remove the function")
+    return found
+
+
+def _import(path: Path, name: str):
+    """Import a check file once; anything it raises, BaseException included, is the author's."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        raise  # the user's Ctrl-C, not the file's
+    except BaseException as exc:  # noqa: B036 - SystemExit and pytest's outcomes too
+        sys.modules.pop(name, None)
+        raise CheckError(path, f"cannot import this check file: {_described(exc)}", line=_line_in(exc, path),
+                         fix=_IMPORT_FIXES.get(type(exc), "fix the error at that line")) from None
+    return module
+
+
+_IMPORT_FIXES = {
+    SystemExit: "remove the sys.exit()/exit() call: a check file is imported by the grader, and must not end it",
+    pytest.skip.Exception: "call pytest.importorskip or pytest.skip inside the check functions that need it: "
+                           "check files are imported once, and a check that skips is reported as skipped",
+    pytest.fail.Exception: "call pytest.fail inside a check function, not at import",
+}
+
+
+def _described(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {_text(exc)}" if _text(exc) else type(exc).__name__
+
+
+def _line_in(exc: BaseException, path: Path) -> int | None:
+    """The last line of `path` that the exception passed through (its own line for a SyntaxError)."""
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename) == Path(path):
+        return exc.lineno
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == Path(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _fixtures(path: Path, function: Callable) -> tuple[str, ...]:
+    names = tuple(inspect.signature(function).parameters)
+    unknown = [n for n in names if n not in FIXTURES]
+    if unknown:
+        raise SpecError(path, f"{function.__name__} asks for fixture {unknown[0]!r}",
+                        fix=f"checks may use only {', '.join(FIXTURES)}")
+    return names
+
+
+# -- running one check -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """How a check ended: `message` is for the student; `crash`, for authors only, says where
+    the check itself broke (file:line: error) when it failed by an error, not by assertion."""
+
+    status: Status
+    message: str = ""
+    crash: str = ""
+
+
+def run(check: CheckFunction, fixtures: dict) -> Outcome:
+    """Call one check; whatever it raises becomes an outcome, in words fit for a student.
+
+    An ordinary exception may come from what the student's code returned, so it fails the
+    check on the student's side (with `crash` set for selftest). What no check should ever
+    raise (SystemExit, GeneratorExit, pytest.exit, ...) is the author's: CheckError.
+    """
+    device = tolerances.CURRENT_DEVICE.set(str(fixtures.get("device") or "cpu"))  # expect_close's default
+    try:
+        check.function(**{name: fixtures[name] for name in check.fixtures})
+    except (KeyboardInterrupt, CheckError):
+        raise
+    except AssertionError as exc:
+        return Outcome(Status.FAILED, _text(exc) or "this check did not pass")
+    except pytest.fail.Exception as exc:
+        return Outcome(Status.FAILED, _text(exc) or "this check did not pass")
+    except pytest.skip.Exception as exc:
+        return Outcome(Status.SKIPPED, _text(exc))
+    except StudentFault as exc:
+        return Outcome(Status.FAILED, str(exc))
+    except SandboxError as exc:
+        return Outcome(Status.ERROR, f"the sandbox failed, not your code: {exc}")
+    except pytest.exit.Exception as exc:
+        raise _broken(check, exc) from None
+    except Exception as exc:  # the check tripped over what the student's code returned, or has a bug
+        detail = f": {_text(exc)}" if check.public else ""
+        return Outcome(Status.FAILED, f"your result could not be checked ({type(exc).__name__}{detail})",
+                       crash=_where(check, exc) + _described(exc))
+    except BaseException as exc:  # noqa: B036 - SystemExit, GeneratorExit, pytest's other outcomes
+        raise _broken(check, exc) from None
+    finally:
+        tolerances.CURRENT_DEVICE.reset(device)
+    return Outcome(Status.PASSED)
+
+
+def _where(check: CheckFunction, exc: BaseException) -> str:
+    path = Path(check.function.__code__.co_filename)
+    line = _line_in(exc, path)
+    return f"{path}:{line}: " if line else f"{path}: "
+
+
+def _broken(check: CheckFunction, exc: BaseException) -> CheckError:
+    path = Path(check.function.__code__.co_filename)
+    return CheckError(path, f"check {check.function.__name__} raised {_described(exc)}, which ends the grader, "
+                      "not the check; no student's grade was given for it", line=_line_in(exc, path),
+                      fix="fail a check with assert or pytest.fail, skip it with pytest.skip")
+
+
+def _text(exc: BaseException) -> str:
+    return str(getattr(exc, "msg", None) or exc)[:1000]

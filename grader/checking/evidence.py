@@ -1,0 +1,200 @@
+"""Evidence a check can trust: what the grader measured, not what the child said.
+
+The student's code shares its process with the child's server, so every reply about
+structure (parameter shapes, traced stages, gradients, learned weights) is a claim. These
+helpers confirm such claims by behaviour: the grader nudges each parameter the child claims,
+at positions and by amounts it draws afresh, runs forward on inputs it chose, and watches
+the outputs move, or the loss it computes itself from those outputs. A module that reports
+parameters it does not compute with, or gradients its outputs do not follow, is caught.
+
+    expect_parameters_used(net, torch.randn(2, 1, 28, 28), what="net")
+    expect_true_gradients(net, torch.randn(2, 1, 28, 28), what="net")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from grader.checking import align
+from grader.checking.align import _numel
+from grader.checking.checks import _join
+from grader.checking.tolerances import Tolerance, tolerance
+
+POSITIONS = 64  # entries nudged per parameter tensor
+STEP = 1e-2  # nudge size: small enough to be near-linear, large enough to beat float32 noise
+STEPS = (STEP, 1.0)  # a saturated net (sigmoids) may need a larger nudge to show that it moves
+GRADIENT_STEPS = (STEP, STEP / 10, STEP / 100)  # smaller where a nudge crosses ReLU or max-pooling kinks
+MOVED = 1e-6  # an output that moves less than this share of its size did not move
+FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float32 forward
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What nudging one claimed parameter tensor did, as the grader measured it."""
+
+    index: int
+    shape: tuple[int, ...]
+    moved: float  # largest change of the output, relative to its size
+    slope: float  # the loss's change along the nudge (a central difference where gradients were asked)
+    claimed: float | None = None  # the slope the child's gradients claim (None: not asked)
+    noise: float = 0.0  # how far float32 rounding of the outputs alone can move `slope`
+
+
+def probe_parameters(module, *inputs, output: Callable | None = None, target: torch.Tensor | None = None,
+                     gradients: bool = False) -> list[Probe]:
+    """Nudge each parameter tensor of `module` (a grader.checking.remote.RemoteModule) and measure.
+
+    The loss is `((out - target) ** 2).sum()`, computed here, with `target` drawn afresh
+    when not given; with `gradients`, the child's claimed gradients of that same loss are
+    asked for too, so each probe carries the slope they claim. `output` picks the tensor
+    from a structured forward result (e.g. `lambda out: out[0]`).
+    """
+    pick = output or (lambda out: out)
+    module.eval()
+    base = _tensor(pick(module(*inputs)))
+    if target is None:
+        target = torch.randn(base.shape, dtype=base.dtype)
+    claimed = module.gradients(*inputs, loss="squared_error", target=target) if gradients else None
+    pending = [(index, tuple(shape), positions, torch.randn(len(positions), dtype=torch.float64))
+               for index, shape in enumerate(module.parameter_shapes()) if _numel(shape)
+               for positions in [torch.randperm(_numel(shape))[:POSITIONS]]]
+    if not pending:
+        return []
+    probes: dict[int, Probe] = {}
+    for step in GRADIENT_STEPS if gradients else STEPS:  # smaller or larger nudges only where still unsettled
+        nudges = []
+        for index, _, positions, directions in pending:
+            nudges += [(index, positions, directions * step)] + ([(index, positions, -directions * step)] if gradients else [])
+        # the first nudge changes nothing: its output must be the plain forward's, or the child
+        # answers the grader's probes apart from its forward (a hidden copy, a lie)
+        unchanged = (pending[0][0], pending[0][2], torch.zeros(len(pending[0][2]), dtype=torch.float64))
+        outputs = iter(module.nudged_forwards(inputs, [unchanged] + nudges))
+        here = _tensor(pick(next(outputs)))  # the nudges before left rounding behind: measure from here
+        if here.shape != base.shape or not torch.allclose(here, base, rtol=0, atol=MOVED * float(base.abs().max()) + 1e-12):
+            raise AssertionError("the output for the same input and the same weights differed between two forward "
+                                 "passes in eval mode, so what the parameters do cannot be measured")
+        unsettled = []
+        for index, shape, positions, directions in pending:
+            plus = _tensor(pick(next(outputs)))
+            minus = _tensor(pick(next(outputs))) if gradients else None
+            probe = _measure(here, target, index, shape, plus, minus, positions, directions * step, claimed)
+            probes[index] = probe
+            if not (_agree(probe) if gradients and probe.claimed is not None else probe.moved >= MOVED):
+                unsettled.append((index, shape, positions, directions))
+        pending = unsettled
+        if not pending:
+            break
+    return [probes[index] for index in sorted(probes)]
+
+
+def _measure(base, target, index, shape, plus, minus, positions, deltas, claimed) -> Probe:
+    """What one nudge by `deltas` did; with `minus` (the nudge the other way), a central difference."""
+    if plus.shape != base.shape or minus is not None and minus.shape != base.shape:
+        raise AssertionError("the output changed its shape when a parameter value changed")
+    scale = float(base.abs().max()) if base.numel() else 0.0
+    moved = float((plus - base).abs().max()) / (scale + 1e-12) if plus.numel() else 0.0
+    if minus is None:
+        return Probe(index, shape, moved, float(_loss(plus, target) - _loss(base, target)))
+    noise = float(((base - target.to(torch.float64)).abs() * (base.abs() + 1e-3)).sum()) * 2 * FLOAT32_ROUNDING
+    return Probe(index, shape, moved, float(_loss(plus, target) - _loss(minus, target)) / 2,
+                 _claimed_slope(claimed, index, shape, positions, deltas), noise)
+
+
+def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got, close: Callable,
+                         tries: int = 4) -> bool:
+    """Load the weights `module` claims into `reference`, matched by structure: the first
+    arrangement under which `reference(*inputs)` is `got` (the module's own output for
+    `inputs`, as `close(got, expected)` judges), else the likeliest, so that a comparison
+    after it says what differs. Returns whether an arrangement explained `got`.
+
+    The claimed weights cross once and the arrangements are tried here: for a large net
+    (AlexNet's 120 MB) far cheaper than sending each candidate to the child. Fillings that
+    use the claimed tensors whole (no slices or stacks) are tried first.
+    """
+    targets, theirs = list(reference.parameters()), module.parameters()
+    fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
+    whole = {id(t) for t in theirs}
+    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))[:tries]
+    for filling in fillings:
+        _copy_into(targets, filling)
+        with torch.no_grad():
+            if close(got, reference(*inputs)):
+                return True
+    _copy_into(targets, fillings[0] if fillings else [])  # the likeliest, for the comparison that follows
+    return False
+
+
+def _copy_into(targets: list[torch.Tensor], values: list[torch.Tensor]) -> None:
+    with torch.no_grad():
+        for target, value in zip(targets, values):
+            target.copy_(value)
+
+
+def expect_parameters_used(module, *inputs, what: str, output: Callable | None = None, hint: str = "",
+                           reference: torch.nn.Module | None = None) -> None:
+    """Assert that changing any parameter the module reports changes its output.
+
+    With a `reference` (built in the check, so its weights are fresh), a module whose output
+    the reference reproduces under the weights the module claims uses every one of them (the
+    reference does), and one forward shows it; otherwise each tensor is nudged on its own.
+    """
+    if reference is not None:
+        got = (output or (lambda out: out))(module.eval()(*inputs))
+        network = tolerance(kind="network")
+        if load_claimed_weights(module, reference.eval(), inputs, got, lambda got, want: close_to_scale(got, want, network)):
+            return
+    idle = [p.shape for p in probe_parameters(module, *inputs, output=output) if p.moved < MOVED]
+    if idle:
+        raise AssertionError(_join(
+            f"{what}: changing the parameters of shapes {idle} does not change the output, so the "
+            "parameter count cannot be trusted; every parameter it reports must be used in forward", hint))
+
+
+def expect_true_gradients(module, *inputs, what: str, hint: str = "") -> None:
+    """Assert that the gradients the module reports are there, finite, and follow its outputs."""
+    probes = probe_parameters(module, *inputs, gradients=True)
+    missing = [p.shape for p in probes if p.claimed in (None, 0.0) or p.claimed != p.claimed]
+    if missing:
+        raise AssertionError(_join(f"{what}: after backward, the parameters of shapes {missing} have no gradient", hint))
+    wrong = [p.shape for p in probes if not _agree(p)]
+    if wrong:
+        raise AssertionError(_join(
+            f"{what}: the gradients reported for the parameters of shapes {wrong} do not match how the output "
+            "changes when those parameters change", hint))
+
+
+def _claimed_slope(gradients, index: int, shape, positions: torch.Tensor, deltas: torch.Tensor) -> float | None:
+    if not isinstance(gradients, list) or index >= len(gradients):
+        return None
+    grad = gradients[index]
+    if not isinstance(grad, torch.Tensor) or tuple(grad.shape) != tuple(shape) or not grad.is_floating_point():
+        return None
+    return float((grad.reshape(-1)[positions].to(torch.float64) * deltas).sum())
+
+
+def _agree(probe: Probe) -> bool:
+    """Equal within finite-difference error: 10% of the larger, plus the rounding noise."""
+    return abs(probe.claimed - probe.slope) <= 0.1 * max(abs(probe.claimed), abs(probe.slope)) + probe.noise
+
+
+def close_to_scale(got, want: torch.Tensor, tol: Tolerance) -> bool:
+    """`got` equals `want` within `tol`, its atol taken relative to the largest expected value
+    (a whole network's outputs: grader.checking.tolerances kind "network")."""
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+        return False
+    return torch.allclose(got.to(want.dtype), want, atol=tol.atol * float(want.abs().max()) + 1e-7, rtol=tol.rtol)
+
+
+def _tensor(value) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise AssertionError(f"forward returned a {type(value).__name__}, not a tensor")
+    return value.detach().to(torch.float64)
+
+
+def _loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return ((out - target.to(torch.float64)) ** 2).sum()
+
+

@@ -1,0 +1,142 @@
+"""Remote handles: how checks reach the student's objects, which live only in the child.
+
+Every method sends plain data (tensors, numbers, strings) and gets plain data back;
+nothing the child sends is unpickled or executed. Expected values stay in the grader:
+a check compares what came back with what the reference computed here.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import torch
+
+from grader.checking import align, tolerances
+from grader.checking.session import NAME_CHARS, ChildCrashed, Session, child_text
+
+
+class Submission:
+    """The student's module, as the `submission` fixture hands it to a check."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def call(self, symbol: str, *args, **kwargs):
+        """Call a function of the student's module: `call("conv:corr2d", X, K)`."""
+        return self._wrap(self._session.request("call", symbol=symbol, args=list(args), kwargs=kwargs))
+
+    def function(self, symbol: str):
+        """A local stand-in for a student's function: `corr2d = submission.function("conv:corr2d")`."""
+        return lambda *args, **kwargs: self.call(symbol, *args, **kwargs)
+
+    def build(self, symbol: str, *args, device: str = "cpu", seed: int = 0, **kwargs) -> "RemoteModule":
+        """A fresh torch module from a class, a factory or a module-level instance (copied)."""
+        reply = self._session.request("build", symbol=symbol, args=list(args), kwargs=kwargs,
+                                      seed=seed, device=device)
+        return self._wrap(reply)
+
+    def _wrap(self, value):
+        if isinstance(value, dict) and isinstance(value.get("$handle"), int):
+            return RemoteModule(self._session, value["$handle"], child_text(value.get("type"), NAME_CHARS))
+        return value
+
+
+class RemoteModule:
+    """A student's torch module in the child: forward, parameters, shapes, gradients, training."""
+
+    def __init__(self, session: Session, handle: int, type_name: str):
+        self._session, self._handle, self.type_name = session, handle, type_name
+        self._generation = session.generation
+
+    def _request(self, op: str, **args):
+        if self._session.generation != self._generation:
+            raise ChildCrashed("the process running your code was restarted during this check")
+        return self._session.request(op, handle=self._handle, **args)
+
+    def __call__(self, *args, **kwargs):
+        """Forward without gradients; the output comes back as data."""
+        return self._request("forward", args=list(args), kwargs=kwargs)
+
+    def train(self, mode: bool = True) -> "RemoteModule":
+        self._request("mode", train=mode)
+        return self
+
+    def eval(self) -> "RemoteModule":
+        return self.train(False)
+
+    def to(self, device: str) -> "RemoteModule":
+        self._request("to", device=device)
+        return self
+
+    def attribute(self, name: str):
+        """An attribute's value, e.g. `layer.attribute("weight")`."""
+        return self._request("attribute", name=name)
+
+    def parameter_shapes(self) -> list[tuple[int, ...]]:
+        return [tuple(int(n) for n in shape) for shape in self._request("parameters", values=False)]
+
+    def parameters(self) -> list[torch.Tensor]:
+        return list(self._request("parameters", values=True))
+
+    def num_parameters(self) -> int:
+        return sum(align._numel(shape) for shape in self.parameter_shapes())
+
+    def load_parameters(self, tensors: list[torch.Tensor]) -> None:
+        self._request("load_parameters", tensors=[t.detach() for t in tensors])
+
+    def nudged_forwards(self, args: tuple, nudges: list[tuple[int, torch.Tensor, torch.Tensor]]) -> list:
+        """The outputs for `args` under each (parameter index, flat positions, deltas) nudge in
+        turn, each taken off again before the next (see grader.checking.evidence): one round trip."""
+        return list(self._request("nudged_forwards", args=list(args),
+                                  nudges=[[int(i), positions, deltas] for i, positions, deltas in nudges]))
+
+    def load_parameters_from(self, reference: torch.nn.Module, probe=None, atol: float = 1e-5,
+                             output: Callable | None = None) -> bool:
+        """Copy `reference`'s weights into this module, matched by structure, not by name.
+
+        With a `probe`, the first filling under which this module's output equals the
+        reference's on the probe wins; without one, the likeliest filling is loaded. A probe
+        is one input, or a tuple of inputs for a forward that takes several (query, key,
+        value, valid_length); the reference runs on a copy, so a state it mutates is not
+        seen by the student. `output` picks what to compare from a structured output, e.g.
+        `lambda out: out[0]` for a forward that returns (Y, state).
+        Returns False when no filling fits (the check decides what that means).
+        """
+        source = [p.detach() for p in reference.parameters()]
+        args = probe if isinstance(probe, tuple) else (probe,)
+        pick = output or (lambda out: out)
+        expected = None
+        if probe is not None:
+            with torch.no_grad():
+                expected = pick(reference(*copy.deepcopy(args)))
+        for filling in align.assignments(source, self.parameter_shapes(), current=self.parameters()):
+            self.load_parameters(filling)
+            if expected is None:
+                return True
+            got = self(*args)
+            try:
+                got = pick(got)
+            except (IndexError, KeyError, TypeError):
+                continue
+            tol = tolerances.at_least(atol, 1e-4)  # on a GPU, no finer than TF32 allows
+            if isinstance(got, torch.Tensor) and got.shape == expected.shape and torch.allclose(
+                got.to(expected.dtype), expected, atol=tol.atol, rtol=tol.rtol
+            ):
+                return True
+        return False
+
+    def trace_shapes(self, *args) -> list[tuple[str, tuple[int, ...]]]:
+        """(layer type, output shape) of every leaf module, in the order they ran."""
+        return [(str(name), tuple(int(n) for n in shape)) for name, shape in self._request("trace", args=list(args))]
+
+    def gradients(self, *args, loss: str = "sum", target=None) -> list[torch.Tensor | None]:
+        """Gradients of every parameter after one backward of `loss` ("sum", "squared_error",
+        "cross_entropy") over the output for `args`."""
+        return list(self._request("gradients", args=list(args), loss=loss, target=target))
+
+    def train_steps(self, *args, target, loss: str = "cross_entropy", steps: int = 3, lr: float = 0.1,
+                    seed: int = 0) -> list[float]:
+        """Plain SGD steps in the child; the loss before each step."""
+        return [float(v) for v in self._request("train", args=list(args), target=target, loss=loss,
+                                                steps=steps, lr=lr, seed=seed)]

@@ -1,0 +1,250 @@
+"""One student module loaded in a sandboxed child, for the checks of one exercise.
+
+The session keeps a live child for as long as it serves, replaces it after it dies or
+hangs (the check that was running fails, the next one gets a fresh child), and puts what
+went wrong on the student's side into words: `StudentFault` and its kinds carry a message
+meant for the student, never a traceback into the grader.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from grader.sandbox.confine import ChildLimits
+from grader.sandbox.launcher import Child, ChildLost, Sandbox
+from grader.submissions.notebook_cells import Extracted
+from grader.submissions.files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, UnreadableFile, megabytes, present,
+                                     python_files, read_text)
+
+
+MESSAGE_CHARS = 400  # of any text the child reports; the child's own cap runs beside student code
+NAME_CHARS = 80
+REPLY_KEYS = ("ok", "raised", "missing", "unsendable")
+# what torch says when code asks for CUDA where there is none (a CPU-only build, no driver, no GPU)
+NO_CUDA = ("Torch not compiled with CUDA enabled", "No CUDA GPUs are available", "Found no NVIDIA driver",
+           "no CUDA-capable device is detected", "CUDA driver initialization failed",
+           "torch.cuda.is_available() is False")
+USE_TRY_GPU = ("Use the course's try_gpu(), which falls back to the CPU: `torch.device('cuda') if "
+               "torch.cuda.device_count() > 0 else torch.device('cpu')`, or the device of the inputs (X.device), "
+               "never a fixed .cuda() or device='cuda'")
+
+
+def child_text(value, limit: int = MESSAGE_CHARS) -> str:
+    """A text the child sent, as the grader keeps it: a string of at most `limit` characters."""
+    text = value if type(value) is str else ""
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
+def child_fault(raw, file: str) -> dict:
+    """What the child says the student's code raised, checked field by field: the file is the
+    grader's own name for it, a line or exit code that is not a plain int is dropped."""
+    raw = raw if type(raw) is dict else {}
+    kind, line, code = child_text(raw.get("type"), NAME_CHARS), raw.get("line"), raw.get("code")
+    return {"type": kind if kind.isidentifier() else "Exception", "message": child_text(raw.get("message")),
+            "file": file, "line": line if type(line) is int and 0 < line < 10**7 else None,
+            "code": code if type(code) is int and -2**31 <= code < 2**31 else 1}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A whole submission's wall-clock time for its code: `seconds` in all, up to `deadline`
+    (time.monotonic()). Each call stops at the nearest of its own limit, its exercise's and this."""
+
+    seconds: float
+    deadline: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> "Budget":
+        return cls(seconds, time.monotonic() + seconds)
+
+    @property
+    def spent(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    @property
+    def message(self) -> str:
+        return f"the time budget for this submission ({self.seconds:g} s) ran out"
+
+
+class StudentFault(Exception):
+    """The student's code failed at something a check asked of it; str() is for the student."""
+
+
+class StudentError(StudentFault):
+    """The student's code raised an exception."""
+
+    def __init__(self, fault: dict, memory_mb: int):
+        self.type = str(fault.get("type", "Exception"))
+        self.line = fault.get("line")
+        message = str(fault.get("message", ""))
+        where = f" at {fault.get('file', 'your file')} line {self.line}" if self.line else ""
+        text = f"your code raised {self.type}: {message}{where}"
+        if self.type == "MemoryError" or "can't allocate memory" in message or "not enough memory" in message:
+            text = f"your code ran out of memory (the limit is {memory_mb} MB): {self.type}{where}"
+        elif any(sign in message for sign in NO_CUDA):
+            text = (f"your code asked for CUDA{where}, but this machine has no GPU ({self.type}: {message}). "
+                    f"{USE_TRY_GPU}" if self.line else
+                    f"a check asked for CUDA, and torch found no GPU in the sandbox ({self.type}: {message}); "
+                    "that is the grading machine's fault, not your code's")
+        elif "Expected all tensors to be on the same device" in message:
+            text += (". Hint: make new tensors on the device of the inputs (X.device) or of a parameter, "
+                     "not on a fixed one: the grader runs your code on the CPU and on a GPU")
+        super().__init__(text)
+
+
+class ChildCrashed(StudentFault):
+    """The process running the student's code died or hung."""
+
+
+class LoadFailed(StudentFault):
+    """The student's file could not be imported; every check of the exercise fails with it."""
+
+
+class StudentCode(NamedTuple):
+    """What the child imports: the graded module's text, its companions, and the notebook it
+    came from (None for a .py file), which maps its lines back to cells."""
+
+    source: str
+    companions: dict[str, str]
+    notebook: Extracted | None = None
+
+
+def student_code(folder: Path, file: str) -> StudentCode:
+    """`folder/file`'s text and the folder's other Python modules (up to 1 MB in all).
+
+    A student's transformer.py may `from attention import masked_softmax`, as the course
+    code does, so the child gets the submission's other modules beside the graded one.
+    Every one is read by `submission_files` (a regular file, no link followed, UTF-8, capped);
+    one that cannot be raises UnreadableFile naming it, which fails the exercise. Where no
+    `file` is handed in, a notebook may provide it (`grader.submissions.notebooks`), and the
+    modules the notebooks provide join the companions.
+    """
+    from grader.submissions.notebooks import module_from_notebooks, provided_files
+
+    notebook = None
+    if present(folder, file):
+        source = read_text(folder, file, limit=MAX_FILE_BYTES, what="a source file")
+    else:
+        notebook = module_from_notebooks(folder, file)
+        if notebook is None:
+            raise UnreadableFile(f"{file} not submitted")
+        if notebook.error:
+            raise UnreadableFile(notebook.error)
+        source = notebook.source
+    companions, size = {}, 0
+    names = python_files(folder)
+    for name in names:
+        if name != file:
+            companions[name] = read_text(folder, name, limit=MAX_FILE_BYTES, what="a source file")
+    for name in sorted(provided_files(folder) - set(names) - {file}):
+        try:
+            extracted = module_from_notebooks(folder, name)
+        except UnreadableFile:
+            continue  # that file's own exercise says why
+        if extracted is not None and not extracted.error:
+            companions[name] = extracted.source
+    for name, text in companions.items():
+        size += len(text)
+        if size > MAX_COMPANION_BYTES:
+            raise UnreadableFile(f"the .py files beside {file} are over {megabytes(MAX_COMPANION_BYTES)} "
+                                 "together; hand in only the modules your code imports")
+    return StudentCode(source, companions, notebook)
+
+
+class Session:
+    def __init__(self, sandbox: Sandbox, file: str, source: str, limits, seed: int = 0,
+                 companions: dict[str, str] | None = None, budget: Budget | None = None,
+                 notebook: Extracted | None = None, cuda: bool = False):
+        self.sandbox, self.file, self.source, self.limits, self.seed = sandbox, file, source, limits, seed
+        self.notebook = notebook  # where the source came from, when a notebook: faults name its cells
+        self.companions = companions or {}  # the submission's other modules, importable beside the file
+        # with `cuda`, the child may run CUDA items: its memory limit leaves room for the driver (sandbox/gpu.py)
+        self.child_limits = ChildLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb, cuda=cuda)
+        self.deadline = time.monotonic() + limits.exercise_seconds
+        self.budget = budget
+        self.child: Child | None = None
+        self.generation = 0  # handles from an earlier child are void
+        self.load_failure: str | None = None
+
+    def request(self, op: str, **args):
+        """Run `op` in the child and return its value, or raise a StudentFault."""
+        child = self.child or self._start()
+        reply = self._send(child, op, args, "your code {}")
+        if "raised" in reply:
+            raise StudentError(self._fault(reply["raised"]), self.limits.memory_mb)
+        if "missing" in reply:
+            raise StudentFault(child_text(reply["missing"]) or f"{self.file} lacks what the check asked for")
+        if "unsendable" in reply:
+            raise StudentFault(f"your code returned {child_text(reply['unsendable'])}, which cannot be graded")
+        return reply["ok"]
+
+    def _fault(self, raw) -> dict:
+        """The child's fault report, its line moved to the notebook cell it came from."""
+        fault = child_fault(raw, self.file)
+        place = self.notebook.locate(fault["line"]) if self.notebook else None
+        if place:
+            fault["file"], fault["line"] = place
+        return fault
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.sandbox.end(self.child, wait=False)
+            self.child = None
+
+    def _start(self) -> Child:
+        if self.load_failure:
+            raise LoadFailed(self.load_failure)
+        child = self.sandbox.spawn(self.child_limits)
+        self.child, self.generation = child, self.generation + 1
+        try:
+            reply = self._send(child, "load", {"file": self.file, "source": self.source, "seed": self.seed,
+                                               "companions": self.companions},
+                               f"{self.file}, at import, " + "{}")
+        except ChildCrashed as exc:
+            self.load_failure = str(exc)
+            raise LoadFailed(self.load_failure) from None
+        if "raised" in reply:
+            self.close()
+            self.load_failure = _import_failure(self.file, self._fault(reply["raised"]), self.limits.memory_mb)
+            raise LoadFailed(self.load_failure)
+        return child
+
+    def _send(self, child: Child, op: str, args: dict, template: str) -> dict:
+        now = time.monotonic()
+        if self.budget is not None and self.budget.spent:
+            self.close()
+            raise ChildCrashed(self.budget.message)
+        if now >= self.deadline:
+            self.close()
+            raise ChildCrashed(f"the time limit for this exercise ({self.limits.exercise_seconds} s) ran out")
+        per_call = now + self.limits.call_seconds
+        end = min(per_call, self.deadline, self.budget.deadline if self.budget else per_call)
+        try:
+            reply = self.sandbox.request(child, op, end, **args)
+            if type(reply) is not dict or len(reply) != 1 or next(iter(reply)) not in REPLY_KEYS:
+                self.sandbox.end(child)
+                raise ChildLost("broke the grading protocol (a reply of no known form)")
+            return reply
+        except ChildLost as lost:
+            self.child = None
+            reason = str(lost)
+            if reason == "timed out":
+                if end == per_call:
+                    reason = f"timed out after {self.limits.call_seconds} s"
+                elif end == self.deadline:
+                    reason = f"ran past the time limit for this exercise ({self.limits.exercise_seconds} s)"
+                else:
+                    reason = f"ran until {self.budget.message}"
+            raise ChildCrashed(template.format(reason)) from None
+
+
+def _import_failure(file: str, fault: dict, memory_mb: int) -> str:
+    kind, line = fault.get("type"), fault.get("line")
+    if kind in ("SyntaxError", "IndentationError", "TabError"):
+        return f"{fault.get('file', file)} has a syntax error at line {line}: {fault.get('message', '')}"
+    if kind == "SystemExit":
+        return f"{file} exited at import with code {fault.get('code', 1)} (sys.exit)"
+    return f"importing {file} failed: " + str(StudentError(fault, memory_mb)).removeprefix("your code ")

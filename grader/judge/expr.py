@@ -1,0 +1,303 @@
+"""Safe parsing of math expressions typed by students and authors.
+
+Nothing here evaluates text: the string is read with ``ast.parse(mode="eval")``, only
+whitelisted nodes are accepted, and the sympy object is built from the tree by hand.
+Accepted: integer and decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
+the names of the symbol table, the CONSTANTS ``pi`` and ``e`` (unless the table has those
+names), ``+ - * / // % **`` and ``^`` (a power, with the precedence of ``**``), parentheses,
+and calls of FUNCTIONS with positional arguments. ``/`` is exact, ``//`` is ``floor(a/b)``.
+``sigmoid(x)`` is built as ``1/(1 + exp(-x))`` and ``relu(x)`` as ``max(0, x)``, so that the
+judge sees one form whatever the student calls it. Sizes are capped by `Limits` before and
+after parsing; the rules for numbers and exponents are in `grader.judge.expr_rules`. Each
+refusal by a cap is a `CapExceeded` naming the cap.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sympy
+
+from grader.judge.expr_rules import CapExceeded, ExpressionError, check_number, check_numeric_power, check_powers
+
+__all__ = [
+    "AUTHOR_LIMITS", "CONSTANTS", "FUNCTIONS", "STUDENT_LIMITS", "CapExceeded", "ExpressionError", "Limits",
+    "parse_expression", "parse_relation",
+]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_length: int  # characters
+    max_depth: int  # bracket nesting, and depth of the syntax tree
+    max_nodes: int  # syntax-tree nodes
+    max_int_digits: int  # digits of a number literal
+    max_exponent: int  # size of a numeric exponent (expr_rules)
+    max_value_digits: int = 100  # digits of any number the expression computes
+    max_in_exponent: int = 100_000  # size of a number inside an exponent that holds a variable (expr_rules)
+
+
+# An exponent cap of 10000 lets (x - a)^100 and STACK's (x - a)^6000 through (judged in 0.6 s:
+# the quick proof's expand is cut at 0.5 s, exact sampling does the rest); exact evaluation
+# stops larger powers at a point (TooLarge).
+STUDENT_LIMITS = Limits(max_length=500, max_depth=40, max_nodes=300, max_int_digits=30, max_exponent=10_000)
+AUTHOR_LIMITS = Limits(max_length=2000, max_depth=60, max_nodes=1000, max_int_digits=60, max_exponent=100_000)
+
+# name -> (builder, least and most positional arguments)
+FUNCTIONS: dict[str, tuple[Callable[..., sympy.Basic], int, int]] = {
+    "floor": (sympy.floor, 1, 1),
+    "ceil": (sympy.ceiling, 1, 1),
+    "ceiling": (sympy.ceiling, 1, 1),
+    "sqrt": (sympy.sqrt, 1, 1),
+    "exp": (sympy.exp, 1, 1),
+    "log": (sympy.log, 1, 2),
+    "abs": (sympy.Abs, 1, 1),
+    "max": (sympy.Max, 1, 20),
+    "min": (sympy.Min, 1, 20),
+    "delta": (sympy.KroneckerDelta, 2, 2),
+    "sin": (sympy.sin, 1, 1),
+    "cos": (sympy.cos, 1, 1),
+    "tan": (sympy.tan, 1, 1),
+    "asin": (sympy.asin, 1, 1),
+    "acos": (sympy.acos, 1, 1),
+    "atan": (sympy.atan, 1, 1),
+    "sinh": (sympy.sinh, 1, 1),
+    "cosh": (sympy.cosh, 1, 1),
+    "tanh": (sympy.tanh, 1, 1),
+    "asinh": (sympy.asinh, 1, 1),
+    "acosh": (sympy.acosh, 1, 1),
+    "atanh": (sympy.atanh, 1, 1),
+    "sigmoid": (lambda x: 1 / (1 + sympy.exp(-x)), 1, 1),
+    "relu": (lambda x: sympy.Max(0, x), 1, 1),
+}
+# Other spellings that students use (numpy's and torch's arc names, ln); not listed in messages.
+ALIASES = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+           "arccosh": "acosh", "arctanh": "atanh"}
+CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "e": sympy.E}
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: sympy.floor(a / b),
+    ast.Mod: sympy.Mod,
+}
+_COMPARE = {ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge, ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne}
+# Typographic characters that students paste from notes.
+_TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/"})
+
+_CONSTRUCTS = {
+    ast.Attribute: "attribute access with '.'",
+    ast.Subscript: "indexing with [...]",
+    ast.Lambda: "lambda",
+    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
+    ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string",
+    ast.NamedExpr: "assignment with ':='",
+    ast.List: "a list [...]", ast.Tuple: "a tuple or comma-separated values",
+    ast.Dict: "a dict {...}", ast.Set: "a set {...}",
+    ast.IfExp: "if/else", ast.Starred: "a starred argument (*x)",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+    ast.Compare: "a comparison (<, >, ==)", ast.BoolOp: "'and'/'or'", ast.Slice: "a slice",
+    ast.BitAnd: "the operator '&'", ast.BitOr: "the operator '|'", ast.BitXor: "the operator '^'",
+    ast.LShift: "the operator '<<'", ast.RShift: "the operator '>>'", ast.MatMult: "the operator '@'",
+    ast.Not: "'not'", ast.Invert: "the operator '~'",
+}
+_HOW = "write a formula with numbers, variables, + - * / // % ** and functions such as floor(...)"
+
+
+def parse_expression(text: str, symbols: Mapping[str, sympy.Basic], limits: Limits = STUDENT_LIMITS) -> sympy.Expr:
+    """Parse `text` into a sympy expression over `symbols`; raise ExpressionError otherwise.
+
+    `symbols` maps names to sympy Symbols (or to sympy numbers or ints, to plug values in).
+    """
+    source, tree = _read(text, limits)
+    result = _Builder(source, symbols, limits).expression(tree.body)
+    check_powers(result, limits.max_exponent, limits.max_in_exponent)
+    return result
+
+
+def parse_relation(text: str, symbols: Mapping[str, sympy.Basic], limits: Limits = AUTHOR_LIMITS) -> sympy.Basic:
+    """Parse a constraint such as "n_h + p_h >= k_h", "1 <= k <= n" or "a < b and b < c"."""
+    source, tree = _read(text, limits)
+    result = _Builder(source, symbols, limits).relation(tree.body)
+    check_powers(result, limits.max_exponent, limits.max_in_exponent)
+    return result
+
+
+def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
+    """Check sizes that protect Python's own (recursive) parser, then parse and check the tree."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected the answer as text, got {type(text).__name__}")
+    if len(text) > limits.max_length:
+        raise CapExceeded("max_length", f"the answer is too long: {len(text)} characters, over the length cap of "
+                                        f"{limits.max_length} (at most {limits.max_length})")
+    source = text.translate(_TYPOGRAPHY).strip()
+    if not source:
+        raise ExpressionError("the answer is empty; write an expression such as 2*n + 1")
+    depth = deepest = 0
+    for char in source:
+        depth += (char in "([{") - (char in ")]}")
+        deepest = max(deepest, depth)
+    if deepest > limits.max_depth:
+        raise CapExceeded("max_depth", f"the brackets are nested too deeply: over the nesting cap of "
+                                       f"{limits.max_depth} levels (at most {limits.max_depth})")
+    # `^` is a power. Rewriting it to `**` before parsing also gives it the precedence of a
+    # power (Python's `^` binds more loosely than `+`, so x^2+1 would read as x^(2+1)).
+    source = source.replace("^", "**")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        where = f" at position {error.offset}" if error.offset else ""
+        raise ExpressionError(
+            f"could not read the expression ({error.msg}{where}); write products with * (2*n, not 2n), "
+            "powers with ** or ^, and close every bracket"
+        ) from None
+    except RecursionError:
+        raise CapExceeded("max_depth", "the expression is nested too deeply for the parser (the nesting cap); "
+                                       "simplify it") from None
+    except (MemoryError, ValueError) as error:  # ValueError: e.g. a NUL character
+        raise ExpressionError(f"could not read the expression ({type(error).__name__}); simplify it") from None
+    nodes = 0
+    stack = [(tree.body, 1)]
+    while stack:
+        node, level = stack.pop()
+        nodes += 1
+        if level > limits.max_depth:
+            raise CapExceeded("max_depth", f"the expression is nested too deeply: over the nesting cap of "
+                                           f"{limits.max_depth} levels (at most {limits.max_depth}); simplify it")
+        if nodes > limits.max_nodes:
+            raise CapExceeded("max_nodes", f"the expression is too large: more than {limits.max_nodes} parts, the "
+                                           "size cap; simplify it")
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+    return source, tree
+
+
+class _Builder:
+    """Builds sympy objects from a whitelisted syntax tree, checking numbers as they appear."""
+
+    def __init__(self, source: str, symbols: Mapping[str, sympy.Basic], limits: Limits):
+        self.source = source
+        self.symbols = symbols
+        self.limits = limits
+
+    def relation(self, node: ast.expr) -> sympy.Basic:
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+            return sympy.And(*(self.relation(value) for value in node.values))
+        if not isinstance(node, ast.Compare):
+            raise ExpressionError("a constraint must be a comparison such as 'n_h + p_h >= k_h' or '1 <= k <= n'")
+        terms = [self.expression(node.left), *(self.expression(right) for right in node.comparators)]
+        parts = []
+        for op, left, right in zip(node.ops, terms, terms[1:]):
+            if type(op) not in _COMPARE:
+                raise self.refuse(node, f"the comparison '{type(op).__name__}'")
+            try:
+                parts.append(_COMPARE[type(op)](left, right))
+            except TypeError as error:
+                raise ExpressionError(f"cannot compare these values: {error}") from None
+        return sympy.And(*parts)
+
+    def expression(self, node: ast.expr) -> sympy.Expr:
+        try:
+            value = self._build(node)
+            check_number(value, self.limits.max_value_digits)
+        except ExpressionError:
+            raise
+        except ZeroDivisionError:
+            raise ExpressionError("the expression divides by zero (e.g. n % 0)") from None
+        except (ArithmeticError, ValueError, TypeError, RecursionError) as error:
+            # sympy gave up on a (legal but extreme) value, e.g. floor of a huge irrational
+            part = (ast.get_source_segment(self.source, node) or "")[:40]
+            raise ExpressionError(f"could not compute {part!r} ({type(error).__name__}); simplify it") from None
+        return value
+
+    def _build(self, node: ast.expr) -> sympy.Expr:
+        if isinstance(node, ast.Constant):
+            return self._number(node)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            operand = self.expression(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            base, exponent = self.expression(node.left), self.expression(node.right)
+            check_numeric_power(base, exponent, self.limits.max_exponent, self.limits.max_value_digits)
+            return sympy.Pow(base, exponent)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            return _BINARY[type(node.op)](self.expression(node.left), self.expression(node.right))
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            raise self.refuse(node, _CONSTRUCTS.get(type(node.op), f"the operator {type(node.op).__name__}"))
+        raise self.refuse(node, _CONSTRUCTS.get(type(node), type(node).__name__))
+
+    def _number(self, node: ast.Constant) -> sympy.Expr:
+        value = node.value
+        if isinstance(value, bool) or value is None or isinstance(value, (str, bytes, complex)) or value is ...:
+            kind = {str: "text in quotes", bytes: "bytes", complex: "a complex number (like 2j)"}.get(
+                type(value), f"'{value}'")
+            raise self.refuse(node, kind)
+        if isinstance(value, int):
+            if len(str(abs(value))) > self.limits.max_int_digits:
+                cap = self.limits.max_int_digits
+                raise CapExceeded("max_int_digits", f"the number {str(value)[:12]}... is too long: over the cap of "
+                                                    f"{cap} digits (at most {cap})")
+            return sympy.Integer(value)
+        # A float literal: rebuild it exactly from its decimal text, never from the binary float.
+        text = (ast.get_source_segment(self.source, node) or "").replace("_", "")
+        try:
+            sign, digits, exponent = Decimal(text).as_tuple()
+        except InvalidOperation:
+            raise ExpressionError(f"could not read the number {text!r}") from None
+        if len(digits) > self.limits.max_int_digits or abs(exponent) > self.limits.max_int_digits:
+            cap = self.limits.max_int_digits
+            raise CapExceeded("max_int_digits", f"the number {text[:12]!r} is too long or too large: over the cap of "
+                                                f"{cap} digits (at most {cap})")
+        mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+        return sympy.Integer(mantissa) * sympy.Rational(10) ** exponent
+
+    def _name(self, node: ast.Name) -> sympy.Basic:
+        if node.id in self.symbols:
+            value = self.symbols[node.id]
+            if isinstance(value, int) and not isinstance(value, bool):
+                return sympy.Integer(value)
+            if not isinstance(value, sympy.Basic):
+                raise TypeError(f"symbol table entry {node.id!r} is a {type(value).__name__}, not a sympy object")
+            return value
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
+        if node.id in FUNCTIONS or node.id in ALIASES:
+            raise ExpressionError(f"'{node.id}' is a function; write it with brackets, e.g. {node.id}(x)")
+        names = list(self.symbols)  # the order the question declares them
+        close = difflib.get_close_matches(node.id, names + list(CONSTANTS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        allowed = f"use one of: {', '.join(names)} (and the constants pi, e)" if names else (
+            "this answer has no variables; write a number (pi and e may be used)")
+        raise ExpressionError(f"unknown name '{node.id}'{hint}; {allowed}")
+
+    def _call(self, node: ast.Call) -> sympy.Expr:
+        if not isinstance(node.func, ast.Name):
+            raise self.refuse(node.func, _CONSTRUCTS.get(type(node.func), "calling something that is not a function name"))
+        if node.keywords:
+            raise self.refuse(node, "a keyword argument (name=value)")
+        name = ALIASES.get(node.func.id, node.func.id)
+        if name not in FUNCTIONS:
+            what = "is a variable, not a function; write * for products, e.g. n*(k+1)" if name in self.symbols else (
+                f"is not a function you can use; use one of: {', '.join(FUNCTIONS)}")
+            raise ExpressionError(f"'{name}' {what}")
+        build, least, most = FUNCTIONS[name]
+        if not least <= len(node.args) <= most:
+            count = str(least) if least == most else f"{least} to {most}"
+            raise ExpressionError(f"{name}() takes {count} argument(s), got {len(node.args)}")
+        args = [self.expression(arg) for arg in node.args]
+        return build(*args)
+
+    def refuse(self, node: ast.AST, construct: str) -> ExpressionError:
+        snippet = ast.get_source_segment(self.source, node) or ""
+        found = f" (found {snippet[:40]!r})" if snippet else ""
+        return ExpressionError(f"{construct} is not allowed in an answer{found}; {_HOW}")

@@ -1,0 +1,212 @@
+"""The grader's side of the judge worker: one reusable process that can be killed.
+
+The worker is a fresh interpreter (``python -P -m grader.judge.worker``) started with
+fork+exec by `subprocess`, never a plain fork of the grader: the grader may have run torch
+ops on several threads, and a forked child that keeps running Python with libgomp's state
+can deadlock. It starts once (about half a second: importing sympy) and serves every
+`judge` call after that; only a call that overruns its time limit costs a restart.
+Requests and replies are JSON lines; nothing coming back is unpickled or evaluated.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import sympy
+
+from grader.judge.decide import named_domains
+from grader.judge.judgement import Domain, Judgement, Verdict
+from grader.judge.wire import WireError, encode
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding grader/
+_MAX_REPLY = 1 << 20
+_CACHE_SIZE = 4096  # a class gives many identical answers; judging is deterministic
+
+
+class _WorkerFailed(Exception):
+    pass
+
+
+class Judge:
+    """Judges equivalence in a worker process that is started on first use and reused.
+
+    Use it as a context manager, or call `close`; otherwise its worker is stopped when the
+    Judge is garbage-collected or Python exits. Thread-safe (calls are served one at a time).
+    """
+
+    def __init__(self, *, start_timeout: float = 60.0, grace: float = 1.0):
+        self.start_timeout = start_timeout
+        self.grace = grace  # extra seconds for the worker to answer before it is killed
+        self.starts = 0  # worker processes started so far
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._cache: OrderedDict[str, Judgement] = OrderedDict()
+        self._proc: subprocess.Popen | None = None
+        self._stop: weakref.finalize | None = None
+        self._owner = os.getpid()
+        self._buffer = b""
+
+    def __enter__(self) -> Judge:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def judge(
+        self,
+        candidate: sympy.Expr,
+        key: sympy.Expr,
+        domains: Mapping[sympy.Symbol | str, Domain],
+        constraints: Sequence[sympy.Basic] = (),
+        *,
+        time_limit: float = 5.0,
+        _test_stall_s: float = 0.0,
+    ) -> Judgement:
+        """Is `candidate` equal to `key` wherever the domains and constraints hold?"""
+        try:
+            request = {
+                "candidate": encode(candidate),
+                "key": encode(key),
+                "domains": [[name, d.kind, d.low, d.high, d.item] for name, d in named_domains(domains).items()],
+                "constraints": [encode(constraint) for constraint in constraints],
+                "time_limit": float(time_limit),
+                "test_stall_s": _test_stall_s,
+            }
+        except WireError as error:
+            return Judgement(Verdict.UNDECIDED, str(error))
+        cache_key = json.dumps(request, sort_keys=True)
+        with self._lock:
+            if cache_key in self._cache:
+                self._cache.move_to_end(cache_key)
+                return self._cache[cache_key]
+            judgement = self._exchange({**request, "id": next(self._ids)}, time_limit)
+            if judgement.verdict is not Verdict.UNDECIDED:  # an UNDECIDED may go another way with more time
+                self._cache[cache_key] = judgement
+                if len(self._cache) > _CACHE_SIZE:
+                    self._cache.popitem(last=False)
+            return judgement
+
+    def close(self) -> None:
+        """Stop the worker (a later `judge` starts a new one)."""
+        with self._lock:
+            self._discard()
+
+    def _exchange(self, request: dict, time_limit: float) -> Judgement:
+        try:
+            self._ensure_worker()
+        except _WorkerFailed as error:
+            self._discard()
+            return Judgement(Verdict.UNDECIDED, f"the judge worker could not start: {error}")
+        try:
+            self._send(request)
+            reply = self._receive(time.monotonic() + time_limit + self.grace)
+            if reply is None:
+                self._discard()  # stuck: kill it; the next call starts a fresh one
+                return Judgement(Verdict.UNDECIDED, f"could not judge within {time_limit:g} s; the answer may be too costly to compare")
+            return _judgement(reply, request["id"])
+        except _WorkerFailed as error:
+            self._discard()
+            return Judgement(Verdict.UNDECIDED, f"the judge worker failed: {error}")
+
+    def _ensure_worker(self) -> None:
+        if self._owner != os.getpid():  # we are a forked child: the worker belongs to the parent
+            if self._stop is not None:
+                self._stop.detach()
+            self._proc, self._stop, self._buffer, self._owner = None, None, b"", os.getpid()
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._discard()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
+        errors = tempfile.TemporaryFile()
+        # -P: the current folder (maybe a student's) is not put on sys.path; own session: no Ctrl-C.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-P", "-m", "grader.judge.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=errors, bufsize=0, env=env, cwd=_PACKAGE_ROOT, start_new_session=True, close_fds=True)
+        self._stop = weakref.finalize(self, _stop_worker, self._proc, os.getpid(), errors)
+        self.starts += 1
+        try:
+            ready = self._receive(time.monotonic() + self.start_timeout)
+        except _WorkerFailed:
+            errors.seek(0)
+            raise _WorkerFailed(errors.read().decode(errors="replace").strip()[-300:] or "it exited") from None
+        if ready != {"ready": True}:
+            raise _WorkerFailed(f"no answer within {self.start_timeout:g} s")
+
+    def _send(self, request: dict) -> None:
+        data = memoryview((json.dumps(request) + "\n").encode())
+        try:
+            while data:
+                data = data[os.write(self._proc.stdin.fileno(), data):]
+        except OSError as error:
+            raise _WorkerFailed(f"cannot write to it ({error})") from None
+
+    def _receive(self, deadline: float) -> dict | None:
+        """The next JSON line from the worker, or None at the deadline."""
+        stdout = self._proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            if select.select([stdout], [], [], remaining)[0]:
+                chunk = os.read(stdout, 65536)
+                if not chunk:
+                    raise _WorkerFailed("it exited")
+                self._buffer += chunk
+                if len(self._buffer) > _MAX_REPLY:
+                    raise _WorkerFailed("its reply is too long")
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise _WorkerFailed("its reply is not JSON") from None
+        if not isinstance(reply, dict):
+            raise _WorkerFailed("its reply is not a JSON object")
+        return reply
+
+    def _discard(self) -> None:
+        if self._stop is not None:
+            self._stop()  # kills and reaps the worker (once)
+        self._proc, self._stop, self._buffer = None, None, b""
+
+
+def _judgement(reply: dict, request_id: int) -> Judgement:
+    """Check a reply field by field: only known verdicts and plain strings are accepted."""
+    verdicts = {verdict.value: verdict for verdict in Verdict}
+    example = reply.get("counterexample")
+    if (
+        reply.get("id") != request_id
+        or reply.get("verdict") not in verdicts
+        or not isinstance(reply.get("reason"), str)
+        or not isinstance(reply.get("note", ""), str)
+        or not (example is None or (isinstance(example, dict) and all(isinstance(v, str) for v in example.values())))
+    ):
+        raise _WorkerFailed("its reply is malformed")
+    return Judgement(verdicts[reply["verdict"]], reply["reason"][:1000], example, reply.get("note", "")[:1000])
+
+
+def _stop_worker(proc: subprocess.Popen, owner: int, errors) -> None:
+    if os.getpid() != owner:
+        return  # a forked copy of the grader must not stop its parent's worker
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout, errors):
+        stream.close()

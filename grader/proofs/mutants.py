@@ -1,0 +1,158 @@
+"""Mutants: known-wrong versions of a reference solution, written as edits to it.
+
+`solutions/<id>/mutants.yaml` maps each mutant's name to the mistake it makes, the checks
+that must lose points on it, and the edits that turn the reference into it:
+
+    no_scale:
+      mistake: The attention scores are not divided by sqrt(d).
+      caught-by: [matches-reference]
+      edits:
+        - replace: |
+            scores = queries @ keys.transpose(1, 2) / math.sqrt(d)
+          with: |
+            scores = queries @ keys.transpose(1, 2)
+
+Each `replace` is one or more whole lines of the reference, written without their common
+indentation; it must occur exactly once, so the edit cannot land in the wrong place. The
+`with` lines take the indentation of the lines they replace. A mutant written as edits
+shows its mistake at a glance and follows the reference when the rest of it changes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+
+from grader.bank.field_errors import field_errors
+from grader.bank.spec import CodeExercise, Model
+from grader.bank.yamlfile import YamlDocument, read_yaml
+from grader.errors import SpecError, SpecErrors
+
+FILE_NAME = "mutants.yaml"
+
+
+class Edit(Model):
+    replace: str
+    with_: str = Field(alias="with")
+
+    @field_validator("replace")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the replace text is blank: it must hold at least one line of the reference")
+        return text
+
+
+class MutantSpec(Model):
+    mistake: str = Field(min_length=1)
+    caught_by: list[str] = Field(alias="caught-by", min_length=1)
+    edits: list[Edit] = Field(min_length=1)
+
+
+class _MutantsFile(Model):
+    mutants: dict[str, MutantSpec]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    exercise_id: str
+    name: str
+    mistake: str
+    caught_by: tuple[str, ...]  # checks that must lose points on it
+    source: str  # the whole wrong file, as a student would hand it in
+
+
+def reference_file(solutions: Path, exercise: CodeExercise) -> Path:
+    """`solutions/<id>/<file>`, the exercise's reference solution; a SpecError where it is missing."""
+    path = Path(solutions) / exercise.id / exercise.file
+    if not path.is_file():
+        raise SpecError(path, "the reference solution is missing", fix=f"add solutions/{exercise.id}/{exercise.file}")
+    return path
+
+
+def load_mutants(solutions: Path, exercise: CodeExercise) -> list[Mutant]:
+    """The mutants of `exercise` (none when it has no mutants.yaml), applied to its reference."""
+    path = Path(solutions) / exercise.id / FILE_NAME
+    if not path.is_file():
+        return []
+    reference = reference_file(solutions, exercise).read_text(encoding="utf-8")
+    document = read_yaml(path)
+    specs = _parse(document)
+    mutants, errors = [], []
+    checks = {c.id for c in exercise.checks}
+    for name, spec in specs.items():
+        try:
+            for check in spec.caught_by:
+                if check not in checks:
+                    raise SpecError(path, f"names {check!r}, which is not a check of {exercise.id}",
+                                    line=document.line_of((name, "caught-by")), field=f"{name}.caught-by",
+                                    fix=f"one of: {', '.join(sorted(checks))}")
+            source = _apply(reference, spec.edits, document, (name, "edits"), exercise.file)
+            mutants.append(Mutant(exercise.id, name, spec.mistake.strip().splitlines()[0], tuple(spec.caught_by), source))
+        except SpecError as error:
+            errors.append(error)
+    if errors:
+        raise SpecErrors(errors)
+    return mutants
+
+
+def _parse(document: YamlDocument) -> dict[str, MutantSpec]:
+    data = document.data
+    if not isinstance(data, dict) or not data:
+        raise SpecError(document.path, "expected a mapping of mutant names to {mistake, caught-by, edits}",
+                        fix="see grader/proofs/mutants.py for the format")
+    for name in data:
+        if not (isinstance(name, str) and name.isidentifier() and name == name.lower()):
+            raise SpecError(document.path, f"mutant name {name!r} is not a lowercase identifier",
+                            line=document.line_of((name,)), fix="use letters, digits and _, e.g. no_scale")
+    try:
+        return _MutantsFile.model_validate({"mutants": data}).mutants
+    except ValidationError as error:
+        raise SpecErrors(field_errors(document, error)) from None
+
+
+def _lines(text: str) -> list[str]:
+    return textwrap.dedent(text).strip("\n").splitlines()
+
+
+def _apply(reference: str, edits: list[Edit], document: YamlDocument, where: tuple, file: str) -> str:
+    """`reference` with every edit made; each one's place is found in the untouched reference."""
+    lines = reference.splitlines()
+    spans = []  # (start, end, replacement lines, where the edit is) in the reference
+    for index, edit in enumerate(edits):
+        here = (*where, index)
+        old, new = _lines(edit.replace), _lines(edit.with_)
+        matches = [(start, indent) for start in range(len(lines) - len(old) + 1)
+                   if (indent := _indent_if_match(lines, start, old)) is not None]
+        if len(matches) != 1:
+            problem = "does not occur in" if not matches else f"occurs {len(matches)} times in"
+            fix = ("copy whole lines from the reference exactly" if not matches
+                   else "add a neighbouring line to both the replace and the with text, so that it is unique")
+            raise SpecError(document.path, f"the replace text {problem} the reference {file}", line=document.line_of(here),
+                            field=".".join(map(str, here)) + ".replace", fix=fix)
+        start, indent = matches[0]
+        spans.append((start, start + len(old), [indent + line if line.strip() else "" for line in new], here))
+    spans.sort(key=lambda span: span[0])
+    for (_, end, _, _), (start, _, _, here) in zip(spans, spans[1:]):
+        if start < end:
+            raise SpecError(document.path, f"this edit overlaps another one in {file}", line=document.line_of(here),
+                            field=".".join(map(str, here)), fix="merge the two edits into one")
+    for start, end, replacement, _ in reversed(spans):
+        lines[start:end] = replacement
+    return "\n".join(lines) + "\n"
+
+
+def _indent_if_match(lines: list[str], start: int, old: list[str]) -> str | None:
+    """The indentation under which `old` equals lines[start:], or None where it does not."""
+    first = lines[start]
+    if not first.endswith(old[0]) or first[: len(first) - len(old[0])].strip():
+        return None
+    indent = first[: len(first) - len(old[0])]
+    for line, wanted in zip(lines[start:start + len(old)], old):
+        same = line == indent + wanted if wanted.strip() else not line.strip()  # a blank matches a blank
+        if not same:
+            return None
+    return indent

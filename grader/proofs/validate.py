@@ -1,0 +1,267 @@
+"""Proving a bank's answer keys: `grader validate`.
+
+For each quiz exercise, many variants are drawn; on each, every key and feedback rule
+must evaluate, no feedback rule may equal the key, and every `verify:` expression of
+the author (trusted Python: build a torch layer, run a sympy proof) must agree with the
+key. A wrong key fails with the variant that shows it. A symbolic key that has no value on part
+of its declared domain is a warning (grader.judge.key_domain): the bank stays valid.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy
+from sympy.logic.boolalg import BooleanAtom
+
+from grader.bank.loading import load_exercise, spec_folders
+from grader.bank.location import solutions_beside
+from grader.bank.spec import CodeExercise, IntRange, Question, QuizExercise, Tolerance
+from grader.bank.variants import draw, satisfies
+from grader.bank.yamlfile import YamlDocument, read_yaml
+from grader.errors import SpecError, SpecErrors
+from grader.judge.decide import named_domains
+from grader.judge.equivalence import Verdict
+from grader.judge.expr import ExpressionError
+from grader.judge.key_domain import key_gap
+from grader.judge.sampling import sample_points
+from grader.judge.scope import domains
+from grader.proofs.verify import VerifyTimeout, evaluate
+from grader.quiz import keys
+from grader.quiz.marking import numbers_match
+
+KEY_DOMAIN_VARIANTS = 8  # variants of a symbolic question whose key's domain is checked (grader.judge.key_domain)
+MAX_COMBINATIONS = 200  # enumerate every variant when there are at most this many
+DRAWN_VARIANTS = 60
+POINTS_PER_VARIANT = 12  # sample points of a symbolic question's variables, per variant
+RELATIVE = Tolerance(rel=1e-9)
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path
+    message: str
+    field: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}" + (f":{self.line}" if self.line else "")
+        return f"{where}: " + (f"{self.field}: " if self.field else "") + self.message
+
+
+@dataclass
+class Validation:
+    exercises: int = 0
+    questions: int = 0
+    variants: int = 0
+    verified: int = 0  # verify expressions that agreed with a key
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # worth a look, but the bank is valid
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def variants_of(exercise: QuizExercise) -> list[dict]:
+    """Every variant when there are few, else a fixed set of drawn ones."""
+    if not exercise.params:
+        return [{}]
+    pools = [list(range(v.min, v.max + 1)) if isinstance(v, IntRange) else list(v) for v in exercise.params.values()]
+    if math.prod(len(pool) for pool in pools) > MAX_COMBINATIONS:
+        drawn = (draw(exercise, f"validate-{n}") for n in range(DRAWN_VARIANTS))
+        return list({tuple(sorted(v.items())): v for v in drawn}.values())
+    probe = draw(exercise, "validate")  # raises if no variant satisfies the constraints
+    combos = [dict(zip(exercise.params, values)) for values in itertools.product(*pools)]
+    return [values for values in combos if satisfies(exercise, values)] or [probe]
+
+
+def _number(value) -> sympy.Expr:
+    """A verify result as a sympy number (tensors and numpy scalars by their .item())."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        return sympy.Float(value, 30)
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _same(question: Question, result, expected) -> bool:
+    if isinstance(result, (bool, BooleanAtom)):
+        return bool(result)
+    if question.type in ("numeric", "symbolic"):
+        tolerance = question.tolerances if question.type == "numeric" else RELATIVE
+        rounding = 1e-9 if isinstance(result, float) or hasattr(result, "item") else 0.0
+        loose = Tolerance(abs=tolerance.abs, rel=max(tolerance.rel, rounding))
+        return numbers_match(_number(result), expected, loose)
+    if question.type == "shape":
+        return [int(v) for v in result] == list(expected)
+    if question.type == "multi":
+        return sorted(result) == list(expected)
+    return result == expected
+
+
+class _QuestionCheck:
+    """Validation of one question over the variants of its exercise."""
+
+    def __init__(self, exercise: QuizExercise, index: int, question: Question, report: Validation, path: Path,
+                 document: YamlDocument | None = None):
+        self.exercise, self.index, self.question, self.report, self.path = exercise, index, question, report, path
+        self.document = document  # for the line of each finding
+
+    def fail(self, message: str, location: tuple = (), values: dict | None = None, fix: str = "") -> None:
+        location = ("questions", self.index) + location
+        shown = f" (variant {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
+        line = self.document.line_of(location) if self.document else None
+        self.report.findings.append(Finding(self.path, message + shown + (f" (fix: {fix})" if fix else ""),
+                                            ".".join(str(p) for p in location), line))
+
+    def run(self, variants: list[dict]) -> None:
+        warned = False
+        for number, values in enumerate(variants):
+            try:
+                key = keys.key_value(self.exercise, self.question, values)
+            except (ExpressionError, ValueError, TypeError, ZeroDivisionError) as error:
+                self.fail(f"the answer does not evaluate: {error}", ("answer",), values)
+                return
+            if self.question.type == "numeric" and not (key.is_number and key.is_finite and key.is_real):
+                self.fail(f"the answer is {key}, not a finite real number", ("answer",), values)
+                return
+            if self.question.type == "symbolic" and number < KEY_DOMAIN_VARIANTS and not warned:
+                warned = self._key_has_gap(key, values)  # one warning a question is enough
+            if not self._rules(key, values) or not self._verify(key, values):
+                return
+
+    def _key_has_gap(self, key, values: dict) -> bool:
+        relations = keys.constraints(self.exercise, self.question, values)
+        gap = key_gap(key, named_domains(domains(self.question.variables)), relations)
+        if gap is None:
+            return False
+        declared = ", ".join(f"{name} in [{d.bounds[0]}, {d.bounds[1]}]" for name, d in self.question.variables.items())
+        location = ("questions", self.index, "answer")
+        shown = f" (variant {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
+        self.report.warnings.append(Finding(
+            self.path, f"the key has no value at {gap}, inside the declared domain ({declared}){shown}; students' "
+            "answers are not compared there (fix: narrow the domain or add a constraint)",
+            ".".join(str(p) for p in location), self.document.line_of(location) if self.document else None))
+        return True
+
+    def _rules(self, key, values: dict) -> bool:
+        for i, rule in enumerate(self.question.feedback):
+            if not rule.applies(values):
+                continue  # when_params leaves this variant out: it never fires here, the key may equal it
+            try:
+                expected = keys.rule_value(self.exercise, self.question, rule.when, values)
+            except (ExpressionError, ValueError, TypeError) as error:
+                self.fail(f"does not evaluate: {error}", ("feedback", i, "when"), values)
+                return False
+            if self._equals_key(expected, key, values):
+                self.fail("this wrong answer equals the key on this variant, so the rule can never fire there",
+                          ("feedback", i, "when"), values, fix=_limit_fix(self.exercise, values))
+                return False
+        return True
+
+    def _equals_key(self, given, key, values: dict) -> bool:
+        if self.question.type == "symbolic":
+            from grader.judge.equivalence import judge
+
+            relations = keys.constraints(self.exercise, self.question, values)
+            return judge(given, key, domains(self.question.variables), relations).verdict is Verdict.EQUAL
+        if self.question.type == "numeric":
+            return numbers_match(given, key, self.question.tolerances)
+        return given == key
+
+    def _verify(self, key, values: dict) -> bool:
+        for i, text in enumerate(self.question.verify):
+            where = ("verify", i)
+            points = [{}]
+            if self.question.type == "symbolic":
+                relations = keys.constraints(self.exercise, self.question, values)
+                points = sample_points(domains(self.question.variables), relations, POINTS_PER_VARIANT)
+            for point in points:
+                names = {str(symbol): (int(v) if v.is_Integer else float(v)) for symbol, v in point.items()}
+                expected = key.subs(point) if point else key
+                try:
+                    result = evaluate(text, {**values, **names, "key": key})
+                except VerifyTimeout as stopped:
+                    self.fail(f"exercise {self.exercise.id}, question {self.question.id}: verify expression "
+                              f"{text!r} {stopped} (fix: make it faster, or prove the key another way)",
+                              where, {**values, **names})
+                    return False
+                except Exception as error:  # author code: any failure is a finding, not a crash
+                    self.fail(f"raised {type(error).__name__}: {error}", where, {**values, **names})
+                    return False
+                if not _same(self.question, result, expected):
+                    self.fail(f"gives {result!r} but the key gives {expected}", where, {**values, **names})
+                    return False
+                if isinstance(result, (bool, BooleanAtom)):
+                    break  # a proof covers the whole variant
+            self.report.verified += 1
+        return True
+
+
+def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
+    path = exercise.folder / "spec.yaml"
+    variants = variants_of(exercise)
+    report.exercises += 1
+    report.variants += len(variants)
+    document = read_yaml(path) if path.is_file() else None  # it loaded, so it reads: for the findings' lines
+    for index, question in enumerate(exercise.questions):
+        report.questions += 1
+        _QuestionCheck(exercise, index, question, report, path, document).run(variants)
+
+
+def _limit_fix(exercise: QuizExercise, values: dict) -> str:
+    """How to keep a rule that equals the key on the variant `values`: limit it to the others."""
+    for name, domain in exercise.params.items():
+        pool = list(range(domain.min, domain.max + 1)) if isinstance(domain, IntRange) else list(domain)
+        others = [v for v in pool if v != values.get(name)]
+        if others:
+            shown = ", ".join(str(v) for v in others[:6]) + (", ..." if len(others) > 6 else "")
+            return (f"remove the rule, or limit it to the variants where it is a mistake, e.g. "
+                    f"when_params: {{{name}: [{shown}]}} (see docs/specs.md, Feedback rules)")
+    return "remove the rule: on this exercise's only variant it is the right answer"
+
+
+def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:
+    """A code exercise's checks match its spec, and its reference and mutants are in place."""
+    from grader.checking.checks import collect
+    from grader.proofs.mutants import load_mutants, reference_file
+
+    report.exercises += 1
+    try:
+        collect(exercise)
+        reference_file(solutions, exercise)
+        load_mutants(solutions, exercise)  # every edit lands in exactly one place, every caught-by is a check
+    except SpecErrors as errors:
+        report.findings.extend(_finding(error) for error in errors.errors)
+    except SpecError as error:
+        report.findings.append(_finding(error))
+
+
+def _finding(error: SpecError) -> Finding:
+    return Finding(error.path, error.detail + (f" (fix: {error.fix})" if error.fix else ""), error.field, error.line)
+
+
+def validate_bank(bank: Path) -> Validation:
+    """Load and prove every exercise of `bank`; problems are collected, not raised."""
+    report = Validation()
+    for folder in spec_folders(bank):
+        try:
+            exercise = load_exercise(folder)
+        except SpecErrors as errors:
+            report.findings += [_finding(e) for e in errors.errors]
+            continue
+        except SpecError as error:
+            report.findings.append(_finding(error))
+            continue
+        if isinstance(exercise, QuizExercise):
+            validate_exercise(exercise, report)
+        else:
+            validate_code(exercise, report, solutions_beside(bank))
+    return report

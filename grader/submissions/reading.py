@@ -1,0 +1,146 @@
+"""Reading a submission folder: who it is from and the quiz answers it holds.
+
+Everything here is student input: problems become messages, never exceptions. Files are
+read through `submission_files` (regular files in the folder, no links followed) and
+parsed as plain YAML (no anchors or aliases).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.bank.spec import QuizExercise
+from grader.bank.yamlfile import YamlDocument, parse_yaml
+from grader.errors import SpecError
+from grader.submissions.files import MAX_FILE_BYTES, UnreadableFile, odd_names, present, read_text, shown
+
+ANSWERS = "answers.yaml"
+STUDENT = "student.yaml"
+MAX_YAML_BYTES = MAX_FILE_BYTES
+# A student id: 1 to 128 ASCII letters, digits, '.', '_', '@' or '-', starting with a letter or digit.
+_STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
+ID_RULE = "1 to 128 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+_NULL = "tag:yaml.org,2002:null"
+
+
+@dataclass
+class Submission:
+    folder: Path
+    student_id: str
+    answers: dict[str, dict[str, object]] = field(default_factory=dict)  # exercise -> question -> raw
+    problems: list[str] = field(default_factory=list)
+
+
+def _document(folder: Path, name: str, problems: list[str]) -> YamlDocument | None:
+    """A student's YAML file read safely and parsed plain, or None with the problem recorded."""
+    try:
+        text = read_text(folder, name, limit=MAX_YAML_BYTES, what="a YAML file")
+        return parse_yaml(text, Path(name), plain=True)
+    except UnreadableFile as refused:
+        problems.append(str(refused))
+    except SpecError as error:
+        problems.append(f"{name}" + (f":{error.line}" if error.line else "") + f": {error.detail}"
+                        + (f" ({error.fix})" if error.fix else ""))
+    return None
+
+
+def valid_id(text: str) -> bool:
+    """Whether `text` is a student id (see ID_RULE)."""
+    return _STUDENT_ID.fullmatch(text) is not None
+
+
+def _id_from_file(folder: Path, problems: list[str]) -> str | None:
+    """The id as written in student.yaml (never YAML's reading of it: 0123 is not 83), or None."""
+    document = _document(folder, STUDENT, problems)
+    if document is None or document.data is None:
+        return None
+    if not isinstance(document.data, dict):
+        problems.append(f"{STUDENT}: expected a mapping with an id: field, like id: s1234")
+        return None
+    if "id" not in document.data:
+        return None  # the id is optional: the folder name stands in
+    written = document.text_at("id")
+    line = document.line_of(("id",))
+    if written is None:
+        problems.append(f"{STUDENT}:{line}: id must be one value, like id: s1234")
+    elif written[1] == _NULL or not written[0].strip():
+        problems.append(f"{STUDENT}:{line}: id is empty; write your student id, like id: s1234")
+    elif not valid_id(written[0]):
+        problems.append(f"{STUDENT}:{line}: id '{shown(written[0][:40])}' is not a student id: use {ID_RULE}")
+    else:
+        return written[0]
+    return None
+
+
+def identify(folder: Path) -> tuple[str, list[str]]:
+    """Whose submission `folder` is, and the problems met finding out.
+
+    The id is student.yaml's `id:` as written, else the folder's name; either must follow
+    ID_RULE. With problems, the id returned is only a label (the folder's name, printable).
+    """
+    folder = Path(folder)
+    problems: list[str] = []
+    if present(folder, STUDENT):
+        written = _id_from_file(folder, problems)
+        if written is not None:
+            return written, problems
+    name = shown(folder.resolve().name)
+    if valid_id(name):
+        if problems:
+            problems[-1] += "; using the folder name"
+    else:
+        problems.append(f"the folder name '{name[:60]}' is not a student id ({ID_RULE}); "
+                        f"rename the folder or give the id in {STUDENT} (id: s1234)")
+    return name, problems
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _answers(folder: Path, quizzes: dict[str, QuizExercise], problems: list[str]) -> dict[str, dict[str, object]]:
+    if not present(folder, ANSWERS):
+        return {}
+    document = _document(folder, ANSWERS, problems)
+    data = document.data if document is not None else None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(f"{ANSWERS}: expected exercise ids as top-level keys (e.g. conv-params:)")
+        return {}
+    answers = {}
+    for exercise_id, given in data.items():
+        exercise = quizzes.get(str(exercise_id))
+        if exercise is None:
+            problems.append(f"{ANSWERS}: unknown exercise {str(exercise_id)[:60]!r}{_suggest(str(exercise_id), list(quizzes))}; its answers were not graded")
+            continue
+        if not isinstance(given, dict):
+            problems.append(f"{ANSWERS}: {exercise_id}: expected question ids with answers under it (e.g. count: 280)")
+            continue
+        ids = [q.id for q in exercise.questions]
+        for question_id in given:
+            if str(question_id) not in ids:
+                problems.append(f"{ANSWERS}: {exercise_id}: unknown question {str(question_id)[:60]!r}{_suggest(str(question_id), ids)}")
+        answers[exercise.id] = {str(k): v for k, v in given.items()}
+    return answers
+
+
+def read_student_id(folder: Path) -> str:
+    """Whose submission `folder` is: the id in its student.yaml, else the folder's name."""
+    return identify(Path(folder))[0]
+
+
+def read_submission(folder: Path, quizzes: dict[str, QuizExercise]) -> Submission:
+    """Read who submitted and their answers; `quizzes` are the bank's quiz exercises by id."""
+    folder = Path(folder)
+    student_id, problems = identify(folder)
+    problems += odd_names(folder)
+    from grader.submissions.notebooks import notebook_problems  # nbformat only for a folder with notebooks
+
+    problems += notebook_problems(folder)
+    answers = _answers(folder, quizzes, problems)
+    return Submission(folder, student_id, answers, problems)
