@@ -85,6 +85,8 @@ def check(
     templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
+    jobs: int = typer.Option(min(2, os.cpu_count() or 1), "--jobs", "-j", min=1, show_default="2 where there are 2 CPUs",
+                             help="Code exercises graded at once, each in its own sandboxed child."),
 ) -> None:
     """Grade one submission: quiz answers and code, with a report.
 
@@ -110,7 +112,7 @@ def check(
         runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
         with _progress(len(chosen)) as advance:
             result = grade_submission(submission, loaded, public_only=public_only, runner=runner, on_exercise=advance,
-                                      only={e.id for e in chosen}, budget_seconds=budget)
+                                      only={e.id for e in chosen}, budget_seconds=budget, jobs=jobs)
     from grader.reports.render import print_terminal, write_report
 
     if not quiet:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,9 @@ class CodeRunner(Protocol):
     """What grading needs of the sandboxed runner (grader.checking.codegrade.CodeGrader)."""
 
     protections: tuple[tuple[str, bool], ...]
+
+    def prepare(self, exercise: CodeExercise) -> None:
+        """Import the exercise's checks and reference now, before exercises are graded at once."""
 
     def grade(self, exercise: CodeExercise, submission_dir: Path, *, public_only: bool = False,
               budget: Budget | None = None) -> ExerciseResult: ...
@@ -46,6 +50,20 @@ def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, studen
     message = ("not answered in answers.yaml" if not answered else
                f"no answer in answers.yaml for {', '.join(missing)}" if missing else "")
     return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items), message)
+
+
+def _at_once(grade_code: Callable[[CodeExercise], ExerciseResult], code: list[CodeExercise], runner: CodeRunner,
+             jobs: int) -> list[ExerciseResult]:
+    """Grade `code` in `jobs` threads; the grader's side mostly waits on children or runs torch, which
+    frees the GIL. Checks and references are imported first, one by one: their imports seed torch."""
+    for exercise in code:
+        runner.prepare(exercise)
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-exercise")
+    try:
+        futures = [pool.submit(grade_code, exercise) for exercise in code]
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # on an error, what runs ends with its sandbox
 
 
 def _timed(item: ItemResult, seconds: float) -> ItemResult:
@@ -91,33 +109,45 @@ def grade_submission(
     on_exercise: Callable[[str], None] = lambda exercise_id: None,
     only: Collection[str] | None = None,
     budget_seconds: float | None = None,
+    jobs: int = 1,
 ) -> SubmissionResult:
     """Grade `folder` on `exercises` (those named in `only`, when given).
 
     Answers are read against the whole bank, so answers to exercises left out by `only` are
-    not mistaken for unknown ones. Code exercises need a `runner` (see `runner_for`). Their
-    checks share one wall-clock budget, `budget_seconds` (default: `submission_budget`) from
-    the start; once it is spent the rest fail with its message. Quizzes are graded whatever
-    is left: each answer is judged under its own short time limit.
+    not mistaken for unknown ones. Quizzes are graded first, while a sandbox that was started
+    early finishes starting; each answer is judged under its own short time limit. Code
+    exercises need a `runner` (see `runner_for`); their checks share one wall-clock budget,
+    `budget_seconds` (default: `submission_budget`), from the first code exercise on; once
+    it is spent the rest fail with its message. With `jobs` > 1, that many code exercises are
+    graded at once, each in its own child (a single submission's check on an idle machine;
+    a class is parallel by submissions instead). Results keep the bank's order.
     """
     started = time.perf_counter()
     chosen = [e for e in exercises if only is None or e.id in only]
-    budget = Budget.starting_now(submission_budget(chosen) if budget_seconds is None else budget_seconds)
+    seconds = submission_budget(chosen) if budget_seconds is None else budget_seconds
     quizzes = {e.id: e for e in exercises if isinstance(e, QuizExercise)}
     submission = read_submission(Path(folder), quizzes)
-    results = []
-    for exercise in chosen:
+    if runner is None and any(isinstance(e, CodeExercise) for e in chosen):
+        raise RuntimeError("code exercises need a runner")
+    results: dict[str, ExerciseResult] = {}
+    for exercise in (e for e in chosen if isinstance(e, QuizExercise)):  # first: a sandbox starting up meanwhile
         on_exercise(exercise.id)
-        if isinstance(exercise, QuizExercise):
-            results.append(grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge))
-        elif runner is None:
-            raise RuntimeError("code exercises need a runner")
-        else:
-            results.append(runner.grade(exercise, Path(folder), public_only=public_only, budget=budget))
+        results[exercise.id] = grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge)
+    code = [e for e in chosen if isinstance(e, CodeExercise)]
+    budget = Budget.starting_now(seconds)  # the code's own: quizzes are not charged to it
+
+    def grade_code(exercise: CodeExercise) -> ExerciseResult:
+        on_exercise(exercise.id)
+        return runner.grade(exercise, Path(folder), public_only=public_only, budget=budget)
+
+    if jobs > 1 and len(code) > 1:
+        results.update(zip((e.id for e in code), _at_once(grade_code, code, runner, jobs)))
+    else:
+        results.update((e.id, grade_code(e)) for e in code)
     return SubmissionResult(
         student_id=submission.student_id,
         submission=str(folder),
-        exercises=tuple(results),
+        exercises=tuple(results[e.id] for e in chosen),
         problems=tuple(submission.problems),
         protections=runner.protections if runner else (),
         public_only=public_only,

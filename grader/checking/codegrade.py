@@ -97,6 +97,12 @@ class CodeGrader:
         message = session.load_failure or (notebook.note if notebook else "")
         return self._result(exercise, _gated(exercise, items), message, hidden_remaining)
 
+    def prepare(self, exercise: CodeExercise) -> None:
+        """Import `exercise`'s checks and reference (once): before exercises are graded in threads,
+        since a reference is imported under a fixed torch seed."""
+        self._collect(exercise)
+        self.reference(exercise)
+
     def _run(self, exercise, check, function, session, reference) -> list[ItemResult]:
         items = []
         for item in self._plan(exercise, check, function):

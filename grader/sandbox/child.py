@@ -35,6 +35,7 @@ class Server:
         self.path = ""
         self.objects: dict[int, object] = {}
         self.devices: dict[int, str] = {}  # where each module was built or moved: its inputs go there
+        self.built: dict[str, tuple] = {}  # build request -> (untouched module, generator states after it)
 
     # -- operations: each returns a plain value or raises (the student's fault) ----------
     def op_load(self, file: str, source: str, seed: int, companions: dict | None = None):
@@ -55,6 +56,13 @@ class Server:
         return self._handle(result) if isinstance(result, torch.nn.Module) else result
 
     def op_build(self, symbol: str, args: list, kwargs: dict, seed: int, device: str):
+        key = repr((symbol, args, kwargs, seed))
+        if key in self.built:  # the same build again: a copy of the first, the generators as it left them
+            pristine, torch_state, random_state = self.built[key]
+            module = copy.deepcopy(pristine)
+            torch.set_rng_state(torch_state)
+            random.setstate(random_state)
+            return self._handle(module.to(device), device)
         _seed(seed)
         target = self._symbol(symbol)
         if isinstance(target, torch.nn.Module):
@@ -63,7 +71,19 @@ class Server:
             module = target(*args, **kwargs)
         if not isinstance(module, torch.nn.Module):
             raise TypeError(f"{symbol} gave a {type(module).__name__}, not a torch.nn.Module")
+        self._keep(key, module)
         return self._handle(module.to(device), device)
+
+    def _keep(self, key: str, module: torch.nn.Module) -> None:
+        """Keep an untouched copy of a built module, so the exercise's next checks skip building it.
+
+        An AlexNet takes 0.1 s to build and 0.04 s to copy. What the grader concludes never rests
+        on this: it is the child's own shortcut, and the checks judge outputs as before.
+        """
+        try:
+            self.built[key] = (copy.deepcopy(module), torch.get_rng_state(), random.getstate())
+        except Exception:  # noqa: BLE001 - a module that cannot be copied is built afresh each time
+            pass
 
     def op_forward(self, handle: int, args: list, kwargs: dict, grad: bool = False):
         module = self.objects[handle]

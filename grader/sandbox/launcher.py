@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,8 @@ class Sandbox:
     protections: tuple[tuple[str, bool], ...] = ()
     _process: subprocess.Popen | None = None
     _control: socket.socket | None = None
+    # the control socket carries one request and its reply at a time: exercises graded in threads share it
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -107,8 +110,9 @@ class Sandbox:
 
     def wait_ready(self) -> None:
         """Wait for the zygote's layers; children that would be root are refused unless allowed."""
-        if not self.protections:
-            self.protections = self._layers()
+        with self._lock:
+            if not self.protections:
+                self.protections = self._layers()
         if self.root_child == "refuse" and self.child_is_root:
             raise RootChildRefused(f"{ROOT_CHILD_FIX}; to grade anyway, pass --allow-root-child")
 
@@ -134,6 +138,10 @@ class Sandbox:
 
     def spawn(self, limits: confine.ChildLimits) -> Child:
         self.wait_ready()
+        with self._lock:
+            return self._spawn(limits)
+
+    def _spawn(self, limits: confine.ChildLimits) -> Child:
         try:
             wire.send(self._control, {"op": "spawn", "limits": limits.__dict__})
             data, fds, _, _ = socket.recv_fds(self._control, 65536, 1)
@@ -156,16 +164,18 @@ class Sandbox:
             return {}
         child.alive = False
         try:
-            wire.send(self._control, {"op": "kill", "id": child.id, "reply": wait})
-            return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS) if wait else {}
+            with self._lock:
+                wire.send(self._control, {"op": "kill", "id": child.id, "reply": wait})
+                return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS) if wait else {}
         except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
             raise SandboxError(f"the sandbox zygote stopped answering ({exc!r})") from None
 
     def sync(self) -> int:
         """Wait until the zygote has done all it was asked (kills included); its live children."""
         try:
-            wire.send(self._control, {"op": "sync"})
-            return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS)["synced"]
+            with self._lock:
+                wire.send(self._control, {"op": "sync"})
+                return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS)["synced"]
         except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
             raise SandboxError(f"the sandbox zygote stopped answering ({exc!r})") from None
 

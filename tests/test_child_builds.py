@@ -1,0 +1,98 @@
+"""The child keeps the first build of a module and copies it for the exercise's later checks.
+
+The copy must be what building again would give: the same weights, the generators left where
+construction left them (so inputs drawn in the child after a build are the same), and
+untouched by whatever a check did to its own copy. Tested on the child's server itself.
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+
+from grader.sandbox.child import Server
+
+MODULE = """import random
+
+import torch
+from torch import nn
+
+BUILT = []
+
+
+class Net(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        BUILT.append(width)
+        self.layer = nn.Linear(width, 3)
+        self.jitter = random.random()
+
+
+def draw():
+    return torch.rand(5), random.random()
+"""
+
+
+def served(tmp_path, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    server = Server(folder)
+    server.op_load(f"net_{name}.py", MODULE, seed=1)  # a module name of its own: the servers share sys.modules here
+    return server
+
+
+def handle(reply: dict) -> int:
+    return reply["$handle"]
+
+
+def state_of(server, handle):
+    module = server.objects[handle]
+    return [p.detach().clone() for p in module.parameters()], module.jitter
+
+
+def test_a_second_build_is_the_first_one_again_with_the_generators_where_it_left_them(tmp_path):
+    cached, fresh = served(tmp_path, "cached"), served(tmp_path, "fresh")
+    first = handle(cached.op_build("Net", [4], {}, seed=7, device="cpu"))
+    after_first = cached.op_call("draw", [], {})
+    with torch.no_grad():  # a check changes its copy
+        cached.objects[first].layer.weight.add_(100.0)
+    second = handle(cached.op_build("Net", [4], {}, seed=7, device="cpu"))
+    after_second = cached.op_call("draw", [], {})
+
+    fresh.built = _Forgetful()  # the same server building every time
+    again = handle(fresh.op_build("Net", [4], {}, seed=7, device="cpu"))
+    after_again = fresh.op_call("draw", [], {})
+
+    weights, jitter = state_of(cached, second)
+    want_weights, want_jitter = state_of(fresh, again)
+    assert all(torch.equal(a, b) for a, b in zip(weights, want_weights)) and jitter == want_jitter
+    assert torch.equal(after_second[0], after_again[0]) and after_second[1] == after_again[1]
+    assert torch.equal(after_first[0], after_second[0])
+    assert cached.module.BUILT == [4], "the second build came from the kept copy"
+    assert not torch.equal(cached.objects[first].layer.weight, cached.objects[second].layer.weight)
+
+
+def test_another_seed_or_other_arguments_build_afresh(tmp_path):
+    server = served(tmp_path, "seeds")
+    one = handle(server.op_build("Net", [4], {}, seed=7, device="cpu"))
+    other_seed = handle(server.op_build("Net", [4], {}, seed=8, device="cpu"))
+    wider = handle(server.op_build("Net", [6], {}, seed=7, device="cpu"))
+    assert server.module.BUILT == [4, 4, 6]
+    assert not torch.equal(server.objects[one].layer.weight, server.objects[other_seed].layer.weight)
+    assert server.objects[wider].layer.weight.shape == (3, 6)
+
+
+def test_a_module_that_cannot_be_copied_is_built_each_time(tmp_path):
+    server = served(tmp_path, "uncopyable")
+    server.module.Net.__deepcopy__ = lambda self, memo: (_ for _ in ()).throw(TypeError("no copies"))
+    server.op_build("Net", [4], {}, seed=7, device="cpu")
+    server.op_build("Net", [4], {}, seed=7, device="cpu")
+    assert server.module.BUILT == [4, 4]
+
+
+class _Forgetful(dict):
+    """A build cache that keeps nothing."""
+
+    def __setitem__(self, key, value):
+        pass
