@@ -232,6 +232,47 @@ def _student_of(submission: Optional[Path]) -> str:
 
 
 @app.command()
+def watch(
+    submission: Path = typer.Argument(..., help="The submission folder to watch (answers.yaml and the .py files).",
+                                      exists=True, file_okay=False, resolve_path=False),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Watch only this exercise (repeatable)."),
+    public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
+    poll: bool = typer.Option(False, "--poll", help="Find saves by polling the folder every 0.2 s, even where watchfiles is installed."),
+    budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
+) -> None:
+    """Grade a submission, then again each time you save a file: only what the save changed.
+
+    The bank, the quiz judge and the sandbox stay warm between saves.
+
+    Each regrade prints a line per exercise graded again (score, failing checks), then the total.
+
+    Saves are found with watchfiles (pip install 'grader\\[watch]'), else by polling. Ctrl-C stops.
+
+    [bold]Examples[/bold]
+
+      grader watch my-work/
+
+      grader watch my-work/ -e lenet -e conv-params --public-only
+    """
+    import signal
+
+    from grader.watch import Watcher, watch as watch_folder
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops, even where a shell started us ignoring it
+    watcher = Watcher(submission, _bank_dir(bank, exercises), only=only or None, public_only=public_only,
+                      budget_seconds=budget)
+    try:
+        watch_folder(watcher, lambda line: out.print(line, highlight=False, soft_wrap=True), poll=poll)
+    except KeyboardInterrupt:
+        out.print("stopped watching", highlight=False)
+    finally:
+        watcher.close()
+    raise typer.Exit(0)
+
+
+@app.command()
 def handout(
     out_dir: Path = typer.Option(..., "--out", file_okay=False, help="A new (or empty) folder to write the handout into."),
     bank: Optional[Path] = bank_option(),

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "grader"
 # that share a layer are independent of each other. docs/architecture.md shows the same table.
 LAYERS = [
     {"grader.cli"},
-    {"grader.notebook", "grader.lms"},
+    {"grader.notebook", "grader.lms", "grader.watch"},
     {"grader.classroom", "grader.handouts", "grader.proofs"},
     {"grader.grading"},
     {"grader.quiz", "grader.checking"},
