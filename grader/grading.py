@@ -52,16 +52,18 @@ def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, studen
     return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items), message)
 
 
-def _at_once(grade_code: Callable[[CodeExercise], ExerciseResult], code: list[CodeExercise], runner: CodeRunner,
-             jobs: int) -> list[ExerciseResult]:
-    """Grade `code` in `jobs` threads; the grader's side mostly waits on children or runs torch, which
-    frees the GIL. Checks and references are imported first, one by one: their imports seed torch."""
+def _at_once(grade_quizzes: Callable[[], dict[str, ExerciseResult]], grade_code: Callable[[CodeExercise], ExerciseResult],
+             code: list[CodeExercise], runner: CodeRunner, jobs: int) -> dict[str, ExerciseResult]:
+    """Quizzes in one thread and code exercises in `jobs` more, all at once: the grader's side
+    mostly waits on the judge and the children, or runs torch, which frees the GIL. Checks and
+    references are imported first, one by one, since their imports seed torch."""
     for exercise in code:
         runner.prepare(exercise)
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-exercise")
+    pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="grader-exercise")
     try:
-        futures = [pool.submit(grade_code, exercise) for exercise in code]
-        return [future.result() for future in futures]
+        quizzes = pool.submit(grade_quizzes)
+        futures = [(exercise.id, pool.submit(grade_code, exercise)) for exercise in code]
+        return {**quizzes.result(), **{name: future.result() for name, future in futures}}
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # on an error, what runs ends with its sandbox
 
@@ -114,13 +116,13 @@ def grade_submission(
     """Grade `folder` on `exercises` (those named in `only`, when given).
 
     Answers are read against the whole bank, so answers to exercises left out by `only` are
-    not mistaken for unknown ones. Quizzes are graded first, while a sandbox that was started
-    early finishes starting; each answer is judged under its own short time limit. Code
-    exercises need a `runner` (see `runner_for`); their checks share one wall-clock budget,
-    `budget_seconds` (default: `submission_budget`), from the first code exercise on; once
-    it is spent the rest fail with its message. With `jobs` > 1, that many code exercises are
-    graded at once, each in its own child (a single submission's check on an idle machine;
-    a class is parallel by submissions instead). Results keep the bank's order.
+    not mistaken for unknown ones. Each quiz answer is judged under its own short time limit.
+    Code exercises need a `runner` (see `runner_for`); their checks share one wall-clock
+    budget, `budget_seconds` (default: `submission_budget`), from the first code exercise on;
+    once it is spent the rest fail with its message. Quizzes are graded first (while a sandbox
+    started early finishes starting), or with `jobs` > 1 beside the code, whose exercises are
+    then graded `jobs` at once, each in its own child: a single submission's check on an idle
+    machine (a class is parallel by submissions instead). Results keep the bank's order.
     """
     started = time.perf_counter()
     chosen = [e for e in exercises if only is None or e.id in only]
@@ -129,20 +131,25 @@ def grade_submission(
     submission = read_submission(Path(folder), quizzes)
     if runner is None and any(isinstance(e, CodeExercise) for e in chosen):
         raise RuntimeError("code exercises need a runner")
-    results: dict[str, ExerciseResult] = {}
-    for exercise in (e for e in chosen if isinstance(e, QuizExercise)):  # first: a sandbox starting up meanwhile
-        on_exercise(exercise.id)
-        results[exercise.id] = grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge)
     code = [e for e in chosen if isinstance(e, CodeExercise)]
-    budget = Budget.starting_now(seconds)  # the code's own: quizzes are not charged to it
+
+    def grade_quizzes() -> dict[str, ExerciseResult]:
+        graded = {}
+        for exercise in (e for e in chosen if isinstance(e, QuizExercise)):
+            on_exercise(exercise.id)
+            graded[exercise.id] = grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge)
+        return graded
 
     def grade_code(exercise: CodeExercise) -> ExerciseResult:
         on_exercise(exercise.id)
         return runner.grade(exercise, Path(folder), public_only=public_only, budget=budget)
 
-    if jobs > 1 and len(code) > 1:
-        results.update(zip((e.id for e in code), _at_once(grade_code, code, runner, jobs)))
+    if jobs > 1 and code:
+        budget = Budget.starting_now(seconds)
+        results = _at_once(grade_quizzes, grade_code, code, runner, jobs)
     else:
+        results = grade_quizzes()  # first: a sandbox started early finishes starting meanwhile
+        budget = Budget.starting_now(seconds)  # the code's own: quizzes are not charged to it
         results.update((e.id, grade_code(e)) for e in code)
     return SubmissionResult(
         student_id=submission.student_id,

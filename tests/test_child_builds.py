@@ -1,4 +1,5 @@
-"""The child keeps the first build of a module and copies it for the exercise's later checks.
+"""The child keeps the first build of a module and copies it for the exercise's later checks,
+and trains with an SGD step of its own.
 
 The copy must be what building again would give: the same weights, the generators left where
 construction left them (so inputs drawn in the child after a build are the same), and
@@ -7,11 +8,13 @@ untouched by whatever a check did to its own copy. Tested on the child's server 
 
 from __future__ import annotations
 
-import random
+import copy
+import subprocess
+import sys
 
 import torch
 
-from grader.sandbox.child import Server
+from grader.sandbox.child import Server, sgd_step
 
 MODULE = """import random
 
@@ -96,3 +99,28 @@ class _Forgetful(dict):
 
     def __setitem__(self, key, value):
         pass
+
+
+def test_the_childs_sgd_step_is_torch_optims_to_the_bit():
+    torch.manual_seed(3)
+    ours = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    theirs = copy.deepcopy(ours)
+    for net in (ours, theirs):
+        net[2].bias.requires_grad_(False)  # a frozen parameter stays put in both
+    x, y = torch.randn(8, 5), torch.randint(0, 2, (8,))
+    optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1)
+    for _ in range(3):
+        sgd_step(list(ours.parameters()), torch.nn.functional.cross_entropy(ours(x), y), 0.1)
+        loss = torch.nn.functional.cross_entropy(theirs(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert all(torch.equal(a, b) for a, b in zip(ours.parameters(), theirs.parameters()))
+
+
+def test_the_zygote_warms_up_without_torch_dynamo():
+    """Any use of torch.optim imports torch._dynamo: 0.8 s before every sandbox could start."""
+    probe = ("import sys\nfrom grader.sandbox import zygote\nzygote.warm_up()\n"
+             "print('torch._dynamo' in sys.modules, 'torch.optim' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert shown.stdout.split() == ["False", "True"], shown.stderr[-2000:]

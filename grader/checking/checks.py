@@ -16,6 +16,7 @@ it raised (see bench/RESULTS.md).
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import sys
@@ -27,16 +28,23 @@ import pytest
 import torch
 
 from grader.checking import tolerances
+from grader.checking.tolerances import Tolerance, tolerance  # noqa: F401 - for check authors
 from grader.checking.session import StudentFault
 from grader.errors import CheckError, SpecError
 from grader.reports.results import Status
 from grader.sandbox.launcher import SandboxError
-from grader.checking.tolerances import Tolerance, tolerance  # noqa: F401 - for check authors
 
 FIXTURES = ("submission", "reference", "device")
 
 
 # -- helpers for check authors ---------------------------------------------------------
+@functools.cache
+def shared_reference(reference, name: str, *args) -> torch.nn.Module:
+    """`reference.<name>(*args)`, built once per grader for checks that load every weight into it
+    before they use it (AlexNet takes 0.1 s to build); a check that relies on fresh weights builds its own."""
+    return getattr(reference, name)(*args)
+
+
 def expect_shape(value, shape, what: str, hint: str = "") -> torch.Tensor:
     """Assert `value` is a tensor of `shape`; returns it."""
     if not isinstance(value, torch.Tensor):

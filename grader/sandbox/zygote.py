@@ -43,7 +43,7 @@ def warm_up() -> None:
 
 
 def exercise_torch() -> None:
-    """Autograd, an optimizer, conv, pooling and dense kernels, deepcopy and the wire.
+    """Autograd, an SGD step, conv, pooling and dense kernels, deepcopy and the wire.
 
     The zygote runs it to load and initialise all of that once; each spare child runs it
     again while it waits, so the copy-on-write faults it would take on first use are taken
@@ -55,12 +55,10 @@ def exercise_torch() -> None:
         torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
         torch.nn.Linear(400, 120), torch.nn.Linear(120, 10),
     )
-    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    params = list(net.parameters())
     for _ in range(2):
         loss = torch.nn.functional.cross_entropy(net(torch.randn(4, 1, 28, 28)), torch.tensor([0, 1, 2, 3]))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        child.sgd_step(params, loss, 0.1)
     torch.nn.functional.mse_loss(torch.zeros(2), torch.ones(2))
     torch.nn.functional.softmax(torch.randn(2, 3), dim=-1)
     wire.decode(wire.encode([copy.deepcopy(net).state_dict(), 1.5, "x"])[4:])
@@ -214,6 +212,11 @@ def main() -> None:
     scratch_root = Path(sys.argv[1])
     warm_up()
     Zygote(control, scratch_root, *sys.argv[2:3]).serve()
+    # serve() has killed and reaped every child and removed their scratch folders; the grader's
+    # close() waits for this exit, so skip the interpreter's teardown of torch (about 0.2 s)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

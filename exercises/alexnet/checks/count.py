@@ -4,20 +4,14 @@ Hidden because the cheap confirmation needs the course's AlexNet: the weights th
 net claims are loaded into it, and its output must be the student's (grader.checking.evidence).
 """
 
-import functools
-
 import torch
 
+from grader.checking.checks import shared_reference
 from grader.checking.evidence import expect_parameters_used
 
 COUNT = 29_983_434
 WITH_SECOND_HIDDEN_LAYER = COUNT + 4096 * 4096 + 4096
 
-
-@functools.cache
-def _course_net(reference) -> torch.nn.Module:
-    """One course AlexNet per grader: the check loads the student's claimed weights into it each time."""
-    return reference.AlexNet()
 
 
 def test_parameter_count(submission, reference):
@@ -29,5 +23,5 @@ def test_parameter_count(submission, reference):
         hint = ("the course's AlexNet has one hidden dense layer of 4096 units; it leaves out the paper's second "
                 "4096 to 4096 layer")
     assert count == COUNT, f"AlexNet() has {count:,} trainable parameters, expected {COUNT:,}. Hint: {hint}"
-    expect_parameters_used(net, torch.randn(1, 1, 224, 224), what="AlexNet()", reference=_course_net(reference),
+    expect_parameters_used(net, torch.randn(1, 1, 224, 224), what="AlexNet()", reference=shared_reference(reference, "AlexNet"),
                            hint="every layer's weight and bias take part in the output")
