@@ -59,13 +59,15 @@ def _at_once(grade_quizzes: Callable[[], dict[str, ExerciseResult]], grade_code:
     references are imported first, one by one, since their imports seed torch."""
     for exercise in code:
         runner.prepare(exercise)
-    pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="grader-exercise")
+    quiz_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grader-quizzes")
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-exercise")
     try:
-        quizzes = pool.submit(grade_quizzes)
+        quizzes = quiz_thread.submit(grade_quizzes)
         futures = [(exercise.id, pool.submit(grade_code, exercise)) for exercise in code]
         return {**quizzes.result(), **{name: future.result() for name, future in futures}}
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # on an error, what runs ends with its sandbox
+        for executor in (quiz_thread, pool):
+            executor.shutdown(wait=False, cancel_futures=True)  # on an error, what runs ends with its sandbox
 
 
 def _timed(item: ItemResult, seconds: float) -> ItemResult:
