@@ -16,14 +16,16 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import sympy
-
-from grader.judge.decide import decide, named_domains
 from grader.judge.judgement import Domain, Judgement, Verdict
 from grader.judge.process import Judge
 
-__all__ = ["Domain", "Judge", "Judgement", "Verdict", "judge", "judge_in_process", "shared_judge"]
+if TYPE_CHECKING:  # importing this module leaves sympy to the caller: `start_shared` runs before it
+    import sympy
+
+__all__ = ["Domain", "Judge", "Judgement", "Verdict", "close_shared", "judge", "judge_in_process", "shared_judge",
+           "start_shared"]
 
 _shared: Judge | None = None
 _shared_lock = threading.Lock()
@@ -36,6 +38,19 @@ def shared_judge() -> Judge:
         if _shared is None:
             _shared = Judge()
         return _shared
+
+
+def start_shared() -> None:
+    """Start the shared worker now, without waiting: its start-up overlaps the caller's."""
+    shared_judge().start()
+
+
+def close_shared() -> None:
+    """Stop the shared worker, if one was started (a later `judge` starts a new one)."""
+    with _shared_lock:
+        shared = _shared
+    if shared is not None:
+        shared.close()
 
 
 def _forget_shared() -> None:
@@ -67,4 +82,6 @@ def judge_in_process(
     time_limit: float = 5.0,
 ) -> Judgement:
     """`judge` without a worker: the time limit is checked between sample points only."""
+    from grader.judge.decide import decide, named_domains
+
     return decide(candidate, key, named_domains(domains), constraints, time_limit=time_limit)

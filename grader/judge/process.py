@@ -5,6 +5,9 @@ fork+exec by `subprocess`, never a plain fork of the grader: the grader may have
 ops on several threads, and a forked child that keeps running Python with libgomp's state
 can deadlock. It starts once (about half a second: importing sympy) and serves every
 `judge` call after that; only a call that overruns its time limit costs a restart.
+`start` launches it without waiting, so that its sympy import overlaps the caller's own
+start-up; its ready handshake is then done by the first `judge`. Importing this module
+does not import sympy (the worker's start is not held up by it).
 Requests and replies are JSON lines; nothing coming back is unpickled or evaluated.
 """
 
@@ -23,12 +26,12 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sympy
-
-from grader.judge.decide import named_domains
 from grader.judge.judgement import Domain, Judgement, Verdict
-from grader.judge.wire import WireError, encode
+
+if TYPE_CHECKING:
+    import sympy
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding grader/
 _MAX_REPLY = 1 << 20
@@ -57,6 +60,8 @@ class Judge:
         self._stop: weakref.finalize | None = None
         self._owner = os.getpid()
         self._buffer = b""
+        self._ready = False  # the worker's ready line has been read
+        self._errors = None  # the worker's stderr (a temporary file)
 
     def __enter__(self) -> Judge:
         return self
@@ -79,6 +84,9 @@ class Judge:
         _test_stall_s: float = 0.0,
     ) -> Judgement:
         """Is `candidate` equal to `key` wherever the domains and constraints hold?"""
+        from grader.judge.decide import named_domains
+        from grader.judge.wire import WireError, encode
+
         try:
             request = {
                 "candidate": encode(candidate),
@@ -102,6 +110,14 @@ class Judge:
                     self._cache.popitem(last=False)
             return judgement
 
+    def start(self) -> None:
+        """Start the worker now, without waiting for it to be ready (the first `judge` waits)."""
+        with self._lock:
+            self._adopt()
+            if self._proc is None or self._proc.poll() is not None:
+                self._discard()
+                self._spawn()
+
     def close(self) -> None:
         """Stop the worker (a later `judge` starts a new one)."""
         with self._lock:
@@ -124,14 +140,22 @@ class Judge:
             self._discard()
             return Judgement(Verdict.UNDECIDED, f"the judge worker failed: {error}")
 
-    def _ensure_worker(self) -> None:
+    def _adopt(self) -> None:
         if self._owner != os.getpid():  # we are a forked child: the worker belongs to the parent
             if self._stop is not None:
                 self._stop.detach()
             self._proc, self._stop, self._buffer, self._owner = None, None, b"", os.getpid()
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        self._discard()
+            self._ready, self._errors = False, None
+
+    def _ensure_worker(self) -> None:
+        self._adopt()
+        if self._proc is None or self._proc.poll() is not None:  # none yet, or it died (before or after `start`)
+            self._discard()
+            self._spawn()
+        if not self._ready:
+            self._handshake()
+
+    def _spawn(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
         errors = tempfile.TemporaryFile()
         # -P: the current folder (maybe a student's) is not put on sys.path; own session: no Ctrl-C.
@@ -139,14 +163,18 @@ class Judge:
             [sys.executable, "-P", "-m", "grader.judge.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=errors, bufsize=0, env=env, cwd=_PACKAGE_ROOT, start_new_session=True, close_fds=True)
         self._stop = weakref.finalize(self, _stop_worker, self._proc, os.getpid(), errors)
+        self._errors, self._ready = errors, False
         self.starts += 1
+
+    def _handshake(self) -> None:
         try:
             ready = self._receive(time.monotonic() + self.start_timeout)
         except _WorkerFailed:
-            errors.seek(0)
-            raise _WorkerFailed(errors.read().decode(errors="replace").strip()[-300:] or "it exited") from None
+            self._errors.seek(0)
+            raise _WorkerFailed(self._errors.read().decode(errors="replace").strip()[-300:] or "it exited") from None
         if ready != {"ready": True}:
             raise _WorkerFailed(f"no answer within {self.start_timeout:g} s")
+        self._ready = True
 
     def _send(self, request: dict) -> None:
         data = memoryview((json.dumps(request) + "\n").encode())
@@ -182,7 +210,7 @@ class Judge:
     def _discard(self) -> None:
         if self._stop is not None:
             self._stop()  # kills and reaps the worker (once)
-        self._proc, self._stop, self._buffer = None, None, b""
+        self._proc, self._stop, self._buffer, self._ready, self._errors = None, None, b"", False, None
 
 
 def _judgement(reply: dict, request_id: int) -> Judgement:
