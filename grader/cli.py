@@ -113,16 +113,19 @@ def check(
 
     with ExitStack() as stack:
         folder = _bank_dir(bank, exercises)
-        if (submission / "answers.yaml").exists():  # quiz answers: the judge worker imports sympy while we do
-            start_shared()
+        kinds = None  # of the -e exercises, as their specs say (None: one that cannot tell)
+        if only:
+            from grader.bank.loading import spec_kind  # no sympy in this import
+
+            kinds = {spec_kind(folder / name) for name in only}
+        if (submission / "answers.yaml").exists() and kinds != {"code"}:
+            start_shared()  # quiz answers: the judge worker imports sympy while we do
         # a folder with Python files will want the sandbox (unless every -e is a quiz): its zygote
         # imports torch while we load the bank; on a student's own machine a root child is warned
         # about, not refused (their code, their machine)
         code = any(submission.glob("*.py")) or any(submission.glob("*.ipynb"))
-        if code and only:
-            from grader.bank.loading import spec_kind
-
-            code = any(spec_kind(folder / name) != "quiz" for name in only)
+        if code and kinds is not None:
+            code = kinds != {"quiz"}
         early = stack.enter_context(Sandbox(root_child="warn")) if code else None
         from grader.grading import grade_submission, runner_for
 

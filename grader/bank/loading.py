@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from grader.bank.field_errors import field_errors
-from grader.bank.names import check_names
-from grader.bank.spec import CodeExercise, QuizExercise, _ExerciseFile
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
+
+# The models (pydantic), field_errors and names (sympy) are imported where a spec is parsed:
+# importing this module for `spec_kind`, the first thing `grader check -e` runs, costs only yaml.
+if TYPE_CHECKING:
+    from grader.bank.spec import CodeExercise, QuizExercise
 
 
 def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True) -> QuizExercise | CodeExercise:
@@ -25,6 +26,11 @@ def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True) 
     Without `names`, only the fields are checked, not the names its expressions and
     templates use (the costly part, parsing each with sympy).
     """
+    from pydantic import ValidationError
+
+    from grader.bank.field_errors import field_errors
+    from grader.bank.spec import _ExerciseFile
+
     data = document.data
     if not isinstance(data, dict):
         raise SpecError(document.path, "a spec must be a mapping of fields (id:, title:, kind:, ...)")
@@ -37,7 +43,11 @@ def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True) 
             document.path, f"id {exercise.id!r} differs from the folder name {folder.name!r}",
             line=document.line_of(("id",)), field="id", fix=f"rename the folder or set id: {folder.name}",
         )
-    errors = check_names(exercise, document) if names else []
+    if not names:
+        return exercise
+    from grader.bank.names import check_names
+
+    errors = check_names(exercise, document)
     if errors:
         raise SpecErrors(errors)
     return exercise
