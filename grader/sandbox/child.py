@@ -102,6 +102,21 @@ class Server:
                 p.copy_(t)
         return None
 
+    def op_filled_forwards(self, handle: int, args: list, fillings: list):
+        """Forward without gradients under each filling of all the module's parameters in turn,
+        each on a fresh copy of `args` (a forward may change a state it is given). The last
+        filling stays loaded; a forward that raises ends the request (the grader then tries
+        those fillings one by one)."""
+        module, outputs = self.objects[handle], []
+        params = list(module.parameters())
+        args = self._inputs(handle, args)
+        with torch.no_grad():
+            for tensors in fillings:
+                for p, t in zip(params, tensors, strict=True):
+                    p.copy_(t)
+                outputs.append(module(*copy.deepcopy(args)))
+        return outputs
+
     def op_nudged_forwards(self, handle: int, args: list, nudges: list):
         """Forward under each of the grader's nudges in turn: add its deltas at flat positions of
         one parameter, run forward without gradients, take them off again (up to rounding)."""
