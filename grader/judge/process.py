@@ -116,7 +116,10 @@ class Judge:
             self._adopt()
             if self._proc is None or self._proc.poll() is not None:
                 self._discard()
-                self._spawn()
+                try:
+                    self._spawn()
+                except OSError:  # the first `judge` tries again, and says why it cannot
+                    self._discard()
 
     def close(self) -> None:
         """Stop the worker (a later `judge` starts a new one)."""
