@@ -118,14 +118,15 @@ def check(
             from grader.bank.loading import spec_kind  # no sympy in this import
 
             kinds = {spec_kind(folder / name) for name in only}
-        if (submission / "answers.yaml").exists() and kinds != {"code"}:
-            start_shared()  # quiz answers: the judge worker imports sympy while we do
         # a folder with Python files will want the sandbox (unless every -e is a quiz): its zygote
         # imports torch while we load the bank; on a student's own machine a root child is warned
         # about, not refused (their code, their machine)
         code = any(submission.glob("*.py")) or any(submission.glob("*.ipynb"))
         if code and kinds is not None:
             code = kinds != {"quiz"}
+        quizzes = (submission / "answers.yaml").exists() and kinds != {"code"}
+        if quizzes and not code:
+            start_shared()  # the judge worker imports sympy while we do
         early = stack.enter_context(Sandbox(root_child="warn")) if code else None
         from grader.grading import grade_submission, runner_for
 
@@ -133,6 +134,8 @@ def check(
         if not any(e.kind == "quiz" for e in chosen):
             close_shared()  # started for nothing: free its core for the code
         runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
+        if quizzes and code:
+            start_shared()  # after the torch imports here and in the zygote: quizzes are graded beside the code
         with _progress(len(chosen)) as advance:
             result = grade_submission(submission, loaded, public_only=public_only, runner=runner, on_exercise=advance,
                                       only={e.id for e in chosen}, budget_seconds=budget, jobs=jobs)
