@@ -124,3 +124,18 @@ def test_the_zygote_warms_up_without_torch_dynamo():
              "print('torch._dynamo' in sys.modules, 'torch.optim' in sys.modules)")
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert shown.stdout.split() == ["False", "True"], shown.stderr[-2000:]
+
+
+def test_after_a_check_the_child_forgets_its_objects_and_never_reuses_a_handle(tmp_path):
+    server = served(tmp_path, "forgetful")
+    first = handle(server.op_build("Net", [4], {}, seed=7, device="cpu"))
+    server.op_forget()
+    assert not server.objects
+    second = handle(server.op_build("Net", [4], {}, seed=7, device="cpu"))
+    assert second != first and list(server.objects) == [second]
+    try:
+        server.op_mode(first, train=False)
+    except KeyError:
+        pass  # the child's server reports it as raised: the stale handle finds nothing
+    else:
+        raise AssertionError("a handle from the check before still worked")

@@ -115,7 +115,10 @@ class CodeGrader:
             torch.manual_seed(random.randrange(2**31))  # fresh inputs each grading: nothing to memorise
             started = time.perf_counter()
             fixtures = {"submission": Submission(session), "reference": reference, "device": item.device or "cpu"}
-            outcome = checks.run(function, fixtures)
+            try:
+                outcome = checks.run(function, fixtures)
+            finally:
+                session.forget()
             items.append(replace(item, status=outcome.status, message=outcome.message, crash=outcome.crash,
                                  score=item.max_score if outcome.status == Status.PASSED else 0,
                                  duration=time.perf_counter() - started))

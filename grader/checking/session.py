@@ -181,6 +181,17 @@ class Session:
             raise StudentFault(f"your code returned {child_text(reply['unsendable'])}, which cannot be graded")
         return reply["ok"]
 
+    def forget(self) -> None:
+        """Tell the child that the check is over: what it built is dropped (a handle lives for one
+        check). Starts nothing; a child that fails to answer is replaced at the next check, as after
+        any fault, and what it answers counts for nothing."""
+        if self.child is None:
+            return
+        try:
+            self.request("forget")
+        except StudentFault:
+            pass
+
     def _fault(self, raw) -> dict:
         """The child's fault report, its line moved to the notebook cell it came from."""
         fault = child_fault(raw, self.file)

@@ -33,7 +33,8 @@ class Server:
         self.scratch = scratch
         self.module = None
         self.path = ""
-        self.objects: dict[int, object] = {}
+        self.objects: dict[int, object] = {}  # what the current check built or was given, by handle
+        self.handles = 0  # handles are never reused: a stale one finds nothing
         self.devices: dict[int, str] = {}  # where each module was built or moved: its inputs go there
         self.built: dict[str, tuple] = {}  # build request -> (untouched module, generator states after it)
 
@@ -84,6 +85,13 @@ class Server:
             self.built[key] = (copy.deepcopy(module), torch.get_rng_state(), random.getstate())
         except Exception:  # noqa: BLE001 - a module that cannot be copied is built afresh each time
             pass
+
+    def op_forget(self):
+        """Drop what the check before built (a handle lives for one check), so that its memory
+        serves the next check's copies instead of fresh pages (the zygote's malloc settings)."""
+        self.objects.clear()
+        self.devices.clear()
+        return None
 
     def op_forward(self, handle: int, args: list, kwargs: dict, grad: bool = False):
         module = self.objects[handle]
@@ -190,10 +198,11 @@ class Server:
         return getattr(self.module, name)
 
     def _handle(self, obj, device: str | None = None) -> dict:
-        self.objects[len(self.objects) + 1] = obj
+        self.handles += 1
+        self.objects[self.handles] = obj
         if device is not None:
-            self.devices[len(self.objects)] = device
-        return {"$handle": len(self.objects), "type": type(obj).__name__}
+            self.devices[self.handles] = device
+        return {"$handle": self.handles, "type": type(obj).__name__}
 
     def _inputs(self, handle: int, value):
         """`value` with every tensor in it (nested lists, tuples, dicts) on the module's device."""

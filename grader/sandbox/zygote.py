@@ -122,6 +122,8 @@ class Zygote:
         self.count += 1
         scratch = self.scratch_root / f"child-{self.count}-{os.urandom(6).hex()}"
         ours, theirs = socket.socketpair()
+        for end in (ours, theirs):
+            wire.widen(end)
         in_pidns = self.own_pidns is not None and _libc.unshare(_CLONE_NEWPID) == 0
         pid = os.fork()
         if pid == 0:
