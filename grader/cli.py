@@ -57,18 +57,19 @@ def _bank_dir(bank: Optional[Path], exercises: Optional[Path]) -> Path:
 
 
 def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | None = None, *,
-          folder: Optional[Path] = None):
+          folder: Optional[Path] = None, names: bool = True):
     """The bank, and the exercises of it that `only` names (all when it names none).
 
     With `only`, every spec is read and its fields checked, but only the chosen exercises'
-    expressions and templates (see grader.bank.loading.load_bank). `folder`: the bank's
-    exercises folder, when the caller has located it already.
+    expressions and templates (see grader.bank.loading.load_bank); without `names`, none of
+    them (the caller checks the chosen ones' later). `folder`: the bank's exercises folder,
+    when the caller has located it already.
     """
     from grader.bank.loading import load_bank
     from grader.errors import SpecError
 
     folder = folder or _bank_dir(bank, exercises)
-    loaded = load_bank(folder, only=only or None)
+    loaded = load_bank(folder, only=only or None, names=names)
     if not only:
         return loaded, loaded
     known = {e.id for e in loaded}
@@ -130,7 +131,8 @@ def check(
         early = stack.enter_context(Sandbox(root_child="warn")) if code else None
         from grader.grading import grade_submission, runner_for
 
-        loaded, chosen = _load(bank, exercises, only, folder=folder)
+        # the chosen specs' names are checked beside the code checks (grading.grade_submission)
+        loaded, chosen = _load(bank, exercises, only, folder=folder, names=False)
         if not any(e.kind == "quiz" for e in chosen):
             close_shared()  # started for nothing: free its core for the code
         runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
@@ -138,7 +140,8 @@ def check(
             start_shared()  # after the torch imports here and in the zygote: quizzes are graded beside the code
         with _progress(len(chosen)) as advance:
             result = grade_submission(submission, loaded, public_only=public_only, runner=runner, on_exercise=advance,
-                                      only={e.id for e in chosen}, budget_seconds=budget, jobs=jobs)
+                                      only={e.id for e in chosen}, budget_seconds=budget, jobs=jobs,
+                                      names_checked=False)
     from grader.reports.render import print_terminal, write_report
 
     if not quiet:

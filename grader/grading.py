@@ -8,16 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from grader import __version__
 from grader.bank.spec import CodeExercise, QuizExercise
-from grader.bank.variants import draw, question_values
 from grader.checking.session import Budget
 from grader.judge.equivalence import judge as default_judge
-from grader.quiz.marking import Judge, mark
 from grader.reports.results import ExerciseResult, ItemResult, Status, SubmissionResult
 from grader.submissions.reading import read_submission
+
+if TYPE_CHECKING:  # the quiz engine (sympy) is imported where a quiz is graded: beside the code, in `check`
+    from grader.quiz.marking import Judge
 
 
 class CodeRunner(Protocol):
@@ -34,6 +35,9 @@ class CodeRunner(Protocol):
 
 def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, student_id: str, judge: Judge = default_judge) -> ExerciseResult:
     """Mark every question of `exercise` for `student_id`'s variant."""
+    from grader.bank.variants import draw, question_values
+    from grader.quiz.marking import mark
+
     values = draw(exercise, student_id)
     items = []
     for question in exercise.questions:
@@ -114,6 +118,7 @@ def grade_submission(
     only: Collection[str] | None = None,
     budget_seconds: float | None = None,
     jobs: int = 1,
+    names_checked: bool = True,
 ) -> SubmissionResult:
     """Grade `folder` on `exercises` (those named in `only`, when given).
 
@@ -125,6 +130,9 @@ def grade_submission(
     started early finishes starting), or with `jobs` > 1 beside the code, whose exercises are
     then graded `jobs` at once, each in its own child: a single submission's check on an idle
     machine (a class is parallel by submissions instead). Results keep the bank's order.
+    Exercises loaded without their name checks (`names_checked=False`, see
+    grader.bank.loading.check_names_of) have them run first in the quizzes' lane: a problem
+    raises SpecErrors, as loading would have.
     """
     started = time.perf_counter()
     chosen = [e for e in exercises if only is None or e.id in only]
@@ -136,6 +144,10 @@ def grade_submission(
     code = [e for e in chosen if isinstance(e, CodeExercise)]
 
     def grade_quizzes() -> dict[str, ExerciseResult]:
+        if not names_checked:
+            from grader.bank.loading import check_names_of
+
+            check_names_of(chosen)
         graded = {}
         for exercise in (e for e in chosen if isinstance(e, QuizExercise)):
             on_exercise(exercise.id)

@@ -88,6 +88,22 @@ def test_names_are_checked_only_in_the_chosen_exercises(tmp_path):
     assert [q.id for q in loaded[0].questions] == [q.id for q in load_bank(FIXTURE_BANK)[0].questions]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_check_finds_a_name_error_beside_the_grading_and_stops_as_loading_would(tmp_path, jobs):
+    """`check` loads specs without their name checks and runs those in the quizzes' lane."""
+    bank = _bank_with_a_name_error(tmp_path)
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "answers.yaml").write_text("shapes-and-choices: {}\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(student), "--exercises", str(bank),
+                          "-q", "--jobs", jobs], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "c_outt" in run.stderr and "layer-count" in run.stderr and "Traceback" not in run.stderr
+    chosen = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(student), "--exercises", str(bank),
+                             "-q", "-e", "shapes-and-choices"], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert chosen.returncode in (0, 1), chosen.stderr  # the broken one is not chosen: graded as before
+
+
 def test_a_broken_yaml_or_field_anywhere_still_stops_a_check_of_one_exercise(tmp_path):
     bank = tmp_path / "exercises"
     shutil.copytree(FIXTURE_BANK, bank)

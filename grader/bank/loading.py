@@ -80,18 +80,19 @@ def spec_folders(bank: Path) -> list[Path]:
     return sorted(p for p in bank.iterdir() if p.is_dir() and (p / "spec.yaml").is_file())
 
 
-def load_bank(bank: Path, only: Collection[str] | None = None) -> list[QuizExercise | CodeExercise]:
+def load_bank(bank: Path, only: Collection[str] | None = None, *, names: bool = True) -> list[QuizExercise | CodeExercise]:
     """Load every exercise of a bank, reporting all broken specs together.
 
     With `only` (exercise ids), every spec is still read and its fields checked (a broken
     YAML file or field anywhere in the bank is reported), but the names of expressions and
     templates are checked only in the exercises `only` names: the others are loaded for
-    their ids and question ids (answers to them are not "unknown"), never graded.
+    their ids and question ids (answers to them are not "unknown"), never graded. Without
+    `names`, no names are checked: the caller runs `check_names_of` on what it grades.
     """
     exercises, errors = [], []
     for folder in spec_folders(bank):
         try:
-            exercises.append(load_exercise(folder, names=only is None or folder.name in only))
+            exercises.append(load_exercise(folder, names=names and (only is None or folder.name in only)))
         except SpecErrors as error:
             errors.extend(error.errors)
         except SpecError as error:
@@ -99,3 +100,16 @@ def load_bank(bank: Path, only: Collection[str] | None = None) -> list[QuizExerc
     if errors:
         raise SpecErrors(errors)
     return exercises
+
+
+def check_names_of(exercises: Collection[QuizExercise | CodeExercise]) -> None:
+    """Loading's second pass, for exercises loaded without it (`names=False`): every name their
+    expressions and templates use, with sympy, all problems reported together (SpecErrors).
+    `grader check` runs it beside the code checks: it is most of what loading a bank costs."""
+    from grader.bank.names import check_names
+
+    errors = []
+    for exercise in exercises:
+        errors += check_names(exercise, read_yaml(exercise.folder / "spec.yaml"))
+    if errors:
+        raise SpecErrors(errors)
