@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -116,16 +117,31 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Basic], limits: Limi
 
     `symbols` maps names to sympy Symbols (or to sympy numbers or ints, to plug values in).
     """
-    source, tree = _read(text, limits)
-    result = _Builder(source, symbols, limits).expression(tree.body)
-    check_powers(result, limits.max_exponent, limits.max_in_exponent)
-    return result
+    return _parsed("expression", text, symbols, limits)
 
 
 def parse_relation(text: str, symbols: Mapping[str, sympy.Basic], limits: Limits = AUTHOR_LIMITS) -> sympy.Basic:
     """Parse a constraint such as "n_h + p_h >= k_h", "1 <= k <= n" or "a < b and b < c"."""
+    return _parsed("relation", text, symbols, limits)
+
+
+def _parsed(kind: str, text: str, symbols: Mapping[str, sympy.Basic], limits: Limits) -> sympy.Basic:
+    """An author's text is parsed once per set of symbols (a bank's keys are parsed to check their
+    names, then again for each student's key); a student's text every time it comes."""
+    if limits is AUTHOR_LIMITS and isinstance(text, str):
+        return _parsed_author(kind, text, tuple(symbols.items()))
+    return _parse(kind, text, symbols, limits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_author(kind: str, text: str, symbols: tuple) -> sympy.Basic:
+    return _parse(kind, text, dict(symbols), AUTHOR_LIMITS)  # sympy values are immutable: sharing is safe
+
+
+def _parse(kind: str, text: str, symbols: Mapping[str, sympy.Basic], limits: Limits) -> sympy.Basic:
     source, tree = _read(text, limits)
-    result = _Builder(source, symbols, limits).relation(tree.body)
+    builder = _Builder(source, symbols, limits)
+    result = builder.expression(tree.body) if kind == "expression" else builder.relation(tree.body)
     check_powers(result, limits.max_exponent, limits.max_in_exponent)
     return result
 
