@@ -199,12 +199,7 @@ def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
         raise SpecError(path, f"not valid YAML: a control character (#x{error.character:02x}) is not allowed",
                         line=line, fix="delete it, or write it as an escape in double quotes") from None
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return YamlDocument(path, None, {})
-        data = loader.construct_document(node)
-        lines: dict[Location, int] = {}
-        _record_lines(node, (), lines, loader)
+        return _document(loader, path)
     except _DuplicateKey as error:
         raise SpecError(path, error.problem, line=error.problem_mark.line + 1, fix="keep only one of them") from None
     except _Refused as error:
@@ -223,7 +218,6 @@ def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
         raise SpecError(path, f"not valid YAML: a value cannot be read ({str(error)[:200]})") from None
     finally:
         loader.dispose()
-    return YamlDocument(path, data, lines, node)
 
 
 def _parse_fast(text: str, path: Path) -> YamlDocument | None:
@@ -237,16 +231,21 @@ def _parse_fast(text: str, path: Path) -> YamlDocument | None:
         return None
     loader = _FastLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return YamlDocument(path, None, {})
-        data = loader.construct_document(node)
-        lines: dict[Location, int] = {}
-        _record_lines(node, (), lines, loader)
+        return _document(loader, path)
     except Exception:  # every error, ours or PyYAML's, is told as the pure-Python parser tells it
         return None
     finally:
         loader.dispose()
+
+
+def _document(loader, path: Path) -> YamlDocument:
+    """The one document `loader` holds, with the line of every value."""
+    node = loader.get_single_node()
+    if node is None:
+        return YamlDocument(path, None, {})
+    lines: dict[Location, int] = {}
+    data = loader.construct_document(node)
+    _record_lines(node, (), lines, loader)
     return YamlDocument(path, data, lines, node)
 
 
