@@ -98,7 +98,10 @@ def test_check_finds_a_name_error_beside_the_grading_and_stops_as_loading_would(
     run = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(student), "--exercises", str(bank),
                           "-q", "--jobs", jobs], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert run.returncode == 2, run.stdout + run.stderr
-    assert "c_outt" in run.stderr and "layer-count" in run.stderr and "Traceback" not in run.stderr
+    with pytest.raises(SpecErrors) as loading:
+        load_bank(bank)
+    assert str(loading.value.errors[0]) in run.stderr  # what loading says, its line included
+    assert "c_outt" in run.stderr and ".yaml:" in run.stderr and "Traceback" not in run.stderr
     chosen = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(student), "--exercises", str(bank),
                              "-q", "-e", "shapes-and-choices"], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert chosen.returncode in (0, 1), chosen.stderr  # the broken one is not chosen: graded as before

@@ -110,6 +110,19 @@ def check_names_of(exercises: Collection[QuizExercise | CodeExercise]) -> None:
 
     errors = []
     for exercise in exercises:
-        errors += check_names(exercise, read_yaml(exercise.folder / "spec.yaml"))
+        errors += check_names(exercise, _LinesOnDemand(exercise.folder / "spec.yaml"))
     if errors:
         raise SpecErrors(errors)
+
+
+class _LinesOnDemand:
+    """A spec file's lines for the name checks' messages, read only when one is needed: the
+    file was read once already, and a bank without a name error never needs them again."""
+
+    def __init__(self, path: Path):
+        self.path, self._document = path, None
+
+    def line_of(self, location: tuple) -> int | None:
+        if self._document is None:
+            self._document = read_yaml(self.path)
+        return self._document.line_of(location)
