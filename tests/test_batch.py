@@ -48,34 +48,42 @@ def test_the_new_commands_have_help_with_examples():
         assert "Examples" in result.stdout and f"grader {command}" in result.stdout
 
 
-def test_killed_midway_then_rerun_ends_with_the_grades_of_one_clean_run(tmp_path):
-    subs = make_class(tmp_path / "class", size=20)
-    clean = grader("grade", subs, "--exercises", FIXTURE_BANK, "--gradebook", tmp_path / "clean.sqlite", "--jobs", "2")
+def killed_midway_then_rerun(tmp_path: Path, size: int, first: list[str], rerun: list[str], wait: float) -> None:
+    """Grade a class of `size` once cleanly; grade it again with `first` (grade's options) and
+    SIGKILL the whole process group once three gradings are committed; grade once more with
+    `rerun`. The rerun grades exactly what is missing, records nothing twice, and ends with the
+    clean run's grades; the killed run shows as unfinished."""
+    subs = make_class(tmp_path / "class", size=size)
+    clean = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "clean.sqlite", "--jobs", "2")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "graded 20, skipped 0 (unchanged), failed to grade 0" in clean.stdout
+    assert f"graded {size}, skipped 0 (unchanged), failed to grade 0" in clean.stdout
 
     book = tmp_path / "crash.sqlite"
-    env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(subs), "--exercises", str(FIXTURE_BANK),
-                             "--gradebook", str(book), "--jobs", "1"], cwd=REPO, env=env, start_new_session=True,
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "400"}
+    proc = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(subs), "--bank", str(FIXTURE_BANK),
+                             "--gradebook", str(book), *first], cwd=REPO, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + wait
     while committed(book) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)  # the grader, its workers and their judges, all at once
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)  # the grader and all it started: workers, judges, a local cluster
     proc.wait()
     before = committed(book)
-    assert 3 <= before < 20, f"the kill came too late to test anything ({before} committed)"
+    assert 3 <= before < size, f"the kill came too late to test anything ({before} committed)"
 
-    rerun = grader("grade", subs, "--exercises", FIXTURE_BANK, "--gradebook", book, "--jobs", "2")
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert f"graded {20 - before}, skipped {before} (unchanged), failed to grade 0" in rerun.stdout
+    again = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", book, *rerun)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"graded {size - before}, skipped {before} (unchanged), failed to grade 0" in again.stdout
     assert final_grades(book) == final_grades(tmp_path / "clean.sqlite")
     db = sqlite3.connect(book)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 20  # nothing graded twice
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == size  # nothing graded twice
     runs = db.execute("SELECT finished_at, graded, skipped FROM runs ORDER BY id").fetchall()
-    assert runs[0] == (None, None, None) and runs[1][1:] == (20 - before, before)  # the killed run shows as unfinished
+    assert runs[0] == (None, None, None) and runs[1][1:] == (size - before, before)
+
+
+def test_killed_midway_then_rerun_ends_with_the_grades_of_one_clean_run(tmp_path):
+    killed_midway_then_rerun(tmp_path, 20, ["--jobs", "1"], ["--jobs", "2"], wait=120)
 
 
 def test_unchanged_work_is_skipped_and_student_and_force_regrade(tmp_path):

@@ -24,7 +24,7 @@ import pytest
 
 from classfolders import answers_for, grader, make_class, write_student
 from conftest import FIXTURE_BANK, REPO
-from test_batch import committed, final_grades
+from test_batch import final_grades, killed_midway_then_rerun
 
 distributed = pytest.importorskip("distributed", reason="grader[cluster] is not installed")
 
@@ -213,32 +213,7 @@ def test_worker_killed_mid_task_loses_nothing_and_a_poison_submission_fails_afte
 
 
 def test_coordinator_killed_midway_then_rerun_ends_with_the_grades_of_one_clean_run(tmp_path):
-    size = 30
-    subs = make_class(tmp_path / "class", size=size)
-    clean = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", tmp_path / "clean.sqlite", "--jobs", "2")
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-
-    book = tmp_path / "crash.sqlite"
-    proc = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(subs), "--bank", str(FIXTURE_BANK),
-                             "--gradebook", str(book), "--cluster", "local:1"], cwd=REPO, env=ENV,
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while committed(book) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGKILL)  # the coordinator, its local cluster and their grading processes
-    proc.wait()
-    before = committed(book)
-    assert 3 <= before < size, f"the kill came too late to test anything ({before} committed)"
-
-    rerun = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", book, "--cluster", "local:2")
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert f"graded {size - before}, skipped {before} (unchanged), failed to grade 0" in rerun.stdout
-    assert final_grades(book) == final_grades(tmp_path / "clean.sqlite")
-    db = sqlite3.connect(book)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == size  # nothing graded twice
-    runs = db.execute("SELECT finished_at, graded, skipped FROM runs ORDER BY id").fetchall()
-    assert runs[0] == (None, None, None) and runs[1][1:] == (size - before, before)
+    killed_midway_then_rerun(tmp_path, 30, ["--cluster", "local:1"], ["--cluster", "local:2"], wait=180)
 
 
 def test_the_plugin_refuses_another_bank_version_and_content_that_changed(tmp_path):
