@@ -116,12 +116,10 @@ class Server:
         filling stays loaded; a forward that raises ends the request (the grader then tries
         those fillings one by one)."""
         module, outputs = self.objects[handle], []
-        params = list(module.parameters())
         args = self._inputs(handle, args)
-        with torch.no_grad():
-            for tensors in fillings:
-                for p, t in zip(params, tensors, strict=True):
-                    p.copy_(t)
+        for tensors in fillings:
+            self.op_load_parameters(handle, tensors)
+            with torch.no_grad():
                 outputs.append(module(*copy.deepcopy(args)))
         return outputs
 

@@ -109,10 +109,14 @@ def _tensor(t: torch.Tensor, blobs: list[bytes]) -> dict:
         name = str(t.dtype).removeprefix("torch.")
         if name not in DTYPE_NAMES:
             raise Unsendable(f"a tensor of dtype {t.dtype}")
-        nbytes = t.numel() * t.element_size()
-        view = memoryview((ctypes.c_char * nbytes).from_address(t.data_ptr())).cast("B") if nbytes else memoryview(b"")
-        blobs.append((t, view))
+        blobs.append((t, _memory_of(t)))
     return {"$": "tensor", "dtype": name, "shape": list(t.shape), "blob": len(blobs) - 1}
+
+
+def _memory_of(t: torch.Tensor) -> memoryview:
+    """The bytes of a contiguous CPU tensor, uncopied; the caller keeps `t` alive while it uses them."""
+    nbytes = t.numel() * t.element_size()
+    return memoryview((ctypes.c_char * nbytes).from_address(t.data_ptr())).cast("B") if nbytes else memoryview(b"")
 
 
 @dataclass(frozen=True)
@@ -284,7 +288,7 @@ def _read_blob(sock: socket.socket, n: int, deadline: float | None):
     if torch is None or n < LARGE_BLOB:
         return _read(sock, n, deadline)
     buffer = torch.empty(n, dtype=torch.uint8)
-    _read(sock, n, deadline, memoryview((ctypes.c_char * n).from_address(buffer.data_ptr())).cast("B"))
+    _read(sock, n, deadline, _memory_of(buffer))
     return buffer
 
 
