@@ -135,6 +135,7 @@ def check(
         loaded, chosen = _load(bank, exercises, only, folder=folder, names=False)
         if not any(e.kind == "quiz" for e in chosen):
             close_shared()  # started for nothing: free its core for the code
+            quizzes = False
         runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
         if quizzes and code:
             start_shared()  # after the torch imports here and in the zygote: quizzes are graded beside the code
