@@ -65,19 +65,11 @@ def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | Non
     them (the caller checks the chosen ones' later). `folder`: the bank's exercises folder,
     when the caller has located it already.
     """
-    from grader.bank.loading import load_bank
-    from grader.errors import SpecError
+    from grader.bank.loading import chosen, load_bank
 
     folder = folder or _bank_dir(bank, exercises)
     loaded = load_bank(folder, only=only or None, names=names)
-    if not only:
-        return loaded, loaded
-    known = {e.id for e in loaded}
-    unknown = [i for i in only if i not in known]
-    if unknown:
-        raise SpecError(folder, f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
-                        fix="pass an id listed by `grader validate`")
-    return loaded, [e for e in loaded if e.id in only]
+    return loaded, chosen(loaded, only, folder)
 
 
 @app.command()

@@ -38,11 +38,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.bank.loading import load_bank
+from grader.bank.loading import chosen, load_bank
 from grader.bank.location import solutions_beside
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.version import bank_hash, instructor_files
-from grader.errors import GraderError, SpecError, SpecErrors
+from grader.errors import GraderError, SpecErrors
 from grader.grading import grade_submission
 from grader.judge.process import Judge
 from grader.reports.results import ExerciseResult, Status, SubmissionResult
@@ -149,14 +149,7 @@ class Watcher:
 
     def _choose(self, bank):
         """The bank and the watched exercises of it (all unless `only` names some)."""
-        if not self.only:
-            return bank, list(bank)
-        known = {e.id for e in bank}
-        unknown = [i for i in self.only if i not in known]
-        if unknown:
-            raise SpecError(self.bank_dir, f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
-                            fix="pass an id listed by `grader validate`")
-        return bank, [e for e in bank if e.id in self.only]
+        return bank, chosen(bank, self.only, self.bank_dir)
 
     def _ensure_runner(self) -> None:
         """The sandbox and the CodeGrader over it, when the watched exercises hold code."""

@@ -126,3 +126,17 @@ class _LinesOnDemand:
         if self._document is None:
             self._document = read_yaml(self.path)
         return self._document.line_of(location)
+
+
+def chosen(exercises: list[QuizExercise | CodeExercise], only: Collection[str] | None,
+           bank: Path) -> list[QuizExercise | CodeExercise]:
+    """The exercises `only` names, in the bank's order (all when it names none); an id the
+    bank lacks is a SpecError naming the ids it has."""
+    if not only:
+        return list(exercises)
+    known = {e.id for e in exercises}
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise SpecError(bank, f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
+                        fix="pass an id listed by `grader validate`")
+    return [e for e in exercises if e.id in only]
