@@ -105,11 +105,17 @@ def load_bank(bank: Path, only: Collection[str] | None = None, *, names: bool = 
 def check_names_of(exercises: Collection[QuizExercise | CodeExercise]) -> None:
     """Loading's second pass, for exercises loaded without it (`names=False`): every name their
     expressions and templates use, with sympy, all problems reported together (SpecErrors).
-    `grader check` runs it beside the code checks: it is most of what loading a bank costs."""
+    `grader check` runs it beside the code checks: it is most of what loading a bank costs.
+    Code exercises have no such names, and a bank of them alone never imports sympy here."""
+    from grader.bank.spec import QuizExercise
+
+    quizzes = [e for e in exercises if isinstance(e, QuizExercise)]
+    if not quizzes:
+        return
     from grader.bank.names import check_names
 
     errors = []
-    for exercise in exercises:
+    for exercise in quizzes:
         errors += check_names(exercise, _LinesOnDemand(exercise.folder / "spec.yaml"))
     if errors:
         raise SpecErrors(errors)
