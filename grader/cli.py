@@ -101,7 +101,7 @@ def check(
 
       grader check sub/ --bank my-course
     """
-    from grader.judge.equivalence import close_shared, start_shared  # no sympy in this import
+    from grader.quiz.process import close_shared, start_shared  # no sympy in this import: the quiz worker imports it
     from grader.sandbox.launcher import Sandbox
 
     with ExitStack() as stack:
@@ -119,7 +119,7 @@ def check(
             code = kinds != {"quiz"}
         quizzes = (submission / "answers.yaml").exists() and kinds != {"code"}
         if quizzes and not code:
-            start_shared()  # the judge worker imports sympy while we do
+            start_shared()  # the quiz worker imports sympy while we do
         early = stack.enter_context(Sandbox(root_child="warn")) if code else None
         from grader.grading import grade_submission, runner_for
 
@@ -130,7 +130,7 @@ def check(
             quizzes = False
         runner = stack.enter_context(runner_for(chosen, early, root_child="warn"))
         if quizzes and code:
-            start_shared()  # after the torch imports here and in the zygote: quizzes are graded beside the code
+            start_shared()  # after the torch imports here and in the zygote: quizzes are marked beside the code
         with _progress(len(chosen)) as advance:
             result = grade_submission(submission, loaded, public_only=public_only, runner=runner, on_exercise=advance,
                                       only={e.id for e in chosen}, budget_seconds=budget, jobs=jobs,
@@ -596,9 +596,9 @@ def _exit_now(code) -> None:
     if shutdown is None:
         sys.exit(code)
     shutdown()
-    equivalence = sys.modules.get("grader.judge.equivalence")
-    if equivalence is not None:
-        equivalence.close_shared()
+    workers = sys.modules.get("grader.judge.process")  # the judge's and the quizzes' shared workers
+    if workers is not None:
+        workers.close_shared_workers()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

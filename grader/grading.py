@@ -6,19 +6,17 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from grader import __version__
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.checking.session import Budget
-from grader.judge.equivalence import judge as default_judge
-from grader.reports.results import ExerciseResult, ItemResult, Status, SubmissionResult
+from grader.reports.results import ExerciseResult, SubmissionResult
 from grader.submissions.reading import read_submission
 
-if TYPE_CHECKING:  # the quiz engine (sympy) is imported where a quiz is graded: beside the code, in `check`
-    from grader.quiz.marking import Judge
+if TYPE_CHECKING:  # quizzes are marked in the quiz worker, and sympy is imported there, not here
+    from grader.quiz.process import QuizWorker
 
 
 class CodeRunner(Protocol):
@@ -33,22 +31,13 @@ class CodeRunner(Protocol):
               budget: Budget | None = None) -> ExerciseResult: ...
 
 
-def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, student_id: str, judge: Judge = default_judge) -> ExerciseResult:
-    """Mark every question of `exercise` for `student_id`'s variant."""
-    from grader.bank.variants import draw, question_values
-    from grader.quiz.marking import mark
+def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, student_id: str,
+               worker: QuizWorker | None = None) -> ExerciseResult:
+    """Mark every question of `exercise` for `student_id`'s variant, in the quiz worker
+    (grader.quiz.process): the process-wide one unless `worker` is given."""
+    from grader.quiz.process import shared_quiz_worker
 
-    values = draw(exercise, student_id)
-    items = []
-    for question in exercise.questions:
-        started = time.perf_counter()
-        if question.answer is None:  # a handout's graded question: no key here, the instructor grades it
-            items.append(ItemResult(exercise.id, question.id, question.id, 0, 0, Status.SKIPPED,
-                                    "graded by your instructor (a handout has no key for it)"))
-            continue
-        item = mark(exercise, question, question_values(exercise, question, values),
-                    (answers or {}).get(question.id), judge)
-        items.append(_timed(item, time.perf_counter() - started))
+    items = (worker or shared_quiz_worker()).mark(exercise, answers or {}, student_id)
     missing = [q.id for q in exercise.questions if q.answer is not None and (answers or {}).get(q.id) is None]
     answered = any(value is not None for value in (answers or {}).values())
     message = ("not answered in answers.yaml" if not answered else
@@ -59,7 +48,7 @@ def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, studen
 def _at_once(grade_quizzes: Callable[[], dict[str, ExerciseResult]], grade_code: Callable[[CodeExercise], ExerciseResult],
              code: list[CodeExercise], runner: CodeRunner, jobs: int) -> dict[str, ExerciseResult]:
     """Quizzes in one thread and code exercises in `jobs` more, all at once: the grader's side
-    mostly waits on the judge and the children, or runs torch, which frees the GIL. Checks and
+    mostly waits on the quiz worker and the children, or runs torch, which frees the GIL. Checks and
     references are imported first, one by one, since their imports seed torch."""
     for exercise in code:
         runner.prepare(exercise)
@@ -72,10 +61,6 @@ def _at_once(grade_quizzes: Callable[[], dict[str, ExerciseResult]], grade_code:
     finally:
         for executor in (quiz_thread, pool):
             executor.shutdown(wait=False, cancel_futures=True)  # on an error, what runs ends with its sandbox
-
-
-def _timed(item: ItemResult, seconds: float) -> ItemResult:
-    return replace(item, duration=seconds)
 
 
 def submission_budget(exercises: Sequence[QuizExercise | CodeExercise]) -> float:
@@ -113,7 +98,7 @@ def grade_submission(
     *,
     public_only: bool = False,
     runner: CodeRunner | None = None,
-    judge: Judge = default_judge,
+    quiz_worker: QuizWorker | None = None,
     on_exercise: Callable[[str], None] = lambda exercise_id: None,
     only: Collection[str] | None = None,
     budget_seconds: float | None = None,
@@ -145,13 +130,14 @@ def grade_submission(
 
     def grade_quizzes() -> dict[str, ExerciseResult]:
         if not names_checked:
-            from grader.bank.loading import check_names_of
+            from grader.quiz.process import shared_quiz_worker
 
-            check_names_of(chosen)
+            (quiz_worker or shared_quiz_worker()).check_names(chosen)
         graded = {}
         for exercise in (e for e in chosen if isinstance(e, QuizExercise)):
             on_exercise(exercise.id)
-            graded[exercise.id] = grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id, judge)
+            graded[exercise.id] = grade_quiz(exercise, submission.answers.get(exercise.id), submission.student_id,
+                                             quiz_worker)
         return graded
 
     def grade_code(exercise: CodeExercise) -> ExerciseResult:

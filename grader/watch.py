@@ -5,7 +5,7 @@
         again = watcher.regrade([folder / "lenet.py"])  # only what that file touches
         for line in report_lines(again): ...
 
-What stays warm between regrades: the loaded bank, one judge worker (grader.judge.process),
+What stays warm between regrades: the loaded bank, one quiz worker (grader.quiz.process),
 one sandbox zygote and the CodeGrader over it (its references and collected checks are
 cached). What a save touches:
 
@@ -44,7 +44,7 @@ from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.version import bank_hash, instructor_files
 from grader.errors import GraderError, SpecErrors
 from grader.grading import grade_submission
-from grader.judge.process import Judge
+from grader.quiz.process import QuizWorker
 from grader.reports.results import ExerciseResult, Status, SubmissionResult
 from grader.reports.untrusted_text import for_terminal
 from grader.submissions.files import UnreadableFile, present, python_files, read_text
@@ -120,7 +120,7 @@ class Watcher:
         self.public_only, self.root_child, self.budget_seconds = public_only, root_child, budget_seconds
         self._stack = ExitStack()
         self._sandbox = sandbox
-        self.judge = Judge()
+        self.quiz_worker = QuizWorker()
         self.runner = None
         self.results: dict[str, ExerciseResult] = {}
         self.regrades = 0
@@ -138,12 +138,12 @@ class Watcher:
         self.close()
 
     def close(self) -> None:
-        """Stop the judge worker and the sandbox (with its zygote and children)."""
+        """Stop the quiz worker and the sandbox (with its zygote and children)."""
         if self._closed:
             return
         self._closed = True
         try:
-            self.judge.close()
+            self.quiz_worker.close()
         finally:
             self._stack.close()
 
@@ -204,7 +204,7 @@ class Watcher:
             if any(isinstance(e, CodeExercise) and e.id in targets for e in self.chosen):
                 self._ensure_runner()
             result = grade_submission(self.folder, self.bank, public_only=self.public_only, runner=self.runner,
-                                      judge=self.judge.judge, only=targets, budget_seconds=self.budget_seconds)
+                                      quiz_worker=self.quiz_worker, only=targets, budget_seconds=self.budget_seconds)
             regraded, problems = result.exercises, result.problems
             self.results.update({r.exercise_id: r for r in regraded})
             self.regrades += 0 if first else 1

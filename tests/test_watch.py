@@ -1,4 +1,4 @@
-"""`grader watch`: real files, a real judge worker and sandbox, real grading.
+"""`grader watch`: real files, a real quiz worker and sandbox, real grading.
 
 The library (`grader.watch.Watcher.regrade`) is driven directly, and once the whole command
 as a subprocess that polls the folder, is edited, and is stopped with SIGINT.

@@ -13,13 +13,11 @@ and gives that point as `counterexample` ({name: value as text}).
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from grader.judge.judgement import Domain, Judgement, Verdict
-from grader.judge.process import Judge
+from grader.judge.process import Judge, SharedWorker
 
 if TYPE_CHECKING:  # importing this module leaves sympy to the caller: `start_shared` runs before it
     import sympy
@@ -27,38 +25,10 @@ if TYPE_CHECKING:  # importing this module leaves sympy to the caller: `start_sh
 __all__ = ["Domain", "Judge", "Judgement", "Verdict", "close_shared", "judge", "judge_in_process", "shared_judge",
            "start_shared"]
 
-_shared: Judge | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_judge() -> Judge:
-    """The process-wide Judge behind `judge` (its worker stops when Python exits)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = Judge()
-        return _shared
-
-
-def start_shared() -> None:
-    """Start the shared worker now, without waiting: its start-up overlaps the caller's."""
-    shared_judge().start()
-
-
-def close_shared() -> None:
-    """Stop the shared worker, if one was started (a later `judge` starts a new one)."""
-    with _shared_lock:
-        shared = _shared
-    if shared is not None:
-        shared.close()
-
-
-def _forget_shared() -> None:
-    global _shared, _shared_lock
-    _shared, _shared_lock = None, threading.Lock()  # a forked child starts its own worker
-
-
-os.register_at_fork(after_in_child=_forget_shared)
+_shared = SharedWorker(Judge)
+shared_judge = _shared.get  # the process-wide Judge behind `judge` (its worker stops when Python exits)
+start_shared = _shared.start  # start its worker now, without waiting: its start-up overlaps the caller's
+close_shared = _shared.close  # stop its worker, if one was started (a later `judge` starts a new one)
 
 
 def judge(

@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,45 @@ _MAX_REPLY = 1 << 20
 _CACHE_SIZE = 4096  # a class gives many identical answers; judging is deterministic
 
 
-class _WorkerFailed(Exception):
-    pass
+class WorkerFailed(Exception):
+    """The worker could not start, died, or sent what no request asks for."""
+
+
+class Judgements:
+    """The front of judging, wherever the judging itself runs: the request in the wire format
+    (grader.judge.wire), and the verdicts already reached, since judging is deterministic."""
+
+    def __init__(self, size: int = _CACHE_SIZE):
+        self.size = size
+        self._cache: OrderedDict[str, Judgement] = OrderedDict()
+
+    def judge(self, candidate, key, domains, constraints, *, time_limit: float,
+              answer: Callable[[dict, float], Judgement], _test_stall_s: float = 0.0) -> Judgement:
+        """The verdict on `candidate` against `key`, from the cache or from `answer(request, time_limit)`."""
+        from grader.judge.decide import named_domains
+        from grader.judge.wire import WireError, encode
+
+        try:
+            request = {
+                "candidate": encode(candidate),
+                "key": encode(key),
+                "domains": [[name, d.kind, d.low, d.high, d.item] for name, d in named_domains(domains).items()],
+                "constraints": [encode(constraint) for constraint in constraints],
+                "time_limit": float(time_limit),
+                "test_stall_s": _test_stall_s,
+            }
+        except WireError as error:
+            return Judgement(Verdict.UNDECIDED, str(error))
+        cache_key = json.dumps(request, sort_keys=True)
+        if cache_key in self._cache:
+            self._cache.move_to_end(cache_key)
+            return self._cache[cache_key]
+        judgement = answer(request, time_limit)
+        if judgement.verdict is not Verdict.UNDECIDED:  # an UNDECIDED may go another way with more time
+            self._cache[cache_key] = judgement
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return judgement
 
 
 class Judge:
@@ -49,13 +86,15 @@ class Judge:
     Judge is garbage-collected or Python exits. Thread-safe (calls are served one at a time).
     """
 
+    worker_module = "grader.judge.worker"  # what the worker runs (a subclass may serve more)
+
     def __init__(self, *, start_timeout: float = 60.0, grace: float = 1.0):
         self.start_timeout = start_timeout
         self.grace = grace  # extra seconds for the worker to answer before it is killed
         self.starts = 0  # worker processes started so far
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._cache: OrderedDict[str, Judgement] = OrderedDict()
+        self._judgements = Judgements()
         self._proc: subprocess.Popen | None = None
         self._stop: weakref.finalize | None = None
         self._owner = os.getpid()
@@ -84,31 +123,9 @@ class Judge:
         _test_stall_s: float = 0.0,
     ) -> Judgement:
         """Is `candidate` equal to `key` wherever the domains and constraints hold?"""
-        from grader.judge.decide import named_domains
-        from grader.judge.wire import WireError, encode
-
-        try:
-            request = {
-                "candidate": encode(candidate),
-                "key": encode(key),
-                "domains": [[name, d.kind, d.low, d.high, d.item] for name, d in named_domains(domains).items()],
-                "constraints": [encode(constraint) for constraint in constraints],
-                "time_limit": float(time_limit),
-                "test_stall_s": _test_stall_s,
-            }
-        except WireError as error:
-            return Judgement(Verdict.UNDECIDED, str(error))
-        cache_key = json.dumps(request, sort_keys=True)
         with self._lock:
-            if cache_key in self._cache:
-                self._cache.move_to_end(cache_key)
-                return self._cache[cache_key]
-            judgement = self._exchange({**request, "id": next(self._ids)}, time_limit)
-            if judgement.verdict is not Verdict.UNDECIDED:  # an UNDECIDED may go another way with more time
-                self._cache[cache_key] = judgement
-                if len(self._cache) > _CACHE_SIZE:
-                    self._cache.popitem(last=False)
-            return judgement
+            return self._judgements.judge(candidate, key, domains, constraints, time_limit=time_limit,
+                                          answer=self._exchange, _test_stall_s=_test_stall_s)
 
     def start(self) -> None:
         """Start the worker now, without waiting for it to be ready (the first `judge` waits)."""
@@ -127,9 +144,10 @@ class Judge:
             self._discard()
 
     def _exchange(self, request: dict, time_limit: float) -> Judgement:
+        request = {**request, "id": next(self._ids)}
         try:
             self._ensure_worker()
-        except _WorkerFailed as error:
+        except WorkerFailed as error:
             self._discard()
             return Judgement(Verdict.UNDECIDED, f"the judge worker could not start: {error}")
         try:
@@ -138,8 +156,8 @@ class Judge:
             if reply is None:
                 self._discard()  # stuck: kill it; the next call starts a fresh one
                 return Judgement(Verdict.UNDECIDED, f"could not judge within {time_limit:g} s; the answer may be too costly to compare")
-            return _judgement(reply, request["id"])
-        except _WorkerFailed as error:
+            return read_judgement(reply, request["id"])
+        except WorkerFailed as error:
             self._discard()
             return Judgement(Verdict.UNDECIDED, f"the judge worker failed: {error}")
 
@@ -163,20 +181,23 @@ class Judge:
         errors = tempfile.TemporaryFile()
         # -P: the current folder (maybe a student's) is not put on sys.path; own session: no Ctrl-C.
         self._proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "grader.judge.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=errors, bufsize=0, env=env, cwd=_PACKAGE_ROOT, start_new_session=True, close_fds=True)
+            [sys.executable, "-P", "-m", self.worker_module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=errors, bufsize=0, env=env, cwd=self._worker_cwd(), start_new_session=True, close_fds=True)
         self._stop = weakref.finalize(self, _stop_worker, self._proc, os.getpid(), errors)
         self._errors, self._ready = errors, False
         self.starts += 1
 
+    def _worker_cwd(self) -> Path:
+        return _PACKAGE_ROOT
+
     def _handshake(self) -> None:
         try:
             ready = self._receive(time.monotonic() + self.start_timeout)
-        except _WorkerFailed:
+        except WorkerFailed:
             self._errors.seek(0)
-            raise _WorkerFailed(self._errors.read().decode(errors="replace").strip()[-300:] or "it exited") from None
+            raise WorkerFailed(self._errors.read().decode(errors="replace").strip()[-300:] or "it exited") from None
         if ready != {"ready": True}:
-            raise _WorkerFailed(f"no answer within {self.start_timeout:g} s")
+            raise WorkerFailed(f"no answer within {self.start_timeout:g} s")
         self._ready = True
 
     def _send(self, request: dict) -> None:
@@ -185,7 +206,7 @@ class Judge:
             while data:
                 data = data[os.write(self._proc.stdin.fileno(), data):]
         except OSError as error:
-            raise _WorkerFailed(f"cannot write to it ({error})") from None
+            raise WorkerFailed(f"cannot write to it ({error})") from None
 
     def _receive(self, deadline: float) -> dict | None:
         """The next JSON line from the worker, or None at the deadline."""
@@ -197,17 +218,17 @@ class Judge:
             if select.select([stdout], [], [], remaining)[0]:
                 chunk = os.read(stdout, 65536)
                 if not chunk:
-                    raise _WorkerFailed("it exited")
+                    raise WorkerFailed("it exited")
                 self._buffer += chunk
                 if len(self._buffer) > _MAX_REPLY:
-                    raise _WorkerFailed("its reply is too long")
+                    raise WorkerFailed("its reply is too long")
         line, _, self._buffer = self._buffer.partition(b"\n")
         try:
             reply = json.loads(line)
         except ValueError:
-            raise _WorkerFailed("its reply is not JSON") from None
+            raise WorkerFailed("its reply is not JSON") from None
         if not isinstance(reply, dict):
-            raise _WorkerFailed("its reply is not a JSON object")
+            raise WorkerFailed("its reply is not a JSON object")
         return reply
 
     def _discard(self) -> None:
@@ -216,7 +237,50 @@ class Judge:
         self._proc, self._stop, self._buffer, self._ready, self._errors = None, None, b"", False, None
 
 
-def _judgement(reply: dict, request_id: int) -> Judgement:
+class SharedWorker:
+    """The one worker of a kind that a process shares, made on first use and stopped when
+    Python exits (its finaliser). A forked child makes its own: the parent's is not ours."""
+
+    def __init__(self, make: Callable[[], Judge]):
+        self._make = make
+        self._lock = threading.Lock()
+        self._worker: Judge | None = None
+        _SHARED.append(self)
+
+    def get(self) -> Judge:
+        with self._lock:
+            if self._worker is None:
+                self._worker = self._make()
+            return self._worker
+
+    def start(self) -> None:
+        """Start the worker now, without waiting: its start-up overlaps the caller's."""
+        self.get().start()
+
+    def close(self) -> None:
+        """Stop the worker, if one was started (a later use starts a new one)."""
+        with self._lock:
+            worker = self._worker
+        if worker is not None:
+            worker.close()
+
+    def _forget(self) -> None:
+        self._worker, self._lock = None, threading.Lock()
+
+
+_SHARED: list[SharedWorker] = []
+
+
+def close_shared_workers() -> None:
+    """Stop every shared worker this process started (the CLI, before its quick exit)."""
+    for shared in _SHARED:
+        shared.close()
+
+
+os.register_at_fork(after_in_child=lambda: [shared._forget() for shared in _SHARED])
+
+
+def read_judgement(reply: dict, request_id: int) -> Judgement:
     """Check a reply field by field: only known verdicts and plain strings are accepted."""
     verdicts = {verdict.value: verdict for verdict in Verdict}
     example = reply.get("counterexample")
@@ -227,7 +291,7 @@ def _judgement(reply: dict, request_id: int) -> Judgement:
         or not isinstance(reply.get("note", ""), str)
         or not (example is None or (isinstance(example, dict) and all(isinstance(v, str) for v in example.values())))
     ):
-        raise _WorkerFailed("its reply is malformed")
+        raise WorkerFailed("its reply is malformed")
     return Judgement(verdicts[reply["verdict"]], reply["reason"][:1000], example, reply.get("note", "")[:1000])
 
 

@@ -37,7 +37,7 @@ def handle(request: dict) -> dict:
         judgement = Judgement(Verdict.UNDECIDED, f"bad request to the judge: {error}")
     else:
         judgement = decide(candidate, key, domains, constraints, time_limit=time_limit, bounded=_alarm_bounded)
-    _stall(request.get("test_stall_s", 0))
+    stall_unstoppably(request.get("test_stall_s", 0))
     return {
         "id": request.get("id"),
         "verdict": judgement.verdict.value,
@@ -74,7 +74,7 @@ def _alarm_bounded(function: Callable[[], T], seconds: float) -> T:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _stall(seconds: float) -> None:
+def stall_unstoppably(seconds: float) -> None:
     """Test hook: a wait that the alarm cannot cut short, like a long computation in C."""
     if seconds:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
@@ -94,7 +94,12 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def main() -> None:
+Send = Callable[[dict], None]
+
+
+def serve(respond: Callable[[dict, Send], None]) -> None:
+    """The worker's life: its limits, a ready line, then `respond(request, send)` for each
+    request line, which sends one reply or more. A request that fails still gets a reply."""
     try:
         import resource
 
@@ -106,18 +111,24 @@ def main() -> None:
     _exit_with_parent()
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr  # a stray print must not corrupt the replies
-    replies.write(json.dumps({"ready": True}) + "\n")
-    replies.flush()
+
+    def send(reply: dict) -> None:
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+    send({"ready": True})
     for line in sys.stdin:
         request: object = None
         try:
             request = json.loads(line)
-            reply = handle(request)
+            respond(request, send)
         except Exception as error:  # noqa: BLE001 - answer every line, whatever happened
-            reply = {"id": request.get("id") if isinstance(request, dict) else None, "verdict": "undecided",
-                     "reason": f"the judge failed: {type(error).__name__}", "counterexample": None}
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
+            send({"id": request.get("id") if isinstance(request, dict) else None, "verdict": "undecided",
+                  "reason": f"the judge failed: {type(error).__name__}", "counterexample": None})
+
+
+def main() -> None:
+    serve(lambda request, send: send(handle(request)))
 
 
 if __name__ == "__main__":

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import replace
 
 import sympy
 
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise, Tolerance
+from grader.bank.variants import draw, question_values
 from grader.judge.equivalence import Judgement, Verdict
 from grader.judge.equivalence import judge as default_judge
 from grader.judge.evaluate import not_real
 from grader.judge.expr import ExpressionError
 from grader.judge.scope import domains
 from grader.quiz import keys, responses
+from grader.quiz.process import JUDGE_SECONDS, shown_answer
 from grader.reports.results import ItemResult, Status
 
 Judge = Callable[..., Judgement]
@@ -53,7 +57,7 @@ class _Marker:
             equal = numbers_match(given, expected, q.tolerances)
         elif q.type == "symbolic":
             relations = keys.constraints(self.exercise, q, self.values)
-            return self.judge(given, expected, domains(q.variables), relations)
+            return self.judge(given, expected, domains(q.variables), relations, time_limit=JUDGE_SECONDS)
         else:
             equal = given == expected
         return Judgement(Verdict.EQUAL if equal else Verdict.DIFFERENT, note=not_real(given) if q.type == "numeric" and not equal else "")
@@ -78,17 +82,12 @@ class _Marker:
         return ""
 
 
-def _shown(raw: object) -> str:
-    text = raw if isinstance(raw, str) else repr(raw)
-    return text if len(text) <= 200 else text[:200] + "…"
-
-
 def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, judge: Judge = default_judge) -> ItemResult:
     """Mark `raw` (as read from answers.yaml; None when absent) against `question`."""
     def result(status: Status, score: float = 0.0, message: str = "", hint: str = "") -> ItemResult:
         return ItemResult(
             exercise.id, question.id, question.id, score, question.points, status, message,
-            render_text(hint, values) if hint else "", None if raw is None else _shown(raw),
+            render_text(hint, values) if hint else "", None if raw is None else shown_answer(raw),
         )
 
     if raw is None:
@@ -110,3 +109,22 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
         if score > 0:
             return result(Status.PARTIAL, score, "partly right", hint)
     return result(Status.FAILED, message=f"not correct: {judgement.note}" if judgement.note else "not correct", hint=hint)
+
+
+def mark_questions(exercise: QuizExercise, answers: dict[str, object], student_id: str, judge: Judge = default_judge,
+                   skip: Collection[str] = ()) -> Iterator[ItemResult]:
+    """Mark every question of `exercise` (but those in `skip`) for `student_id`'s variant, in order.
+
+    A handout's graded question has no key here: the instructor grades it, and it scores 0 of 0.
+    """
+    values = draw(exercise, student_id)
+    for question in exercise.questions:
+        if question.id in skip:
+            continue
+        if question.answer is None:
+            yield ItemResult(exercise.id, question.id, question.id, 0, 0, Status.SKIPPED,
+                             "graded by your instructor (a handout has no key for it)")
+            continue
+        started = time.perf_counter()
+        item = mark(exercise, question, question_values(exercise, question, values), answers.get(question.id), judge)
+        yield replace(item, duration=time.perf_counter() - started)
