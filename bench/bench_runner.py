@@ -70,6 +70,10 @@ class InProcessSession:
         while str(scratch) in sys.path:
             sys.path.remove(str(scratch))
 
+    def forget(self) -> None:
+        """What the sandboxed Session does after each check: the check's objects dropped."""
+        self.server.op_forget()
+
     def request(self, op: str, **args):
         if self.failure:
             raise StudentFault(self.failure)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,71 @@ def test_protections_say_what_is_on(sandbox):
     assert flags["time-limits"] and flags["rlimits"] and flags["scratch-dir"]
     assert flags["filesystem-view"] == (sandbox.wrapper == "bwrap")
     assert flags["no-network"] == (sandbox.wrapper != "none")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("wrappers", [("bwrap", "unshare", "none"), ("none",)], ids=["strongest", "no-wrapper"])
+def test_close_returns_with_every_child_gone_and_the_scratch_removed(wrappers):
+    """The zygote says when its children are gone; its own exit is reaped in the background."""
+    sandbox = Sandbox(wrappers=wrappers)
+    sandbox.start()
+    child = sandbox.spawn(ChildLimits(cpu_seconds=7, memory_mb=900))
+    assert sandbox.request(child, "load", time.monotonic() + 10, file="probe.py", source=PROBE, seed=0) == {"ok": None}
+    pid = sandbox.request(child, "call", time.monotonic() + 10, symbol="where", args=[], kwargs={})["ok"][1]
+    zygote, scratch = sandbox._process, sandbox.scratch_root
+    children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == _zygote_pid(zygote.pid)]
+    assert children  # the child in use and the spare forked ahead
+    sandbox.close()
+    assert not scratch.exists()
+    assert not any(_alive(p) for p in children), "a child outlived close()"
+    deadline = time.monotonic() + 10
+    while zygote.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert zygote.returncode is not None, "the zygote did not exit after saying it was done"
+    assert pid  # the child answered from its own process
+
+
+def test_close_stops_a_zygote_that_does_not_answer():
+    sandbox = Sandbox(wrappers=("none",))
+    sandbox.start()
+    sandbox.wait_ready()
+    zygote = sandbox._process
+    os.kill(zygote.pid, 19)  # SIGSTOP: it cannot say it is done
+    started = time.monotonic()
+    import grader.sandbox.launcher as launcher
+
+    saved, launcher.CONTROL_SECONDS = launcher.CONTROL_SECONDS, 0.5
+    try:
+        sandbox.close()
+    finally:
+        launcher.CONTROL_SECONDS = saved
+    assert zygote.returncode is not None and time.monotonic() - started < 30
+    assert not sandbox.scratch_root.exists()
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _zygote_pid(launched: int) -> int:
+    """The zygote's pid as seen here: the launched process itself, or a descendant of bwrap's."""
+    frontier = [launched]
+    while frontier:
+        pid = frontier.pop()
+        try:
+            argv = open(f"/proc/{pid}/cmdline").read().split("\0")
+            if Path(argv[0]).name.startswith("python") and "grader.sandbox.zygote" in argv:
+                return pid
+        except FileNotFoundError:
+            continue
+        frontier += [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == pid]
+    raise AssertionError("no zygote under the launched process")

@@ -100,8 +100,16 @@ class Zygote:
                     wire.send(self.control, ending)
             elif request["op"] == "sync":
                 wire.send(self.control, {"synced": len(self.children)})
+            elif request["op"] == "close":
+                self._end_children()
+                wire.send(self.control, {"closed": True})  # the grader goes on; our exit is reaped later
+                return
+        self._end_children()
+
+    def _end_children(self) -> None:
         for pid in list(self.children):
             self.kill(pid)
+        self.spare = None
 
     def spawn(self, limits: dict) -> None:
         """Hand over the spare child (forked and confined ahead), then fork the next spare.
@@ -215,9 +223,9 @@ def main() -> None:
     scratch_root = Path(sys.argv[1])
     warm_up()
     Zygote(control, scratch_root, *sys.argv[2:3]).serve()
-    # serve() has killed and reaped every child and removed their scratch folders; the grader's
-    # close() waits for this exit, so skip the interpreter's teardown of torch (about 0.2 s),
-    # after what a normal exit runs before it (atexit functions, flushed output)
+    # serve() has killed and reaped every child and removed their scratch folders (and said so
+    # when the grader asked); skip the interpreter's teardown of torch (about 0.2 s of a core the
+    # grader may still use), after what a normal exit runs before it (atexit functions, flushed output)
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
