@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from grader.bank.spec import CodeExercise, Question, QuizExercise
 
 JUDGE_SECONDS = 5.0  # marking's time limit for each judgement of an answer: against the key, then each feedback rule
+MAX_SPECS = 512  # exercises whose JSON is kept, here and in the worker
 NAMES_SECONDS = 120.0  # for the names of a bank's quizzes: the author's expressions, each under the parser's caps
 
 
@@ -91,6 +92,9 @@ class QuizWorker(Judge):
         except WorkerFailed as error:
             self._discard()
             items[pending[0].id] = _unjudged(exercise, pending[0], answers, f"the judge worker failed: {error}")
+        except QuizWorkerError:
+            self._discard()  # what it has not sent yet must not be read as the next request's
+            raise
 
     def _one(self, request: dict, seconds: float) -> dict:
         request = {**request, "id": next(self._ids)}
@@ -110,6 +114,8 @@ class QuizWorker(Judge):
         """The exercise as the worker rebuilds it: its model's JSON and its folder (as given)."""
         kept = self._specs.get(id(exercise))
         if kept is None or kept[0] is not exercise:
+            if len(self._specs) >= MAX_SPECS:  # a watch that reloads its bank many times
+                self._specs.clear()
             kept = self._specs[id(exercise)] = (exercise, exercise.model_dump(mode="json"))
         return {"exercise": kept[1], "folder": str(exercise.folder)}
 

@@ -23,9 +23,8 @@ from grader.judge.judgement import Judgement
 from grader.judge.process import Judgements, read_judgement
 from grader.judge.worker import Send, handle, serve, stall_unstoppably
 from grader.quiz.marking import mark_questions
-from grader.quiz.process import answer_from_data, spec_error_data
+from grader.quiz.process import MAX_SPECS, answer_from_data, spec_error_data
 
-_MAX_SPECS = 512  # exercises kept, rebuilt from their JSON once each
 _specs: dict[tuple[str, str], QuizExercise] = {}
 _judgements = Judgements()
 
@@ -40,7 +39,7 @@ def exercise_of(request: dict) -> QuizExercise:
     """The request's exercise, rebuilt from its model's JSON (once: later requests reuse it)."""
     key = (request["folder"], json.dumps(request["exercise"], sort_keys=True))
     if key not in _specs:
-        if len(_specs) >= _MAX_SPECS:
+        if len(_specs) >= MAX_SPECS:
             _specs.clear()
         _specs[key] = QuizExercise.model_validate({**request["exercise"], "folder": Path(request["folder"])})
     return _specs[key]
