@@ -9,6 +9,8 @@ can deadlock. It starts once (about half a second: importing sympy) and serves e
 start-up; its ready handshake is then done by the first `judge`. Importing this module
 does not import sympy (the worker's start is not held up by it).
 Requests and replies are JSON lines; nothing coming back is unpickled or evaluated.
+The quiz worker (grader.quiz.process) is this worker that also marks: `Judge` subclassed, with
+its own `worker_module`; `SharedWorker` gives each kind its one process-wide instance.
 """
 
 from __future__ import annotations
