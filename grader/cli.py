@@ -102,7 +102,6 @@ def check(
       grader check sub/ --bank my-course
     """
     from grader.quiz.process import close_shared, start_shared  # no sympy in this import: the quiz worker imports it
-    from grader.sandbox.launcher import Sandbox
 
     with ExitStack() as stack:
         folder = _bank_dir(bank, exercises)
@@ -119,8 +118,12 @@ def check(
             code = kinds != {"quiz"}
         quizzes = (submission / "answers.yaml").exists() and kinds != {"code"}
         if quizzes and not code:
-            start_shared()  # the quiz worker imports sympy while we do
-        early = stack.enter_context(Sandbox(root_child="warn")) if code else None
+            start_shared()  # the quiz worker imports sympy while we load the bank
+        early = None
+        if code:
+            from grader.sandbox.launcher import Sandbox
+
+            early = stack.enter_context(Sandbox(root_child="warn"))
         from grader.grading import grade_submission, runner_for
 
         # the chosen specs' names are checked beside the code checks (grading.grade_submission)
