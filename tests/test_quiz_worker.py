@@ -74,16 +74,19 @@ def _layer_count():
 def test_a_question_that_overruns_is_an_error_alone_and_a_fresh_worker_marks_the_rest():
     exercise = _layer_count()
     answers = {"count": 1, "ratio": "1/3", "out-height": "floor((n_h + p_h - k_h + s_h) / s_h)"}
-    with QuizWorker(judge_seconds=0.2, grace=0.2) as worker:
+    with QuizWorker() as worker:
         first = worker.mark(exercise, answers, "ana")
+    # ratio has no feedback rule: its deadline is 1 x (1 s + 0.5 s); the others' twice that
+    with QuizWorker(judge_seconds=1.0, grace=0.5) as worker:
+        worker.start()
         pid = worker.worker_pid
         # the hook blocks the worker's alarm and sleeps, as a computation stuck in C would
         items = worker.mark(exercise, answers, "ana", _test_stall={"ratio": 30})
         assert [i.status for i in items] == [first[0].status, Status.ERROR, first[2].status]
-        assert items[1].message.startswith("could not judge this answer (could not judge within 0.2 s")
+        assert items[1].message.startswith("could not judge this answer (could not judge within 1 s")
         assert items[1].answer == "1/3" and items[1].max_score == first[1].max_score
         assert worker.starts == 2 and worker.worker_pid != pid and not _alive(pid)
-        assert _untimed(items[2:]) == _untimed(first[2:])
+        assert _untimed(items[::2]) == _untimed(first[::2])
 
 
 def test_a_worker_that_dies_mid_quiz_costs_that_question_only():
