@@ -86,8 +86,6 @@ def test_child_works_in_its_scratch_with_limits(call, sandbox):
 def test_child_cannot_read_the_bank_or_the_grader(call):
     for path in ("exercises/corr2d/spec.yaml", "solutions/lenet/lenet.py", "grader/checking/codegrade.py",
                  "tests/sandbox_bank/probe/checks/doubling.py"):
-        from pathlib import Path
-
         absolute = str(Path(__file__).resolve().parent.parent / path)
         assert not call("sees", absolute), absolute
     assert call("sees", "/usr/lib/os-release") or call("sees", "/etc/os-release")
