@@ -102,6 +102,18 @@ def test_a_worker_that_dies_mid_quiz_costs_that_question_only():
         assert worker.starts == 2
 
 
+def test_a_worker_that_cannot_start_fails_the_exercise_once_not_question_by_question():
+    class Broken(QuizWorker):
+        worker_module = "grader.quiz.no_such_worker"
+
+    exercise = _layer_count()
+    with Broken() as worker:
+        items = worker.mark(exercise, {"count": 1, "ratio": "1/3"}, "ana")
+        assert worker.starts == 1
+    assert all(i.status is Status.ERROR and "the judge worker could not start" in i.message for i in items)
+    assert items[0].answer == "1" and items[2].answer is None
+
+
 @pytest.mark.parametrize("value", [
     None, True, 3, -2.5, float("inf"), "x+1", [1, [2, "a"]], {"a": 1, 2: [3], None: {True: "t"}},
     datetime.date(2026, 12, 1), datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.timezone.utc),

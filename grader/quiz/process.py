@@ -80,6 +80,12 @@ class QuizWorker(Judge):
                    "answers": answer_data(answers), "skip": list(items), "test_stall": stall}
         try:
             self._ensure_worker()
+        except WorkerFailed as error:  # no worker to retry with: the exercise's other questions fare no better
+            self._discard()
+            for question in pending:
+                items[question.id] = _unjudged(exercise, question, answers, f"the judge worker could not start: {error}")
+            return
+        try:
             self._send(request)
             for question in pending:
                 reply = self._receive(time.monotonic() + self._seconds_for(question))
