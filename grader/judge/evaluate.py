@@ -143,14 +143,14 @@ class _Compiler:
         self.functions: dict[type, Callable[[Value, str], Value]] = {
             sympy.exp: self._exp,
             sympy.log: self._log,
-            sympy.sin: self._periodic(ctx.sin, 0),
-            sympy.cos: self._periodic(ctx.cos, 1),
+            sympy.sin: self._limited(ctx.sin, 0, _TRIG_LIMIT),
+            sympy.cos: self._limited(ctx.cos, 1, _TRIG_LIMIT),
             sympy.tan: self._tan,
             sympy.asin: self._within(ctx.asin, -1, 1, "asin"),
             sympy.acos: self._within(ctx.acos, -1, 1, "acos", at_zero=None),
             sympy.atan: self._bounded(ctx.atan),
-            sympy.sinh: self._growing(ctx.sinh, 0),
-            sympy.cosh: self._growing(ctx.cosh, 1),
+            sympy.sinh: self._limited(ctx.sinh, 0, _LOG_LIMIT),
+            sympy.cosh: self._limited(ctx.cosh, 1, _LOG_LIMIT),
             sympy.tanh: self._bounded(ctx.tanh),
             sympy.asinh: self._bounded(ctx.asinh),
             sympy.acosh: self._within(ctx.acosh, 1, None, "acosh", at_zero=None),
@@ -329,15 +329,17 @@ class _Compiler:
             raise Undefined(f"log of zero or a negative number: {what} <= 0")
         return Fraction(0) if x == 1 else self.ctx.log(self.real(x))
 
-    def _periodic(self, function: Callable, at_zero: int) -> Callable[[Value, str], Value]:
-        def periodic(x: Value, what: str) -> Value:
+    def _limited(self, function: Callable, at_zero: int, limit: float) -> Callable[[Value, str], Value]:
+        """`function` exact at 0, refused past `limit`: sin and cos at _TRIG_LIMIT (reducing a larger
+        argument needs that many digits), sinh and cosh at _LOG_LIMIT (they grow like exp)."""
+        def limited(x: Value, what: str) -> Value:
             if x == 0:
                 return Fraction(at_zero)
-            if abs(x) > _TRIG_LIMIT:
+            if abs(x) > limit:
                 raise TooLarge
             return function(self.real(x))
 
-        return periodic
+        return limited
 
     def _tan(self, x: Value, what: str) -> Value:
         if x == 0:
@@ -347,17 +349,6 @@ class _Compiler:
         if abs(self.ctx.cos(self.real(x))) < self.rounding:
             raise Undefined(f"tan at an odd multiple of pi/2: {what}")
         return self.ctx.tan(self.real(x))
-
-    def _growing(self, function: Callable, at_zero: int) -> Callable[[Value, str], Value]:
-        """sinh and cosh grow like exp: the same size limit."""
-        def growing(x: Value, what: str) -> Value:
-            if x == 0:
-                return Fraction(at_zero)
-            if abs(x) > _LOG_LIMIT:
-                raise TooLarge
-            return function(self.real(x))
-
-        return growing
 
     def _within(self, function: Callable, low: int | None, high: int | None, name: str, at_zero: int | None = 0,
                 open_ends: bool = False) -> Callable[[Value, str], Value]:
