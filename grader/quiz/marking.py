@@ -17,7 +17,7 @@ from grader.judge.evaluate import not_real
 from grader.judge.expr import ExpressionError
 from grader.judge.scope import domains
 from grader.quiz import keys, responses
-from grader.quiz.process import JUDGE_SECONDS, shown_answer
+from grader.quiz.process import JUDGE_SECONDS, shown_answer, unjudged_message
 from grader.reports.results import ItemResult, Status
 
 Judge = Callable[..., Judgement]
@@ -102,7 +102,7 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
     if judgement.verdict is Verdict.EQUAL:
         return result(Status.PASSED, question.points, "correct")
     if judgement.verdict is Verdict.UNDECIDED:
-        return result(Status.ERROR, message=f"could not judge this answer ({judgement.reason}); ask your instructor to review it")
+        return result(Status.ERROR, message=unjudged_message(judgement.reason))
     hint = marker.rule_for(given) or question.hint
     if question.type == "multi":
         score = marker.score(given, expected)

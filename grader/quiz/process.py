@@ -141,8 +141,13 @@ class QuizWorker(Judge):
 def _unjudged(exercise: QuizExercise, question: Question, answers: dict, reason: str) -> ItemResult:
     raw = answers.get(question.id)
     return ItemResult(exercise.id, question.id, question.id, 0, question.points, Status.ERROR,
-                      f"could not judge this answer ({reason}); ask your instructor to review it",
+                      unjudged_message(reason),
                       answer=None if raw is None else shown_answer(raw))
+
+
+def unjudged_message(reason: str) -> str:
+    """What an answer that could not be judged says, whether the judge or the grader gave up."""
+    return f"could not judge this answer ({reason}); ask your instructor to review it"
 
 
 def shown_answer(raw: object) -> str:
