@@ -7,12 +7,14 @@ templates use (`names.py`). Every broken spec of a bank is reported together.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
+from grader.i18n import _
+from grader.i18n import language as current_language
 
 # The models (pydantic), field_errors and names (sympy) are imported where a spec is parsed:
 # importing this module for `spec_kind`, the first thing `grader check -e` runs, costs only yaml.
@@ -20,16 +22,20 @@ if TYPE_CHECKING:
     from grader.bank.spec import CodeExercise, QuizExercise
 
 
-def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True) -> QuizExercise | CodeExercise:
+def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True, languages: Sequence[str] = (),
+                   language: str | None = None) -> QuizExercise | CodeExercise:
     """Validate a loaded spec document into a model; raise SpecErrors listing every problem.
 
     Without `names`, only the fields are checked, not the names its expressions and
-    templates use (the costly part, parsing each with sympy).
+    templates use (the costly part, parsing each with sympy). `languages`: those the bank
+    declares, each of which every text must give. The model comes back with its texts in
+    `language` (the one grader speaks now by default; see grader.bank.texts).
     """
     from pydantic import ValidationError
 
     from grader.bank.field_errors import field_errors
     from grader.bank.spec import _ExerciseFile
+    from grader.bank.texts import in_language
 
     data = document.data
     if not isinstance(data, dict):
@@ -43,23 +49,37 @@ def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True) 
             document.path, f"id {exercise.id!r} differs from the folder name {folder.name!r}",
             line=document.line_of(("id",)), field="id", fix=f"rename the folder or set id: {folder.name}",
         )
-    if not names:
-        return exercise
-    from grader.bank.names import check_names
+    errors = _language_errors(exercise, document, languages) if languages else []
+    if names:
+        from grader.bank.names import check_names
 
-    errors = check_names(exercise, document)
+        errors += check_names(exercise, document)
     if errors:
         raise SpecErrors(errors)
-    return exercise
+    return in_language(exercise, language or current_language())
 
 
-def load_exercise(folder: Path, *, names: bool = True) -> QuizExercise | CodeExercise:
-    """Load `folder/spec.yaml` (see `parse_exercise` for `names`)."""
+def _language_errors(exercise: QuizExercise | CodeExercise, document: YamlDocument,
+                     languages: Sequence[str]) -> list[SpecError]:
+    from grader.bank.texts import language_problems
+
+    return [SpecError(document.path, problem, line=document.line_of(at), field=".".join(map(str, at)),
+                      fix=_("write it as {example}").format(example="{" + ", ".join(f"{tag}: ..." for tag in languages) + "}"))
+            for at, problem in language_problems(exercise, languages)]
+
+
+def load_exercise(folder: Path, *, names: bool = True, languages: Sequence[str] | None = None,
+                  language: str | None = None) -> QuizExercise | CodeExercise:
+    """Load `folder/spec.yaml` (see `parse_exercise`); `languages` default to its bank's declared ones."""
     folder = Path(folder)
     path = folder / "spec.yaml"
     if not path.is_file():
-        raise SpecError(path, "no spec.yaml in this exercise folder", fix="add one, or remove the folder")
-    return parse_exercise(read_yaml(path), folder, names=names)
+        raise SpecError(path, _("no spec.yaml in this exercise folder"), fix=_("add one, or remove the folder"))
+    if languages is None:
+        from grader.bank.settings import bank_settings
+
+        languages = bank_settings(folder.parent).languages
+    return parse_exercise(read_yaml(path), folder, names=names, languages=languages, language=language)
 
 
 def spec_kind(folder: Path) -> str | None:
@@ -80,7 +100,8 @@ def spec_folders(bank: Path) -> list[Path]:
     return sorted(p for p in bank.iterdir() if p.is_dir() and (p / "spec.yaml").is_file())
 
 
-def load_bank(bank: Path, only: Collection[str] | None = None, *, names: bool = True) -> list[QuizExercise | CodeExercise]:
+def load_bank(bank: Path, only: Collection[str] | None = None, *, names: bool = True,
+              language: str | None = None) -> list[QuizExercise | CodeExercise]:
     """Load every exercise of a bank, reporting all broken specs together.
 
     With `only` (exercise ids), every spec is still read and its fields checked (a broken
@@ -88,11 +109,18 @@ def load_bank(bank: Path, only: Collection[str] | None = None, *, names: bool = 
     templates are checked only in the exercises `only` names: the others are loaded for
     their ids and question ids (answers to them are not "unknown"), never graded. Without
     `names`, no names are checked: the caller runs `check_names_of` on what it grades.
+    Texts come in `language` (the one grader speaks now by default), and a bank that declares
+    its languages (`bank.yaml`) must give each of them in every text.
     """
     exercises, errors = [], []
-    for folder in spec_folders(bank):
+    folders = spec_folders(bank)
+    from grader.bank.settings import bank_settings
+
+    languages = bank_settings(bank).languages
+    for folder in folders:
         try:
-            exercises.append(load_exercise(folder, names=names and (only is None or folder.name in only)))
+            exercises.append(load_exercise(folder, names=names and (only is None or folder.name in only),
+                                           languages=languages, language=language))
         except SpecErrors as error:
             errors.extend(error.errors)
         except SpecError as error:

@@ -10,6 +10,7 @@ import jinja2
 
 from grader.bank.prompts import render_text
 from grader.bank.spec import CodeExercise, Question, QuizExercise
+from grader.bank.texts import question_texts, variants
 from grader.bank.variants import draw
 from grader.bank.yamlfile import YamlDocument
 from grader.errors import SpecError
@@ -72,10 +73,7 @@ def _check_templates(exercise: QuizExercise, document: YamlDocument) -> list[Spe
     errors = []
     values = draw(exercise, "validate")
     for index, question in enumerate(exercise.questions):
-        texts = [(("prompt",), question.prompt), (("hint",), question.hint)]
-        texts += [(("feedback", i, "say"), rule.say) for i, rule in enumerate(question.feedback)]
-        texts += [(("options", letter), text) for letter, text in question.option_map.items()]
-        for location, text in texts:
+        for location, text in ((at, one) for at, text in question_texts(question) for one in variants(text)):
             try:
                 render_text(text, values)
             except jinja2.TemplateError as problem:

@@ -17,7 +17,11 @@ KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PYTHON_FILE = r"^[A-Za-z_][A-Za-z0-9_]*\.py$"
 OPTION_LETTER = r"^[a-z]$"
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 Number = Union[int, float]
+# A text a person reads (title, description, prompt, options, hint, feedback, check title): one
+# text, or one per language ({en: ..., zh: ...}); see bank/texts.py and docs/specs.md.
+Text = Union[str, Annotated[dict[Annotated[str, Field(pattern=LANGUAGE_TAG)], str], Field(min_length=1)]]
 
 
 class AuthorError(ValueError):
@@ -66,7 +70,7 @@ class FeedbackRule(Model):
     """
 
     when: Union[str, int, float, list[Union[int, str]]]
-    say: str
+    say: Text
     when_params: dict[str, Union[ParamValue, list[ParamValue]]] = {}
 
     def applies(self, values: dict) -> bool:
@@ -137,17 +141,17 @@ class Question(Model):
     id: str = Field(pattern=KEBAB)
     type: QuestionType
     points: Number = Field(default=1, gt=0)
-    prompt: str
+    prompt: Text
     # None only in a handout's spec (grader.handouts.handout), where graded questions carry no key
     answer: Union[str, int, float, list[Union[int, str]], None] = None
     # asked with the practice variant (id "practice") for everyone; its key ships in handouts
     practice: bool = False
     tolerance: Union[Number, Tolerance, None] = None
     feedback: list[FeedbackRule] = []
-    hint: str = ""  # shown on a wrong answer that no feedback rule matched
+    hint: Text = ""  # shown on a wrong answer that no feedback rule matched
     variables: dict[Annotated[str, Field(pattern=IDENTIFIER)], VariableDomain] = {}
     constraints: list[str] = []
-    options: Union[list[str], dict[Annotated[str, Field(pattern=OPTION_LETTER)], str], None] = None
+    options: Union[list[Text], dict[Annotated[str, Field(pattern=OPTION_LETTER)], Text], None] = None
     verify: list[str] = []  # trusted author expressions that must agree with the key
 
     @model_validator(mode="after")
@@ -205,7 +209,7 @@ class Question(Model):
                                   fix=f"give {name} the bounds of {other}", at=("variables", name))
 
     @property
-    def option_map(self) -> dict[str, str]:
+    def option_map(self) -> dict[str, Text]:
         """Option letter -> text; a list of options is lettered a, b, c, ..."""
         if isinstance(self.options, dict):
             return dict(self.options)
@@ -220,9 +224,9 @@ class Question(Model):
 
 class ExerciseBase(Model):
     id: str = Field(pattern=KEBAB)
-    title: str
+    title: Text
     topic: str = Field(pattern=KEBAB)
-    description: str = ""
+    description: Text = ""
     folder: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("folder", mode="plain")
@@ -294,7 +298,7 @@ class Limits(Model):
 class Check(Model):
     id: str = Field(pattern=KEBAB)
     points: Number = Field(default=1, gt=0)
-    title: str = ""
+    title: Text = ""
     # A check whose pass shows the submission is the exercise's own: outputs the grader
     # compared with its reference, on inputs and weights it chose (see grader.checking.evidence).
     evidence: bool = False

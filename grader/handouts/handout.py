@@ -27,6 +27,7 @@ import yaml
 
 from grader.bank.loading import load_bank, load_exercise
 from grader.bank.prompts import render_text
+from grader.bank.settings import SETTINGS_FILE
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.variants import PRACTICE, draw, question_values
 from grader.bank.yamlfile import read_yaml
@@ -96,8 +97,11 @@ def _quiz_spec(exercise: QuizExercise, out: Path) -> int:
         practice += 1
         shipped = {k: v for k, v in raw.items() if k in PRACTICE_FIELDS}
         shipped["answer"] = _shipped(key_value(exercise, question, practice_values))
+        # each rule's say as the bank wrote it, in every language it gives (exercise's are in one)
         shipped["feedback"] = [{"when": _shipped(rule_value(exercise, question, rule.when, practice_values)),
-                                "say": rule.say} for rule in question.feedback if rule.applies(practice_values)]
+                                "say": written["say"]}
+                               for written, rule in zip(raw.get("feedback", []), question.feedback)
+                               if rule.applies(practice_values)]
         questions.append(shipped)
     # the practice variant only: no constraint text ships (one can hold a key's formula), and no
     # graded variant can be computed from a handout; students' own numbers are on their sheets
@@ -235,6 +239,8 @@ def build_handout(exercises_dir: Path, solutions_dir: Path, out: Path, *, studen
     (out / "submission").mkdir(parents=True)
     specs = out / "bank" / "exercises"
     specs.mkdir(parents=True)
+    if (Path(exercises_dir) / SETTINGS_FILE).is_file():  # the languages its texts are in ship with them
+        shutil.copyfile(Path(exercises_dir) / SETTINGS_FILE, specs / SETTINGS_FILE)
     for exercise in code:
         _code_spec(exercise, specs)
     practice = sum(_quiz_spec(exercise, specs) for exercise in quizzes)

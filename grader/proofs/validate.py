@@ -18,6 +18,7 @@ import sympy
 from sympy.logic.boolalg import BooleanAtom
 
 from grader.bank.loading import load_exercise, spec_folders
+from grader.bank.settings import bank_settings
 from grader.bank.location import solutions_beside
 from grader.bank.spec import CodeExercise, IntRange, Question, QuizExercise, Tolerance
 from grader.bank.variants import draw, satisfies
@@ -251,9 +252,16 @@ def _finding(error: SpecError) -> Finding:
 def validate_bank(bank: Path) -> Validation:
     """Load and prove every exercise of `bank`; problems are collected, not raised."""
     report = Validation()
-    for folder in spec_folders(bank):
+    folders, languages = spec_folders(bank), []
+    try:
+        languages = bank_settings(bank).languages
+    except SpecErrors as errors:
+        report.findings += [_finding(e) for e in errors.errors]
+    except SpecError as error:
+        report.findings.append(_finding(error))
+    for folder in folders:
         try:
-            exercise = load_exercise(folder)
+            exercise = load_exercise(folder, languages=languages)
         except SpecErrors as errors:
             report.findings += [_finding(e) for e in errors.errors]
             continue

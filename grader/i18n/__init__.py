@@ -1,0 +1,107 @@
+"""The language grader speaks: which one (`--lang`, `GRADER_LANG`, the locale), and its words.
+
+    set_language(choose(option))   # once, at the command's start; child processes inherit it
+    _("no exercise {id!r}").format(id=...)      # a message of the grader's own, translated
+    pick({"en": "Pooling", "zh": "池化"})          # a bank's bilingual text, in that language
+
+The interface's words live in gettext catalogs (`locale/<lang>/LC_MESSAGES/grader.po`, compiled
+to `.mo` and shipped in the package; `babel.cfg` says what is extracted). The language is
+kept in `GRADER_LANG` too, so the quiz worker, the grading workers and the sandbox speak it.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+ENGLISH, CHINESE = "en", "zh-CN"
+LANGUAGES = (ENGLISH, CHINESE)
+DOMAIN = "grader"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+ENV = "GRADER_LANG"
+_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def normalize(tag: str | None) -> str | None:
+    """A language tag or locale (`zh_CN.UTF-8`, `zh-cn`, `zh`, `en_US`, `C`) -> "zh-CN", "en" or None."""
+    if not tag:
+        return None
+    primary = tag.split(".")[0].split("@")[0].replace("_", "-").split("-")[0].lower()
+    if primary == "zh":
+        return CHINESE
+    if primary in ("en", "c", "posix"):
+        return ENGLISH
+    return None
+
+
+def choose(option: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The language to speak: `option` (--lang), then GRADER_LANG, then the locale; English otherwise.
+
+    An empty or unknown `option` or GRADER_LANG is passed over, as an unset one would be.
+    The locale is read as the C library reads it: the first of LC_ALL, LC_MESSAGES, LANG
+    that is set decides, even when it names a language grader does not speak (then English).
+    """
+    environ = os.environ if environ is None else environ
+    for wanted in (option, environ.get(ENV)):
+        if normalize(wanted):
+            return normalize(wanted)
+    for variable in _LOCALE_VARIABLES:
+        if environ.get(variable):
+            return normalize(environ[variable]) or ENGLISH
+    return ENGLISH
+
+
+_current = [choose()]
+
+
+def set_language(language: str) -> None:
+    """Speak `language` from now on, in this process and the processes it starts."""
+    chosen = normalize(language) or ENGLISH
+    _current[0] = chosen
+    os.environ[ENV] = chosen
+
+
+def language() -> str:
+    """The language spoken now: "en" or "zh-CN"."""
+    return _current[0]
+
+
+@lru_cache(maxsize=None)
+def _catalog(language: str) -> _gettext.NullTranslations:
+    if language == ENGLISH:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[language.replace("-", "_")], fallback=True)
+
+
+def _(message: str) -> str:
+    """`message` (an English sentence of the grader's) in the language spoken now."""
+    return _catalog(_current[0]).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The form of a message that fits `count`, in the language spoken now."""
+    return _catalog(_current[0]).ngettext(singular, plural, count)
+
+
+def translations() -> _gettext.NullTranslations:
+    """The catalog of the language spoken now (for Jinja's i18n extension)."""
+    return _catalog(_current[0])
+
+
+def pick(text: str | Mapping[str, str] | None, language: str | None = None) -> str:
+    """A bank's text in `language` (the one spoken now by default): one text is every language's;
+    of a mapping {en: ..., zh: ...}, the language asked for, else one of its family (zh for
+    zh-CN), else English, else the first given."""
+    if text is None or isinstance(text, str):
+        return text or ""
+    wanted = language or _current[0]
+    if wanted in text:
+        return text[wanted]
+    family = wanted.split("-")[0]
+    for tag, value in text.items():
+        if tag.split("-")[0] == family:
+            return value
+    return text.get(ENGLISH, next(iter(text.values()), ""))

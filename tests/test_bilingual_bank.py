@@ -1,0 +1,131 @@
+"""A bank's texts in one language or several: reading, validating, and every output in the language chosen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, write_spec
+from grader.bank.loading import load_bank, load_exercise
+from grader.errors import SpecErrors
+
+QUIZ = """\
+id: pool
+title: {en: Pooling, zh: 池化}
+kind: quiz
+topic: cnn-basics
+description: {en: How pooling changes a shape., zh: 池化如何改变形状。}
+params:
+  n: [8]
+questions:
+  - id: size
+    type: numeric
+    prompt:
+      en: "A {{ n }}x{{ n }} input through MaxPool2d(2): how wide is the output?"
+      zh: "{{ n }}x{{ n }} 的输入经过 MaxPool2d(2)，输出有多宽？"
+    answer: "n // 2"
+    hint: {en: The window moves two at a time., zh: 窗口每次移动两格。}
+    feedback:
+      - when: "n"
+        say: {en: Pooling halves the width., zh: 池化使宽度减半。}
+  - id: channels
+    type: choice
+    prompt: {en: "How many channels come out of 16?", zh: "16 个通道输入，输出多少个通道？"}
+    options: ["8", "16", {en: as many as the kernel has, zh: 与卷积核一样多}]
+    answer: b
+"""
+
+CODE = """\
+id: corr
+title: {en: Cross-correlation, zh: 互相关}
+kind: code
+topic: cnn-basics
+file: corr.py
+symbols: [corr2d]
+checks:
+  - id: shape
+    title: {en: the output has the right shape, zh: 输出形状正确}
+"""
+
+
+def bank(tmp_path: Path, quiz: str = QUIZ, settings: str | None = "languages: [en, zh]\n") -> Path:
+    exercises = tmp_path / "exercises"
+    write_spec(exercises / "pool", quiz)
+    write_spec(exercises / "corr", CODE)
+    if settings is not None:
+        (exercises / "bank.yaml").write_text(settings, encoding="utf-8")
+    return exercises
+
+
+def test_a_bilingual_spec_loads_in_the_language_asked(tmp_path):
+    exercises = bank(tmp_path)
+    zh = {e.id: e for e in load_bank(exercises, language="zh-CN")}
+    en = {e.id: e for e in load_bank(exercises, language="en")}
+    assert (zh["pool"].title, en["pool"].title) == ("池化", "Pooling")
+    question = zh["pool"].questions[0]
+    assert question.prompt.startswith("{{ n }}x{{ n }} 的输入") and question.hint == "窗口每次移动两格。"
+    assert question.feedback[0].say == "池化使宽度减半。"
+    assert zh["pool"].questions[1].option_map == {"a": "8", "b": "16", "c": "与卷积核一样多"}
+    assert en["pool"].questions[1].option_map["c"] == "as many as the kernel has"
+    assert (zh["corr"].checks[0].title, en["corr"].checks[0].title) == ("输出形状正确", "the output has the right shape")
+
+
+def test_a_missing_language_falls_back_to_english_then_to_the_one_given(tmp_path):
+    quiz = QUIZ.replace("title: {en: Pooling, zh: 池化}", "title: {en: Pooling}").replace(
+        "hint: {en: The window moves two at a time., zh: 窗口每次移动两格。}", "hint: {zh: 窗口每次移动两格。}")
+    exercises = bank(tmp_path, quiz, settings=None)  # a bank that declares no languages may mix
+    pool = load_exercise(exercises / "pool", language="zh-CN")
+    assert pool.title == "Pooling" and pool.questions[0].hint == "窗口每次移动两格。"
+    assert load_exercise(exercises / "pool", language="en").questions[0].hint == "窗口每次移动两格。"
+
+
+def test_a_declared_language_missing_is_named_with_file_field_line_and_language(tmp_path):
+    quiz = QUIZ.replace("say: {en: Pooling halves the width., zh: 池化使宽度减半。}", "say: {en: Pooling halves the width.}")
+    quiz = quiz.replace("hint: {en: The window moves two at a time., zh: 窗口每次移动两格。}", "hint: The window moves two.")
+    exercises = bank(tmp_path, quiz)
+    with pytest.raises(SpecErrors) as caught:
+        load_bank(exercises)
+    errors = {e.field: e for e in caught.value.errors}
+    assert set(errors) == {"questions.0.feedback.0.say", "questions.0.hint"}, errors
+    say = errors["questions.0.feedback.0.say"]
+    assert say.path == exercises / "pool" / "spec.yaml" and say.line == 18
+    assert "no zh text" in say.detail and "{en: ..., zh: ...}" in say.fix
+    assert "one text for every language" in errors["questions.0.hint"].detail
+
+
+def test_a_language_the_bank_does_not_declare_is_refused_and_numbers_need_none(tmp_path):
+    exercises = bank(tmp_path, QUIZ.replace("zh: 池化}", "zh: 池化, fr: Mise en commun}"))
+    with pytest.raises(SpecErrors) as caught:
+        load_bank(exercises)
+    [error] = caught.value.errors
+    assert error.field == "title" and "a fr text" in error.detail
+    # options "8" and "16" above were plain: a text with no letters reads the same in every language
+
+
+def test_grader_validate_lists_each_missing_language(tmp_path):
+    exercises = bank(tmp_path, QUIZ.replace("title: {en: Pooling, zh: 池化}", "title: {en: Pooling}"),
+                     settings="languages: [en, zh]\n")
+    result = subprocess.run([sys.executable, "-m", "grader.cli", "validate", "--bank", str(exercises)],
+                            capture_output=True, text=True, cwd=REPO, timeout=120,
+                            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "GRADER_LANG": "en"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    output = " ".join((result.stdout + result.stderr).split())
+    assert "pool/spec.yaml" in output and "title" in output and "no zh text" in output
+
+
+def test_a_broken_bank_yaml_is_a_spec_error(tmp_path):
+    exercises = bank(tmp_path, settings="languages: [en, zh]\nlanguage: zh\n")
+    with pytest.raises(SpecErrors) as caught:
+        load_bank(exercises)
+    assert caught.value.errors[0].path == exercises / "bank.yaml"
+    assert caught.value.errors[0].field == "language"
+
+
+def test_the_bundled_bank_loads_whatever_it_declares():
+    from grader.bank.resources import bundled
+
+    assert load_bank(bundled("exercises"), names=False, language="zh-CN")
