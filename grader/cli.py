@@ -18,9 +18,24 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP
 from grader.errors import GraderError, SpecErrors
-from grader.reports.untrusted_text import for_terminal
+from grader.i18n import _, choose, normalize, set_language
+
+
+def _language_in(argv: list[str]) -> str | None:
+    """`--lang X` or `--lang=X` in `argv`: read before the app is built, so its help speaks X too."""
+    for index, word in enumerate(argv):
+        if word == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
+    return None
+
+
+set_language(choose(_language_in(sys.argv[1:])))
+
+from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP  # noqa: E402 (their help in the language chosen)
+from grader.reports.untrusted_text import for_terminal  # noqa: E402
 
 app = typer.Typer(
     name="grader",
@@ -33,6 +48,18 @@ app = typer.Typer(
 out = Console(highlight=False)
 # A message piped to a file or a log stays one line per message, whatever the path lengths.
 err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
+
+LANG_HELP = _("The language grader speaks: en or zh-CN. Default: GRADER_LANG, then the locale (LC_ALL, "
+              "LC_MESSAGES, LANG), then English.")
+
+
+@app.callback()
+def _language(lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=LANG_HELP)) -> None:
+    if lang is not None and normalize(lang) is None:
+        raise typer.BadParameter(_("{lang!r} is no language grader speaks: use en or zh-CN").format(lang=lang),
+                                 param_hint="--lang")
+    set_language(choose(lang))
+
 
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
@@ -143,9 +170,9 @@ def check(
     if not quiet:
         print_terminal(result, out, templates)
     if ("non-root-child", False) in result.protections:
-        from grader.sandbox.launcher import ROOT_CHILD_FIX
+        from grader.sandbox.launcher import root_child_fix
 
-        err.print(f"[yellow]warning:[/yellow] {escape(ROOT_CHILD_FIX)}", highlight=False)
+        err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(root_child_fix())), highlight=False)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
         if path is not None:
             write_report(result, fmt, path, templates)
@@ -178,20 +205,22 @@ def validate(
     from grader.proofs.validate import validate_bank
 
     if directory is not None and bank is not None and directory != bank:
-        raise SpecError(directory, f"the folder {directory} and --bank {bank} name two banks", fix="pass one of them")
+        raise SpecError(directory, _("the folder {folder} and --bank {bank} name two banks").format(folder=directory, bank=bank),
+                        fix=_("pass one of them"))
     folder = _bank_dir(directory or bank, exercises)
     with err.status("validating…"):
         report = validate_bank(folder)
     for finding in report.findings:
         err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)
     for warning in report.warnings:  # the bank is still valid: the exit code does not change
-        err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", highlight=False)
-    summary = (f"{report.exercises} exercises, {report.questions} questions, {report.variants} variants, "
-               f"{report.verified} verify expressions agreed")
+        err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(str(warning))), highlight=False)
+    summary = _("{exercises} exercises, {questions} questions, {variants} variants, {verified} verify expressions "
+                "agreed").format(exercises=report.exercises, questions=report.questions, variants=report.variants,
+                                 verified=report.verified)
     if report.ok:
-        out.print(f"[green]✔[/green] bank is valid: {summary}")
+        out.print(_("[green]✔[/green] bank is valid: {summary}").format(summary=summary))
         raise typer.Exit(0)
-    err.print(f"{len(report.findings)} problem(s) found ({summary})")
+    err.print(_("{count} problem(s) found ({summary})").format(count=len(report.findings), summary=summary))
     raise typer.Exit(2)
 
 
@@ -224,7 +253,8 @@ def quiz(
 
     _, (exercise,) = _load(bank, exercises, [exercise_id])
     if not isinstance(exercise, QuizExercise):
-        raise typer.BadParameter(f"{exercise_id} is a code exercise; grade it with `grader check`", param_hint="EXERCISE")
+        raise typer.BadParameter(_("{id} is a code exercise; grade it with `grader check`").format(id=exercise_id),
+                                 param_hint="EXERCISE")
     student = student or _student_of(submission)
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)
     if save is not None and score.answers:
@@ -234,9 +264,10 @@ def quiz(
         try:
             path = save_answers(save, exercise, score.answers)
         except (UnreadableFile, OSError) as error:
-            err.print(f"[red]error:[/red] answers not saved: {for_terminal(error)}", highlight=False)
+            err.print(_("[red]error:[/red] answers not saved: {reason}").format(reason=for_terminal(error)), highlight=False)
             raise typer.Exit(2)
-        out.print(f"saved {len(score.answers)} answer(s) to {escape(str(path))}", highlight=False)
+        out.print(_("saved {count} answer(s) to {path}").format(count=len(score.answers), path=escape(str(path))),
+                  highlight=False)
     raise typer.Exit(0 if show or score.full else 1)
 
 
@@ -251,8 +282,9 @@ def _student_of(submission: Optional[Path]) -> str:
         return PRACTICE
     student, problems = identify(folder)
     for problem in problems:
-        err.print(f"[yellow]warning:[/yellow] {for_terminal(problem)}", highlight=False)
-    err.print(f"using student id {for_terminal(student)} (from {for_terminal(str(folder))})", highlight=False)
+        err.print(_("[yellow]warning:[/yellow] {message}").format(message=for_terminal(problem)), highlight=False)
+    err.print(_("using student id {student} (from {folder})").format(student=for_terminal(student),
+                                                                     folder=for_terminal(str(folder))), highlight=False)
     return student
 
 
@@ -291,7 +323,7 @@ def watch(
     try:
         watch_folder(watcher, lambda line: out.print(line, highlight=False, soft_wrap=True), poll=poll)
     except KeyboardInterrupt:
-        out.print("stopped watching", highlight=False)
+        out.print(_("stopped watching"), highlight=False)
     finally:
         watcher.close()
     raise typer.Exit(0)
@@ -320,11 +352,14 @@ def handout(
     from grader.submissions.reading import ID_RULE, valid_id
 
     if student is not None and not valid_id(student):
-        raise typer.BadParameter(f"'{student[:40]}' is not a student id: use {ID_RULE}", param_hint="--student")
+        raise typer.BadParameter(_("'{student}' is not a student id: use {rule}").format(student=student[:40], rule=_(ID_RULE)),
+                                 param_hint="--student")
     location = locate_bank(bank)
     made = build_handout(location.exercises, location.solutions, out_dir, student=student, only=only or None)
-    out.print(f"wrote {escape(str(made.folder))}: {len(made.files)} starter file(s) ({escape(', '.join(made.files))}), "
-              f"{made.quizzes} quiz(zes), {made.practice_questions} practice question(s) with keys", highlight=False)
+    out.print(_("wrote {folder}: {files} starter file(s) ({names}), {quizzes} quiz(zes), {practice} practice "
+                "question(s) with keys").format(folder=escape(str(made.folder)), files=len(made.files),
+                                                 names=escape(", ".join(made.files)), quizzes=made.quizzes,
+                                                 practice=made.practice_questions), highlight=False)
 
 
 @app.command()
@@ -367,8 +402,8 @@ def init_bank(
 
     written = write_bank(directory)
     for path in written:
-        out.print(f"wrote {escape(str(path))}", highlight=False)
-    out.print(f"next: grader validate --bank {escape(str(directory))} && grader selftest --bank {escape(str(directory))}",
+        out.print(_("wrote {path}").format(path=escape(str(path))), highlight=False)
+    out.print(_("next: grader validate --bank {bank} && grader selftest --bank {bank}").format(bank=escape(str(directory))),
               highlight=False)
 
 
@@ -400,9 +435,10 @@ def bundle_gradescope(
 
     built = build_bundle(locate_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
                          memory_mb=memory_mb, cpus=cpus)
-    out.print(f"wrote {escape(str(built.path))}: {built.exercises} exercises ({built.code_exercises} code), "
-              f"{built.files} files; code budget {built.budget_seconds:g} s, {built.memory_mb} MB per exercise; "
-              f"hidden checks {hidden}", highlight=False)
+    out.print(_("wrote {path}: {exercises} exercises ({code} code), {files} files; code budget {budget:g} s, "
+                "{memory} MB per exercise; hidden checks {hidden}").format(
+        path=escape(str(built.path)), exercises=built.exercises, code=built.code_exercises, files=built.files,
+        budget=built.budget_seconds, memory=built.memory_mb, hidden=hidden), highlight=False)
 
 
 @app.command("export-quiz")
@@ -428,17 +464,22 @@ def export_quiz(
     from grader.lms.quiz_export import export_quiz as write_quizzes
 
     if moodle is None and qti is None:
-        raise typer.BadParameter("name --moodle FILE.xml or --qti FILE.zip (or both)", param_hint="export-quiz")
+        raise typer.BadParameter(_("name --moodle FILE.xml or --qti FILE.zip (or both)"), param_hint="export-quiz")
     done = write_quizzes(locate_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
     for line in done.notes:
-        err.print(f"[cyan]note:[/cyan] {escape(line)}", highlight=False)
+        err.print(_("[cyan]note:[/cyan] {message}").format(message=escape(line)), highlight=False)
     for line in done.skipped:
         err.print(f"[yellow]{escape(line)}[/yellow]", highlight=False)
     for path in (moodle, qti):
         if path is not None:
-            out.print(f"wrote {escape(str(path))}", highlight=False)
-    stack = f" and {done.stack} STACK question(s) (Moodle)" if done.stack else ""
-    out.print(f"{done.items} questions (variants){stack} from {done.exercises} quizzes; {len(done.skipped)} skipped")
+            out.print(_("wrote {path}").format(path=escape(str(path))), highlight=False)
+    if done.stack:
+        out.print(_("{items} questions (variants) and {stack} STACK question(s) (Moodle) from {quizzes} quizzes; "
+                    "{skipped} skipped").format(items=done.items, stack=done.stack, quizzes=done.exercises,
+                                                skipped=len(done.skipped)))
+    else:
+        out.print(_("{items} questions (variants) from {quizzes} quizzes; {skipped} skipped").format(
+            items=done.items, quizzes=done.exercises, skipped=len(done.skipped)))
     raise typer.Exit(1 if done.skipped else 0)
 
 
@@ -492,15 +533,20 @@ def grade(
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)
-    mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
-    out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
+    if summary.mean_percent is not None:
+        out.print(_("graded {graded}, skipped {skipped} (unchanged), failed to grade {failed}; mean score {mean:.1f}%").format(
+            graded=summary.graded, skipped=summary.skipped, failed=summary.failed, mean=summary.mean_percent))
+    else:
+        out.print(_("graded {graded}, skipped {skipped} (unchanged), failed to grade {failed}").format(
+            graded=summary.graded, skipped=summary.skipped, failed=summary.failed))
     for worker, protections in sorted(summary.protections.items()):
         off = [name for name, on in protections if not on]
         if off:
-            err.print(f"worker {escape(worker)}: sandbox protections off: {', '.join(off)}", highlight=False)
+            err.print(_("worker {worker}: sandbox protections off: {layers}").format(worker=escape(worker), layers=", ".join(off)),
+                      highlight=False)
     for student_id, why in summary.failures:
         err.print(f"[red]✘[/red] {for_terminal(student_id)}: {for_terminal(why)}", highlight=False)
-    out.print(f"gradebook: {escape(str(gradebook))}", highlight=False)
+    out.print(_("gradebook: {path}").format(path=escape(str(gradebook))), highlight=False)
     raise typer.Exit(1 if summary.failures else 0)
 
 
@@ -528,7 +574,7 @@ def export(
     from grader.classroom.gradebook import Gradebook
 
     if not (csv_file or gradescope or canvas):
-        raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas", param_hint="export")
+        raise typer.BadParameter(_("name at least one of --csv, --gradescope, --canvas"), param_hint="export")
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     left_out: set[str] = set()
@@ -536,10 +582,12 @@ def export(
                         (canvas, lambda e, p: write_canvas(e, p, assignment))):
         if path is not None:
             left_out.update(write(entries, path))
-            out.print(f"wrote {escape(str(path))}", highlight=False)
+            out.print(_("wrote {path}").format(path=escape(str(path))), highlight=False)
     if left_out:
-        err.print(f"no grade for {len(left_out)} student(s) whose grading failed: {for_terminal(', '.join(sorted(left_out)))}", highlight=False)
-    out.print(f"{len(entries) - len(left_out)} of {len(entries)} students exported")
+        err.print(_("no grade for {count} student(s) whose grading failed: {students}").format(
+            count=len(left_out), students=for_terminal(", ".join(sorted(left_out)))), highlight=False)
+    out.print(_("{exported} of {students} students exported").format(exported=len(entries) - len(left_out),
+                                                                      students=len(entries)))
 
 
 @app.command()
@@ -562,7 +610,8 @@ def report(
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     summary = write_class_report(entries, html_file, templates)
-    out.print(f"wrote {escape(str(html_file))}: {summary.graded} of {summary.students} students graded", highlight=False)
+    out.print(_("wrote {path}: {graded} of {students} students graded").format(
+        path=escape(str(html_file)), graded=summary.graded, students=summary.students), highlight=False)
 
 
 def main() -> None:
@@ -617,17 +666,18 @@ def _main() -> None:
         app()  # usage errors and typer.Exit end here with their own exit codes
     except SpecErrors as errors:
         for error in errors.errors:
-            err.print(f"[red]error:[/red] {for_terminal(error)}", highlight=False)
+            err.print(_("[red]error:[/red] {message}").format(message=for_terminal(error)), highlight=False)
         sys.exit(2)
     except GraderError as error:
-        err.print(f"[red]error:[/red] {for_terminal(error)}", highlight=False)  # may name a student's file
+        err.print(_("[red]error:[/red] {message}").format(message=for_terminal(error)), highlight=False)  # may name a student's file
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        err.print("aborted")
+        err.print(_("aborted"))
         sys.exit(130)
     except Exception as error:  # a bug of ours: say so plainly, keep the traceback for a bug report
-        err.print(f"[red]internal error:[/red] {type(error).__name__}: {for_terminal(error)}\n"
-                  "This is a bug in grader, not in your work; please report it with the command you ran.", highlight=False)
+        err.print(_("[red]internal error:[/red] {kind}: {message}\nThis is a bug in grader, not in your work; please "
+                    "report it with the command you ran.").format(kind=type(error).__name__, message=for_terminal(error)),
+                  highlight=False)
         if os.environ.get("GRADER_DEBUG"):
             raise
         sys.exit(3)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.i18n import _
+
 
 class GraderError(Exception):
     """A mistake the user can fix; the message says where and how."""
@@ -26,7 +28,7 @@ class SpecError(GraderError):
         where = str(self.path) + (f":{line}" if line else "")
         text = f"{where}: " + (f"{field}: " if field else "") + message
         if fix:
-            text += f" (fix: {fix})"
+            text = _("{message} (fix: {fix})").format(message=text, fix=fix)
         super().__init__(text)
 
 

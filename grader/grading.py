@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from grader import __version__
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.checking.session import Budget
+from grader.i18n import _
 from grader.reports.results import ExerciseResult, SubmissionResult
 from grader.submissions.reading import read_submission
 
@@ -40,8 +41,8 @@ def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, studen
     items = (worker or shared_quiz_worker()).mark(exercise, answers or {}, student_id)
     missing = [q.id for q in exercise.questions if q.answer is not None and (answers or {}).get(q.id) is None]
     answered = any(value is not None for value in (answers or {}).values())
-    message = ("not answered in answers.yaml" if not answered else
-               f"no answer in answers.yaml for {', '.join(missing)}" if missing else "")
+    message = (_("not answered in answers.yaml") if not answered else
+               _("no answer in answers.yaml for {questions}").format(questions=", ".join(missing)) if missing else "")
     return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items), message)
 
 

@@ -44,6 +44,7 @@ from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.version import bank_hash, instructor_files
 from grader.errors import GraderError, SpecErrors
 from grader.grading import grade_submission
+from grader.i18n import N_, _
 from grader.quiz.process import QuizWorker
 from grader.reports.results import ExerciseResult, Status, SubmissionResult
 from grader.reports.untrusted_text import for_terminal
@@ -55,7 +56,8 @@ SETTLE_SECONDS = 0.05  # a burst of saves is over when nothing changed for this 
 MAX_DEBOUNCE_SECONDS = 1.6  # ... or when it has gone on this long
 BANK_POLL_EVERY = 5  # polls: the bank's files are stat'ed every BANK_POLL_EVERY * POLL_SECONDS
 MESSAGE_CHARS = 160  # of a failing item's message in the one-line report
-INSTALL_HINT = "pip install 'grader[watch]' to watch with watchfiles"
+INSTALL_HINT = N_("pip install 'grader[watch]' to watch with watchfiles")
+KEPT_ANSWERS = N_("{file}: kept the quiz results of its last readable version")
 
 _TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", "~")
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([A-Za-z_][\w.]*)?[ \t]+import[ \t]+([\w \t,()*]+)"
@@ -192,7 +194,7 @@ class Watcher:
         submission = read_submission(self.folder, self.quizzes)
         targets = ({e.id for e in self.chosen} if everything else
                    self._touched(names, submission, notes) if names else set())
-        self._remember(submission, keep_answers=any(n.startswith(f"{ANSWERS}: kept") for n in notes))
+        self._remember(submission, keep_answers=_(KEPT_ANSWERS).format(file=ANSWERS) in notes)
         if not targets and not notes:
             return None
         return self._grade(targets, tuple(sorted(names)) + tuple(sorted(bank_paths)), started, notes)
@@ -245,7 +247,8 @@ class Watcher:
             bank = load_bank(self.bank_dir)
             version = bank_hash(self.bank_dir, bank, self.solutions_dir)
         except (SpecErrors, GraderError, OSError) as error:
-            notes.append(f"bank changed and does not load: {_first_line(error)}; still grading with the bank as it was")
+            notes.append(_("bank changed and does not load: {reason}; still grading with the bank as it was").format(
+                reason=_first_line(error)))
             return False
         if version == self.version:
             return False
@@ -259,10 +262,10 @@ class Watcher:
                 self.runner = CodeGrader(sandbox=self._sandbox)
         except (SpecErrors, GraderError) as error:
             self.bank, self.chosen, self.version, self.runner = old
-            notes.append(f"bank changed: {_first_line(error)}; still grading with the bank as it was")
+            notes.append(_("bank changed: {reason}; still grading with the bank as it was").format(reason=_first_line(error)))
             return False
         self.results = {k: v for k, v in self.results.items() if k in {e.id for e in self.chosen}}
-        notes.append("bank changed: reloaded it, regrading everything")
+        notes.append(_("bank changed: reloaded it, regrading everything"))
         return True
 
     def _touched(self, names: set[str], submission, notes: list[str]) -> set[str]:
@@ -273,7 +276,7 @@ class Watcher:
         targets: set[str] = set()
         if ANSWERS in names:
             if self._answers_unreadable(submission):
-                notes.append(f"{ANSWERS}: kept the quiz results of its last readable version")
+                notes.append(_(KEPT_ANSWERS).format(file=ANSWERS))
             else:
                 targets |= {i for i, e in chosen.items() if isinstance(e, QuizExercise)
                             and submission.answers.get(i) != self._seen.answers.get(i)}
@@ -312,7 +315,7 @@ class Watcher:
     def _module_source(self, file: str) -> str:
         try:
             if present(self.folder, file):
-                return read_text(self.folder, file, what="a source file")
+                return read_text(self.folder, file, what=_("a source file"))
             from grader.submissions.notebooks import module_from_notebooks
 
             extracted = module_from_notebooks(self.folder, file)
@@ -450,8 +453,9 @@ def change_source(folder: Path, bank_folders: Sequence[Path] = (), *, poll: bool
     """How saves are watched (said in words) and the sets of changed paths."""
     if not poll and watchfiles_available():
         return "watchfiles", watchfiles_changes(folder, bank_folders, stop)
-    why = "--poll" if poll else f"watchfiles is not installed: {INSTALL_HINT}"
-    return (f"polling every {POLL_SECONDS:g} s ({why})", poll_changes(folder, bank_folders, stop))
+    how = (_("polling every {seconds:g} s (--poll)") if poll else
+           _("polling every {seconds:g} s (watchfiles is not installed: {hint})")).format(seconds=POLL_SECONDS, hint=_(INSTALL_HINT))
+    return how, poll_changes(folder, bank_folders, stop)
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -474,11 +478,13 @@ def exercise_line(result: ExerciseResult) -> str:
     if failing:
         grouped: dict[str, list[str]] = {}  # items failing for one reason (a file that does not import) share it
         for item in failing:
-            message = item.message or item.status.value.replace("_", " ")
+            message = item.message or item.status.word
             if item.status == Status.PARTIAL:
-                message = f"partly right ({_points(item.score)}/{_points(item.max_score)})" + (f": {item.message}" if item.message else "")
-            if item.answer is not None and "you wrote" not in message:
-                message += f" (you wrote {item.answer})"
+                said = {"score": _points(item.score), "max_score": _points(item.max_score), "message": item.message}
+                message = (_("partly right ({score}/{max_score}): {message}") if item.message
+                           else _("partly right ({score}/{max_score})")).format(**said)
+            if item.answer is not None:
+                message = _("{message} (you wrote {answer})").format(message=message, answer=item.answer)
             grouped.setdefault(_first_line(message), []).append(item.item_id)
         line += "  " + "; ".join(f"{for_terminal(', '.join(ids))}: {for_terminal(message)}" for message, ids in grouped.items())
     elif result.message:
@@ -491,22 +497,32 @@ def report_lines(regrade: Regrade) -> list[str]:
     lines = []
     stamp = time.strftime("%H:%M:%S")
     if regrade.first:
-        lines.append(f"[{stamp}] graded {len(regrade.regraded)} exercise(s)")
+        lines.append(_("[{time}] graded {count} exercise(s)").format(time=stamp, count=len(regrade.regraded)))
     elif regrade.changed:
         shown = ", ".join(for_terminal(Path(c).name) for c in regrade.changed[:6])
-        more = f" and {len(regrade.changed) - 6} more" if len(regrade.changed) > 6 else ""
-        lines.append(f"[{stamp}] changed: {shown}{more}")
+        if len(regrade.changed) > 6:
+            lines.append(_("[{time}] changed: {files} and {more} more").format(time=stamp, files=shown,
+                                                                               more=len(regrade.changed) - 6))
+        else:
+            lines.append(_("[{time}] changed: {files}").format(time=stamp, files=shown))
     lines += [f"  {for_terminal(note)}" for note in regrade.notes]
-    lines += [f"  [yellow]problem:[/yellow] {for_terminal(_first_line(p))}" for p in regrade.result.problems]
+    lines += ["  " + _("[yellow]problem:[/yellow] {problem}").format(problem=for_terminal(_first_line(p)))
+              for p in regrade.result.problems]
     if not regrade.regraded and not regrade.first:
-        lines.append("  nothing to regrade")
+        lines.append("  " + _("nothing to regrade"))
     lines += [f"  {exercise_line(r)}" for r in regrade.regraded]
     total, best = regrade.result.score, regrade.result.max_score
-    percent = f" ({100 * total / best:.0f}%)" if best else ""
-    watched = len(regrade.result.exercises)
-    verb = "graded" if regrade.first else "regraded"
-    lines.append(f"total {_points(total)}/{_points(best)}{percent} over {watched} exercise(s); "
-                 f"{verb} {len(regrade.regraded)} in {regrade.seconds:.2f} s")
+    said = {"score": _points(total), "max_score": _points(best), "percent": f"{100 * total / best:.0f}" if best else "",
+            "watched": len(regrade.result.exercises), "count": len(regrade.regraded), "seconds": regrade.seconds}
+    if regrade.first:
+        total_line = (_("total {score}/{max_score} ({percent}%) over {watched} exercise(s); graded {count} in "
+                        "{seconds:.2f} s") if best else
+                      _("total {score}/{max_score} over {watched} exercise(s); graded {count} in {seconds:.2f} s"))
+    else:
+        total_line = (_("total {score}/{max_score} ({percent}%) over {watched} exercise(s); regraded {count} in "
+                        "{seconds:.2f} s") if best else
+                      _("total {score}/{max_score} over {watched} exercise(s); regraded {count} in {seconds:.2f} s"))
+    lines.append(total_line.format(**said))
     return lines
 
 
@@ -515,7 +531,7 @@ def watch(watcher: Watcher, say: Callable[[str], None], *, poll: bool = False,
     """Grade once, then again on every burst of saves until `stop` is set (or Ctrl-C, which
     propagates as KeyboardInterrupt for the caller to end quietly). `say` prints one line."""
     how, changes = change_source(watcher.folder, [watcher.bank_dir, watcher.solutions_dir], poll=poll, stop=stop)
-    say(f"watching {for_terminal(str(watcher.folder))} with {how}; Ctrl-C to stop")
+    say(_("watching {folder} with {how}; Ctrl-C to stop").format(folder=for_terminal(str(watcher.folder)), how=how))
     watcher.start_sandbox()
     before = _snapshot(watcher.folder)
     for line in report_lines(watcher.start()):

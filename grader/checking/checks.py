@@ -6,6 +6,8 @@ Checks are ordinary pytest-style functions in `exercises/<id>/checks/*.py` (hidd
 (the reference solution, imported here in the grader) and `device` ("cpu" or "cuda").
 They assert with plain `assert ..., "message"`, `pytest.fail`, `pytest.skip`, or the
 `expect_*` helpers below, whose messages say what was expected, what came and a hint.
+A message, `what` or `hint` in a bilingual bank is one text per language, said in the
+language grader speaks: `assert ok, say({"en": "...", "zh": "..."})`; `what={"en": .., "zh": ..}`.
 
 The grader runs them through the small harness below rather than a pytest session per
 submission: the check files are imported once per grader and each function is called
@@ -30,7 +32,9 @@ import torch
 from grader.checking import tolerances
 from grader.checking.tolerances import Tolerance, tolerance  # noqa: F401 - for check authors
 from grader.checking.session import StudentFault
+from grader.bank.spec import Text
 from grader.errors import CheckError, SpecError
+from grader.i18n import N_, _, pick
 from grader.reports.results import Status
 from grader.sandbox.launcher import SandboxError
 
@@ -45,16 +49,23 @@ def shared_reference(reference, name: str, *args) -> torch.nn.Module:
     return getattr(reference, name)(*args)
 
 
-def expect_shape(value, shape, what: str, hint: str = "") -> torch.Tensor:
+def say(text: Text) -> str:
+    """A check's message in the language grader speaks: one text, or one per language {en: .., zh: ..}."""
+    return pick(text)
+
+
+def expect_shape(value, shape, what: Text, hint: Text = "") -> torch.Tensor:
     """Assert `value` is a tensor of `shape`; returns it."""
     if not isinstance(value, torch.Tensor):
-        raise AssertionError(_join(f"{what} should be a tensor, got a {type(value).__name__}", hint))
+        raise AssertionError(_join(_("{what} should be a tensor, got a {kind}").format(
+            what=say(what), kind=type(value).__name__), hint))
     if tuple(value.shape) != tuple(shape):
-        raise AssertionError(_join(f"{what} has shape {tuple(value.shape)}, expected {tuple(shape)}", hint))
+        raise AssertionError(_join(_("{what} has shape {shape}, expected {expected}").format(
+            what=say(what), shape=tuple(value.shape), expected=tuple(shape)), hint))
     return value
 
 
-def expect_close(value, expected: torch.Tensor, what: str, hint: str = "", atol: float | None = None,
+def expect_close(value, expected: torch.Tensor, what: Text, hint: Text = "", atol: float | None = None,
                  rtol: float | None = None, *, device=None, kind: str = "values") -> None:
     """Assert `value` equals `expected` (a tensor computed in the grader) within tolerance.
 
@@ -77,13 +88,13 @@ def expect_close(value, expected: torch.Tensor, what: str, hint: str = "", atol:
     if not torch.allclose(got, want, atol=tol.atol, rtol=tol.rtol, equal_nan=False):
         gap = (got - want).abs().nan_to_num(float("inf"))
         worst = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape)) if gap.numel() else ()
-        raise AssertionError(_join(
-            f"{what} differs from the expected values: at index {worst} it is {got[worst].item():.6g}, "
-            f"expected {want[worst].item():.6g}", hint))
+        raise AssertionError(_join(_(
+            "{what} differs from the expected values: at index {index} it is {got:.6g}, expected {expected:.6g}").format(
+            what=say(what), index=worst, got=got[worst].item(), expected=want[worst].item()), hint))
 
 
-def _join(message: str, hint: str) -> str:
-    return f"{message}. Hint: {hint}" if hint else message
+def _join(message: str, hint: Text) -> str:
+    return _("{message}. Hint: {hint}").format(message=message, hint=say(hint)) if hint else message
 
 
 # -- collecting checks -----------------------------------------------------------------
@@ -109,17 +120,20 @@ def collect(exercise) -> dict[str, CheckFunction]:
                 if name.startswith("test_") and inspect.isfunction(function) and function.__module__ == module.__name__:
                     check_id = name.removeprefix("test_").replace("_", "-")
                     if check_id in found:
-                        raise SpecError(path, f"check function {name} is defined twice", fix="rename one")
+                        raise SpecError(path, _("check function {name} is defined twice").format(name=name),
+                                        fix=_("rename one"))
                     found[check_id] = CheckFunction(check_id, function, public, _fixtures(path, function))
     spec_ids = [check.id for check in exercise.checks]
     for check_id in spec_ids:
         if check_id not in found:
-            raise SpecError(exercise.folder / "spec.yaml", f"check {check_id!r} has no test function",
-                            field="checks", fix=f"add test_{check_id.replace('-', '_')} to checks/ or public/")
+            raise SpecError(exercise.folder / "spec.yaml", _("check {id!r} has no test function").format(id=check_id),
+                            field="checks", fix=_("add {function} to checks/ or public/").format(
+                                function="test_" + check_id.replace("-", "_")))
     for check_id in found:
         if check_id not in spec_ids:
-            raise SpecError(exercise.folder / "spec.yaml", f"test function for {check_id!r} has no entry in checks",
-                            field="checks", fix=f"add `- id: {check_id}` with its points, or remove the function")
+            raise SpecError(exercise.folder / "spec.yaml",
+                            _("test function for {id!r} has no entry in checks").format(id=check_id), field="checks",
+                            fix=_("add `- id: {id}` with its points, or remove the function").format(id=check_id))
     return found
 
 
@@ -134,16 +148,16 @@ def _import(path: Path, name: str):
         raise  # the user's Ctrl-C, not the file's
     except BaseException as exc:  # noqa: B036 - SystemExit and pytest's outcomes too
         sys.modules.pop(name, None)
-        raise CheckError(path, f"cannot import this check file: {_described(exc)}", line=_line_in(exc, path),
-                         fix=_IMPORT_FIXES.get(type(exc), "fix the error at that line")) from None
+        raise CheckError(path, _("cannot import this check file: {reason}").format(reason=_described(exc)),
+                         line=_line_in(exc, path), fix=_(_IMPORT_FIXES.get(type(exc), N_("fix the error at that line")))) from None
     return module
 
 
 _IMPORT_FIXES = {
-    SystemExit: "remove the sys.exit()/exit() call: a check file is imported by the grader, and must not end it",
-    pytest.skip.Exception: "call pytest.importorskip or pytest.skip inside the check functions that need it: "
-                           "check files are imported once, and a check that skips is reported as skipped",
-    pytest.fail.Exception: "call pytest.fail inside a check function, not at import",
+    SystemExit: N_("remove the sys.exit()/exit() call: a check file is imported by the grader, and must not end it"),
+    pytest.skip.Exception: N_("call pytest.importorskip or pytest.skip inside the check functions that need it: "
+                              "check files are imported once, and a check that skips is reported as skipped"),
+    pytest.fail.Exception: N_("call pytest.fail inside a check function, not at import"),
 }
 
 
@@ -167,8 +181,8 @@ def _fixtures(path: Path, function: Callable) -> tuple[str, ...]:
     names = tuple(inspect.signature(function).parameters)
     unknown = [n for n in names if n not in FIXTURES]
     if unknown:
-        raise SpecError(path, f"{function.__name__} asks for fixture {unknown[0]!r}",
-                        fix=f"checks may use only {', '.join(FIXTURES)}")
+        raise SpecError(path, _("{function} asks for fixture {fixture!r}").format(function=function.__name__, fixture=unknown[0]),
+                        fix=_("checks may use only {fixtures}").format(fixtures=", ".join(FIXTURES)))
     return names
 
 
@@ -196,21 +210,21 @@ def run(check: CheckFunction, fixtures: dict) -> Outcome:
     except (KeyboardInterrupt, CheckError):
         raise
     except AssertionError as exc:
-        return Outcome(Status.FAILED, _text(exc) or "this check did not pass")
+        return Outcome(Status.FAILED, _text(exc) or _("this check did not pass"))
     except pytest.fail.Exception as exc:
-        return Outcome(Status.FAILED, _text(exc) or "this check did not pass")
+        return Outcome(Status.FAILED, _text(exc) or _("this check did not pass"))
     except pytest.skip.Exception as exc:
         return Outcome(Status.SKIPPED, _text(exc))
     except StudentFault as exc:
         return Outcome(Status.FAILED, str(exc))
     except SandboxError as exc:
-        return Outcome(Status.ERROR, f"the sandbox failed, not your code: {exc}")
+        return Outcome(Status.ERROR, _("the sandbox failed, not your code: {reason}").format(reason=exc))
     except pytest.exit.Exception as exc:
         raise _broken(check, exc) from None
     except Exception as exc:  # the check tripped over what the student's code returned, or has a bug
-        detail = f": {_text(exc)}" if check.public else ""
-        return Outcome(Status.FAILED, f"your result could not be checked ({type(exc).__name__}{detail})",
-                       crash=_where(check, exc) + _described(exc))
+        message = (_("your result could not be checked ({kind}: {reason})").format(kind=type(exc).__name__, reason=_text(exc))
+                   if check.public else _("your result could not be checked ({kind})").format(kind=type(exc).__name__))
+        return Outcome(Status.FAILED, message, crash=_where(check, exc) + _described(exc))
     except BaseException as exc:  # noqa: B036 - SystemExit, GeneratorExit, pytest's other outcomes
         raise _broken(check, exc) from None
     finally:
@@ -226,9 +240,9 @@ def _where(check: CheckFunction, exc: BaseException) -> str:
 
 def _broken(check: CheckFunction, exc: BaseException) -> CheckError:
     path = Path(check.function.__code__.co_filename)
-    return CheckError(path, f"check {check.function.__name__} raised {_described(exc)}, which ends the grader, "
-                      "not the check; no student's grade was given for it", line=_line_in(exc, path),
-                      fix="fail a check with assert or pytest.fail, skip it with pytest.skip")
+    return CheckError(path, _("check {name} raised {reason}, which ends the grader, not the check; no student's grade "
+                            "was given for it").format(name=check.function.__name__, reason=_described(exc)),
+                      line=_line_in(exc, path), fix=_("fail a check with assert or pytest.fail, skip it with pytest.skip"))
 
 
 def _text(exc: BaseException) -> str:

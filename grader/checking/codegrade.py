@@ -27,6 +27,7 @@ from grader.checking import checks
 from grader.checking.remote import Submission
 from grader.checking.session import Budget, Session, student_code
 from grader.errors import CheckError
+from grader.i18n import _
 from grader.reports.results import ExerciseResult, ItemResult, Status
 from grader.sandbox import gpu
 from grader.sandbox.launcher import Sandbox
@@ -75,7 +76,7 @@ class CodeGrader:
         reference = self.reference(exercise, solutions, asked_by=asking[0] if asking else None)
         hidden_remaining = len(exercise.checks) - len(chosen) + exercise.hidden_checks
         if not present(submission_dir, exercise.file) and exercise.file not in provided_files(submission_dir):
-            message = f"{exercise.file} not submitted"
+            message = _("{file} not submitted").format(file=exercise.file)
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
         try:
@@ -140,7 +141,7 @@ class CodeGrader:
             if device in runnable:
                 plan.append(replace(item, max_score=check.points / len(runnable)))
             else:
-                plan.append(replace(item, status=Status.SKIPPED, message="no GPU on this machine"))
+                plan.append(replace(item, status=Status.SKIPPED, message=_("no GPU on this machine")))
         return plan
 
     def _collect(self, exercise) -> dict[str, checks.CheckFunction]:
@@ -163,10 +164,10 @@ class CodeGrader:
         if path not in self._references:
             self._references[path] = self._import_reference(exercise, path)
         if self._references[path] is None and asked_by:
-            raise CheckError(path, f"the reference solution of {exercise.id} is missing, and {asked_by} "
-                             "asks for the `reference` fixture",
-                             fix=f"add the reference module as {path} (solutions/ sits beside exercises/ in a bank), "
-                                 "or drop `reference` from the check's arguments")
+            raise CheckError(path, _("the reference solution of {exercise} is missing, and {check} asks for the "
+                                     "`reference` fixture").format(exercise=exercise.id, check=asked_by),
+                             fix=_("add the reference module as {path} (solutions/ sits beside exercises/ in a bank), "
+                                   "or drop `reference` from the check's arguments").format(path=path))
         return self._references[path]
 
     def _import_reference(self, exercise, path: Path):
@@ -181,8 +182,8 @@ class CodeGrader:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: B036 - the author's file: stop, never grade against it
-            raise CheckError(path, f"cannot import the reference solution: {checks._described(exc)}",
-                             line=checks._line_in(exc, path), fix="fix the reference at that line") from None
+            raise CheckError(path, _("cannot import the reference solution: {reason}").format(reason=checks._described(exc)),
+                             line=checks._line_in(exc, path), fix=_("fix the reference at that line")) from None
         return module
 
     def _result(self, exercise, items, message, hidden_remaining) -> ExerciseResult:
@@ -203,8 +204,9 @@ def _gated(exercise: CodeExercise, items: list[ItemResult]) -> list[ItemResult]:
     for item in items:
         gate = [g for g in exercise.gate_of(checks[item.check_id]) if g in ran]
         if item.status == Status.PASSED and gate and not shown.intersection(gate):
-            item = replace(item, status=Status.FAILED, score=0, message=(
-                f"passed, but not counted until {' or '.join(gate)} passes: that is what shows your code computes "
-                f"what {exercise.title} computes; code that is not the exercise's can pass this check alone"))
+            item = replace(item, status=Status.FAILED, score=0, message=_(
+                "passed, but not counted until {checks} passes: that is what shows your code computes what {title} "
+                "computes; code that is not the exercise's can pass this check alone").format(
+                checks=_(" or ").join(gate), title=exercise.title))
         gated.append(item)
     return gated

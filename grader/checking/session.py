@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from grader.i18n import N_, _
 from grader.sandbox.confine import ChildLimits
 from grader.sandbox.launcher import Child, ChildLost, Sandbox
 from grader.submissions.notebook_cells import Extracted
@@ -27,9 +28,9 @@ REPLY_KEYS = ("ok", "raised", "missing", "unsendable")
 NO_CUDA = ("Torch not compiled with CUDA enabled", "No CUDA GPUs are available", "Found no NVIDIA driver",
            "no CUDA-capable device is detected", "CUDA driver initialization failed",
            "torch.cuda.is_available() is False")
-USE_TRY_GPU = ("Use the course's try_gpu(), which falls back to the CPU: `torch.device('cuda') if "
-               "torch.cuda.device_count() > 0 else torch.device('cpu')`, or the device of the inputs (X.device), "
-               "never a fixed .cuda() or device='cuda'")
+USE_TRY_GPU = N_("Use the course's try_gpu(), which falls back to the CPU: `torch.device('cuda') if "
+                 "torch.cuda.device_count() > 0 else torch.device('cpu')`, or the device of the inputs (X.device), "
+                 "never a fixed .cuda() or device='cuda'")
 
 
 def child_text(value, limit: int = MESSAGE_CHARS) -> str:
@@ -66,7 +67,7 @@ class Budget:
 
     @property
     def message(self) -> str:
-        return f"the time budget for this submission ({self.seconds:g} s) ran out"
+        return _("the time budget for this submission ({seconds:g} s) ran out").format(seconds=self.seconds)
 
 
 class StudentFault(Exception):
@@ -80,18 +81,21 @@ class StudentError(StudentFault):
         self.type = str(fault.get("type", "Exception"))
         self.line = fault.get("line")
         message = str(fault.get("message", ""))
-        where = f" at {fault.get('file', 'your file')} line {self.line}" if self.line else ""
-        text = f"your code raised {self.type}: {message}{where}"
+        said = {"kind": self.type, "message": message, "file": fault.get("file") or _("your file"), "line": self.line,
+                "memory": memory_mb}
+        text = (_("your code raised {kind}: {message} at {file} line {line}") if self.line
+                else _("your code raised {kind}: {message}")).format(**said)
         if self.type == "MemoryError" or "can't allocate memory" in message or "not enough memory" in message:
-            text = f"your code ran out of memory (the limit is {memory_mb} MB): {self.type}{where}"
+            text = (_("your code ran out of memory (the limit is {memory} MB): {kind} at {file} line {line}") if self.line
+                    else _("your code ran out of memory (the limit is {memory} MB): {kind}")).format(**said)
         elif any(sign in message for sign in NO_CUDA):
-            text = (f"your code asked for CUDA{where}, but this machine has no GPU ({self.type}: {message}). "
-                    f"{USE_TRY_GPU}" if self.line else
-                    f"a check asked for CUDA, and torch found no GPU in the sandbox ({self.type}: {message}); "
-                    "that is the grading machine's fault, not your code's")
+            text = (_("your code asked for CUDA at {file} line {line}, but this machine has no GPU ({kind}: {message}). "
+                      "{advice}").format(advice=_(USE_TRY_GPU), **said) if self.line else
+                    _("a check asked for CUDA, and torch found no GPU in the sandbox ({kind}: {message}); that is the "
+                      "grading machine's fault, not your code's").format(**said))
         elif "Expected all tensors to be on the same device" in message:
-            text += (". Hint: make new tensors on the device of the inputs (X.device) or of a parameter, "
-                     "not on a fixed one: the grader runs your code on the CPU and on a GPU")
+            text = _("{message}. Hint: make new tensors on the device of the inputs (X.device) or of a parameter, not on "
+                     "a fixed one: the grader runs your code on the CPU and on a GPU").format(message=text)
         super().__init__(text)
 
 
@@ -126,11 +130,11 @@ def student_code(folder: Path, file: str) -> StudentCode:
 
     notebook = None
     if present(folder, file):
-        source = read_text(folder, file, limit=MAX_FILE_BYTES, what="a source file")
+        source = read_text(folder, file, limit=MAX_FILE_BYTES, what=_("a source file"))
     else:
         notebook = module_from_notebooks(folder, file)
         if notebook is None:
-            raise UnreadableFile(f"{file} not submitted")
+            raise UnreadableFile(_("{file} not submitted").format(file=file))
         if notebook.error:
             raise UnreadableFile(notebook.error)
         source = notebook.source
@@ -138,7 +142,7 @@ def student_code(folder: Path, file: str) -> StudentCode:
     names = python_files(folder)
     for name in names:
         if name != file:
-            companions[name] = read_text(folder, name, limit=MAX_FILE_BYTES, what="a source file")
+            companions[name] = read_text(folder, name, limit=MAX_FILE_BYTES, what=_("a source file"))
     for name in sorted(provided_files(folder) - set(names) - {file}):
         try:
             extracted = module_from_notebooks(folder, name)
@@ -149,8 +153,8 @@ def student_code(folder: Path, file: str) -> StudentCode:
     for name, text in companions.items():
         size += len(text)
         if size > MAX_COMPANION_BYTES:
-            raise UnreadableFile(f"the .py files beside {file} are over {megabytes(MAX_COMPANION_BYTES)} "
-                                 "together; hand in only the modules your code imports")
+            raise UnreadableFile(_("the .py files beside {file} are over {size} together; hand in only the modules "
+                                   "your code imports").format(file=file, size=megabytes(MAX_COMPANION_BYTES)))
     return StudentCode(source, companions, notebook)
 
 
@@ -172,13 +176,14 @@ class Session:
     def request(self, op: str, **args):
         """Run `op` in the child and return its value, or raise a StudentFault."""
         child = self.child or self._start()
-        reply = self._send(child, op, args, "your code {}")
+        reply = self._send(child, op, args, _("your code {reason}"))
         if "raised" in reply:
             raise StudentError(self._fault(reply["raised"]), self.limits.memory_mb)
         if "missing" in reply:
-            raise StudentFault(child_text(reply["missing"]) or f"{self.file} lacks what the check asked for")
+            raise StudentFault(child_text(reply["missing"]) or _("{file} lacks what the check asked for").format(file=self.file))
         if "unsendable" in reply:
-            raise StudentFault(f"your code returned {child_text(reply['unsendable'])}, which cannot be graded")
+            raise StudentFault(_("your code returned {value}, which cannot be graded").format(
+                value=child_text(reply["unsendable"])))
         return reply["ok"]
 
     def forget(self) -> None:
@@ -213,7 +218,7 @@ class Session:
         try:
             reply = self._send(child, "load", {"file": self.file, "source": self.source, "seed": self.seed,
                                                "companions": self.companions},
-                               f"{self.file}, at import, " + "{}")
+                               _("{file}, at import, {reason}").replace("{file}", self.file))
         except ChildCrashed as exc:
             self.load_failure = str(exc)
             raise LoadFailed(self.load_failure) from None
@@ -230,32 +235,37 @@ class Session:
             raise ChildCrashed(self.budget.message)
         if now >= self.deadline:
             self.close()
-            raise ChildCrashed(f"the time limit for this exercise ({self.limits.exercise_seconds} s) ran out")
+            raise ChildCrashed(_("the time limit for this exercise ({seconds} s) ran out").format(
+                seconds=self.limits.exercise_seconds))
         per_call = now + self.limits.call_seconds
         end = min(per_call, self.deadline, self.budget.deadline if self.budget else per_call)
         try:
             reply = self.sandbox.request(child, op, end, **args)
             if type(reply) is not dict or len(reply) != 1 or next(iter(reply)) not in REPLY_KEYS:
                 self.sandbox.end(child)
-                raise ChildLost("broke the grading protocol (a reply of no known form)")
+                raise ChildLost(_("broke the grading protocol (a reply of no known form)"))
             return reply
         except ChildLost as lost:
             self.child = None
             reason = str(lost)
-            if reason == "timed out":
+            if lost.timed_out:
                 if end == per_call:
-                    reason = f"timed out after {self.limits.call_seconds} s"
+                    reason = _("timed out after {seconds} s").format(seconds=self.limits.call_seconds)
                 elif end == self.deadline:
-                    reason = f"ran past the time limit for this exercise ({self.limits.exercise_seconds} s)"
+                    reason = _("ran past the time limit for this exercise ({seconds} s)").format(
+                        seconds=self.limits.exercise_seconds)
                 else:
-                    reason = f"ran until {self.budget.message}"
-            raise ChildCrashed(template.format(reason)) from None
+                    reason = _("ran until {budget}").format(budget=self.budget.message)
+            raise ChildCrashed(template.format(reason=reason)) from None
 
 
 def _import_failure(file: str, fault: dict, memory_mb: int) -> str:
     kind, line = fault.get("type"), fault.get("line")
     if kind in ("SyntaxError", "IndentationError", "TabError"):
-        return f"{fault.get('file', file)} has a syntax error at line {line}: {fault.get('message', '')}"
+        return _("{file} has a syntax error at line {line}: {message}").format(
+            file=fault.get("file", file), line=line, message=fault.get("message", ""))
     if kind == "SystemExit":
-        return f"{file} exited at import with code {fault.get('code', 1)} (sys.exit)"
-    return f"importing {file} failed: " + str(StudentError(fault, memory_mb)).removeprefix("your code ")
+        return _("{file} exited at import with code {code} (sys.exit)").format(file=file, code=fault.get("code", 1))
+    # "importing conv.py failed: raised ValueError: ...": the fault's sentence without its subject
+    return _("importing {file} failed: {reason}").format(
+        file=file, reason=str(StudentError(fault, memory_mb)).removeprefix(_("your code ")))

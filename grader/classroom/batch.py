@@ -23,6 +23,7 @@ from grader.bank.version import bank_hash
 from grader.classroom.gradebook import Gradebook
 from grader.classroom.workers import WorkerPool
 from grader.errors import GraderError
+from grader.i18n import _
 from grader.reports.resultdata import submission_from_data
 from grader.submissions.files import content_hash, shown
 from grader.submissions.reading import identify
@@ -46,22 +47,25 @@ def _inspect(path: Path) -> Folder:
     student = shown(path.name)
     try:
         if path.is_symlink():
-            return Folder(path, student, "", problem=f"{student} is a symbolic link; copy the submission folder in instead")
+            return Folder(path, student, "", problem=_("{folder} is a symbolic link; copy the submission folder in "
+                                                       "instead").format(folder=student))
         if shown(path.name) != path.name:
-            return Folder(path, student, "", problem=f"the folder name '{student}' is not UTF-8; rename the folder")
+            return Folder(path, student, "", problem=_("the folder name '{folder}' is not UTF-8; rename the folder").format(
+                folder=student))
         student, problems = identify(path)
         if problems:
             return Folder(path, student, "", problem="; ".join(problems))
         return Folder(path, student, folder_hash(path))
     except Exception as error:  # noqa: BLE001 - whatever the folder holds, only this submission fails
-        return Folder(path, student, "", problem=f"its folder could not be read: {type(error).__name__}: {str(error)[:300]}")
+        return Folder(path, student, "", problem=_("its folder could not be read: {kind}: {reason}").format(
+            kind=type(error).__name__, reason=str(error)[:300]))
 
 
 def find_submissions(root: Path) -> list[Folder]:
     """The submission folders directly under `root`, by name, each with its student and hash."""
     root = Path(root)
     if not root.is_dir():
-        raise GraderError(f"{root}: not a folder; pass the folder that holds one folder per submission")
+        raise GraderError(_("{root}: not a folder; pass the folder that holds one folder per submission").format(root=root))
     paths = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     found = [_inspect(path) for path in paths]
     folders = []
@@ -70,8 +74,8 @@ def find_submissions(root: Path) -> list[Folder]:
         folders.append(replace(folder, duplicate_of=", ".join(others)))
     if not folders:
         looks_single = (root / "answers.yaml").is_file() or any(root.glob("*.py"))
-        raise GraderError(f"{root}: no submission folders in it"
-                          + ("; it looks like one submission: grade it with `grader check`" if looks_single else ""))
+        raise GraderError((_("{root}: no submission folders in it; it looks like one submission: grade it with "
+                             "`grader check`") if looks_single else _("{root}: no submission folders in it")).format(root=root))
     return folders
 
 
@@ -124,7 +128,8 @@ def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | N
         folders = [f for f in folders if f.student_id == student]
         if not folders:
             known = ", ".join(sorted({f.student_id for f in find_submissions(root)})[:20])
-            raise GraderError(f"no submission of student {student!r} under {root} (students: {known})")
+            raise GraderError(_("no submission of student {student!r} under {root} (students: {known})").format(
+                student=student, root=root, known=known))
     todo = [f for f in folders
             if force or student or f.duplicate_of or f.problem or not gradebook.unchanged(f.student_id, f.content_hash, version)]
     budget = submission_budget(exercises) if budget_seconds is None else budget_seconds
@@ -170,7 +175,8 @@ def _record(plan: Plan, gradebook: Gradebook, jobs: int, todo: list[Folder], out
     for folder in plan.todo:
         if folder.problem or folder.duplicate_of:
             _fail(gradebook, run_id, plan.version, folder, summary, folder.problem or
-                  f"student id {folder.student_id!r} is claimed by {folder.duplicate_of} too; fix their student.yaml files")
+                  _("student id {student!r} is claimed by {others} too; fix their student.yaml files").format(
+                      student=folder.student_id, others=folder.duplicate_of))
             on_done(folder.student_id)
     for outcome in outcomes:
         folder = todo[outcome.index]

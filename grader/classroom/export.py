@@ -28,6 +28,7 @@ from pathlib import Path
 
 from grader.classroom.gradebook import Entry
 from grader.errors import GraderError
+from grader.i18n import _
 from grader.reports.render import render
 from grader.reports.untrusted_text import for_spreadsheet
 from grader.submissions.reading import valid_id
@@ -57,9 +58,9 @@ def exercise_columns(entries: Sequence[Entry]) -> list[str]:
 def _writer(path: Path):
     path = Path(path)
     if path.is_dir():
-        raise GraderError(f"{path}: is a folder; pass a file name for the CSV")
+        raise GraderError(_("{path}: is a folder; pass a file name for the CSV").format(path=path))
     if not path.parent.is_dir():
-        raise GraderError(f"{path}: the folder {path.parent} does not exist")
+        raise GraderError(_("{path}: the folder {folder} does not exist").format(path=path, folder=path.parent))
     return open(path, "w", newline="", encoding="utf-8")
 
 
@@ -84,7 +85,7 @@ def write_gradescope(entries: Sequence[Entry], folder: Path) -> list[str]:
     """`folder/<student>/results.json`, exactly as `grader check --json` writes it. Returns the students left out."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise GraderError(f"{folder}: is a file; pass a folder for the results.json files")
+        raise GraderError(_("{folder}: is a file; pass a folder for the results.json files").format(folder=folder))
     skipped = []
     for entry in entries:
         if entry.result is None or not valid_id(entry.student_id):  # an id is a folder name: never '../x'

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.i18n import _
 from grader.reports.resultdata import submission_from_data, submission_to_data
 from grader.reports.results import SubmissionResult
 
@@ -76,11 +77,13 @@ class Gradebook:
     def __init__(self, path: Path = DEFAULT_PATH, *, create: bool = True):
         self.path = Path(path)
         if self.path.is_dir():
-            raise GraderError(f"{self.path}: is a folder; pass the path of a gradebook file, e.g. {self.path / DEFAULT_PATH}")
+            raise GraderError(_("{path}: is a folder; pass the path of a gradebook file, e.g. {example}").format(
+                path=self.path, example=self.path / DEFAULT_PATH))
         if not self.path.exists() and not create:
-            raise GraderError(f"{self.path}: no gradebook here; grade a class first with `grader grade SUBMISSIONS_DIR --gradebook {self.path}`")
+            raise GraderError(_("{path}: no gradebook here; grade a class first with `grader grade SUBMISSIONS_DIR "
+                                "--gradebook {path}`").format(path=self.path))
         if not self.path.parent.is_dir():
-            raise GraderError(f"{self.path}: the folder {self.path.parent} does not exist")
+            raise GraderError(_("{path}: the folder {folder} does not exist").format(path=self.path, folder=self.path.parent))
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
@@ -88,7 +91,8 @@ class Gradebook:
             self.db.execute("PRAGMA synchronous=FULL")
             self._prepare()
         except sqlite3.DatabaseError as error:
-            raise GraderError(f"{self.path}: cannot be read as a gradebook ({error}); pass another --gradebook path") from None
+            raise GraderError(_("{path}: cannot be read as a gradebook ({reason}); pass another --gradebook path").format(
+                path=self.path, reason=error)) from None
 
     def _prepare(self) -> None:
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -96,10 +100,11 @@ class Gradebook:
             self.db.executescript(f"BEGIN; {SCHEMA} INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;")
             return
         if "schema_version" not in tables:
-            raise GraderError(f"{self.path}: an SQLite file but not a gradebook; pass another --gradebook path")
+            raise GraderError(_("{path}: an SQLite file but not a gradebook; pass another --gradebook path").format(path=self.path))
         version = self.db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
         if version != SCHEMA_VERSION:
-            raise GraderError(f"{self.path}: gradebook schema version {version}; this grader reads version {SCHEMA_VERSION}")
+            raise GraderError(_("{path}: gradebook schema version {version}; this grader reads version {supported}").format(
+                path=self.path, version=version, supported=SCHEMA_VERSION))
 
     def __enter__(self) -> "Gradebook":
         return self

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from grader.errors import CheckError, GraderError
+from grader.i18n import _
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,11 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
                     if runner is not None:
                         runner.protections  # noqa: B018 - waits for the sandbox, refuses a root child
                 except GraderError as error:
-                    _send(conn, {"fatal": f"a grading worker could not start: {error}"})
+                    _send(conn, {"fatal": _("a grading worker could not start: {reason}").format(reason=error)})
                     return
                 except Exception as error:  # the bank changed under us, or no sandbox: stop the batch
-                    _send(conn, {"fatal": f"a grading worker could not start: {type(error).__name__}: {error}"})
+                    _send(conn, {"fatal": _("a grading worker could not start: {reason}").format(
+                        reason=f"{type(error).__name__}: {error}")})
                     return
                 _send(conn, {"ready": True})
                 while True:
@@ -104,7 +106,8 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
                         _send(conn, {"fatal": str(error)})
                         return
                     except Exception as error:  # our own bug on this submission: record it, go on
-                        message = {"index": task["index"], "error": f"internal error while grading: {type(error).__name__}: {error}"}
+                        message = {"index": task["index"], "error": _("internal error while grading: {kind}: {reason}").format(
+                            kind=type(error).__name__, reason=error)}
                     message["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                     _send(conn, message)
                     if "error" in message:
@@ -112,7 +115,7 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
     except (EOFError, OSError, KeyboardInterrupt):  # the parent is gone: stop quietly
         return
     except Exception as error:
-        _send(conn, {"fatal": f"a grading worker could not start: {type(error).__name__}: {error}"})
+        _send(conn, {"fatal": _("a grading worker could not start: {reason}").format(reason=f"{type(error).__name__}: {error}")})
 
 
 class _Worker:
@@ -199,11 +202,13 @@ class WorkerPool:
             pass  # it died; its sentinel says so below
         if not worker.process.is_alive():
             if not worker.ready:
-                raise GraderError(f"a grading worker died while starting (exit code {worker.process.exitcode})")
-            return self._lost(worker, f"the grading worker died (exit code {worker.process.exitcode}) while grading it"), False
+                raise GraderError(_("a grading worker died while starting (exit code {code})").format(code=worker.process.exitcode))
+            return self._lost(worker, _("the grading worker died (exit code {code}) while grading it").format(
+                code=worker.process.exitcode)), False
         if worker.task and worker.ready and time.monotonic() - worker.task[1] > self.deadline:
             worker.process.kill()
-            return self._lost(worker, f"grading took longer than {self.deadline:.0f} s; the worker was stopped"), False
+            return self._lost(worker, _("grading took longer than {seconds:.0f} s; the worker was stopped").format(
+                seconds=self.deadline)), False
         return None, True
 
     def _lost(self, worker: _Worker, message: str) -> Outcome | None:

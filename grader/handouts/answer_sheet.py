@@ -17,8 +17,13 @@ import yaml
 from grader.bank.prompts import render_text
 from grader.bank.spec import QuizExercise
 from grader.bank.variants import draw, question_values
+from grader.i18n import N_, _
 from grader.submissions.files import UnreadableFile, present, read_text
 from grader.submissions.reading import ANSWERS
+
+
+TYPE_WORDS = {"numeric": N_("numeric"), "symbolic": N_("symbolic"), "shape": N_("shape"), "choice": N_("choice"),
+              "multi": N_("multi")}
 
 
 def _comment(text: str) -> str:
@@ -27,17 +32,20 @@ def _comment(text: str) -> str:
 
 def blank_sheet(quizzes: list[QuizExercise], student_id: str | None) -> str:
     """answers.yaml with an empty value for every question (prompts with the student's numbers)."""
-    lines = ["# Your quiz answers: write each after its question id, e.g.  count: 42",
-             "# (a formula in quotes:  size: \"2*a + b\"; a shape as a list:  shape: [2, 3]).",
-             "# `grader quiz ID --save .` fills this in as you take a quiz.", ""]
+    lines = ["# " + line for line in _(
+        "Your quiz answers: write each after its question id, e.g.  count: 42\n"
+        "(a formula in quotes:  size: \"2*a + b\"; a shape as a list:  shape: [2, 3]).\n"
+        "`grader quiz ID --save .` fills this in as you take a quiz.").split("\n")] + [""]
     for exercise in quizzes:
         values = draw(exercise, student_id) if student_id else None
         lines.append(f"{exercise.id}:  # {_comment(exercise.title)}")
         for number, question in enumerate(exercise.questions, start=1):
             asked = question_values(exercise, question, values) if values is not None else None
             prompt = render_text(question.prompt, asked) if asked is not None else question.prompt
-            tag = ", practice" if question.practice else ""
-            lines.append(f"  # Q{number} ({question.points:g} pt{tag}, {question.type}) {_comment(prompt)}")
+            said = {"number": number, "points": question.points, "type": _(TYPE_WORDS[question.type]),
+                    "prompt": _comment(prompt)}
+            lines.append("  # " + (_("Q{number} ({points:g} pt, practice, {type}) {prompt}") if question.practice
+                                   else _("Q{number} ({points:g} pt, {type}) {prompt}")).format(**said))
             for letter, text in question.option_map.items():
                 lines.append(f"  #   {letter}) {_comment(render_text(text, asked) if asked is not None else text)}")
             lines.append(f"  {question.id}:")
@@ -48,10 +56,10 @@ def blank_sheet(quizzes: list[QuizExercise], student_id: str | None) -> str:
 def _read(folder: Path) -> tuple[str, dict]:
     if not present(folder, ANSWERS):
         return "", {}
-    text = read_text(folder, ANSWERS, what="a YAML file")
+    text = read_text(folder, ANSWERS, what=_("a YAML file"))
     data = yaml.safe_load(text) if text.strip() else {}
     if data is not None and not isinstance(data, dict):
-        raise UnreadableFile(f"{ANSWERS} holds no quiz ids at its top level; fix or remove it")
+        raise UnreadableFile(_("{file} holds no quiz ids at its top level; fix or remove it").format(file=ANSWERS))
     return text, data or {}
 
 

@@ -34,6 +34,7 @@ from grader.bank.yamlfile import read_yaml
 from grader.errors import GraderError
 from grader.handouts.answer_sheet import blank_sheet
 from grader.handouts.starter import Stub, module_text, stubs
+from grader.i18n import N_, _
 from grader.quiz.keys import key_value, rule_value
 
 GRADED_FIELDS = ("id", "type", "points", "prompt", "options", "variables", "constraints", "tolerance")
@@ -124,8 +125,9 @@ def _same_practice_keys(original: QuizExercise, shipped: QuizExercise) -> None:
         want, got = key_value(original, a, values), key_value(shipped, b, draw(shipped, PRACTICE))
         same = (sympy.simplify(want - got) == 0) if isinstance(want, sympy.Basic) else want == got
         if not same:
-            raise HandoutError(f"{original.id}/{a.id}: the practice key shipped as {got} does not read back as {want}; "
-                               "write the key so it evaluates to a plain number or formula")
+            raise HandoutError(_("{item}: the practice key shipped as {got} does not read back as {want}; write the key "
+                                 "so it evaluates to a plain number or formula").format(item=f"{original.id}/{a.id}",
+                                                                                       got=got, want=want))
 
 
 def _notebook(file: str, exercises: list[CodeExercise], symbol_stubs: list[Stub]) -> str:
@@ -134,17 +136,19 @@ def _notebook(file: str, exercises: list[CodeExercise], symbol_stubs: list[Stub]
 
     from grader.handouts.starter import IMPORTS
 
-    cells = [new_markdown_cell(f"# {file.removesuffix('.py')}: starter notebook\n\n"
-                               f"Every code cell here is part of `{file}` when you hand in this notebook as "
-                               f"`{file.removesuffix('.py')}.ipynb`. Only imports, functions, classes and assignments "
-                               "are graded; loops, plots and training cells are listed in the report, not run.")]
+    stem = file.removesuffix(".py")
+    cells = [new_markdown_cell(_("# {stem}: starter notebook\n\nEvery code cell here is part of `{file}` when you hand "
+                                 "in this notebook as `{stem}.ipynb`. Only imports, functions, classes and assignments "
+                                 "are graded; loops, plots and training cells are listed in the report, not run.").format(
+        stem=stem, file=file))]
     for exercise in exercises:
-        cells.append(new_markdown_cell(f"## {exercise.title} (`{exercise.id}`)\n\n{exercise.description}\n\n"
-                                       f"Define: {', '.join(f'`{s}`' for s in exercise.symbols)}."))
+        cells.append(new_markdown_cell(_("## {title} (`{id}`)\n\n{description}\n\nDefine: {symbols}.").format(
+            title=exercise.title, id=exercise.id, description=exercise.description,
+            symbols=", ".join(f"`{s}`" for s in exercise.symbols))))
     cells.append(new_code_cell(IMPORTS.strip()))
     cells += [new_code_cell(s.code.strip()) for s in symbol_stubs]
-    cells.append(new_markdown_cell("## Check your work\n\nRun the public checks on the cells you ran (in a sandbox, "
-                                   "not in this kernel):"))
+    cells.append(new_markdown_cell(_("## Check your work\n\nRun the public checks on the cells you ran (in a sandbox, "
+                                     "not in this kernel):")))
     cells.append(new_code_cell("%load_ext grader\n" + "\n".join(f"%grader check {e.id}" for e in exercises)))
     notebook = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                   "language": "python"}})
@@ -188,18 +192,19 @@ def sheet_context(quizzes: list[QuizExercise], student: str) -> list[dict]:
 def _sheet_markdown(student: str, quizzes: list[dict]) -> str:
     from grader.reports.untrusted_text import for_markdown
 
-    lines = [f"# Quiz sheet of {for_markdown(student)}", "",
-             "Write each answer in `submission/answers.yaml` under the quiz id and question id shown.", ""]
+    lines = [_("# Quiz sheet of {student}").format(student=for_markdown(student)), "",
+             _("Write each answer in `submission/answers.yaml` under the quiz id and question id shown."), ""]
     for quiz in quizzes:
         lines += [f"## {quiz['title']} (`{quiz['id']}`)", "", " ".join(quiz["description"].split()), ""]
         for q in quiz["questions"]:
-            tag = ", practice" if q["practice"] else ""
-            lines.append(f"**Q{q['number']} `{q['id']}`** ({q['points']:g} pt{tag}) {' '.join(q['prompt'].split())}")
+            heading = (_("**Q{number} `{id}`** ({points:g} pt, practice) {prompt}") if q["practice"]
+                       else _("**Q{number} `{id}`** ({points:g} pt) {prompt}"))
+            lines.append(heading.format(number=q["number"], id=q["id"], points=q["points"], prompt=" ".join(q["prompt"].split())))
             lines += [f"- {letter}) {text}" for letter, text in q["options"].items()] + [""]
     return "\n".join(lines)
 
 
-README = """# Handout{student}
+README = N_("""# {title}
 
 This folder is what a student gets: starter files, the public checks and the quiz sheet.
 It holds no hidden checks, no reference solutions and no graded answer keys.
@@ -221,7 +226,7 @@ Your road:
    (sheet.md). `grader quiz ID --bank bank --save submission` drills the practice
    questions (judged offline) and saves those answers; graded ones are shown, not judged.
 4. Hand in the `submission/` folder.
-"""
+""")
 
 
 def build_handout(exercises_dir: Path, solutions_dir: Path, out: Path, *, student: str | None = None,
@@ -229,11 +234,11 @@ def build_handout(exercises_dir: Path, solutions_dir: Path, out: Path, *, studen
     """Write the handout of the bank at `exercises_dir` (references in `solutions_dir`) into `out`."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
-        raise HandoutError(f"{out} is not empty; give a new folder for the handout")
+        raise HandoutError(_("{folder} is not empty; give a new folder for the handout").format(folder=out))
     bank = [e for e in load_bank(exercises_dir) if not only or e.id in only]
     unknown = sorted(set(only or ()) - {e.id for e in bank})
     if unknown:
-        raise HandoutError(f"no exercise {unknown[0]!r} in {exercises_dir}")
+        raise HandoutError(_("no exercise {id!r} in {bank}").format(id=unknown[0], bank=exercises_dir))
     code = [e for e in bank if isinstance(e, CodeExercise)]
     quizzes = [e for e in bank if isinstance(e, QuizExercise)]
     (out / "submission").mkdir(parents=True)
@@ -253,6 +258,6 @@ def build_handout(exercises_dir: Path, solutions_dir: Path, out: Path, *, studen
         context = sheet_context(quizzes, student)
         (out / "sheet.md").write_text(_sheet_markdown(student, context), encoding="utf-8")
         (out / "sheet.html").write_text(render_page("sheet.html.j2", student=student, quizzes=context), encoding="utf-8")
-    (out / "README.md").write_text(README.format(student=f" of {student}" if student else "",
-                                                 files=", ".join(files) or "no code files"), encoding="utf-8")
+    (out / "README.md").write_text(_(README).format(title=_("Handout of {student}").format(student=student) if student else _("Handout"),
+                                                    files=", ".join(files) or _("no code files")), encoding="utf-8")
     return Handout(out, tuple(files), len(quizzes), practice)

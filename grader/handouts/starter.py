@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.bank.spec import CodeExercise
+from grader.i18n import _
 
 IMPORTS = "import math\n\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n"
 METHODS = ("__init__", "forward")
@@ -37,13 +38,17 @@ def _doc(text: str, indent: str) -> str:
     return f'{indent}"""{body}"""\n'
 
 
+def _todo(name: str) -> str:
+    return _("{name}: write your code here").format(name=name)
+
+
 def _signature(node: ast.FunctionDef) -> str:
     return f"def {node.name}({ast.unparse(node.args)}):"
 
 
 def _function(node: ast.FunctionDef, doc: str) -> str:
     return (f"{_signature(node)}\n" + _doc(doc, "    ")
-            + f"    raise NotImplementedError(\"{node.name}: write your code here\")\n")
+            + f"    raise NotImplementedError({_todo(node.name)!r})\n")
 
 
 def _class(node: ast.ClassDef, doc: str) -> str:
@@ -54,13 +59,13 @@ def _class(node: ast.ClassDef, doc: str) -> str:
             lines.append("\n" + f"    {_signature(item)}\n")
             if item.name == "__init__" and bases:
                 lines.append("        super().__init__()\n")
-            lines.append(f"        raise NotImplementedError(\"{node.name}.{item.name}: write your code here\")\n")
+            lines.append(f"        raise NotImplementedError({_todo(node.name + '.' + item.name)!r})\n")
     return "".join(lines)
 
 
 def _assignment(name: str, doc: str) -> str:
     return (f"def _build_{name}():\n" + _doc(doc, "    ")
-            + f"    raise NotImplementedError(\"{name}: build it here, e.g. nn.Sequential(...)\")\n\n\n"
+            + f"    raise NotImplementedError({_('{name}: build it here, e.g. nn.Sequential(...)').format(name=name)!r})\n\n\n"
             + f"{name} = _build_{name}()\n")
 
 
@@ -77,7 +82,8 @@ def stubs(exercise: CodeExercise, reference: Path) -> list[Stub]:
                     defined[target.id] = node
     found = []
     for name in exercise.symbols:
-        doc = f"{name}, for the exercise {exercise.title} ({exercise.id}): see the description at the top."
+        doc = _("{name}, for the exercise {title} ({id}): see the description at the top.").format(
+            name=name, title=exercise.title, id=exercise.id)
         node = defined.get(name)
         if isinstance(node, ast.FunctionDef):
             found.append(Stub(name, _function(node, doc)))
@@ -94,5 +100,5 @@ def module_text(file: str, exercises: list[CodeExercise], symbol_stubs: list[Stu
                          for e in exercises)
     header = _safe(header)
     checks = " ".join(f"-e {e.id}" for e in exercises)
-    header += f"\n\nCheck it with: grader check --bank ../bank . --public-only {checks}"
+    header += "\n\n" + _("Check it with: grader check --bank ../bank . --public-only {checks}").format(checks=checks)
     return f'"""{file}: {header}\n"""\n\n{IMPORTS}\n\n' + "\n\n".join(s.code for s in symbol_stubs)

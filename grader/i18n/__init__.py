@@ -81,6 +81,11 @@ def _(message: str) -> str:
     return _catalog(_current[0]).gettext(message)
 
 
+def N_(message: str) -> str:
+    """Mark `message` for the catalog where it is defined (a constant), to be said with _() where it is used."""
+    return message
+
+
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The form of a message that fits `count`, in the language spoken now."""
     return _catalog(_current[0]).ngettext(singular, plural, count)

@@ -20,8 +20,10 @@ import shlex
 import tempfile
 from pathlib import Path
 
-USAGE = ("usage: %grader check EXERCISE [--bank DIR]   |   %grader quiz EXERCISE [QUESTION ANSWER] "
-         "[--bank DIR] [--student ID]")
+from grader.i18n import N_, _
+
+USAGE = N_("usage: %grader check EXERCISE [--bank DIR]   |   %grader quiz EXERCISE [QUESTION ANSWER] "
+           "[--bank DIR] [--student ID]")
 _GRADER = None  # one warm sandbox per kernel: its zygote has imported torch once
 
 
@@ -69,7 +71,7 @@ def run_magic(line: str, ipython=None):
     try:
         words = shlex.split(line)
     except ValueError as error:
-        return Shown(f"<p>{html.escape(str(error))}</p>", f"grader: {error}")
+        return Shown(f"<p>{html.escape(str(error))}</p>", _("grader: {message}").format(message=error))
     free, options = _options(words)
     try:
         if len(free) == 2 and free[0] == "check":
@@ -77,8 +79,8 @@ def run_magic(line: str, ipython=None):
         if len(free) in (2, 4) and free[0] == "quiz":
             return quiz(free[1], *free[2:], bank=options.get("bank"), student=options.get("student"))
     except GraderError as error:
-        return Shown(f"<p><b>grader:</b> {html.escape(str(error))}</p>", f"grader: {error}")
-    return Shown(f"<p>{html.escape(USAGE)}</p>", USAGE)
+        return Shown(f"<p><b>grader:</b> {html.escape(str(error))}</p>", _("grader: {message}").format(message=error))
+    return Shown(f"<p>{html.escape(_(USAGE))}</p>", _(USAGE))
 
 
 def find_bank(bank: str | None = None):
@@ -101,10 +103,11 @@ def _exercise(exercise_id: str, bank: str | None, kind: type):
     location = find_bank(bank)
     found = {e.id: e for e in load_bank(location.exercises)}
     if exercise_id not in found:
-        raise GraderError(f"no exercise {exercise_id!r} in {location.exercises}; known: {', '.join(sorted(found))}")
+        raise GraderError(_("no exercise {id!r} in {bank}; known: {known}").format(
+            id=exercise_id, bank=location.exercises, known=", ".join(sorted(found))))
     if not isinstance(found[exercise_id], kind):
         other = "quiz" if kind.__name__ == "CodeExercise" else "check"
-        raise GraderError(f"{exercise_id} is not that kind of exercise: use %grader {other} {exercise_id}")
+        raise GraderError(_("{id} is not that kind of exercise: use %grader {other} {id}").format(id=exercise_id, other=other))
     return location, found[exercise_id]
 
 
@@ -153,7 +156,7 @@ def check_cells(exercise_id: str, *, bank: str | None = None, ipython=None, cell
         Path(scratch, f"{stem}.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
         graded = _runner().grade(exercise, Path(scratch), public_only=True)
     graded = _relabelled(graded, f"{stem}.ipynb")
-    result = SubmissionResult("this notebook", "the cells run so far", (graded,), public_only=True,
+    result = SubmissionResult(_("this notebook"), _("the cells run so far"), (graded,), public_only=True,
                               protections=_GRADER.protections)
     height = 300 + 64 * len(graded.items) + 22 * (len(graded.message) // 90 + 1)  # onload fits it where JS runs
     return Shown(render(result, "html"), render(result, "md"), result, height)
@@ -178,9 +181,12 @@ def _relabelled(graded, notebook: str):
     """Messages that name this kernel's cells as Jupyter shows them: In [5], not 'lenet.ipynb cell 3'."""
     from dataclasses import replace
 
-    pattern = re.compile(r"(?:" + re.escape(notebook) + r" )?cell \d+ \(In \[(\d+)\]\)")
-    fix = lambda text: pattern.sub(lambda m: f"In [{m.group(1)}]", text)  # noqa: E731
-    note = fix(graded.message).replace(f"read from {notebook}", "read from the cells run so far")
+    from grader.submissions.notebook_cells import CELL_RUN, READ_FROM
+
+    label = re.escape(_(CELL_RUN)).replace(r"\{number\}", r"\d+").replace(r"\{count\}", r"(?P<count>\d+)")
+    pattern = re.compile(r"(?:" + re.escape(notebook) + r" )?" + label)
+    fix = lambda text: pattern.sub(lambda m: f"In [{m.group('count')}]", text)  # noqa: E731
+    note = fix(graded.message).replace(_(READ_FROM).format(notebook=notebook), _("read from the cells run so far"))
     return replace(graded, message=note, items=tuple(replace(i, message=fix(i.message)) for i in graded.items))
 
 
@@ -198,20 +204,22 @@ def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = 
     student = student or _student_here() or PRACTICE
     if question_id is None:
         context = sheet_context([exercise], student)
-        text = "\n".join(f"Q{q['number']} {q['id']} ({q['points']:g} pt) {q['prompt']}" for q in context[0]["questions"])
+        text = "\n".join(_("Q{number} {id} ({points:g} pt) {prompt}").format(**q) for q in context[0]["questions"])
         return Shown(render_page("sheet.html.j2", student=student, quizzes=context), text,
                      height=160 + 90 * len(exercise.questions))
     question = exercise.question(question_id)
     if question is None:
         known = ", ".join(q.id for q in exercise.questions)
-        return Shown(f"<p>no question {html.escape(question_id)!s} in {exercise.id}; its ids: {html.escape(known)}</p>",
-                     f"no question {question_id} in {exercise.id}; its ids: {known}")
+        text = _("no question {question} in {exercise}; its ids: {known}").format(question=question_id,
+                                                                                  exercise=exercise.id, known=known)
+        return Shown(f"<p>{html.escape(text)}</p>", text)
     if question.answer is None:
-        text = (f"{exercise.id}/{question.id} is graded by your instructor: write your answer in answers.yaml "
-                f"under {exercise.id}: {question.id}:")
+        text = _("{exercise}/{question} is graded by your instructor: write your answer in answers.yaml under "
+                 "{exercise}: {question}:").format(exercise=exercise.id, question=question.id)
         return Shown(f"<p>{html.escape(text)}</p>", text)
     item = mark(exercise, question, question_values(exercise, question, draw(exercise, student)), answer)
-    text = f"{exercise.id}/{question.id}: {item.message}" + (f" (hint: {item.hint})" if item.hint else "")
+    said = {"item": f"{exercise.id}/{question.id}", "message": item.message, "hint": item.hint}
+    text = (_("{item}: {message} (hint: {hint})") if item.hint else _("{item}: {message}")).format(**said)
     colour = {"passed": "#2f9e44", "partial": "#e67700"}.get(item.status.value, "#c92a2a")
     return Shown(f'<p style="color:{colour}">{html.escape(text)}</p>', text, item)
 

@@ -13,16 +13,18 @@ from rich.markup import escape
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise
 from grader.bank.variants import draw, question_values
+from grader.i18n import N_, _
 from grader.judge.scope import variable_symbols
 from grader.quiz.marking import mark
+from grader.quiz.responses import CAP_HEADING, READ_HEADING
 from grader.reports.render import points
 from grader.reports.results import Status
 
 _FORMS = {
-    "numeric": "a number",
-    "shape": "a shape such as [2, 16, 5, 5]",
-    "choice": "one option letter",
-    "multi": "option letters separated by commas, e.g. a, c",
+    "numeric": N_("answer with a number"),
+    "shape": N_("answer with a shape such as [2, 16, 5, 5]"),
+    "choice": N_("answer with one option letter"),
+    "multi": N_("answer with option letters separated by commas, e.g. a, c"),
 }
 
 
@@ -39,18 +41,19 @@ class QuizScore:
 
 def _form(question: Question) -> str:
     if question.type == "symbolic":
-        return "a formula in " + ", ".join(variable_symbols(question.variables))
-    return _FORMS[question.type]
+        return _("answer with a formula in {names}").format(names=", ".join(variable_symbols(question.variables)))
+    return _(_FORMS[question.type])
 
 
 def show_question(console: Console, number: int, question: Question, values: dict) -> None:
     """`Q1 out-height (3 pt) prompt`: the id is the key to write in answers.yaml."""
-    practice = " [cyan]practice[/cyan]" if question.practice else ""
-    console.print(f"\n[bold]Q{number} {question.id}[/bold] ({points(question.points)} pt){practice} "
-                  f"{escape(render_text(question.prompt, values))}")
+    heading = (_("[bold]Q{number} {id}[/bold] ({points} pt) [cyan]practice[/cyan]") if question.practice
+               else _("[bold]Q{number} {id}[/bold] ({points} pt)")).format(number=number, id=question.id,
+                                                                           points=points(question.points))
+    console.print(f"\n{heading} {escape(render_text(question.prompt, values))}")
     for letter, text in question.option_map.items():
         console.print(f"   {letter}) {escape(render_text(text, values))}")
-    console.print(f"[dim]answer with {_form(question)}[/dim]")
+    console.print(f"[dim]{_form(question)}[/dim]")
 
 
 def _ask(console: Console) -> str | None:
@@ -64,7 +67,7 @@ def _ask(console: Console) -> str | None:
 
 
 def _unreadable(result) -> bool:
-    return result.status is Status.ERROR and result.message.startswith(("could not read", "answer refused by a safety cap"))
+    return result.status is Status.ERROR and result.message.startswith((_(READ_HEADING), _(CAP_HEADING)))
 
 
 def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retries: int = 1, ask: bool = True) -> QuizScore:
@@ -74,8 +77,8 @@ def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retri
     key (a handout's graded question) is shown, never asked or judged.
     """
     values = draw(exercise, student_id)
-    variant = ("the practice variant of a handout: your own numbers are on your quiz sheet" if exercise.handout
-               else f"variant of {escape(student_id)}")
+    variant = (_("the practice variant of a handout: your own numbers are on your quiz sheet") if exercise.handout
+               else _("variant of {student}").format(student=escape(student_id)))
     console.print(f"[bold]{escape(exercise.title)}[/bold] [dim]({exercise.id}, {variant})[/dim]")
     if exercise.description:
         console.print(escape(exercise.description))
@@ -84,8 +87,9 @@ def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retri
         asked = question_values(exercise, question, values)
         show_question(console, number, question, asked)
         if question.answer is None:  # a handout's graded question: not asked with these numbers
-            console.print(f"[dim]graded by your instructor: answer it with the numbers of your quiz sheet, in "
-                          f"answers.yaml under {exercise.id}: {question.id}:[/dim]")
+            console.print("[dim]" + _("graded by your instructor: answer it with the numbers of your quiz sheet, in "
+                                      "answers.yaml under {exercise}: {question}:").format(exercise=exercise.id,
+                                                                                          question=question.id) + "[/dim]")
             continue
         if not ask:
             continue
@@ -93,22 +97,23 @@ def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retri
         while tries:
             answer = _ask(console)
             if answer is None:
-                console.print("[yellow]no more answers; stopping[/yellow]")
+                console.print("[yellow]" + _("no more answers; stopping") + "[/yellow]")
                 return score
             score.answers[question.id] = answer
             result = mark(exercise, question, asked, answer)
             colour = {Status.PASSED: "green", Status.PARTIAL: "yellow"}.get(result.status, "red")
             console.print(f"[{colour}]{escape(result.message)}[/{colour}] ({points(result.score)}/{points(result.max_score)})")
             if result.hint:
-                console.print(f"[cyan]hint: {escape(result.hint)}[/cyan]")
+                console.print("[cyan]" + _("hint: {hint}").format(hint=escape(result.hint)) + "[/cyan]")
             if _unreadable(result):
-                console.print("[dim]that did not count as a try; answer again[/dim]")
+                console.print("[dim]" + _("that did not count as a try; answer again") + "[/dim]")
                 continue
             tries -= 1
             if result.status is Status.PASSED or not tries:
                 score.score += result.score
                 break
-            console.print("[dim]try again[/dim]")
+            console.print("[dim]" + _("try again") + "[/dim]")
     if ask:
-        console.print(f"\n[bold]score {points(score.score)}/{points(score.max_score)}[/bold]")
+        console.print("\n[bold]" + _("score {score}/{max_score}").format(score=points(score.score),
+                                                                        max_score=points(score.max_score)) + "[/bold]")
     return score

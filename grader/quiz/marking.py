@@ -11,6 +11,7 @@ import sympy
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise, Tolerance
 from grader.bank.variants import draw, question_values
+from grader.i18n import _
 from grader.judge.equivalence import Judgement, Verdict
 from grader.judge.equivalence import judge as default_judge
 from grader.judge.evaluate import not_real
@@ -91,24 +92,25 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
         )
 
     if raw is None:
-        return result(Status.NOT_SUBMITTED, message="no answer given")
+        return result(Status.NOT_SUBMITTED, message=_("no answer given"))
     marker = _Marker(exercise, question, values, judge)
     try:
         given = marker.read(raw)
     except responses.AnswerFormatError as error:
-        return result(Status.ERROR, message=f"{error.heading}: {error}")
+        return result(Status.ERROR, message=_("{heading}: {reason}").format(heading=error.heading, reason=error))
     expected = keys.key_value(exercise, question, values)
     judgement = marker.same(given, expected)
     if judgement.verdict is Verdict.EQUAL:
-        return result(Status.PASSED, question.points, "correct")
+        return result(Status.PASSED, question.points, _("correct"))
     if judgement.verdict is Verdict.UNDECIDED:
         return result(Status.ERROR, message=unjudged_message(judgement.reason))
     hint = marker.rule_for(given) or question.hint
     if question.type == "multi":
         score = marker.score(given, expected)
         if score > 0:
-            return result(Status.PARTIAL, score, "partly right", hint)
-    return result(Status.FAILED, message=f"not correct: {judgement.note}" if judgement.note else "not correct", hint=hint)
+            return result(Status.PARTIAL, score, _("partly right"), hint)
+    message = _("not correct: {note}").format(note=judgement.note) if judgement.note else _("not correct")
+    return result(Status.FAILED, message=message, hint=hint)
 
 
 def mark_questions(exercise: QuizExercise, answers: dict[str, object], student_id: str, judge: Judge = default_judge,
@@ -123,7 +125,7 @@ def mark_questions(exercise: QuizExercise, answers: dict[str, object], student_i
             continue
         if question.answer is None:
             yield ItemResult(exercise.id, question.id, question.id, 0, 0, Status.SKIPPED,
-                             "graded by your instructor (a handout has no key for it)")
+                             _("graded by your instructor (a handout has no key for it)"))
             continue
         started = time.perf_counter()
         item = mark(exercise, question, question_values(exercise, question, values), answers.get(question.id), judge)

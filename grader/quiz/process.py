@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.errors import SpecError, SpecErrors
+from grader.i18n import _
 from grader.judge.process import Judge, SharedWorker, WorkerFailed
 from grader.reports.results import ItemResult, Status
 
@@ -69,7 +70,7 @@ class QuizWorker(Judge):
             reply = self._one({"op": "names", "exercises": [self._spec(e) for e in quizzes]}, NAMES_SECONDS)
         errors = reply.get("errors")
         if not isinstance(errors, list):
-            raise QuizWorkerError(f"the quiz worker did not check the names: {reply.get('reason', reply)}")
+            raise QuizWorkerError(_("the quiz worker did not check the names: {reason}").format(reason=reply.get("reason", reply)))
         if errors:
             raise SpecErrors([_spec_error(data) for data in errors])
 
@@ -83,7 +84,8 @@ class QuizWorker(Judge):
         except WorkerFailed as error:  # no worker to retry with: the exercise's other questions fare no better
             self._discard()
             for question in pending:
-                items[question.id] = _unjudged(exercise, question, answers, f"the judge worker could not start: {error}")
+                items[question.id] = _unjudged(exercise, question, answers,
+                                               _("the judge worker could not start: {reason}").format(reason=error))
             return
         try:
             self._send(request)
@@ -91,13 +93,15 @@ class QuizWorker(Judge):
                 reply = self._receive(time.monotonic() + self._seconds_for(question))
                 if reply is None:
                     self._discard()  # stuck: the next request starts a fresh worker
-                    items[question.id] = _unjudged(exercise, question, answers, f"could not judge within "
-                                                   f"{self.judge_seconds:g} s; the answer may be too costly to compare")
+                    items[question.id] = _unjudged(exercise, question, answers, _(
+                        "could not judge within {seconds:g} s; the answer may be too costly to compare").format(
+                        seconds=self.judge_seconds))
                     return
                 items[question.id] = _item(reply, request["id"], exercise, question)
         except WorkerFailed as error:
             self._discard()
-            items[pending[0].id] = _unjudged(exercise, pending[0], answers, f"the judge worker failed: {error}")
+            items[pending[0].id] = _unjudged(exercise, pending[0], answers,
+                                             _("the judge worker failed: {reason}").format(reason=error))
         except QuizWorkerError:
             self._discard()  # what it has not sent yet must not be read as the next request's
             raise
@@ -110,10 +114,10 @@ class QuizWorker(Judge):
             reply = self._receive(time.monotonic() + seconds)
         except WorkerFailed as error:
             self._discard()
-            raise QuizWorkerError(f"the quiz worker failed: {error}") from None
+            raise QuizWorkerError(_("the quiz worker failed: {reason}").format(reason=error)) from None
         if reply is None or reply.get("id") != request["id"]:
             self._discard()
-            raise QuizWorkerError(f"the quiz worker did not answer within {seconds:g} s")
+            raise QuizWorkerError(_("the quiz worker did not answer within {seconds:g} s").format(seconds=seconds))
         return reply
 
     def _spec(self, exercise: QuizExercise) -> dict:
@@ -147,7 +151,7 @@ def _unjudged(exercise: QuizExercise, question: Question, answers: dict, reason:
 
 def unjudged_message(reason: str) -> str:
     """What an answer that could not be judged says, whether the judge or the grader gave up."""
-    return f"could not judge this answer ({reason}); ask your instructor to review it"
+    return _("could not judge this answer ({reason}); ask your instructor to review it").format(reason=reason)
 
 
 def shown_answer(raw: object) -> str:
@@ -163,8 +167,8 @@ def _item(reply: dict, request_id: int, exercise: QuizExercise, question: Questi
     data = reply.get("item")
     statuses = {status.value: status for status in Status}
     if reply.get("id") != request_id or not isinstance(data, dict) or data.get("question") != question.id:
-        raise QuizWorkerError(f"the quiz worker answered out of turn for {exercise.id}/{question.id}: "
-                              f"{str(reply.get('reason', reply))[:300]}")
+        raise QuizWorkerError(_("the quiz worker answered out of turn for {item}: {reason}").format(
+            item=f"{exercise.id}/{question.id}", reason=str(reply.get("reason", reply))[:300]))
     most = data.get("max_score")
     score = data.get("score")
     fields_ok = (
@@ -175,14 +179,14 @@ def _item(reply: dict, request_id: int, exercise: QuizExercise, question: Questi
         and isinstance(data.get("duration"), (int, float))
     )
     if not fields_ok:
-        raise QuizWorkerError(f"the quiz worker sent a malformed item for {exercise.id}/{question.id}")
+        raise QuizWorkerError(_("the quiz worker sent a malformed item for {item}").format(item=f"{exercise.id}/{question.id}"))
     return ItemResult(exercise.id, question.id, question.id, score, most, statuses[data["status"]], data["message"],
                       data["hint"], data["answer"], duration=float(data["duration"]))
 
 
 def _spec_error(data: object) -> SpecError:
     if not (isinstance(data, dict) and isinstance(data.get("path"), str) and isinstance(data.get("message"), str)):
-        raise QuizWorkerError("the quiz worker sent a malformed spec error")
+        raise QuizWorkerError(_("the quiz worker sent a malformed spec error"))
     line = data.get("line")
     return SpecError(data["path"], data["message"], line=line if isinstance(line, int) else None,
                      field=data.get("field") if isinstance(data.get("field"), str) else None,

@@ -12,56 +12,59 @@ import re
 import sympy
 
 from grader.bank.spec import Question, QuizExercise
+from grader.i18n import N_, _
 from grader.judge.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
 from grader.judge.scope import exact, question_symbols, substitute
 
 MAX_TEXT = 2000
-CAP_HEADING = "answer refused by a safety cap"  # never "could not read": the answer was read, and is too big
+CAP_HEADING = N_("answer refused by a safety cap")  # never "could not read": the answer was read, and is too big
+READ_HEADING = N_("could not read the answer")
 _SHAPE_TEXT = re.compile(r"^\s*(?:torch\.Size\s*\(\s*)?[\[(]?\s*([0-9\s,x×*]*?)\s*[\])]?\s*\)?\s*$")
 
 
 class AnswerFormatError(ValueError):
     """The answer cannot be read, or a safety cap refused it; the message says how to write it."""
 
-    def __init__(self, message: str, heading: str = "could not read the answer"):
+    def __init__(self, message: str, heading: str = READ_HEADING):
         super().__init__(message)
-        self.heading = heading  # what the student is told first: a cap is not a misreading
+        self.heading = _(heading)  # what the student is told first: a cap is not a misreading
 
 
-def _refused(error: ExpressionError, lead: str = "") -> AnswerFormatError:
-    heading = CAP_HEADING if isinstance(error, CapExceeded) else "could not read the answer"
-    return AnswerFormatError(f"{lead}{error}", heading)
+def _refused(error: ExpressionError, sentence: str = "{reason}") -> AnswerFormatError:
+    """The parser's reason, in `sentence` (translated, with {reason})."""
+    heading = CAP_HEADING if isinstance(error, CapExceeded) else READ_HEADING
+    return AnswerFormatError(sentence.format(reason=error), heading)
 
 
 def _text(raw: object, what: str) -> str:
     if isinstance(raw, str):
         if len(raw) > MAX_TEXT:
-            raise AnswerFormatError(f"the answer is {len(raw):,} characters long, over the length cap; write {what} "
-                                    f"of at most {MAX_TEXT:,}", CAP_HEADING)
+            raise AnswerFormatError(_("the answer is {length:,} characters long, over the length cap; write {what} "
+                                      "of at most {cap:,}").format(length=len(raw), what=what, cap=MAX_TEXT), CAP_HEADING)
         return raw
-    raise AnswerFormatError(f"expected {what}, got a {type(raw).__name__}")
+    raise AnswerFormatError(_("expected {what}, got a {kind}").format(what=what, kind=type(raw).__name__))
 
 
 def read_number(raw: object) -> sympy.Expr:
     if isinstance(raw, bool):
-        raise AnswerFormatError("expected a number, got true/false")
+        raise AnswerFormatError(_("expected a number, got true/false"))
     if isinstance(raw, float) and not math.isfinite(raw):
-        raise AnswerFormatError("expected a finite number")
+        raise AnswerFormatError(_("expected a finite number"))
     if isinstance(raw, (int, float)):
         return exact(raw)
     try:
-        value = parse_expression(_text(raw, "a number"), {}, STUDENT_LIMITS)
+        value = parse_expression(_text(raw, _("a number")), {}, STUDENT_LIMITS)
     except ExpressionError as error:
-        raise _refused(error, "expected a number: ") from None
+        raise _refused(error, _("expected a number: {reason}")) from None
     if not value.is_number:
-        raise AnswerFormatError("expected a number, not a formula")
+        raise AnswerFormatError(_("expected a number, not a formula"))
     return value
 
 
 def read_expression(raw: object, exercise: QuizExercise, question: Question, values: dict) -> sympy.Expr:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return read_number(raw)
-    text = _text(raw, "a formula")
+    text = _text(raw, _("a formula"))
     try:
         parsed = parse_expression(text, question_symbols(exercise.params, question.variables), STUDENT_LIMITS)
     except ExpressionError as error:
@@ -73,26 +76,27 @@ def read_shape(raw: object) -> list[int]:
     if isinstance(raw, list):
         if all(type(v) is int for v in raw):
             return list(raw)
-        raise AnswerFormatError("a shape is a list of whole numbers, like [2, 16, 5, 5]")
+        raise AnswerFormatError(_("a shape is a list of whole numbers, like [2, 16, 5, 5]"))
     if type(raw) is int:
         return [raw]
-    match = _SHAPE_TEXT.match(_text(raw, "a shape such as [2, 16, 5, 5]"))
+    match = _SHAPE_TEXT.match(_text(raw, _("a shape such as [2, 16, 5, 5]")))
     parts = re.split(r"[\s,x×*]+", match.group(1).strip()) if match else []
     if not match or not all(part.isdigit() and len(part) <= 12 for part in parts if part):
-        raise AnswerFormatError("write a shape as a list of whole numbers, like [2, 16, 5, 5] or (2, 16, 5, 5)")
+        raise AnswerFormatError(_("write a shape as a list of whole numbers, like [2, 16, 5, 5] or (2, 16, 5, 5)"))
     return [int(part) for part in parts if part]
 
 
 def _letter(raw: object, question: Question) -> str:
     options = question.option_map
-    text = _text(raw, "an option letter").strip()
+    text = _text(raw, _("an option letter")).strip()
     candidate = text.strip("()[]. ").lower()
     if candidate in options:
         return candidate
     for letter, option in options.items():
         if " ".join(option.split()).casefold() == " ".join(text.split()).casefold():
             return letter
-    raise AnswerFormatError(f"{text[:60]!r} is not an option; answer with one of the letters {', '.join(options)}")
+    raise AnswerFormatError(_("{text!r} is not an option; answer with one of the letters {letters}").format(
+        text=text[:60], letters=", ".join(options)))
 
 
 def read_choice(raw: object, question: Question) -> str:
@@ -104,8 +108,8 @@ def read_choices(raw: object, question: Question) -> list[str]:
         parts = [part for part in re.split(r"[,;\s]+", raw) if part]
         raw = parts if all(len(part.strip("()[].")) == 1 for part in parts) else [raw]
     if not isinstance(raw, list):
-        raise AnswerFormatError("expected a list of option letters, like [a, c]")
+        raise AnswerFormatError(_("expected a list of option letters, like [a, c]"))
     letters = [_letter(item, question) for item in raw]
     if len(set(letters)) != len(letters):
-        raise AnswerFormatError("an option is chosen twice; list each letter once")
+        raise AnswerFormatError(_("an option is chosen twice; list each letter once"))
     return sorted(letters)

@@ -16,8 +16,9 @@ from markupsafe import Markup
 from rich.console import Console
 
 from grader.bank.resources import bundled
+from grader.i18n import language, translations
 from grader.reports.results import Status, SubmissionResult
-from grader.reports.untrusted_text import for_html, for_json, for_markdown, for_terminal
+from grader.reports.untrusted_text import clean, for_html, for_json, for_markdown, for_terminal
 
 TEMPLATES = {"terminal": "terminal.txt.j2", "html": "report.html.j2", "md": "report.md.j2", "json": "results.json.j2"}
 _NEUTRALISE = {"terminal": for_terminal, "html": for_html, "md": for_markdown}
@@ -47,8 +48,12 @@ def _environment(fmt: str, overrides: Path | None) -> jinja2.Environment:
     if fmt in _NEUTRALISE:
         neutralise = _NEUTRALISE[fmt]  # Markup is the template's own HTML (`| safe`), not a value
         options["finalize"] = lambda v: neutralise(v) if isinstance(v, str) and not isinstance(v, Markup) else v
-    environment = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), **options)
-    environment.filters.update(points=points, percent=percent, md=for_markdown,
+    environment = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), extensions=["jinja2.ext.i18n"], **options)
+    # {{ _("hint: %(hint)s", hint=item.hint | clean) }}: the sentence is translated whole; a value
+    # put into it is cleaned here and escaped (HTML) or neutralised with the sentence (finalize)
+    environment.install_gettext_translations(translations(), newstyle=True)
+    environment.globals["lang"] = language()
+    environment.filters.update(points=points, percent=percent, md=for_markdown, clean=clean,
                                mark=lambda s: _MARKS[s], colour=lambda s: _COLOURS[s])
     return environment
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from grader.i18n import N_, _
+
 
 class Status(str, Enum):
     """How one question or one check ended."""
@@ -24,6 +26,15 @@ class Status(str, Enum):
     @property
     def counts_as_pass(self) -> bool:
         return self in (Status.PASSED, Status.SKIPPED)
+
+    @property
+    def word(self) -> str:
+        """The verdict in the language spoken: "passed", "not submitted", ..."""
+        return _(STATUS_WORDS[self])
+
+
+STATUS_WORDS = {Status.PASSED: N_("passed"), Status.PARTIAL: N_("partial"), Status.FAILED: N_("failed"),
+                Status.ERROR: N_("error"), Status.NOT_SUBMITTED: N_("not submitted"), Status.SKIPPED: N_("skipped")}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.i18n import N_, _
 from grader.sandbox import confine, gpu, wire
 
 SERVER_BROKE = 70  # the child's exit code when its own server code failed (see zygote.spawn)
@@ -38,15 +39,24 @@ class RootChildRefused(GraderError):
     """Children would run as real root (uid 0 reads root's files): refused where policy says so."""
 
 
-ROOT_CHILD_FIX = ("the grader runs as root and its sandboxed children could not switch to the sandbox user "
-                  "(`nobody`, or the one GRADER_SANDBOX_USER names: missing, or unable to reach the Python "
-                  f"installation {sys.prefix}), so student code would run as uid 0 and could read root's files "
-                  "such as /etc/shadow. Fix: install bubblewrap (`apt-get install bubblewrap`), run the grader "
-                  "as an ordinary user, or use a Python outside a 0700 folder (e.g. a venv from /usr/bin/python3)")
+_ROOT_CHILD = N_("the grader runs as root and its sandboxed children could not switch to the sandbox user "
+                 "(`nobody`, or the one GRADER_SANDBOX_USER names: missing, or unable to reach the Python "
+                 "installation {python}), so student code would run as uid 0 and could read root's files "
+                 "such as /etc/shadow. Fix: install bubblewrap (`apt-get install bubblewrap`), run the grader "
+                 "as an ordinary user, or use a Python outside a 0700 folder (e.g. a venv from /usr/bin/python3)")
+
+
+def root_child_fix() -> str:
+    """Why children would run as root, and the fix, in the language spoken."""
+    return _(_ROOT_CHILD).format(python=sys.prefix)
 
 
 class ChildLost(Exception):
     """The child died, hung or broke the protocol during a request; the message says how."""
+
+    def __init__(self, message: str, *, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out  # it hung: the caller says which time limit it ran past
 
 
 @dataclass
@@ -114,13 +124,13 @@ class Sandbox:
             if not self.protections:
                 self.protections = self._layers()
         if self.root_child == "refuse" and self.child_is_root:
-            raise RootChildRefused(f"{ROOT_CHILD_FIX}; to grade anyway, pass --allow-root-child")
+            raise RootChildRefused(_("{reason}; to grade anyway, pass --allow-root-child").format(reason=root_child_fix()))
 
     def _layers(self) -> tuple[tuple[str, bool], ...]:
         try:
             layers = wire.recv(self._control, time.monotonic() + READY_SECONDS)["ready"]
         except (EOFError, TimeoutError, wire.ProtocolError, KeyError, TypeError):
-            raise SandboxError(f"the sandbox zygote did not start: {self._log_tail()}") from None
+            raise SandboxError(_("the sandbox zygote did not start: {log}").format(log=self._log_tail())) from None
         wrapped = self.wrapper != "none"
         return (
             ("scratch-dir", True), ("clean-environment", True), ("time-limits", True),
@@ -149,9 +159,9 @@ class Sandbox:
             rest = wire._read(self._control, 4 + n - len(data), time.monotonic() + CONTROL_SECONDS) if len(data) < 4 + n else b""
             reply = wire.decode(bytes(data[4:]) + bytes(rest))
         except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
-            raise SandboxError(f"the sandbox zygote stopped answering ({exc!r}): {self._log_tail()}") from None
+            raise SandboxError(_("the sandbox zygote stopped answering ({reason}): {log}").format(reason=repr(exc), log=self._log_tail())) from None
         if len(fds) != 1:
-            raise SandboxError("the sandbox zygote sent no socket for its child")
+            raise SandboxError(_("the sandbox zygote sent no socket for its child"))
         return Child(reply["id"], socket.socket(fileno=fds[0]), Path(reply["scratch"]), limits)
 
     def end(self, child: Child, wait: bool = True) -> dict:
@@ -168,7 +178,7 @@ class Sandbox:
                 wire.send(self._control, {"op": "kill", "id": child.id, "reply": wait})
                 return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS) if wait else {}
         except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
-            raise SandboxError(f"the sandbox zygote stopped answering ({exc!r})") from None
+            raise SandboxError(_("the sandbox zygote stopped answering ({reason})").format(reason=repr(exc))) from None
 
     def sync(self) -> int:
         """Wait until the zygote has done all it was asked (kills included); its live children."""
@@ -177,7 +187,7 @@ class Sandbox:
                 wire.send(self._control, {"op": "sync"})
                 return wire.recv(self._control, time.monotonic() + CONTROL_SECONDS)["synced"]
         except (OSError, EOFError, TimeoutError, wire.ProtocolError) as exc:
-            raise SandboxError(f"the sandbox zygote stopped answering ({exc!r})") from None
+            raise SandboxError(_("the sandbox zygote stopped answering ({reason})").format(reason=repr(exc))) from None
 
     def request(self, child: Child, op: str, deadline: float, **args):
         """One request to the child; a dead, hung or babbling child raises ChildLost."""
@@ -187,11 +197,11 @@ class Sandbox:
             return wire.recv(child.sock, deadline)
         except (TimeoutError, socket.timeout):
             self.end(child)
-            raise ChildLost("timed out") from None
+            raise ChildLost(_("timed out"), timed_out=True) from None
         except (EOFError, OSError, wire.ProtocolError) as exc:
             ending = self.end(child)
             if isinstance(exc, wire.ProtocolError):
-                raise ChildLost(f"broke the grading protocol ({exc})") from None
+                raise ChildLost(_("broke the grading protocol ({reason})").format(reason=exc)) from None
             raise ChildLost(describe(ending, child.limits)) from None
 
     def close(self) -> None:
@@ -243,7 +253,7 @@ class Sandbox:
                 return "none", []
             if argv and _works(argv):
                 return name, argv
-        raise SandboxError(f"none of the sandbox wrappers {self.wrappers} works here")
+        raise SandboxError(_("none of the sandbox wrappers {wrappers} works here").format(wrappers=self.wrappers))
 
     def _log_tail(self) -> str:
         try:
@@ -257,18 +267,22 @@ def describe(ending: dict, limits: confine.ChildLimits) -> str:
     sig, code = ending.get("signal"), ending.get("code")
     if sig in (signal.SIGXCPU, signal.SIGKILL) and not ending.get("killed"):
         if sig == signal.SIGXCPU:
-            return f"went over the CPU time limit of {limits.cpu_seconds} s (signal {sig}, SIGXCPU)"
-        return f"was killed (signal {sig}, SIGKILL): most likely over the memory limit of {limits.memory_mb} MB"
+            return _("went over the CPU time limit of {seconds} s (signal {signal}, SIGXCPU)").format(
+                seconds=limits.cpu_seconds, signal=sig)
+        return _("was killed (signal {signal}, SIGKILL): most likely over the memory limit of {memory} MB").format(
+            signal=sig, memory=limits.memory_mb)
     if sig == signal.SIGSEGV:
-        return f"crashed with signal {sig} (SIGSEGV): a stack overflow from deep recursion, or a crash in native code"
+        return _("crashed with signal {signal} (SIGSEGV): a stack overflow from deep recursion, or a crash in native "
+                 "code").format(signal=sig)
     if sig:
-        return f"crashed with signal {sig} ({signal.Signals(sig).name})" if sig in signal.valid_signals() else f"crashed with signal {sig}"
+        name = signal.Signals(sig).name if sig in signal.valid_signals() else "?"
+        return _("crashed with signal {signal} ({name})").format(signal=sig, name=name)
     if code == SERVER_BROKE:
-        return (f"exited with code {code}: the grading server beside your code broke down, "
-                "e.g. because your code replaced Python builtins or torch functions")
+        return _("exited with code {code}: the grading server beside your code broke down, e.g. because your code "
+                 "replaced Python builtins or torch functions").format(code=code)
     if code is not None:
-        return f"exited with code {code}"
-    return "stopped answering"
+        return _("exited with code {code}").format(code=code)
+    return _("stopped answering")
 
 
 def _zygote_env() -> dict[str, str]:

@@ -27,6 +27,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.i18n import _
 from grader.submissions.files import MAX_NOTEBOOK_BYTES, UnreadableFile, file_limit, _open_folder, _read_at, entries, megabytes, shown
 
 MAX_ENTRIES = 10_000
@@ -51,7 +52,8 @@ def read_content(folder: Path) -> tuple[Entry, ...]:
     """What grading reads of `folder`, as entries to ship (see the module's notes)."""
     listed = entries(folder)
     if len(listed) > MAX_ENTRIES:
-        raise ContentRefused(f"the folder holds {len(listed):,} entries; a submission may hold at most {MAX_ENTRIES:,}")
+        raise ContentRefused(_("the folder holds {count:,} entries; a submission may hold at most {cap:,}").format(
+            count=len(listed), cap=MAX_ENTRIES))
     found, total = [], 0
     dir_fd = _open_folder(Path(folder))
     try:
@@ -64,19 +66,20 @@ def read_content(folder: Path) -> tuple[Entry, ...]:
                 found.append(Entry(name, PIPE))
             elif stat.S_ISREG(mode):
                 try:
-                    data = _read_at(dir_fd, name, file_limit(name), "a submitted file")
+                    data = _read_at(dir_fd, name, file_limit(name))
                 except UnreadableFile:  # over the cap, or it changed kind: by its size, as content_hash counts it
                     found.append(Entry(name, OVERSIZE, size=os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_size))
                     continue
                 total += len(data)
                 if total > MAX_SHIPPED_BYTES:
-                    raise ContentRefused(f"its files hold over {megabytes(MAX_SHIPPED_BYTES)} together, over the limit "
-                                         "for one submission graded on a cluster")
+                    raise ContentRefused(_("its files hold over {size} together, over the limit for one submission "
+                                           "graded on a cluster").format(size=megabytes(MAX_SHIPPED_BYTES)))
                 found.append(Entry(name, FILE, data))
             else:
-                raise ContentRefused(f"{shown(name)} is a socket or a device; remove it from the submission folder")
+                raise ContentRefused(_("{name} is a socket or a device; remove it from the submission folder").format(
+                    name=shown(name)))
     except OSError as error:
-        raise ContentRefused(f"its folder could not be read: {error.strerror}") from None
+        raise ContentRefused(_("its folder could not be read: {reason}").format(reason=error.strerror)) from None
     finally:
         os.close(dir_fd)
     return tuple(found)
@@ -92,9 +95,9 @@ def from_wire(values: list) -> tuple[Entry, ...]:
     found = []
     for name, kind, data, size in values:
         if not (isinstance(name, bytes) and isinstance(data, bytes) and isinstance(size, int)):
-            raise ContentRefused("the shipped content is malformed")
+            raise ContentRefused(_("the shipped content is malformed"))
         if not name or b"/" in name or name in (b".", b"..") or b"\0" in name or kind not in (FILE, OVERSIZE, LINK, FOLDER, PIPE):
-            raise ContentRefused(f"the shipped content names an entry {shown(name)!r} of kind {kind!r}")
+            raise ContentRefused(_("the shipped content names an entry {name!r} of kind {kind!r}").format(name=shown(name), kind=kind))
         found.append(Entry(name, kind, data, size))
     return tuple(found)
 

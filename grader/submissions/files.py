@@ -18,6 +18,8 @@ import os
 import stat
 from pathlib import Path
 
+from grader.i18n import _
+
 MAX_FILE_BYTES = 1_000_000  # any one file a student hands in: a source file, answers.yaml, student.yaml
 MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook: its outputs (images) are dropped unread, its code capped as a source
 MAX_COMPANION_BYTES = 1_000_000  # the other .py files sent beside the graded one, together
@@ -35,7 +37,7 @@ def shown(name: str | bytes) -> str:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size:,} bytes"
+    return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e6:.1f} MB" if size >= 1e5 else _("{size:,} bytes").format(size=size)
 
 
 def file_limit(name: str | bytes) -> int:
@@ -45,41 +47,44 @@ def file_limit(name: str | bytes) -> int:
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISLNK(mode):
-        return "a symbolic link"
+        return _("a symbolic link")
     if stat.S_ISFIFO(mode):
-        return "a named pipe"
+        return _("a named pipe")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return _("a socket")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+        return _("a device")
+    return _("not a regular file")
 
 
 def _open_folder(folder: Path) -> int:
     try:
         return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise UnreadableFile(f"the submission folder {shown(str(folder))} cannot be read: {error.strerror}") from None
+        raise UnreadableFile(_("the submission folder {folder} cannot be read: {reason}").format(
+            folder=shown(str(folder)), reason=error.strerror)) from None
 
 
-def _read_at(dir_fd: int, name: str | bytes, limit: int, what: str) -> bytes:
-    label = shown(name)
+def _read_at(dir_fd: int, name: str | bytes, limit: int, what: str = "") -> bytes:
+    label, what = shown(name), what or _("a submitted file")
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise UnreadableFile(f"{label} is a symbolic link; hand in the file itself") from None
+            raise UnreadableFile(_("{file} is a symbolic link; hand in the file itself").format(file=label)) from None
         if error.errno == errno.ENOENT:
-            raise UnreadableFile(f"{label} not submitted") from None
-        raise UnreadableFile(f"{label} cannot be read: {error.strerror}") from None
+            raise UnreadableFile(_("{file} not submitted").format(file=label)) from None
+        raise UnreadableFile(_("{file} cannot be read: {reason}").format(file=label, reason=error.strerror)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(f"{label} is {_kind(info.st_mode)}, not a regular file; hand in the file itself")
+            raise UnreadableFile(_("{file} is {kind}, not a regular file; hand in the file itself").format(
+                file=label, kind=_kind(info.st_mode)))
         if info.st_size > limit:
-            raise UnreadableFile(f"{label} is {megabytes(info.st_size)}, over the {megabytes(limit)} limit for {what}")
+            raise UnreadableFile(_("{file} is {size}, over the {limit} limit for {what}").format(
+                file=label, size=megabytes(info.st_size), limit=megabytes(limit), what=what))
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -88,10 +93,11 @@ def _read_at(dir_fd: int, name: str | bytes, limit: int, what: str) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:  # it grew while we read it
-            raise UnreadableFile(f"{label} is over the {megabytes(limit)} limit for {what}")
+            raise UnreadableFile(_("{file} is over the {limit} limit for {what}").format(
+                file=label, limit=megabytes(limit), what=what))
         return b"".join(chunks)
     except OSError as error:
-        raise UnreadableFile(f"{label} cannot be read: {error.strerror}") from None
+        raise UnreadableFile(_("{file} cannot be read: {reason}").format(file=label, reason=error.strerror)) from None
     finally:
         os.close(fd)
 
@@ -102,7 +108,7 @@ def _plain_name(name: str) -> str:
     return name
 
 
-def read_bytes(folder: Path, name: str, *, limit: int = MAX_FILE_BYTES, what: str = "a submitted file") -> bytes:
+def read_bytes(folder: Path, name: str, *, limit: int = MAX_FILE_BYTES, what: str = "") -> bytes:
     """The bytes of the regular file `name` directly in `folder`, never through a link."""
     dir_fd = _open_folder(folder)
     try:
@@ -117,11 +123,11 @@ def decode(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
-        raise UnreadableFile(f"{shown(name)} is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); "
-                             "save it as UTF-8") from None
+        raise UnreadableFile(_("{file} is not UTF-8 text (byte 0x{byte:02x} on line {line}); save it as UTF-8").format(
+            file=shown(name), byte=data[error.start], line=line)) from None
 
 
-def read_text(folder: Path, name: str, *, limit: int = MAX_FILE_BYTES, what: str = "a submitted file") -> str:
+def read_text(folder: Path, name: str, *, limit: int = MAX_FILE_BYTES, what: str = "") -> str:
     """The UTF-8 text of the regular file `name` directly in `folder`, never through a link."""
     return decode(read_bytes(folder, name, limit=limit, what=what), name)
 
@@ -165,8 +171,8 @@ def odd_names(folder: Path) -> list[str]:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
-            problems.append(f"the name '{shown(raw)}' is not UTF-8, so that file was not graded; "
-                            "rename it with UTF-8 characters")
+            problems.append(_("the name '{name}' is not UTF-8, so that file was not graded; rename it with UTF-8 "
+                              "characters").format(name=shown(raw)))
     return problems
 
 
@@ -186,7 +192,7 @@ def content_hash(folder: Path) -> str:
                 digest.update(os.fsencode(os.readlink(name, dir_fd=dir_fd)))
             elif stat.S_ISREG(mode):
                 try:
-                    digest.update(_read_at(dir_fd, name, file_limit(name), "a submitted file"))
+                    digest.update(_read_at(dir_fd, name, file_limit(name)))
                 except UnreadableFile as refused:
                     digest.update(str(refused).encode())
             digest.update(b"\0")

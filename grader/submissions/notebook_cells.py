@@ -17,6 +17,8 @@ import importlib.util
 import re
 from dataclasses import dataclass, field
 
+from grader.i18n import N_, _
+
 MAGIC = re.compile(r"^\s*(%|!)")  # a line magic or a shell line (also `x = !ls` below)
 SHELL_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w, ]*=\s*[!%]")
 FILE_MARK = re.compile(r"^#\s*file:\s*([A-Za-z_]\w*\.py)\s*$")
@@ -25,9 +27,12 @@ KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.C
 # calls whose result a module-level assignment must not be built from: data, training, plots, I/O
 RUNS = re.compile(r"(load_data|download|train|fit|plot|show|savefig|Animator|open|read|write|input|sleep|system|urlopen)",
                   re.IGNORECASE)
-_KINDS = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop", ast.With: "a with block",
-          ast.AsyncWith: "a with block", ast.If: "an if block", ast.Try: "a try block", ast.Expr: "a bare expression",
-          ast.Assert: "an assert", ast.Delete: "a del", ast.Raise: "a raise", ast.AugAssign: "an augmented assignment"}
+_KINDS = {ast.For: N_("a for loop"), ast.AsyncFor: N_("a for loop"), ast.While: N_("a while loop"),
+          ast.With: N_("a with block"), ast.AsyncWith: N_("a with block"), ast.If: N_("an if block"),
+          ast.Try: N_("a try block"), ast.Expr: N_("a bare expression"), ast.Assert: N_("an assert"),
+          ast.Delete: N_("a del"), ast.Raise: N_("a raise"), ast.AugAssign: N_("an augmented assignment")}
+CELL_RUN = N_("cell {number} (In [{count}])")  # grader.notebook.magic finds these in messages
+READ_FROM = N_("read from {notebook}")
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ class Cell:
 
     @property
     def label(self) -> str:
-        run = f" (In [{self.execution_count}])" if self.execution_count else ""
-        return f"cell {self.number}{run}"
+        if self.execution_count:
+            return _(CELL_RUN).format(number=self.number, count=self.execution_count)
+        return _("cell {number}").format(number=self.number)
 
 
 @dataclass
@@ -65,9 +71,12 @@ class Extracted:
     def note(self) -> str:
         """What the report says about the extraction: the statements not run."""
         if not self.dropped:
-            return f"read from {self.notebook}"
-        shown = "; ".join(self.dropped[:30]) + (f"; and {len(self.dropped) - 30} more" if len(self.dropped) > 30 else "")
-        return f"read from {self.notebook}; not run at import: {shown}"
+            return _(READ_FROM).format(notebook=self.notebook)
+        shown = "; ".join(self.dropped[:30])
+        if len(self.dropped) > 30:
+            shown = _("{statements}; and {more} more").format(statements=shown, more=len(self.dropped) - 30)
+        return _("{read_from}; not run at import: {statements}").format(
+            read_from=_(READ_FROM).format(notebook=self.notebook), statements=shown)
 
 
 def target_of(cell_source: str, own: str | None) -> str | None:
@@ -87,7 +96,8 @@ def _clean(cell: Cell, dropped: list[str]) -> list[str]:
     lines = cell.source.split("\n")
     for index, line in enumerate(lines):
         if MAGIC.match(line) or SHELL_ASSIGN.match(line):
-            dropped.append(f"{cell.label} line {index + 1} `{_snippet(line)}` (a magic or shell line)")
+            dropped.append(_("{cell} line {line} `{code}` (a magic or shell line)").format(
+                cell=cell.label, line=index + 1, code=_snippet(line)))
             indent = line[:len(line) - len(line.lstrip())]
             lines[index] = indent + "pass" if indent else ""
     return lines
@@ -139,35 +149,35 @@ def _needs_dropped(node: ast.stmt, gone: set[str]) -> str | None:
     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
         return None
     used = sorted({n.id for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in gone})
-    return f"it uses {used[0]}, which was left out" if used else None
+    return _("it uses {name}, which was left out").format(name=used[0]) if used else None
 
 
 def _verdict(node: ast.stmt, local: frozenset[str]) -> str | None:
     """Why a top-level statement is not run at import, or None to keep it."""
     if _uses_grader(node):
-        return "a use of grader itself"
+        return _("a use of grader itself")
     if isinstance(node, KEPT):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             missing = _installed(node, local)
-            return f"an import of {missing}, which is not installed where code is graded" if missing else None
+            return _("an import of {module}, which is not installed where code is graded").format(module=missing) if missing else None
         return None
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = all(isinstance(t, ast.Name) or (isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts))
                     for t in targets)
         if not names:
-            return "an assignment into an object"
+            return _("an assignment into an object")
         for inner in ast.walk(node.value) if node.value is not None else ():
             if isinstance(inner, ast.Call):
                 called = inner.func.attr if isinstance(inner.func, ast.Attribute) else getattr(inner.func, "id", "")
                 if RUNS.search(called):
-                    return f"an assignment that calls {called}()"
+                    return _("an assignment that calls {function}()").format(function=called)
         return None
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
         return None  # a docstring
     if isinstance(node, ast.Expr):
-        return "a call" if isinstance(node.value, (ast.Call, ast.Await)) else "a value shown, not kept"
-    return _KINDS.get(type(node), "a statement")
+        return _("a call") if isinstance(node.value, (ast.Call, ast.Await)) else _("a value shown, not kept")
+    return _(_KINDS.get(type(node), N_("a statement")))
 
 
 def cell_language(metadata: dict) -> str | None:
@@ -192,27 +202,28 @@ def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None =
     gone: set[str] = set()  # names only statements left out would bind (d2l, train_iter)
     for cell in cells:
         if cell.source.lstrip().startswith("%%"):
-            result.dropped.append(f"{cell.label} `{_snippet(cell.source)}` (a cell magic: not Python)")
+            result.dropped.append(_("{cell} `{code}` (a cell magic: not Python)").format(cell=cell.label, code=_snippet(cell.source)))
             continue
         if languages and cell.number in languages:
-            result.dropped.append(f"{cell.label} (a {languages[cell.number]} cell: not Python)")
+            result.dropped.append(_("{cell} (a {language} cell: not Python)").format(cell=cell.label, language=languages[cell.number]))
             continue
         lines = _clean(cell, result.dropped)
         try:
             tree = ast.parse("\n".join(lines))
         except SyntaxError as error:
-            result.error = (f"{notebook} {cell.label}, line {error.lineno or 1} has a syntax error: {error.msg}; "
-                            "fix the cell or delete it")
+            result.error = _("{notebook} {cell}, line {line} has a syntax error: {message}; fix the cell or delete it").format(
+                notebook=notebook, cell=cell.label, line=error.lineno or 1, message=error.msg)
             return result
         except (RecursionError, MemoryError, ValueError):
-            result.error = f"{notebook} {cell.label} is too deeply nested or too large to read"
+            result.error = _("{notebook} {cell} is too deeply nested or too large to read").format(notebook=notebook, cell=cell.label)
             return result
         shared = _shared_lines(tree.body)
         for node in tree.body:
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             why = _verdict(node, local) or _needs_dropped(node, gone)
             if why:
-                result.dropped.append(f"{cell.label} line {first} `{_snippet(lines[first - 1])}` ({why})")
+                result.dropped.append(_("{cell} line {line} `{code}` ({why})").format(
+                    cell=cell.label, line=first, code=_snippet(lines[first - 1]), why=why))
                 gone.update(_bound(node))
                 continue
             gone.difference_update(_bound(node) | {getattr(node, "name", "")})  # bound again by kept code

@@ -15,6 +15,7 @@ import os
 
 from pathlib import Path
 
+from grader.i18n import _
 from grader.submissions.notebook_cells import Cell, Extracted, cell_language, extract, target_of
 from grader.submissions.files import (MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, UnreadableFile, decode, entries, megabytes,
                                      python_files, read_bytes, shown)
@@ -25,7 +26,7 @@ _CACHE: dict[tuple, tuple[list[Cell], dict[int, str]]] = {}
 
 def _strip(data: object, name: str) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("cells", []), list):
-        raise UnreadableFile(f"{name} is not a Jupyter notebook (no list of cells); save it from Jupyter again")
+        raise UnreadableFile(_("{name} is not a Jupyter notebook (no list of cells); save it from Jupyter again").format(name=name))
     for cell in data.get("cells", []):
         if isinstance(cell, dict):
             cell.pop("attachments", None)
@@ -49,23 +50,27 @@ def read_cells(folder: Path, name: str) -> tuple[list[Cell], dict[int, str]]:
         return _CACHE[key]
     import nbformat  # only when a submission holds a notebook
 
-    text = decode(read_bytes(folder, name, limit=MAX_NOTEBOOK_BYTES, what="a notebook"), name)
+    text = decode(read_bytes(folder, name, limit=MAX_NOTEBOOK_BYTES, what=_("a notebook")), name)
     label = shown(name)
     try:
         data = _strip(json.loads(text), label)
     except (ValueError, RecursionError) as error:
-        where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
-        raise UnreadableFile(f"{label} is not a Jupyter notebook: its JSON is broken{where}; "
-                             "open it in Jupyter and save it again") from None
+        if isinstance(error, json.JSONDecodeError):
+            message = _("{name} is not a Jupyter notebook: its JSON is broken (line {line}, column {column}); open it in "
+                        "Jupyter and save it again").format(name=label, line=error.lineno, column=error.colno)
+        else:
+            message = _("{name} is not a Jupyter notebook: its JSON is broken; open it in Jupyter and save it again").format(
+                name=label)
+        raise UnreadableFile(message) from None
     try:
         notebook = nbformat.convert(nbformat.from_dict(data), 4)
         kernel = str(((notebook.get("metadata") or {}).get("kernelspec") or {}).get("language") or "python")
         raw_cells = list(notebook.cells)
     except Exception as error:  # nbformat's own errors for a notebook of no known version
-        raise UnreadableFile(f"{label} is not a Jupyter notebook nbformat can read ({type(error).__name__}); "
-                             "save it from Jupyter again") from None
+        raise UnreadableFile(_("{name} is not a Jupyter notebook nbformat can read ({reason}); save it from Jupyter "
+                               "again").format(name=label, reason=type(error).__name__)) from None
     if kernel.lower() != "python":
-        raise UnreadableFile(f"{label} is a {kernel[:20]} notebook; hand in a Python notebook")
+        raise UnreadableFile(_("{name} is a {language} notebook; hand in a Python notebook").format(name=label, language=kernel[:20]))
     cells, languages = [], {}
     for number, cell in enumerate(raw_cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -124,14 +129,14 @@ def module_from_notebooks(folder: Path, file: str) -> Extracted | None:
     if not chosen:
         return None
     if len(chosen) > 1:
-        raise UnreadableFile(f"{file} comes from more than one notebook ({', '.join(shown(n) for n, _, _ in chosen)}); "
-                             f"keep its cells in one")
+        raise UnreadableFile(_("{file} comes from more than one notebook ({notebooks}); keep its cells in one").format(
+            file=file, notebooks=", ".join(shown(entry[0]) for entry in chosen)))
     name, cells, languages = chosen[0]
     local = frozenset(n.removesuffix(".py") for n in python_files(folder) + sorted(provided_files(folder)))
     module = extract(shown(name), cells, languages, local)
     if len(module.source.encode()) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"the code of {file} in {shown(name)} is over {megabytes(MAX_FILE_BYTES)}, "
-                             "the limit for a source file")
+        raise UnreadableFile(_("the code of {file} in {notebook} is over {size}, the limit for a source file").format(
+            file=file, notebook=shown(name), size=megabytes(MAX_FILE_BYTES)))
     return module
 
 
@@ -155,5 +160,5 @@ def notebook_problems(folder: Path) -> list[str]:
         try:
             read_cells(folder, name)
         except UnreadableFile as refused:
-            problems.append(f"{refused}; nothing in it was graded")
+            problems.append(_("{reason}; nothing in it was graded").format(reason=refused))
     return problems
