@@ -25,6 +25,7 @@ def test_the_wheel_ships_templates_but_no_bank(tmp_path):
     (wheel,) = (tmp_path / "dist").glob("grader-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "grader/templates/report.html.j2" in names and "grader/cli.py" in names
+    assert "grader/i18n/locale/zh_CN/LC_MESSAGES/grader.mo" in names  # the installed grader speaks Chinese too
     leaked = [n for n in names if n.split("/")[1:2] in (["exercises"], ["solutions"]) or n.endswith("mutants.yaml")]
     assert not leaked, leaked[:5]
     hidden_check = (REPO / "exercises" / "lenet" / "checks" / "behaviour.py").read_bytes()

@@ -39,15 +39,15 @@ def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True, 
 
     data = document.data
     if not isinstance(data, dict):
-        raise SpecError(document.path, "a spec must be a mapping of fields (id:, title:, kind:, ...)")
+        raise SpecError(document.path, _("a spec must be a mapping of fields (id:, title:, kind:, ...)"))
     try:
         exercise = _ExerciseFile.model_validate({"exercise": {**data, "folder": folder}}).exercise
     except ValidationError as error:
         raise SpecErrors(field_errors(document, error)) from None
     if exercise.id != folder.name:
         raise SpecError(
-            document.path, f"id {exercise.id!r} differs from the folder name {folder.name!r}",
-            line=document.line_of(("id",)), field="id", fix=f"rename the folder or set id: {folder.name}",
+            document.path, _("id {id!r} differs from the folder name {folder!r}").format(id=exercise.id, folder=folder.name),
+            line=document.line_of(("id",)), field="id", fix=_("rename the folder or set id: {folder}").format(folder=folder.name),
         )
     errors = _language_errors(exercise, document, languages) if languages else []
     if names:
@@ -96,7 +96,7 @@ def spec_folders(bank: Path) -> list[Path]:
     """The exercise folders of a bank: its subfolders that hold a spec.yaml, by name."""
     bank = Path(bank)
     if not bank.is_dir():
-        raise SpecError(bank, "is not a folder of exercises", fix="pass the folder that holds <id>/spec.yaml")
+        raise SpecError(bank, _("is not a folder of exercises"), fix=_("pass the folder that holds <id>/spec.yaml"))
     return sorted(p for p in bank.iterdir() if p.is_dir() and (p / "spec.yaml").is_file())
 
 
@@ -171,6 +171,6 @@ def chosen(exercises: list[QuizExercise | CodeExercise], only: Collection[str] |
     known = {e.id for e in exercises}
     unknown = [i for i in only if i not in known]
     if unknown:
-        raise SpecError(bank, f"no exercise {unknown[0]!r}; known: {', '.join(sorted(known))}",
-                        fix="pass an id listed by `grader validate`")
+        raise SpecError(bank, _("no exercise {id!r}; known: {known}").format(id=unknown[0], known=", ".join(sorted(known))),
+                        fix=_("pass an id listed by `grader validate`"))
     return [e for e in exercises if e.id in only]

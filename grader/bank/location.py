@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader.bank.resources import bundled
 from grader.errors import SpecError
+from grader.i18n import _
 
 BANK_HELP = ("The course bank: a folder with exercises/ and solutions/ side by side (or its exercises/ folder). "
              "Default: the bank that ships with grader.")
@@ -51,8 +52,8 @@ def locate_bank(bank: Path | None = None, *, exercises: Path | None = None) -> B
     if bank is not None and exercises is not None:
         a, b = _resolve(bank), _resolve(exercises, alias=True)
         if (a.exercises.resolve(), a.solutions.resolve()) != (b.exercises.resolve(), b.solutions.resolve()):
-            raise SpecError(exercises, f"--bank {bank} and --exercises {exercises} name different banks",
-                            fix="pass only --bank DIR (--exercises is its older spelling)")
+            raise SpecError(exercises, _("--bank {bank} and --exercises {exercises} name different banks").format(
+                bank=bank, exercises=exercises), fix=_("pass only --bank DIR (--exercises is its older spelling)"))
         return a
     if bank is not None:
         return _resolve(bank)
@@ -65,15 +66,15 @@ def _resolve(folder: Path, *, alias: bool = False) -> BankLocation:
     folder = Path(folder)
     option = "--exercises" if alias else "--bank"
     if not folder.is_dir():
-        raise SpecError(folder, f"{option}: no such folder",
-                        fix="name a bank folder holding exercises/ and solutions/ (`grader init-bank DIR` writes one)")
+        raise SpecError(folder, _("{option}: no such folder").format(option=option),
+                        fix=_("name a bank folder holding exercises/ and solutions/ (`grader init-bank DIR` writes one)"))
     if not alias and (folder / "exercises").is_dir():
         return BankLocation(folder / "exercises", solutions_beside(folder / "exercises"))
     if alias or folder.name == "exercises" or _holds_specs(folder):
         return BankLocation(folder, solutions_beside(folder))
-    raise SpecError(folder, f"{option}: this folder holds no exercises/ folder and no <id>/spec.yaml",
-                    fix="name the bank's folder (the one with exercises/ and solutions/ in it); "
-                        "`grader init-bank DIR` writes a small working bank")
+    raise SpecError(folder, _("{option}: this folder holds no exercises/ folder and no <id>/spec.yaml").format(option=option),
+                    fix=_("name the bank's folder (the one with exercises/ and solutions/ in it); "
+                          "`grader init-bank DIR` writes a small working bank"))
 
 
 def _holds_specs(folder: Path) -> bool:

@@ -14,6 +14,7 @@ from grader.bank.texts import question_texts, variants
 from grader.bank.variants import draw
 from grader.bank.yamlfile import YamlDocument
 from grader.errors import SpecError
+from grader.i18n import _
 from grader.judge.expr import AUTHOR_LIMITS, ExpressionError, parse_expression, parse_relation
 from grader.judge.scope import param_symbols, question_symbols
 
@@ -53,19 +54,20 @@ def _check_question(exercise: QuizExercise, index: int, question: Question, docu
         errors.append(SpecError(document.path, message, line=document.line_of(base + location), field=field, fix=fix))
 
     for name in sorted(question.variables.keys() & exercise.params.keys()):
-        error(("variables", name), f"variable {name!r} has the name of a param, which would replace it",
-              "rename the variable or the param")
+        error(("variables", name), _("variable {name!r} has the name of a param, which would replace it").format(name=name),
+              _("rename the variable or the param"))
     for location, value, what in _expressions(question):
         if what == "option letters":
-            error(location, f"{value!r} does not name options of this question", "use option letters such as a or [a, c]")
+            error(location, _("{value!r} does not name options of this question").format(value=value),
+                  _("use option letters such as a or [a, c]"))
         elif what == "a list like the answer":
-            error(location, "a shape rule's when: must be a list", "write it like the answer, e.g. [2, 16, 5, 5]")
+            error(location, _("a shape rule's when: must be a list"), _("write it like the answer, e.g. [2, 16, 5, 5]"))
         else:
             parse = parse_relation if what == "relation" else parse_expression
             try:
                 parse(str(value), symbols, AUTHOR_LIMITS)
             except ExpressionError as problem:
-                error(location, str(problem), "use only params, variables and the documented functions")
+                error(location, str(problem), _("use only params, variables and the documented functions"))
     return errors
 
 
@@ -79,8 +81,8 @@ def _check_templates(exercise: QuizExercise, document: YamlDocument) -> list[Spe
             except jinja2.TemplateError as problem:
                 location = ("questions", index) + location
                 errors.append(SpecError(
-                    document.path, f"template error: {problem}", line=document.line_of(location),
-                    field=".".join(map(str, location)), fix="name only params of this exercise inside {{ }}",
+                    document.path, _("template error: {reason}").format(reason=problem), line=document.line_of(location),
+                    field=".".join(map(str, location)), fix=_("name only params of this exercise inside {{ }}"),
                 ))
     return errors
 
@@ -95,7 +97,7 @@ def check_names(exercise: QuizExercise | CodeExercise, document: YamlDocument) -
             parse_relation(text, param_symbols(exercise.params), AUTHOR_LIMITS)
         except ExpressionError as problem:
             errors.append(SpecError(document.path, str(problem), line=document.line_of(("constraints", index)),
-                                    field=f"constraints.{index}", fix="name only numeric params"))
+                                    field=f"constraints.{index}", fix=_("name only numeric params")))
     for index, question in enumerate(exercise.questions):
         errors += _check_question(exercise, index, question, document)
     if not errors:

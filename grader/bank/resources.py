@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.i18n import _
 
 _CHECKOUT = Path(__file__).resolve().parents[2]  # the checkout holding grader/bank/
 BANK_FOLDERS = ("exercises", "solutions")
@@ -24,6 +25,7 @@ def bundled(name: str) -> Path:
         return here
     if name in BANK_FOLDERS:
         raise GraderError(
-            f"this installation of grader carries no course bank ({name}/): pass --bank DIR (a handout's bank/ "
-            "folder, or the course's bank), or install grader from the course's checkout with pip install -e .")
+            _("this installation of grader carries no course bank ({folder}/): pass --bank DIR (a handout's bank/ "
+              "folder, or the course's bank), or install grader from the course's checkout with pip install -e .").format(
+                folder=name))
     return Path(str(resources.files(f"grader.{name}")))

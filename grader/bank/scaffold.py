@@ -83,6 +83,7 @@ PUBLIC_CHECKS = '''\
 import torch
 
 from grader.checking.checks import expect_shape
+from grader.i18n import _
 
 
 def test_output_shape(submission):
@@ -158,8 +159,8 @@ def init_bank(folder: Path) -> list[Path]:
     """Write the starter bank into `folder` (new or empty); the files written, in order."""
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise GraderError(f"{folder}: exists and is not an empty folder; name a new folder for the bank "
-                          "(init-bank never overwrites files)")
+        raise GraderError(_("{folder}: exists and is not an empty folder; name a new folder for the bank "
+                            "(init-bank never overwrites files)").format(folder=folder))
     written = []
     for name, text in FILES.items():
         path = folder / name

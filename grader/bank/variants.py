@@ -10,6 +10,7 @@ import hashlib
 
 from grader.bank.spec import IntRange, Question, QuizExercise
 from grader.errors import SpecError
+from grader.i18n import _
 from grader.judge.expr import AUTHOR_LIMITS, parse_relation
 from grader.judge.scope import exact, param_symbols
 
@@ -48,8 +49,8 @@ def draw(exercise: QuizExercise, student_id: str) -> dict[str, object]:
         if satisfies(exercise, values):
             return values
     raise SpecError(
-        exercise.folder / "spec.yaml", f"no draw of params satisfied the constraints in {MAX_REDRAWS} tries",
-        field="constraints", fix="widen the params or loosen the constraints",
+        exercise.folder / "spec.yaml", _("no draw of params satisfied the constraints in {tries} tries").format(tries=MAX_REDRAWS),
+        field="constraints", fix=_("widen the params or loosen the constraints"),
     )
 
 

@@ -36,6 +36,7 @@ from grader.bank.resources import bundled
 from grader.bank.spec import CodeExercise
 from grader.errors import SpecError
 from grader.grading import submission_budget
+from grader.i18n import _, language
 import grader
 
 CONFIG = "grader_bundle.json"
@@ -127,8 +128,8 @@ def _copy_tree(source: Path, target: Path, inside: Path | None = None) -> None:
         if path.is_symlink():
             resolved = path.resolve()
             if not resolved.is_file() or not resolved.is_relative_to(inside):
-                raise SpecError(path, f"is a link to {resolved}, outside the bank (or to no file)",
-                                fix="put the file itself in the bank, or link to a file inside it")
+                raise SpecError(path, _("is a link to {target}, outside the bank (or to no file)").format(target=resolved),
+                                fix=_("put the file itself in the bank, or link to a file inside it"))
         if path.is_dir() and not path.is_symlink():
             (target / relative).mkdir(parents=True, exist_ok=True)
         elif path.is_file():
@@ -153,8 +154,8 @@ def _grader_source(target: Path) -> None:
     if checkout.is_file():
         shutil.copy2(checkout, target / "pyproject.toml")
     else:
-        raise SpecError(package, "grader is installed without its pyproject.toml, so it cannot be bundled as source",
-                        fix="run `grader bundle` from a checkout of grader (pip install -e .)")
+        raise SpecError(package, _("grader is installed without its pyproject.toml, so it cannot be bundled as source"),
+                        fix=_("run `grader bundle` from a checkout of grader (pip install -e .)"))
     (target / "README.md").write_text(f"grader {grader.__version__}, bundled for Gradescope.\n", encoding="utf-8")
 
 
@@ -181,12 +182,15 @@ def limits_for(exercises, timeout_seconds: float, memory_mb: int) -> tuple[float
     child = memory_mb - GRADER_MEMORY_MB
     code = [e for e in exercises if isinstance(e, CodeExercise)]
     if code and room < 10:
-        raise SpecError(Path(CONFIG), f"a {timeout_seconds:g} s autograder timeout leaves {room:g} s for code checks",
-                        fix=f"raise the timeout in Gradescope's autograder settings and pass --timeout "
-                            f"(at least {KILL_MARGIN_SECONDS + RESERVE_SECONDS + 10} s)")
+        raise SpecError(Path(CONFIG), _("a {timeout:g} s autograder timeout leaves {room:g} s for code checks").format(
+            timeout=timeout_seconds, room=room), fix=_("raise the timeout in Gradescope's autograder settings and pass "
+                                                       "--timeout (at least {least} s)").format(
+            least=KILL_MARGIN_SECONDS + RESERVE_SECONDS + 10))
     if code and child < MIN_CHILD_MB:
-        raise SpecError(Path(CONFIG), f"{memory_mb} MB leaves {child} MB for student code (the grader holds ~{GRADER_MEMORY_MB} MB)",
-                        fix=f"pick more memory in Gradescope's settings and pass --memory-mb (at least {GRADER_MEMORY_MB + MIN_CHILD_MB})")
+        raise SpecError(Path(CONFIG), _("{memory} MB leaves {child} MB for student code (the grader holds ~{grader} MB)").format(
+            memory=memory_mb, child=child, grader=GRADER_MEMORY_MB),
+            fix=_("pick more memory in Gradescope's settings and pass --memory-mb (at least {least})").format(
+                least=GRADER_MEMORY_MB + MIN_CHILD_MB))
     budget = min(submission_budget(exercises), room) if code else 0.0
     return budget, max(child, MIN_CHILD_MB)
 
@@ -195,16 +199,17 @@ def _references_present(exercises, solutions: Path) -> None:
     """Every code exercise's reference is in the bundle: else each submission would fail on Gradescope."""
     for exercise in exercises:
         if isinstance(exercise, CodeExercise) and not (solutions / exercise.id / exercise.file).is_file():
-            raise SpecError(exercise.folder / "spec.yaml", f"the reference solutions/{exercise.id}/{exercise.file} "
-                            "is not in the bank, so Gradescope could not grade this exercise",
-                            fix="add it beside exercises/ (`grader selftest --bank DIR` checks it)")
+            raise SpecError(exercise.folder / "spec.yaml", _("the reference {path} is not in the bank, so Gradescope could "
+                                                             "not grade this exercise").format(
+                path=f"solutions/{exercise.id}/{exercise.file}"), fix=_("add it beside exercises/ (`grader selftest --bank DIR` checks it)"))
 
 
 def build_bundle(bank: BankLocation, out: Path, *, hidden_visibility: str = "after_published",
                  timeout_seconds: float = 600, memory_mb: int = 3072, cpus: int = 1) -> Bundle:
     """Write the autograder zip for `bank` to `out`."""
     if hidden_visibility not in VISIBILITIES:
-        raise SpecError(Path(CONFIG), f"unknown visibility {hidden_visibility!r}", fix=f"use one of {', '.join(VISIBILITIES)}")
+        raise SpecError(Path(CONFIG), _("unknown visibility {visibility!r}").format(visibility=hidden_visibility),
+                        fix=_("use one of {choices}").format(choices=", ".join(VISIBILITIES)))
     exercises = load_bank(bank.exercises)
     budget, child_mb = limits_for(exercises, timeout_seconds, memory_mb)
     config = {
@@ -212,6 +217,7 @@ def build_bundle(bank: BankLocation, out: Path, *, hidden_visibility: str = "aft
         "hidden_visibility": hidden_visibility, "timeout_seconds": timeout_seconds,
         "memory_mb": memory_mb, "cpus": cpus, "budget_seconds": budget, "child_memory_mb": child_mb,
         "bank": "bank", "bank_sha256": "",
+        "language": language(),  # what students read on Gradescope: the language the bundle was built in
     }
     kill_after = int(timeout_seconds - KILL_MARGIN_SECONDS)
     with tempfile.TemporaryDirectory(prefix="grader-bundle-") as scratch:

@@ -23,6 +23,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from grader.i18n import ENGLISH, _, set_language
+
 ROOT_VARIABLE = "GRADER_AUTOGRADER_ROOT"
 CONFIG = "grader_bundle.json"
 
@@ -120,8 +122,9 @@ def grade(root: Path, config: dict) -> dict:
     off = [name for name, on in result.protections if not on]
     import grader
 
-    print(f"grader {grader.__version__} from {Path(grader.__file__).parent.parent}")
-    print(f"graded {result.student_id}: {result.score:g}/{result.max_score:g}; sandbox layers off: {', '.join(off) or 'none'}")
+    print(_("grader {version} from {folder}").format(version=grader.__version__, folder=Path(grader.__file__).parent.parent))
+    print(_("graded {student}: {score:g}/{max_score:g}; sandbox layers off: {layers}").format(
+        student=result.student_id, score=result.score, max_score=result.max_score, layers=", ".join(off) or _("none")))
     results = with_visibility(json.loads(render(result, "json")), config["hidden_visibility"])
     results["extra_data"]["bank_sha256"] = config.get("bank_sha256", "")
     return results
@@ -133,27 +136,30 @@ def check_install(root: Path) -> int:
     config = read_config(root)
     problems = []
     if grader.__version__ != config["grader_version"]:
-        problems.append(f"grader {grader.__version__} is installed but the bundle was built with {config['grader_version']}")
+        problems.append(_("grader {installed} is installed but the bundle was built with {built}").format(
+            installed=grader.__version__, built=config["grader_version"]))
     try:
         import torch
 
         if torch.__version__.split("+")[0] != config["torch_version"]:
-            problems.append(f"torch {torch.__version__} is installed but the bundle pins {config['torch_version']}")
+            problems.append(_("torch {installed} is installed but the bundle pins {pinned}").format(
+                installed=torch.__version__, pinned=config["torch_version"]))
     except ImportError:
-        problems.append("torch is not installed")
+        problems.append(_("torch is not installed"))
     from grader.lms.gradescope import tree_hash
 
     if tree_hash(root / "source" / config["bank"]) != config.get("bank_sha256"):
-        problems.append("the bank's files differ from those the bundle was built with (bank_sha256)")
+        problems.append(_("the bank's files differ from those the bundle was built with (bank_sha256)"))
     try:
         exercises = _bank(root, config)
     except Exception as error:  # a broken bank: say so at build time, not at the first submission
-        problems.append(f"the bank does not load: {error}")
+        problems.append(_("the bank does not load: {reason}").format(reason=error))
         exercises = []
     for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
+        print(_("error: {problem}").format(problem=problem), file=sys.stderr)
     if not problems:
-        print(f"grader {grader.__version__} ready: {len(exercises)} exercises in {root / 'source' / config['bank']}")
+        print(_("grader {version} ready: {count} exercises in {bank}").format(
+            version=grader.__version__, count=len(exercises), bank=root / "source" / config["bank"]))
     return 1 if problems else 0
 
 
@@ -176,16 +182,18 @@ def main(argv: list[str] | None = None) -> int:
         return check_install(root)
     signal.signal(signal.SIGTERM, _stop)  # unwinds the sandbox (its children die with it), then results
     try:
-        results = grade(root, read_config(root))
+        config = read_config(root)
+        set_language(config.get("language") or ENGLISH)  # the students' language, as the bundle was built
+        results = grade(root, config)
     except BaseException as error:  # anything at all: the student still gets a results.json
         if _stopped:
-            results = failure("Grading ran past the autograder's time limit and was stopped, so no check is graded. "
-                              "Look for code that runs for long (a loop that never ends, training for many epochs); "
-                              "your instructor can see how far grading got.")
+            results = failure(_("Grading ran past the autograder's time limit and was stopped, so no check is graded. "
+                                "Look for code that runs for long (a loop that never ends, training for many epochs); "
+                                "your instructor can see how far grading got."))
         else:
             traceback.print_exc(file=sys.stdout)
-            results = failure(f"The autograder could not grade this submission ({type(error).__name__}). This is not "
-                              "a grade of your work: your instructor can see what happened; please tell them.")
+            results = failure(_("The autograder could not grade this submission ({kind}). This is not a grade of your "
+                                "work: your instructor can see what happened; please tell them.").format(kind=type(error).__name__))
         write_results(root, results)
         return 1
     write_results(root, results)

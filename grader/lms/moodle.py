@@ -15,6 +15,7 @@ import html
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from grader.i18n import _
 from grader.lms.quiz_items import Item, number_text, shape_forms, variant_id
 
 CATEGORY_ROOT = "$course$/top/grader"
@@ -34,11 +35,12 @@ def percent(share: float) -> str:
 def representable(item: Item) -> str:
     """Why Moodle cannot hold `item`, or '' when it can."""
     if len(item.idnumber) > MAX_IDNUMBER:
-        return f"its idnumber {item.idnumber!r} is longer than Moodle's {MAX_IDNUMBER} characters"
+        return _("its idnumber {idnumber!r} is longer than Moodle's {cap} characters").format(idnumber=item.idnumber, cap=MAX_IDNUMBER)
     for option in item.options:
         if percent(abs(option.fraction)) not in FRACTIONS:
-            return (f"option {option.letter} would be worth {percent(option.fraction)}%, not one of Moodle's grades "
-                    f"(a multi question with {round(1 / abs(option.fraction))} right options)")
+            return _("option {letter} would be worth {percent}%, not one of Moodle's grades (a multi question with {right} "
+                     "right options)").format(letter=option.letter, percent=percent(option.fraction),
+                                              right=round(1 / abs(option.fraction)))
     return ""
 
 
@@ -112,7 +114,7 @@ def _multichoice(root: ET.Element, item: Item) -> None:
     ET.SubElement(question, "shuffleanswers").text = "false"  # prompts may say "option b"
     ET.SubElement(question, "answernumbering").text = "abc"
     _text(question, "correctfeedback", "Correct.")
-    _text(question, "partiallycorrectfeedback", item.hint or "Partly right.")
+    _text(question, "partiallycorrectfeedback", item.hint or _("Partly right."))
     _text(question, "incorrectfeedback", item.hint)
     if not single:
         ET.SubElement(question, "shownumcorrect")
@@ -135,11 +137,11 @@ def moodle_xml(items: list[Item], symbolic: list[tuple] = (), order: list[str] =
     def categories(exercise, question) -> None:
         if exercise.id not in seen:
             seen.add(exercise.id)
-            _category(root, f"{CATEGORY_ROOT}/{exercise.id}", f"{exercise.title} (grader exercise {exercise.id})")
+            _category(root, f"{CATEGORY_ROOT}/{exercise.id}", _("{title} (grader exercise {id})").format(title=exercise.title, id=exercise.id))
         if (exercise.id, question.id) not in seen:
             seen.add((exercise.id, question.id))
             _category(root, f"{CATEGORY_ROOT}/{exercise.id}/{question.id}",
-                      f"Variants of {exercise.id}/{question.id}: add one random question from this category.")
+                      _("Variants of {item}: add one random question from this category.").format(item=f"{exercise.id}/{question.id}"))
 
     entries = [(item.exercise, item.question, item) for item in items] + [(e, q, values) for e, q, values in symbolic]
     ranks = {exercise_id: rank for rank, exercise_id in enumerate(order)}
@@ -150,7 +152,7 @@ def moodle_xml(items: list[Item], symbolic: list[tuple] = (), order: list[str] =
         if isinstance(entry, Item):
             why = representable(entry)
             if why:
-                left_out.append(f"{entry.idnumber}: skipped: {why}")
+                left_out.append(_("{item}: skipped: {reason}").format(item=entry.idnumber, reason=why))
                 continue
             categories(exercise, question)
             WRITERS[question.type](root, entry)
@@ -159,7 +161,8 @@ def moodle_xml(items: list[Item], symbolic: list[tuple] = (), order: list[str] =
         try:
             stack_question(stack_root, exercise, question, entry)
         except NotMaxima as error:
-            left_out.append(f"{exercise.id}/{question.id}/{variant_id(entry)}: skipped: as a STACK question: {error}")
+            left_out.append(_("{item}: skipped: as a STACK question: {reason}").format(
+                item=f"{exercise.id}/{question.id}/{variant_id(entry)}", reason=error))
             continue
         categories(exercise, question)
         root.extend(stack_root)

@@ -8,9 +8,10 @@ from pathlib import Path
 from grader.bank.loading import load_bank
 from grader.bank.spec import QuizExercise
 from grader.errors import SpecError
+from grader.i18n import _
 from grader.lms.moodle import write_moodle
 from grader.lms.qti import write_qti
-from grader.lms.quiz_items import Item, build_items, symbolic_variants
+from grader.lms.quiz_items import Item, build_items, symbolic_variants, variant_id
 
 
 @dataclass
@@ -28,14 +29,14 @@ def choose_quizzes(exercises_dir: Path, only: list[str] | None) -> list[QuizExer
     by_id = {e.id: e for e in bank}
     for wanted in only or []:
         if wanted not in by_id:
-            raise SpecError(exercises_dir, f"no exercise {wanted!r}; known: {', '.join(sorted(by_id))}",
-                            fix="pass an id listed by `grader validate`")
+            raise SpecError(exercises_dir, _("no exercise {id!r}; known: {known}").format(id=wanted, known=", ".join(sorted(by_id))),
+                            fix=_("pass an id listed by `grader validate`"))
         if not isinstance(by_id[wanted], QuizExercise):
-            raise SpecError(by_id[wanted].folder / "spec.yaml", f"{wanted} is a code exercise, not a quiz",
-                            fix="grade code on Gradescope (`grader bundle gradescope`); export only quizzes")
+            raise SpecError(by_id[wanted].folder / "spec.yaml", _("{id} is a code exercise, not a quiz").format(id=wanted),
+                            fix=_("grade code on Gradescope (`grader bundle gradescope`); export only quizzes"))
     chosen = [e for e in bank if isinstance(e, QuizExercise) and (not only or e.id in only)]
     if not chosen:
-        raise SpecError(exercises_dir, "this bank has no quiz exercises to export", fix="add a kind: quiz exercise")
+        raise SpecError(exercises_dir, _("this bank has no quiz exercises to export"), fix=_("add a kind: quiz exercise"))
     return chosen
 
 
@@ -60,7 +61,8 @@ def export_quiz(exercises_dir: Path, only: list[str] | None, variants: int,
         stack = symbolic_variants(chosen, variants)
         left_out = write_moodle(items, moodle, stack, [e.id for e in chosen])
         summary.skipped += [f"moodle: {line}" for line in left_out]
-        summary.stack = len(stack) - sum("as a STACK question" in line for line in left_out)
+        stack_ids = {f"{exercise.id}/{question.id}/{variant_id(values)}" for exercise, question, values in stack}
+        summary.stack = len(stack) - sum(line.split(":")[0] in stack_ids for line in left_out)
     if qti is not None:
         write_qti(items, qti)
         summary.skipped += [f"qti: {s}" for s in symbolic]

@@ -18,16 +18,17 @@ import sympy
 
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise
+from grader.i18n import N_, _
 from grader.proofs.validate import variants_of
 from grader.quiz import keys
 
-SHAPE_FORM = "Write the shape as a list of whole numbers, e.g. [2, 16, 5, 5]."
-SYMBOLIC_SKIP = ("a symbolic answer needs a formula judged by equivalence: Canvas's QTI types cannot judge one "
-                 "(Moodle gets it as a STACK question)")
+SHAPE_FORM = N_("Write the shape as a list of whole numbers, e.g. [2, 16, 5, 5].")
+SYMBOLIC_SKIP = N_("a symbolic answer needs a formula judged by equivalence: Canvas's QTI types cannot judge one "
+                   "(Moodle gets it as a STACK question)")
 # A key with no exact decimal (sqrt(512), 1/3) under tolerance 0 cannot be typed into a number
 # box, where grader takes the expression itself: the box accepts 7 significant digits instead.
 INEXACT_REL = 1e-6
-DIGITS_FORM = "Give the number to at least 7 significant digits."
+DIGITS_FORM = N_("Give the number to at least 7 significant digits.")
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.exercise_id}/{self.question_id}: skipped: {self.reason}"
+        return _("{item}: skipped: {reason}").format(item=f"{self.exercise_id}/{self.question_id}", reason=_(self.reason))
 
 
 def variant_id(values: dict) -> str:
@@ -140,9 +141,9 @@ def _allowed(question: Question, value: sympy.Expr) -> tuple[float, bool]:
 def _numeric(item: Item, key: sympy.Expr, rules: list) -> None:
     allowed, widened = _allowed(item.question, key)
     if widened:
-        item.notes.append(f"a key with no exact decimal (here {key}) is accepted within {INEXACT_REL:g} relative, "
-                          "and the question asks for 7 significant digits")
-        item.text = f"{item.text}\n\n{DIGITS_FORM}"
+        item.notes.append(_("a key with no exact decimal (here {key}) is accepted within {rel:g} relative, and the "
+                            "question asks for 7 significant digits").format(key=key, rel=INEXACT_REL))
+        item.text = f"{item.text}\n\n{_(DIGITS_FORM)}"
     item.key, item.tolerance = float(key), allowed
     item.wrong = [WrongAnswer(float(value), say, _allowed(item.question, value)[0]) for value, say in rules]
 
@@ -162,7 +163,7 @@ def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item
         _numeric(item, key, rules)
     elif question.type == "shape":
         item.key = key
-        item.text = f"{item.text}\n\n{SHAPE_FORM}"
+        item.text = f"{item.text}\n\n{_(SHAPE_FORM)}"
         item.wrong = [WrongAnswer(value, say) for value, say in rules]
     elif question.type == "choice":
         item.key = key
@@ -176,8 +177,8 @@ def build_item(exercise: QuizExercise, question: Question, values: dict) -> Item
         item.options = [Option(letter, render_text(text, values), share if letter in key else -share)
                         for letter, text in question.option_map.items()]
         if rules:
-            item.notes.append(f"{len(rules)} feedback rule(s) on a combination of options left out: "
-                              "per-option feedback is all these platforms give")
+            item.notes.append(_("{count} feedback rule(s) on a combination of options left out: per-option feedback is "
+                                "all these platforms give").format(count=len(rules)))
     else:
         raise ValueError(f"{question.type} questions are not exported")
     return item
@@ -245,7 +246,8 @@ def build_items(exercises: list[QuizExercise], count: int) -> tuple[list[Item], 
             context = _context(exercise, index)
             for item in built if context else ():
                 scene = " ".join(render_text(q.prompt, item.values) for q in context)
-                item.text = item.text.replace(item.text_prompt, f"Earlier in this exercise: {scene}\n\n{item.text_prompt}", 1)
+                item.text = item.text.replace(item.text_prompt, _("Earlier in this exercise: {scene}").format(scene=scene)
+                                              + f"\n\n{item.text_prompt}", 1)
             seen = set()
             for item in built:  # a question that uses none of the params is the same in each variant
                 same = (item.text, repr(item.key), repr(item.options), repr(item.wrong), item.hint)

@@ -20,6 +20,7 @@ import sympy
 
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise
+from grader.i18n import _
 from grader.judge.sampling import sample_points
 from grader.judge.scope import domains, variable_symbols
 from grader.lms.quiz_items import variant_id
@@ -68,7 +69,7 @@ def maxima(expression: sympy.Basic) -> str:
     for function, name in _FUNCTIONS.items():
         if e.func == function:
             return f"{name}(" + ", ".join(maxima(a) for a in e.args) + ")"
-    raise NotMaxima(f"{type(e).__name__} has no Maxima spelling here")
+    raise NotMaxima(_("{kind} has no Maxima spelling here").format(kind=type(e).__name__))
 
 
 def _point(point: dict) -> str:
@@ -93,7 +94,7 @@ def stack_parts(exercise: QuizExercise, question: Question, values: dict) -> dic
              for rule in question.feedback if rule.applies(values)]
     points = sample_points(domains(question.variables), keys.constraints(exercise, question, values), POINTS)
     if not points:
-        raise NotMaxima("no sample point meets the constraints")
+        raise NotMaxima(_("no sample point meets the constraints"))
     variables = [f"ta: {maxima(key)}"] + [f"r{i}: {text}" for i, (text, _) in enumerate(rules, 1)]
     variables.append("pts: [" + ", ".join(_point(p) for p in points) + "]")
     near = ("near: lambda([a, b], every(lambda([pt], is(abs(float(ev(a, pt) - ev(b, pt)))"
@@ -127,8 +128,8 @@ def stack_question(root: ET.Element, exercise: QuizExercise, question: Question,
     prompt = render_text(question.prompt, values)
     if exercise.description:
         prompt = f"{exercise.description.strip()}\n\n{prompt}"
-    body = (_html(prompt) + _html(f"Answer with a formula in {names}; floor(), ceiling(), sqrt(), exp(), log(), "
-                                  "abs(), max(), min() and kron_delta(i, j) may be used.")
+    body = (_html(prompt) + _html(_("Answer with a formula in {names}; floor(), ceiling(), sqrt(), exp(), log(), "
+                                    "abs(), max(), min() and kron_delta(i, j) may be used.").format(names=names))
             + "<p>[[input:ans1]] [[validation:ans1]]</p>")
     question_element = ET.SubElement(root, "question", {"type": "stack"})
     ET.SubElement(ET.SubElement(question_element, "name"), "text").text = f"{exercise.id} {question.id} {variant_id(values)}"
