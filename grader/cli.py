@@ -251,7 +251,7 @@ def quiz(
     from grader.bank.spec import QuizExercise
     from grader.quiz.interactive import run_quiz
 
-    _, (exercise,) = _load(bank, exercises, [exercise_id])
+    (exercise,) = _load(bank, exercises, [exercise_id])[1]
     if not isinstance(exercise, QuizExercise):
         raise typer.BadParameter(_("{id} is a code exercise; grade it with `grader check`").format(id=exercise_id),
                                  param_hint="EXERCISE")

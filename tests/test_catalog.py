@@ -110,3 +110,18 @@ def test_the_rule_bites():
         assert len(_unmarked(probe.resolve().relative_to(REPO) and probe)) == 2
     finally:
         probe.unlink()
+
+
+def test_no_function_hides_the_translation_function_behind_a_throwaway_name():
+    """`_, x = f()` in a function that also says `_("...")` makes `_` a local: the message call then fails."""
+    hidden = []
+    for path in sorted((REPO / "grader").rglob("*.py")):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            nodes = list(ast.walk(function))
+            stores = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) for n in nodes)
+            says = any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_" for n in nodes)
+            if stores and says:
+                hidden.append(f"{path.relative_to(REPO)}:{function.lineno} {function.name}")
+    assert not hidden, hidden

@@ -145,7 +145,7 @@ def moodle_xml(items: list[Item], symbolic: list[tuple] = (), order: list[str] =
 
     entries = [(item.exercise, item.question, item) for item in items] + [(e, q, values) for e, q, values in symbolic]
     ranks = {exercise_id: rank for rank, exercise_id in enumerate(order)}
-    for exercise, question, _ in entries:
+    for exercise, question, _entry in entries:
         ranks.setdefault(exercise.id, len(ranks))
     entries.sort(key=lambda t: (ranks[t[0].id], [q.id for q in t[0].questions].index(t[1].id)))
     for exercise, question, entry in entries:

@@ -95,7 +95,7 @@ def stack_parts(exercise: QuizExercise, question: Question, values: dict) -> dic
     points = sample_points(domains(question.variables), keys.constraints(exercise, question, values), POINTS)
     if not points:
         raise NotMaxima(_("no sample point meets the constraints"))
-    variables = [f"ta: {maxima(key)}"] + [f"r{i}: {text}" for i, (text, _) in enumerate(rules, 1)]
+    variables = [f"ta: {maxima(key)}"] + [f"r{i}: {text}" for i, (text, _say) in enumerate(rules, 1)]
     variables.append("pts: [" + ", ".join(_point(p) for p in points) + "]")
     near = ("near: lambda([a, b], every(lambda([pt], is(abs(float(ev(a, pt) - ev(b, pt)))"
              " <= 1e-9*(1 + abs(float(ev(b, pt)))))), pts))")
@@ -165,6 +165,6 @@ def stack_question(root: ET.Element, exercise: QuizExercise, question: Question,
     rules = parts["rules"]
     hint = render_text(question.hint, values) if question.hint else ""
     _node(prt, 0, "k0", not rules, true_score="1", true_feedback="", false_feedback=hint)
-    for i, (_, say) in enumerate(rules, 1):
+    for i, (_rule, say) in enumerate(rules, 1):
         _node(prt, i, f"k{i}", i == len(rules), true_score="0", true_feedback=say, false_feedback=hint)
     return idnumber

@@ -200,7 +200,7 @@ def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = 
     from grader.quiz.marking import mark
     from grader.reports.render import render_page
 
-    _, exercise = _exercise(exercise_id, bank, QuizExercise)
+    exercise = _exercise(exercise_id, bank, QuizExercise)[1]
     student = student or _student_here() or PRACTICE
     if question_id is None:
         context = sheet_context([exercise], student)

@@ -154,7 +154,7 @@ class Sandbox:
     def _spawn(self, limits: confine.ChildLimits) -> Child:
         try:
             wire.send(self._control, {"op": "spawn", "limits": limits.__dict__})
-            data, fds, _, _ = socket.recv_fds(self._control, 65536, 1)
+            data, fds = socket.recv_fds(self._control, 65536, 1)[:2]
             (n,) = wire._LEN.unpack_from(data)
             rest = wire._read(self._control, 4 + n - len(data), time.monotonic() + CONTROL_SECONDS) if len(data) < 4 + n else b""
             reply = wire.decode(bytes(data[4:]) + bytes(rest))

@@ -167,7 +167,7 @@ def python_files(folder: Path) -> list[str]:
 def odd_names(folder: Path) -> list[str]:
     """Problems with names in `folder`: entries whose names are not UTF-8 are not graded."""
     problems = []
-    for raw, _ in entries(folder):
+    for raw, _mode in entries(folder):
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -1,0 +1,291 @@
+"""grader in Chinese and in English, through the real command: under LANG=zh_CN.UTF-8 every line a
+student or instructor reads is Chinese (the bank's own names aside), under LANG=C it is English,
+and `--lang` and GRADER_LANG choose over the locale."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, write_spec
+from grader.i18n import choose, normalize
+
+QUIZ = """\
+id: pool
+title: {en: Pooling, zh: 池化}
+kind: quiz
+topic: cnn-basics
+description: {en: How pooling changes a shape., zh: 池化如何改变形状。}
+params:
+  n: [8]
+questions:
+  - id: size
+    type: numeric
+    points: 2
+    prompt:
+      en: "A {{ n }}x{{ n }} input goes through MaxPool2d(2). How wide is the output?"
+      zh: "{{ n }}x{{ n }} 的输入经过 MaxPool2d(2)，输出有多宽？"
+    answer: "n // 2"
+    hint: {en: The window moves two at a time., zh: 窗口每次移动两格。}
+    feedback:
+      - when: "n"
+        say: {en: Pooling halves the width., zh: 池化使宽度减半。}
+  - id: channels
+    type: choice
+    prompt: {en: "16 channels go in: how many come out?", zh: "输入 16 个通道，输出多少个通道？"}
+    options: ["8", "16", {en: as many as the kernel has, zh: 与池化窗口一样多}]
+    answer: b
+    practice: true
+    feedback:
+      - when: a
+        say: {en: Pooling keeps the channels., zh: 池化不改变通道数。}
+"""
+
+CODE = """\
+id: corr
+title: {en: Cross-correlation, zh: 互相关}
+kind: code
+topic: cnn-basics
+description: {en: "Write corr.py with corr2d(X, K).", zh: "在 corr.py 中实现 corr2d(X, K)。"}
+file: corr.py
+symbols: [corr2d]
+checks:
+  - id: values
+    points: 2
+    title: {en: corr2d on the course's example, zh: 课程示例上的 corr2d}
+  - id: shape
+    title: {en: the output's shape, zh: 输出的形状}
+"""
+
+CHECK = '''\
+import torch
+
+from grader.checking.checks import expect_close, say
+
+
+def test_values(submission, reference):
+    X, K = torch.arange(9.0).reshape(3, 3), torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+    got = submission.function("corr:corr2d")(X, K)
+    expect_close(got, reference.corr2d(X, K), what={"en": "the output", "zh": "输出"},
+                 hint={"en": "slide the kernel over the input", "zh": "让卷积核在输入上滑动"})
+'''
+
+PUBLIC = '''\
+import torch
+
+from grader.checking.checks import say
+
+
+def test_shape(submission):
+    got = submission.function("corr:corr2d")(torch.ones(4, 4), torch.ones(3, 3))
+    assert tuple(got.shape) == (2, 2), say({"en": "the output must be 2x2", "zh": "输出应为 2x2"})
+'''
+
+REFERENCE = '''\
+import torch
+
+
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+'''
+
+WRONG = REFERENCE.replace("* K).sum()", "* K).sum() + 1").replace("X.shape[1] - w + 1", "X.shape[1] - w")
+
+
+@pytest.fixture
+def bank(tmp_path) -> Path:
+    root = tmp_path / "bank"
+    write_spec(root / "exercises" / "pool", QUIZ)
+    write_spec(root / "exercises" / "corr", CODE)
+    (root / "exercises" / "corr" / "checks").mkdir()
+    (root / "exercises" / "corr" / "checks" / "values.py").write_text(CHECK)
+    (root / "exercises" / "corr" / "public").mkdir()
+    (root / "exercises" / "corr" / "public" / "shape.py").write_text(PUBLIC)
+    (root / "exercises" / "bank.yaml").write_text("languages: [en, zh]\n")
+    (root / "solutions" / "corr").mkdir(parents=True)
+    (root / "solutions" / "corr" / "corr.py").write_text(REFERENCE)
+    return root
+
+
+def student(folder: Path, name: str = "s1") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "answers.yaml").write_text("pool:\n  size: 8\n")  # the feedback rule's mistake; channels unanswered
+    (folder / "corr.py").write_text(WRONG)
+    (folder / "student.yaml").write_text(f"id: {name}\n")
+    return folder
+
+
+ZH, EN = {"LANG": "zh_CN.UTF-8"}, {"LANG": "C"}
+
+
+def grader(*args, env: dict, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("GRADER_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+    return subprocess.run([sys.executable, "-m", "grader.cli", *map(str, args)], input=stdin, capture_output=True,
+                          text=True, cwd=cwd, timeout=300, env={**clean, "COLUMNS": "250", "NO_COLOR": "1", **env})
+
+
+# What may stay English in a Chinese line: the bank's names, paths, commands, code and units.
+NAMES = {"pool", "size", "channels", "corr", "values", "corr2d", "grader", "MaxPool2d", "Ctrl", "poll", "In", "UTC", "check",
+         "quiz", "shape"}
+
+
+def english(text: str, *paths: Path) -> list[str]:
+    """The English words left in `text` once names, paths, code and commands are taken out."""
+    for path in paths:
+        text = text.replace(str(path), " ")
+    text = re.sub(r"<[^>]+>", " ", text)  # HTML tags: markup, not words
+    text = re.sub(r"`[^`]*`|\[/?[a-z]+\]|\S*[/.]\S*|--?[a-z-]+|0x[0-9a-f]+|%\(\w+\)s", " ", text)
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
+    return [word for word in words if len(re.findall("[A-Za-z]", word)) > 1 and word not in NAMES]
+
+
+def lines_of(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+
+
+def test_the_language_is_chosen_by_option_then_grader_lang_then_the_locale():
+    assert choose("zh", {"LANG": "C"}) == "zh-CN" and choose("en", {"GRADER_LANG": "zh-CN"}) == "en"
+    assert choose(None, {"GRADER_LANG": "zh_CN", "LANG": "C"}) == "zh-CN"
+    assert choose(None, {"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}) == "zh-CN"
+    assert choose(None, {"LC_ALL": "", "LC_MESSAGES": "C", "LANG": "zh_CN.UTF-8"}) == "en"  # the first set decides
+    assert choose(None, {"LANG": "fr_FR.UTF-8"}) == "en" and choose(None, {}) == "en"
+    assert choose("klingon", {"GRADER_LANG": "fr", "LANG": "zh_TW.UTF-8"}) == "zh-CN"
+    assert [normalize(t) for t in ("zh-cn", "zh_CN.UTF-8", "ZH", "en_GB", "C", "POSIX", "de")] == \
+           ["zh-CN", "zh-CN", "zh-CN", "en", "en", "en", None]
+
+
+def test_check_speaks_chinese_under_a_chinese_locale_and_english_under_c(bank, tmp_path):
+    sub = student(tmp_path / "s1")
+    zh = grader("check", sub, "--bank", bank, "--html", tmp_path / "zh.html", "--md", tmp_path / "zh.md",
+                "--json", tmp_path / "zh.json", env=ZH)
+    assert zh.returncode == 1, zh.stdout + zh.stderr
+    shown = lines_of(zh)
+    assert not [line for line in shown if english(line, sub, tmp_path)], "\n".join(shown)
+    text = zh.stdout
+    assert "池化使宽度减半" in text and "你的答案：8" in text and "互相关" in text and "总分" in text
+    assert "让卷积核在输入上滑动" in text and "输出 的形状是" in text and "输出应为 2x2" in text  # bank text, ours
+    page = (tmp_path / "zh.html").read_text()
+    assert '<html lang="zh-CN">' in page and "评分报告" in page
+    assert not english(re.sub(r"<style>.*?</style>", " ", page, flags=re.S), sub, tmp_path)
+    assert "提示" in (tmp_path / "zh.md").read_text() and "提示" in (tmp_path / "zh.json").read_text()
+
+    en = grader("check", sub, "--bank", bank, "--html", tmp_path / "en.html", env=EN)
+    assert en.returncode == 1
+    assert "Pooling halves the width." in en.stdout and "(you wrote 8)" in en.stdout and "Total 0/" in en.stdout
+    assert "slide the kernel over the input" in en.stdout
+    assert not re.search(r"[\u4e00-\u9fff]", en.stdout + en.stderr)
+    assert '<html lang="en">' in (tmp_path / "en.html").read_text()
+
+
+def test_lang_and_grader_lang_choose_over_the_locale(bank, tmp_path):
+    sub = student(tmp_path / "s1")
+    assert "总分" in grader("--lang", "zh-CN", "check", sub, "--bank", bank, "-e", "pool", env=EN).stdout
+    assert "Total" in grader("--lang", "en", "check", sub, "--bank", bank, "-e", "pool", env=ZH).stdout
+    assert "总分" in grader("check", sub, "--bank", bank, "-e", "pool", env={**EN, "GRADER_LANG": "zh-CN"}).stdout
+    wrong = grader("--lang", "fr", "check", sub, "--bank", bank, env=EN)
+    assert wrong.returncode == 2 and "'fr' is no language grader speaks" in wrong.stderr
+
+
+def test_quiz_in_the_terminal_speaks_chinese(bank, tmp_path):
+    result = grader("quiz", "pool", "--bank", bank, "--student", "s1", stdin="8\n4\nb\n", env=ZH)
+    shown = lines_of(result)
+    assert result.returncode == 0, "\n".join(shown)  # right on the second try
+    assert not [line for line in shown if english(line, bank)], "\n".join(shown)
+    assert "输出有多宽" in result.stdout and "池化使宽度减半" in result.stdout and "得分" in result.stdout
+
+
+def test_handout_and_its_sheet_speak_chinese(bank, tmp_path):
+    out = tmp_path / "handout"
+    result = grader("handout", "--out", out, "--bank", bank, "--student", "s1", env=ZH)
+    assert result.returncode == 0, result.stderr
+    assert not [line for line in lines_of(result) if english(line, out)], result.stdout
+    readme, sheet = (out / "README.md").read_text(), (out / "sheet.html").read_text()
+    assert "你的步骤" in readme and "s1 的讲义" in readme
+    assert '<html lang="zh-CN">' in sheet and "测验题单" in sheet and "输出有多宽" in sheet
+    assert "互相关" in (out / "submission" / "corr.py").read_text()  # the starter's docstring, in Chinese
+    assert "池化" in (out / "submission" / "answers.yaml").read_text()
+    shipped = (out / "bank" / "exercises" / "pool" / "spec.yaml").read_text()
+    assert "池化不改变通道数" in shipped and "Pooling keeps" in shipped  # both languages ship; each student reads theirs
+    english_run = grader("quiz", "pool", "--bank", out / "bank", "--show", env=EN)
+    assert "How wide" in english_run.stdout, english_run.stdout + english_run.stderr
+
+
+def test_grade_and_report_speak_chinese(bank, tmp_path):
+    classroom = tmp_path / "class"
+    student(classroom / "s1", "s1")
+    student(classroom / "s2", "s2")
+    book, page = tmp_path / "book.sqlite", tmp_path / "class.html"
+    graded = grader("grade", classroom, "--bank", bank, "--gradebook", book, env=ZH)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert not [line for line in lines_of(graded) if english(line, book, classroom)], graded.stdout
+    assert "已评分 2 份" in graded.stdout
+    report = grader("report", "--gradebook", book, "--html", page, env=ZH)
+    assert report.returncode == 0 and not english(report.stdout, page, book), report.stdout
+    html = page.read_text()
+    assert '<html lang="zh-CN">' in html and "班级报告" in html and "池化使宽度减半" in html
+    assert not english(re.sub(r"<style>.*?</style>|<svg.*?</svg>", " ", html, flags=re.S), classroom, book)
+
+
+def test_watch_speaks_chinese_and_stops_in_chinese(bank, tmp_path):
+    sub = student(tmp_path / "s1")
+    clean = {k: v for k, v in os.environ.items() if k not in ("GRADER_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+    process = subprocess.Popen([sys.executable, "-m", "grader.cli", "watch", str(sub), "--bank", str(bank), "--poll",
+                                "-e", "pool"], cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**clean, "COLUMNS": "250", "NO_COLOR": "1", **ZH})
+    seen: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith("共 "):
+                done.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert done.wait(120), seen
+        process.send_signal(signal.SIGINT)
+        rest, _errors = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    shown = [line for line in seen + rest.splitlines() if line.strip()]
+    assert not [line for line in shown if english(line, sub, bank)], "".join(shown)
+    assert "正在监视" in shown[0] and "已停止监视" in rest and "你的答案：8" in "".join(shown)
+
+
+MAGIC = """
+import sys
+from grader.notebook.magic import check_cells, run_magic
+print(run_magic("quiz pool --bank {bank}").text)
+print(run_magic("quiz pool channels b --bank {bank}").text)
+print(run_magic("quiz pool size 3 --bank {bank}").text)
+print(run_magic("nonsense").text)
+print(check_cells("corr", bank="{bank}", cells=[(1, {code!r})]).text)
+"""
+
+
+def test_the_jupyter_magic_speaks_chinese(bank, tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k not in ("GRADER_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+    script = MAGIC.format(bank=bank / "exercises", code=WRONG)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                            env={**clean, **ZH})
+    assert result.returncode == 0, result.stderr
+    shown = [line for line in result.stdout.splitlines() if line.strip() and not line.startswith(("|---", "| |"))]
+    assert not [line for line in shown if english(line, bank, tmp_path)], result.stdout
+    assert "输出有多宽" in result.stdout and "正确" in result.stdout and "用法" in result.stdout
+    assert "这个笔记本" in result.stdout and "输出应为 2x2" in result.stdout
