@@ -16,17 +16,23 @@ from pydantic import ValidationError
 from grader.bank import spec
 from grader.bank.yamlfile import YamlDocument
 from grader.errors import SpecError
+from grader.i18n import N_, _
 
 
 _KINDS = ("quiz", "code")
 _OWN_CHECKS = ("value_error", "assertion_error")  # a model's validator ran: its form was the one meant
-_WANTED = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true or false",
-           "list": "a list", "dict": "a mapping", "IntRange": "a range {min: .., max: ..}",
-           "Tolerance": "{abs: .., rel: ..}", "FeedbackRule": "a rule {when: .., say: ..}"}
-_TYPE_ERRORS = {"int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
-                "float_type": "a number", "float_parsing": "a number", "string_type": "text",
-                "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
-                "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping"}
+_WANTED = {"int": N_("a whole number"), "float": N_("a number"), "str": N_("text"), "bool": N_("true or false"),
+           "list": N_("a list"), "dict": N_("a mapping"), "IntRange": N_("a range {min: .., max: ..}"),
+           "Tolerance": "{abs: .., rel: ..}", "FeedbackRule": N_("a rule {when: .., say: ..}")}
+_TYPE_ERRORS = {"int_type": N_("a whole number"), "int_parsing": N_("a whole number"), "int_from_float": N_("a whole number"),
+                "float_type": N_("a number"), "float_parsing": N_("a number"), "string_type": N_("text"),
+                "bool_type": N_("true or false"), "bool_parsing": N_("true or false"), "list_type": N_("a list"),
+                "dict_type": N_("a mapping"), "model_type": N_("a mapping"), "model_attributes_type": N_("a mapping")}
+# (message, fix) for a number out of bounds
+_BOUNDS = {"greater_than": (N_("must be greater than {limit}, got {value}"), N_("use a value greater than {limit}")),
+           "greater_than_equal": (N_("must be at least {limit}, got {value}"), N_("use a value at least {limit}")),
+           "less_than": (N_("must be less than {limit}, got {value}"), N_("use a value less than {limit}")),
+           "less_than_equal": (N_("must be at most {limit}, got {value}"), N_("use a value at most {limit}"))}
 
 
 def _is_union_tag(part: object) -> bool:
@@ -39,9 +45,9 @@ def _member_name(tag: str) -> str:
     names = re.findall(r"[A-Za-z_]\w*", tag)
     model = next((n for n in reversed(names) if n in _WANTED), None)
     if tag.startswith(("list", "tuple")):
-        return "a list"
+        return N_("a list")
     if tag.startswith("dict"):
-        return "a mapping"
+        return N_("a mapping")
     return _WANTED.get(model or tag, tag)
 
 
@@ -59,12 +65,16 @@ def _split(loc: tuple) -> tuple[tuple, tuple, tuple[str, ...], bool]:
     return tuple(fields), union_at, tuple(tags), inside
 
 
+_SHOWN = {int: N_("the whole number {value}"), float: N_("the number {value}"), str: N_("the text {value}"),
+          list: N_("the list {value}"), dict: N_("the mapping {value}")}
+
+
 def _shown(value: object) -> str:
-    kind = {int: "the whole number", float: "the number", str: "the text", bool: "", list: "the list",
-            dict: "the mapping"}.get(type(value), type(value).__name__)
+    if isinstance(value, bool):
+        return str(value).lower()
     text = repr(value) if isinstance(value, str) else str(value)
     text = text if len(text) <= 40 else text[:37] + "..."
-    return f"{kind} {text}".strip() if not isinstance(value, bool) else str(value).lower()
+    return _(_SHOWN[type(value)]).format(value=text) if type(value) in _SHOWN else f"{type(value).__name__} {text}"
 
 
 def _kebab(value: object) -> str:
@@ -84,25 +94,28 @@ def _belongs(name: str, top: bool) -> str:
 
     for kind, model in (("quiz", spec.QuizExercise), ("code", spec.CodeExercise)):
         if top and name in model.model_fields:
-            return f"remove it: {name} belongs to kind: {kind} exercises (docs/specs.md)"
-    return "remove it, or move it to where it belongs (docs/specs.md)"
+            return _("remove it: {name} belongs to kind: {kind} exercises (docs/specs.md)").format(name=name, kind=kind)
+    return _("remove it, or move it to where it belongs (docs/specs.md)")
 
 
 def _pattern_words(field: str, pattern: str, value: object) -> tuple[str, str]:
 
     name = field.rsplit(".", 1)[-1]
     if pattern == spec.KEBAB:
-        return (f"{_shown(value)} is not kebab-case (lowercase letters and digits joined by single hyphens)",
-                f"write {name}: {_kebab(value)}")
+        return (_("{value} is not kebab-case (lowercase letters and digits joined by single hyphens)").format(value=_shown(value)),
+                _("write {field}").format(field=f"{name}: {_kebab(value)}"))
     if pattern == spec.IDENTIFIER:
         suggestion = re.sub(r"\W+", "_", str(value)).lstrip("0123456789") or "x"
-        return (f"{_shown(value)} is not a name usable in expressions (letters, digits and _, not starting "
-                "with a digit)", f"rename it, e.g. {suggestion}")
+        return (_("{value} is not a name usable in expressions (letters, digits and _, not starting with a digit)").format(
+            value=_shown(value)), _("rename it, e.g. {name}").format(name=suggestion))
     if pattern == spec.PYTHON_FILE:
-        return f"{_shown(value)} is not a Python module file name", "name the file like conv.py"
+        return _("{value} is not a Python module file name").format(value=_shown(value)), _("name the file like conv.py")
     if pattern == spec.OPTION_LETTER:
-        return f"option key {value!r} is not one lowercase letter", "key the options a, b, c, ..."
-    return f"{_shown(value)} does not have the form this field needs", "see docs/specs.md for this field"
+        return _("option key {key!r} is not one lowercase letter").format(key=value), _("key the options a, b, c, ...")
+    if pattern == spec.LANGUAGE_TAG:
+        return (_("{value} is not a language tag").format(value=_shown(value)),
+                _("key each text by its language: {example}").format(example="{en: ..., zh: ...}"))
+    return _("{value} does not have the form this field needs").format(value=_shown(value)), _("see docs/specs.md for this field")
 
 
 def _described(field: str, item: dict, members: list[str]) -> tuple[str, str]:
@@ -111,17 +124,18 @@ def _described(field: str, item: dict, members: list[str]) -> tuple[str, str]:
     if kind == "extra_forbidden":
         name = field.rsplit(".", 1)[-1]
         if name in _field_names():
-            return f"{name} is not a field here", _belongs(name, top=field == name)
+            return _("{name} is not a field here").format(name=name), _belongs(name, top=field == name)
         near = difflib.get_close_matches(name, _field_names(), n=1)
-        return "unknown field", (f"did you mean {near[0]}? else remove it" if near else "remove it or check its spelling")
+        return _("unknown field"), (_("did you mean {name}? else remove it").format(name=near[0]) if near
+                                    else _("remove it or check its spelling"))
     if kind == "missing":
-        return "required field is missing", "add it"
+        return _("required field is missing"), _("add it")
     if kind == "union_tag_invalid":
         near = difflib.get_close_matches(str(ctx.get("tag")), _KINDS, n=1)
-        return (f"kind must be quiz or code, not {ctx.get('tag')!r}",
-                f"set kind: {near[0]}" if near else "set kind: quiz or kind: code")
+        return (_("kind must be quiz or code, not {kind!r}").format(kind=ctx.get("tag")),
+                _("set kind: {kind}").format(kind=near[0]) if near else _("set kind: quiz or kind: code"))
     if kind == "union_tag_not_found":
-        return "kind is missing: every spec says what it is", "add kind: quiz or kind: code"
+        return _("kind is missing: every spec says what it is"), _("add kind: quiz or kind: code")
     if kind in _OWN_CHECKS:
         error = ctx.get("error")
         return str(error) if error is not None else item["msg"].removeprefix("Value error, "), getattr(error, "fix", "")
@@ -130,26 +144,30 @@ def _described(field: str, item: dict, members: list[str]) -> tuple[str, str]:
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         near = difflib.get_close_matches(str(value), choices, n=1)
-        return (f"{_shown(value)} is not one of {', '.join(choices)}",
-                f"write {near[0]}" if near else f"use one of {', '.join(choices)}")
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        words = {"greater_than": "greater than", "greater_than_equal": "at least", "less_than": "less than",
-                 "less_than_equal": "at most"}[kind]
-        limit = next(iter(ctx.values()), "")
-        return f"must be {words} {limit}, got {_shown(value)}", f"use a value {words} {limit}"
+        return (_("{value} is not one of {choices}").format(value=_shown(value), choices=", ".join(choices)),
+                _("write {field}").format(field=near[0]) if near else _("use one of {choices}").format(choices=", ".join(choices)))
+    if kind in _BOUNDS:
+        said = {"limit": next(iter(ctx.values()), ""), "value": _shown(value)}
+        message, fix = _BOUNDS[kind]
+        return _(message).format(**said), _(fix).format(**said)
     if kind == "too_short":
         least = ctx.get("min_length", 1)
-        fix = "list the values to pick from, e.g. [1, 2, 3]" if field.startswith("params.") else "add at least one"
-        return f"needs at least {least} item{'s' if least != 1 else ''}, got {ctx.get('actual_length', 0)}", fix
+        fix = _("list the values to pick from, e.g. [1, 2, 3]") if field.startswith("params.") else _("add at least one")
+        said = {"least": least, "count": ctx.get("actual_length", 0)}
+        return (_("needs at least {least} item, got {count}") if least == 1 else
+                _("needs at least {least} items, got {count}")).format(**said), fix
     if kind == "too_long":
-        return f"has {ctx.get('actual_length')} items, at most {ctx.get('max_length')} allowed", "remove the extra items"
+        return (_("has {count} items, at most {most} allowed").format(count=ctx.get("actual_length"), most=ctx.get("max_length")),
+                _("remove the extra items"))
     if kind in _TYPE_ERRORS or kind.endswith("_type"):
-        wanted = " or ".join(dict.fromkeys(members)) or _TYPE_ERRORS.get(kind, item["msg"].removeprefix("Input should be "))
+        named = _TYPE_ERRORS.get(kind)
+        wanted = (_(" or ").join(_(m) for m in dict.fromkeys(members)) or (_(named) if named else "")
+                  or item["msg"].removeprefix("Input should be "))
         fix = ""
         if field.startswith("params.") and field.count(".") == 1 and not isinstance(value, (list, dict)):
-            name = field.split(".")[1]
-            fix = f"a param is a list to pick from or a range: write {name}: [{value}] for one value"
-        return f"expected {wanted}, got {_shown(value)}", fix
+            fix = _("a param is a list to pick from or a range: write {field} for one value").format(
+                field=f"{field.split('.')[1]}: [{value}]")
+        return _("expected {wanted}, got {value}").format(wanted=wanted, value=_shown(value)), fix
     return item["msg"].removeprefix("Value error, "), ""
 
 

@@ -13,6 +13,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from grader.i18n import N_, _
+
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PYTHON_FILE = r"^[A-Za-z_][A-Za-z0-9_]*\.py$"
@@ -45,8 +47,8 @@ class IntRange(Model):
     @model_validator(mode="after")
     def _ordered(self) -> IntRange:
         if self.min > self.max:
-            raise AuthorError(f"min ({self.min}) is larger than max ({self.max}): the range holds no value",
-                              fix=f"swap them: {{min: {self.max}, max: {self.min}}}")
+            raise AuthorError(_("min ({min}) is larger than max ({max}): the range holds no value").format(min=self.min, max=self.max),
+                              fix=_("swap them: {range}").format(range=f"{{min: {self.max}, max: {self.min}}}"))
         return self
 
 
@@ -95,8 +97,8 @@ class VariableDomain(Model):
     @classmethod
     def _item_form(cls, item: str | None) -> str | None:
         if item is not None and not re.fullmatch(r"[A-Za-z_]\w*\[[A-Za-z_]\w*\]", item):
-            raise AuthorError(f"item {item!r} should look like y[i]: a sequence name, then an index variable in brackets",
-                              fix="write item: y[i]", at=("item",))
+            raise AuthorError(_("item {item!r} should look like y[i]: a sequence name, then an index variable in brackets").format(
+                item=item), fix=_("write item: y[i]"), at=("item",))
         return item
 
     @property
@@ -111,11 +113,11 @@ class VariableDomain(Model):
     def _one_kind(self) -> VariableDomain:
         bounds = self.integer if self.integer is not None else self.real
         if (self.integer is None) == (self.real is None):
-            raise AuthorError("give exactly one of integer: [low, high] or real: [low, high]",
-                              fix="e.g. {integer: [1, 64]} or {real: [0, 1]}")
+            raise AuthorError(_("give exactly one of integer: [low, high] or real: [low, high]"),
+                              fix=_("e.g. {{integer: [1, 64]}} or {{real: [0, 1]}}").format())
         if bounds[0] > bounds[1]:
-            raise AuthorError(f"the lower bound {bounds[0]} is above the upper bound {bounds[1]}",
-                              fix=f"swap them: {self.kind}: [{bounds[1]}, {bounds[0]}]", at=(self.kind,))
+            raise AuthorError(_("the lower bound {low} is above the upper bound {high}").format(low=bounds[0], high=bounds[1]),
+                              fix=_("swap them: {range}").format(range=f"{self.kind}: [{bounds[1]}, {bounds[0]}]"), at=(self.kind,))
         return self
 
     @property
@@ -129,11 +131,12 @@ class VariableDomain(Model):
 
 
 QuestionType = Literal["numeric", "symbolic", "shape", "choice", "multi"]
-_ANSWER_FORMS = {"numeric": ("a number or an expression over the params", '"c_out*c_in*k*k + c_out"'),
-                 "symbolic": ("an expression in quotes", '"floor((n + 2*p - k) / s) + 1"'),
-                 "shape": ("a list of whole numbers or expressions", '[2, 16, 5, 5]'),
-                 "choice": ("one option letter", "b"), "multi": ("a list of option letters", "[a, c]")}
-_FORM_OF = {list: "a list", dict: "a mapping", int: "a whole number", float: "a number", str: "text", bool: "true/false"}
+_ANSWER_FORMS = {"numeric": (N_("a number or an expression over the params"), '"c_out*c_in*k*k + c_out"'),
+                 "symbolic": (N_("an expression in quotes"), '"floor((n + 2*p - k) / s) + 1"'),
+                 "shape": (N_("a list of whole numbers or expressions"), '[2, 16, 5, 5]'),
+                 "choice": (N_("one option letter"), "b"), "multi": (N_("a list of option letters"), "[a, c]")}
+_FORM_OF = {list: N_("a list"), dict: N_("a mapping"), int: N_("a whole number"), float: N_("a number"), str: N_("text"),
+            bool: N_("true/false")}
 OPTION_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -165,31 +168,33 @@ class Question(Model):
         }[self.type]
         if self.answer is None:  # a handout's graded question (QuizExercise says where that is allowed)
             if self.feedback or self.verify:
-                raise ValueError("feedback: and verify: need an answer: to compare with")
+                raise ValueError(_("feedback: and verify: need an answer: to compare with"))
             return self
         if isinstance(self.answer, bool) or not isinstance(self.answer, expected):
-            raise AuthorError(f"a {self.type} question's answer must be {_ANSWER_FORMS[self.type][0]}, "
-                              f"not {_FORM_OF.get(type(self.answer), type(self.answer).__name__)}",
-                              fix=f"e.g. answer: {_ANSWER_FORMS[self.type][1]}", at=("answer",))
+            given = type(self.answer)
+            raise AuthorError(_("a {type} question's answer must be {form}, not {given}").format(
+                type=self.type, form=_(_ANSWER_FORMS[self.type][0]), given=_(_FORM_OF[given]) if given in _FORM_OF else given.__name__),
+                fix=_("e.g. answer: {example}").format(example=_ANSWER_FORMS[self.type][1]), at=("answer",))
         if self.type in ("choice", "multi"):
             if not self.options:
-                raise AuthorError(f"a {self.type} question needs options:",
-                                  fix="add options: [first text, second text, ...] (lettered a, b, ...)")
+                raise AuthorError(_("a {type} question needs options:").format(type=self.type),
+                                  fix=_("add options: [first text, second text, ...] (lettered a, b, ...)"))
             letters = self.option_map.keys()
             chosen = [self.answer] if self.type == "choice" else self.answer
             for letter in chosen:
                 if letter not in letters:
-                    raise AuthorError(f"answer {letter!r} is not one of the option letters {', '.join(letters)}",
-                                      fix="answer with the letter of the right option", at=("answer",))
+                    raise AuthorError(_("answer {letter!r} is not one of the option letters {letters}").format(
+                        letter=letter, letters=", ".join(letters)), fix=_("answer with the letter of the right option"),
+                        at=("answer",))
         elif self.options is not None:
-            raise AuthorError(f"options: only belong to choice and multi questions, not {self.type}",
-                              fix="remove options:, or set type: choice", at=("options",))
+            raise AuthorError(_("options: only belong to choice and multi questions, not {type}").format(type=self.type),
+                              fix=_("remove options:, or set type: choice"), at=("options",))
         if self.type != "symbolic" and (self.variables or self.constraints):
-            raise AuthorError("variables: and constraints: only belong to symbolic questions",
-                              fix="set type: symbolic, or move param constraints to the exercise's constraints:",
+            raise AuthorError(_("variables: and constraints: only belong to symbolic questions"),
+                              fix=_("set type: symbolic, or move param constraints to the exercise's constraints:"),
                               at=("variables",) if self.variables else ("constraints",))
         if self.tolerance is not None and self.type != "numeric":
-            raise AuthorError("tolerance: only belongs to numeric questions", fix="remove it", at=("tolerance",))
+            raise AuthorError(_("tolerance: only belongs to numeric questions"), fix=_("remove it"), at=("tolerance",))
         self._items_fit()
         return self
 
@@ -201,12 +206,15 @@ class Question(Model):
                 continue
             sequence, index = domain.item_of
             if index not in self.variables or self.variables[index].kind != "integer":
-                raise AuthorError(f"variable {name} is item {domain.item}, so {index} must be an integer variable of this question",
-                                  fix=f"add {index}: {{integer: [1, 6]}} to variables:", at=("variables", name))
+                raise AuthorError(_("variable {name} is item {item}, so {index} must be an integer variable of this "
+                                    "question").format(name=name, item=domain.item, index=index),
+                                  fix=_("add {entry} to variables:").format(entry=f"{index}: {{integer: [1, 6]}}"),
+                                  at=("variables", name))
             other = first_of.setdefault(sequence, name)
             if (self.variables[other].kind, self.variables[other].bounds) != (domain.kind, domain.bounds):
-                raise AuthorError(f"{other} and {name} are items of {sequence}, so they need the same kind and bounds",
-                                  fix=f"give {name} the bounds of {other}", at=("variables", name))
+                raise AuthorError(_("{other} and {name} are items of {sequence}, so they need the same kind and bounds").format(
+                    other=other, name=name, sequence=sequence),
+                                  fix=_("give {name} the bounds of {other}").format(name=name, other=other), at=("variables", name))
 
     @property
     def option_map(self) -> dict[str, Text]:
@@ -248,13 +256,13 @@ class QuizExercise(ExerciseBase):
         seen: set[str] = set()
         for index, question in enumerate(self.questions):
             if question.id in seen:
-                raise AuthorError(f"question id {question.id!r} appears twice", fix="give each question its own id",
+                raise AuthorError(_("question id {id!r} appears twice").format(id=question.id), fix=_("give each question its own id"),
                                   at=("questions", index, "id"))
             seen.add(question.id)
             if question.answer is None and not self.handout:
-                raise ValueError(f"question {question.id!r} has no answer:; give its key")
+                raise ValueError(_("question {id!r} has no answer:; give its key").format(id=question.id))
             if question.answer is not None and self.handout and not question.practice:
-                raise ValueError(f"question {question.id!r} of a handout has a key but is not practice: true")
+                raise ValueError(_("question {id!r} of a handout has a key but is not practice: true").format(id=question.id))
         return self
 
     @model_validator(mode="after")
@@ -265,15 +273,17 @@ class QuizExercise(ExerciseBase):
                 for name, wanted in rule.when_params.items():
                     at = ("questions", q_index, "feedback", r_index, "when_params", name)
                     if name not in self.params:
-                        raise AuthorError(f"when_params names {name!r}, which is not a param of this exercise",
-                                          fix=f"use one of: {', '.join(self.params) or 'no params are defined'}", at=at)
+                        raise AuthorError(_("when_params names {name!r}, which is not a param of this exercise").format(name=name),
+                                          fix=_("use one of: {params}").format(params=", ".join(self.params))
+                                          if self.params else _("no params are defined"), at=at)
                     domain = self.params[name]
                     possible = (lambda v: isinstance(v, int) and domain.min <= v <= domain.max) \
                         if isinstance(domain, IntRange) else (lambda v: v in domain)
                     for value in wanted if isinstance(wanted, list) else [wanted]:
                         if not possible(value):
-                            raise AuthorError(f"param {name} never takes the value {value!r}, so this limit never holds",
-                                              fix=f"use values {name} can take: {_domain_text(domain)}", at=at)
+                            raise AuthorError(_("param {name} never takes the value {value!r}, so this limit never holds").format(
+                                name=name, value=value),
+                                fix=_("use values {name} can take: {values}").format(name=name, values=_domain_text(domain)), at=at)
         return self
 
     def question(self, question_id: str) -> Question | None:
@@ -282,7 +292,7 @@ class QuizExercise(ExerciseBase):
 
 def _domain_text(domain) -> str:
     if isinstance(domain, IntRange):
-        return f"{domain.min} to {domain.max}"
+        return _("{low} to {high}").format(low=domain.min, high=domain.max)
     return ", ".join(str(v) for v in domain)
 
 
@@ -325,19 +335,20 @@ class CodeExercise(ExerciseBase):
         ids = [check.id for check in self.checks]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise AuthorError(f"check id {duplicates[0]!r} appears twice", fix="give each check its own id",
+            raise AuthorError(_("check id {id!r} appears twice").format(id=duplicates[0]), fix=_("give each check its own id"),
                               at=("checks", len(ids) - 1 - ids[::-1].index(duplicates[0])))
         evidence = {check.id for check in self.checks if check.evidence}
         for position, check in enumerate(self.checks):
             for wanted in check.needs:
                 if wanted not in evidence:
-                    raise AuthorError(f"check {check.id!r} needs {wanted!r}, which is not an evidence check "
-                                      f"(evidence checks: {', '.join(sorted(evidence)) or 'none'})",
-                                      fix="mark it `evidence: true` or name one of those",
+                    raise AuthorError(_("check {id!r} needs {wanted!r}, which is not an evidence check (evidence checks: "
+                                        "{evidence})").format(id=check.id, wanted=wanted,
+                                                               evidence=", ".join(sorted(evidence)) or _("none")),
+                                      fix=_("mark it `evidence: true` or name one of those"),
                                       at=("checks", position, "needs"))
             if check.needs and check.evidence:
-                raise AuthorError(f"check {check.id!r} is evidence itself, so it needs nothing",
-                                  fix="remove its needs:", at=("checks", position, "needs"))
+                raise AuthorError(_("check {id!r} is evidence itself, so it needs nothing").format(id=check.id),
+                                  fix=_("remove its needs:"), at=("checks", position, "needs"))
         return self
 
     def gate_of(self, check: Check) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from grader.bank.field_errors import field_errors
 from grader.bank.spec import CodeExercise, Model
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
+from grader.i18n import _
 
 FILE_NAME = "mutants.yaml"
 
@@ -42,7 +43,7 @@ class Edit(Model):
     @classmethod
     def _not_blank(cls, text: str) -> str:
         if not text.strip():
-            raise ValueError("the replace text is blank: it must hold at least one line of the reference")
+            raise ValueError(_("the replace text is blank: it must hold at least one line of the reference"))
         return text
 
 
@@ -69,7 +70,8 @@ def reference_file(solutions: Path, exercise: CodeExercise) -> Path:
     """`solutions/<id>/<file>`, the exercise's reference solution; a SpecError where it is missing."""
     path = Path(solutions) / exercise.id / exercise.file
     if not path.is_file():
-        raise SpecError(path, "the reference solution is missing", fix=f"add solutions/{exercise.id}/{exercise.file}")
+        raise SpecError(path, _("the reference solution is missing"), fix=_("add {path}").format(
+            path=f"solutions/{exercise.id}/{exercise.file}"))
     return path
 
 
@@ -87,9 +89,9 @@ def load_mutants(solutions: Path, exercise: CodeExercise) -> list[Mutant]:
         try:
             for check in spec.caught_by:
                 if check not in checks:
-                    raise SpecError(path, f"names {check!r}, which is not a check of {exercise.id}",
-                                    line=document.line_of((name, "caught-by")), field=f"{name}.caught-by",
-                                    fix=f"one of: {', '.join(sorted(checks))}")
+                    raise SpecError(path, _("names {check!r}, which is not a check of {exercise}").format(
+                        check=check, exercise=exercise.id), line=document.line_of((name, "caught-by")),
+                        field=f"{name}.caught-by", fix=_("one of: {ids}").format(ids=", ".join(sorted(checks))))
             source = _apply(reference, spec.edits, document, (name, "edits"), exercise.file)
             mutants.append(Mutant(exercise.id, name, spec.mistake.strip().splitlines()[0], tuple(spec.caught_by), source))
         except SpecError as error:
@@ -102,12 +104,12 @@ def load_mutants(solutions: Path, exercise: CodeExercise) -> list[Mutant]:
 def _parse(document: YamlDocument) -> dict[str, MutantSpec]:
     data = document.data
     if not isinstance(data, dict) or not data:
-        raise SpecError(document.path, "expected a mapping of mutant names to {mistake, caught-by, edits}",
-                        fix="see grader/proofs/mutants.py for the format")
+        raise SpecError(document.path, _("expected a mapping of mutant names to {fields}").format(
+            fields="{mistake, caught-by, edits}"), fix=_("see grader/proofs/mutants.py for the format"))
     for name in data:
         if not (isinstance(name, str) and name.isidentifier() and name == name.lower()):
-            raise SpecError(document.path, f"mutant name {name!r} is not a lowercase identifier",
-                            line=document.line_of((name,)), fix="use letters, digits and _, e.g. no_scale")
+            raise SpecError(document.path, _("mutant name {name!r} is not a lowercase identifier").format(name=name),
+                            line=document.line_of((name,)), fix=_("use letters, digits and _, e.g. no_scale"))
     try:
         return _MutantsFile.model_validate({"mutants": data}).mutants
     except ValidationError as error:
@@ -128,19 +130,21 @@ def _apply(reference: str, edits: list[Edit], document: YamlDocument, where: tup
         matches = [(start, indent) for start in range(len(lines) - len(old) + 1)
                    if (indent := _indent_if_match(lines, start, old)) is not None]
         if len(matches) != 1:
-            problem = "does not occur in" if not matches else f"occurs {len(matches)} times in"
-            fix = ("copy whole lines from the reference exactly" if not matches
-                   else "add a neighbouring line to both the replace and the with text, so that it is unique")
-            raise SpecError(document.path, f"the replace text {problem} the reference {file}", line=document.line_of(here),
+            problem = (_("the replace text does not occur in the reference {file}") if not matches
+                       else _("the replace text occurs {count} times in the reference {file}")).format(file=file, count=len(matches))
+            fix = (_("copy whole lines from the reference exactly") if not matches
+                   else _("add a neighbouring line to both the replace and the with text, so that it is unique"))
+            raise SpecError(document.path, problem, line=document.line_of(here),
                             field=".".join(map(str, here)) + ".replace", fix=fix)
         start, indent = matches[0]
         spans.append((start, start + len(old), [indent + line if line.strip() else "" for line in new], here))
     spans.sort(key=lambda span: span[0])
-    for (_, end, _, _), (start, _, _, here) in zip(spans, spans[1:]):
+    for earlier, (start, _end, _lines_in, here) in zip(spans, spans[1:]):
+        end = earlier[1]
         if start < end:
-            raise SpecError(document.path, f"this edit overlaps another one in {file}", line=document.line_of(here),
-                            field=".".join(map(str, here)), fix="merge the two edits into one")
-    for start, end, replacement, _ in reversed(spans):
+            raise SpecError(document.path, _("this edit overlaps another one in {file}").format(file=file),
+                            line=document.line_of(here), field=".".join(map(str, here)), fix=_("merge the two edits into one"))
+    for start, end, replacement, _here in reversed(spans):
         lines[start:end] = replacement
     return "\n".join(lines) + "\n"
 

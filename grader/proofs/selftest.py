@@ -22,6 +22,7 @@ from grader.bank.resources import bundled
 from grader.bank.spec import CodeExercise
 from grader.checking.codegrade import CodeGrader
 from grader.errors import SpecError
+from grader.i18n import _
 from grader.proofs.mutants import Mutant, load_mutants, reference_file
 from grader.reports.results import ExerciseResult
 from grader.sandbox.launcher import Sandbox
@@ -60,9 +61,10 @@ class SelftestResult:
     @property
     def broken(self) -> tuple[str, ...]:
         """Checks that broke by an error of their own, on a reference or a mutant, with where."""
-        found = [f"{r.exercise_id}: check {i.item_id} broke on the reference: {i.crash}"
-                 for r in self.references for i in r.result.items if i.crash]
-        found += [f"{m.exercise_id}: check {i.item_id} broke on mutant {m.name}: {i.crash}"
+        found = [_("{exercise}: check {check} broke on the reference: {crash}").format(
+            exercise=r.exercise_id, check=i.item_id, crash=i.crash) for r in self.references for i in r.result.items if i.crash]
+        found += [_("{exercise}: check {check} broke on mutant {mutant}: {crash}").format(
+            exercise=m.exercise_id, check=i.item_id, mutant=m.name, crash=i.crash)
                   for m in self.mutants for i in m.result.items if i.crash]
         return tuple(found)
 
@@ -82,7 +84,8 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
         known = {e.id: e for e in exercises}
         for wanted in exercise_ids:
             if wanted not in known:
-                raise SpecError(bank, f"no code exercise {wanted!r}", fix=f"one of: {', '.join(sorted(known))}")
+                raise SpecError(bank, _("no code exercise {id!r}").format(id=wanted),
+                                fix=_("one of: {ids}").format(ids=", ".join(sorted(known))))
         exercises = [known[i] for i in exercise_ids]
     if grader is None:
         # references and mutants are the authors' code, not students': a root child is allowed

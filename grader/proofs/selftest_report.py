@@ -16,6 +16,7 @@ from rich.table import Table
 from grader.bank.loading import load_bank
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.errors import SpecError
+from grader.i18n import _
 from grader.proofs.validate import Validation, validate_exercise
 from grader.reports.render import points
 
@@ -27,27 +28,28 @@ def _select(bank: Path, ids: list[str] | None) -> list:
     known = {e.id: e for e in exercises}
     for wanted in ids:
         if wanted not in known:
-            raise SpecError(bank, f"no exercise {wanted!r}", fix=f"one of: {', '.join(sorted(known))}")
+            raise SpecError(bank, _("no exercise {id!r}").format(id=wanted), fix=_("one of: {ids}").format(ids=", ".join(sorted(known))))
     return [known[i] for i in ids]
 
 
 def _code_table(result) -> Table:
-    table = Table("exercise", "version", "score", "verdict", title="code exercises", title_justify="left")
+    table = Table(_("exercise"), _("version"), _("score"), _("verdict"), title=_("code exercises"), title_justify="left")
     for ref in result.references:
-        verdict = "[green]full marks[/green]" if ref.full_marks else "[red]lost points[/red]"
-        table.add_row(ref.exercise_id, "reference", f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
+        verdict = "[green]" + _("full marks") + "[/green]" if ref.full_marks else "[red]" + _("lost points") + "[/red]"
+        table.add_row(ref.exercise_id, _("reference"), f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
         for item in ref.result.items:
             if item.score < item.max_score:
                 table.add_row("", f"  {item.item_id}", "", f"[red]{escape(item.message[:120])}[/red]")
     for mutant in result.mutants:
         if mutant.caught:
-            verdict = f"[green]caught by {', '.join(mutant.caught_by)}[/green]"
+            verdict = "[green]" + _("caught by {checks}").format(checks=", ".join(mutant.caught_by)) + "[/green]"
         else:
             missed = sorted(set(mutant.caught_by) - set(mutant.lost))
             broke = {i.check_id for i in mutant.result.items if i.crash}
-            why = "; ".join(f"{c} broke by an error of its own" if c in broke else f"{c} did not lose points" for c in missed)
-            verdict = f"[red]survived: {escape(why)}[/red]"
-        table.add_row(mutant.exercise_id, f"mutant {mutant.name}: {escape(mutant.mistake)}",
+            why = "; ".join((_("{check} broke by an error of its own") if c in broke else _("{check} did not lose points"))
+                            .format(check=c) for c in missed)
+            verdict = "[red]" + _("survived: {why}").format(why=escape(why)) + "[/red]"
+        table.add_row(mutant.exercise_id, _("mutant {name}: {mistake}").format(name=mutant.name, mistake=escape(mutant.mistake)),
                       f"{points(mutant.result.score)}/{points(mutant.result.max_score)}", verdict)
     return table
 
@@ -59,26 +61,29 @@ def run_selftest(bank: Path, ids: list[str] | None, out: Console, err: Console) 
     quizzes = [e for e in exercises if isinstance(e, QuizExercise)]
     code = [e for e in exercises if isinstance(e, CodeExercise)]
     validation = Validation()
-    with err.status("proving quiz keys…"):
+    with err.status(_("proving quiz keys…")):
         for exercise in quizzes:
             validate_exercise(exercise, validation)
     for finding in validation.findings:
         err.print(f"[red]✘[/red] {escape(str(finding))}")
-    out.print(f"quizzes: {validation.exercises} exercises, {validation.questions} questions, "
-              f"{validation.variants} variants, {validation.verified} verify expressions agreed, "
-              f"{len(validation.findings)} problem(s)")
+    out.print(_("quizzes: {exercises} exercises, {questions} questions, {variants} variants, {verified} verify expressions "
+                "agreed, {problems} problem(s)").format(exercises=validation.exercises, questions=validation.questions,
+                                                        variants=validation.variants, verified=validation.verified,
+                                                        problems=len(validation.findings)))
     ok = validation.ok
     if code:
         from grader.proofs.selftest import selftest
 
-        with err.status("grading references and mutants in the sandbox…"):
+        with err.status(_("grading references and mutants in the sandbox…")):
             result = selftest([e.id for e in code], bank=bank)  # solutions/ beside exercises/ (bank_location)
         out.print(_code_table(result))
         for broken in result.broken:
-            err.print(f"[red]✘ broken check:[/red] {escape(broken)} (fix the check: it should fail by assert, "
-                      "pytest.fail or an expect_* helper, e.g. expect_shape before using a result)", highlight=False)
-        out.print(f"mutation score: {result.mutation_score:.0%} of {len(result.mutants)} mutants caught")
+            err.print(_("[red]✘ broken check:[/red] {check} (fix the check: it should fail by assert, pytest.fail or an "
+                        "expect_* helper, e.g. expect_shape before using a result)").format(check=escape(broken)), highlight=False)
+        out.print(_("mutation score: {score:.0%} of {count} mutants caught").format(score=result.mutation_score,
+                                                                                   count=len(result.mutants)))
         ok = ok and result.ok
-    out.print(f"[{'green' if ok else 'red'}]{'selftest passed' if ok else 'selftest failed'}[/] "
-              f"in {time.perf_counter() - started:.1f} s")
+    seconds = time.perf_counter() - started
+    out.print((_("[green]selftest passed[/] in {seconds:.1f} s") if ok else _("[red]selftest failed[/] in {seconds:.1f} s"))
+              .format(seconds=seconds))
     return ok

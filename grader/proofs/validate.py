@@ -24,6 +24,7 @@ from grader.bank.spec import CodeExercise, IntRange, Question, QuizExercise, Tol
 from grader.bank.variants import draw, satisfies
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
+from grader.i18n import _
 from grader.judge.decide import named_domains
 from grader.judge.equivalence import Verdict
 from grader.judge.expr import ExpressionError
@@ -117,10 +118,12 @@ class _QuestionCheck:
 
     def fail(self, message: str, location: tuple = (), values: dict | None = None, fix: str = "") -> None:
         location = ("questions", self.index) + location
-        shown = f" (variant {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
+        if values:
+            message = _("{message} (variant {values})").format(message=message, values=_variant(values))
+        if fix:
+            message = _("{message} (fix: {fix})").format(message=message, fix=fix)
         line = self.document.line_of(location) if self.document else None
-        self.report.findings.append(Finding(self.path, message + shown + (f" (fix: {fix})" if fix else ""),
-                                            ".".join(str(p) for p in location), line))
+        self.report.findings.append(Finding(self.path, message, ".".join(str(p) for p in location), line))
 
     def run(self, variants: list[dict]) -> None:
         warned = False
@@ -128,10 +131,10 @@ class _QuestionCheck:
             try:
                 key = keys.key_value(self.exercise, self.question, values)
             except (ExpressionError, ValueError, TypeError, ZeroDivisionError) as error:
-                self.fail(f"the answer does not evaluate: {error}", ("answer",), values)
+                self.fail(_("the answer does not evaluate: {reason}").format(reason=error), ("answer",), values)
                 return
             if self.question.type == "numeric" and not (key.is_number and key.is_finite and key.is_real):
-                self.fail(f"the answer is {key}, not a finite real number", ("answer",), values)
+                self.fail(_("the answer is {key}, not a finite real number").format(key=key), ("answer",), values)
                 return
             if self.question.type == "symbolic" and number < KEY_DOMAIN_VARIANTS and not warned:
                 warned = self._key_has_gap(key, values)  # one warning a question is enough
@@ -145,10 +148,13 @@ class _QuestionCheck:
             return False
         declared = ", ".join(f"{name} in [{d.bounds[0]}, {d.bounds[1]}]" for name, d in self.question.variables.items())
         location = ("questions", self.index, "answer")
-        shown = f" (variant {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
+        said = {"gap": gap, "declared": declared, "values": _variant(values)}
+        message = (_("the key has no value at {gap}, inside the declared domain ({declared}) (variant {values}); students' "
+                     "answers are not compared there (fix: narrow the domain or add a constraint)") if values else
+                   _("the key has no value at {gap}, inside the declared domain ({declared}); students' answers are not "
+                     "compared there (fix: narrow the domain or add a constraint)"))
         self.report.warnings.append(Finding(
-            self.path, f"the key has no value at {gap}, inside the declared domain ({declared}){shown}; students' "
-            "answers are not compared there (fix: narrow the domain or add a constraint)",
+            self.path, message.format(**said),
             ".".join(str(p) for p in location), self.document.line_of(location) if self.document else None))
         return True
 
@@ -159,10 +165,10 @@ class _QuestionCheck:
             try:
                 expected = keys.rule_value(self.exercise, self.question, rule.when, values)
             except (ExpressionError, ValueError, TypeError) as error:
-                self.fail(f"does not evaluate: {error}", ("feedback", i, "when"), values)
+                self.fail(_("does not evaluate: {reason}").format(reason=error), ("feedback", i, "when"), values)
                 return False
             if self._equals_key(expected, key, values):
-                self.fail("this wrong answer equals the key on this variant, so the rule can never fire there",
+                self.fail(_("this wrong answer equals the key on this variant, so the rule can never fire there"),
                           ("feedback", i, "when"), values, fix=_limit_fix(self.exercise, values))
                 return False
         return True
@@ -190,15 +196,18 @@ class _QuestionCheck:
                 try:
                     result = evaluate(text, {**values, **names, "key": key})
                 except VerifyTimeout as stopped:
-                    self.fail(f"exercise {self.exercise.id}, question {self.question.id}: verify expression "
-                              f"{text!r} {stopped} (fix: make it faster, or prove the key another way)",
+                    self.fail(_("exercise {exercise}, question {question}: verify expression {text!r} {reason} (fix: make "
+                                "it faster, or prove the key another way)").format(
+                        exercise=self.exercise.id, question=self.question.id, text=text, reason=stopped),
                               where, {**values, **names})
                     return False
                 except Exception as error:  # author code: any failure is a finding, not a crash
-                    self.fail(f"raised {type(error).__name__}: {error}", where, {**values, **names})
+                    self.fail(_("raised {kind}: {reason}").format(kind=type(error).__name__, reason=error), where,
+                              {**values, **names})
                     return False
                 if not _same(self.question, result, expected):
-                    self.fail(f"gives {result!r} but the key gives {expected}", where, {**values, **names})
+                    self.fail(_("gives {result!r} but the key gives {expected}").format(result=result, expected=expected),
+                              where, {**values, **names})
                     return False
                 if isinstance(result, (bool, BooleanAtom)):
                     break  # a proof covers the whole variant
@@ -224,9 +233,9 @@ def _limit_fix(exercise: QuizExercise, values: dict) -> str:
         others = [v for v in pool if v != values.get(name)]
         if others:
             shown = ", ".join(str(v) for v in others[:6]) + (", ..." if len(others) > 6 else "")
-            return (f"remove the rule, or limit it to the variants where it is a mistake, e.g. "
-                    f"when_params: {{{name}: [{shown}]}} (see docs/specs.md, Feedback rules)")
-    return "remove the rule: on this exercise's only variant it is the right answer"
+            return _("remove the rule, or limit it to the variants where it is a mistake, e.g. {example} (see "
+                     "docs/specs.md, Feedback rules)").format(example=f"when_params: {{{name}: [{shown}]}}")
+    return _("remove the rule: on this exercise's only variant it is the right answer")
 
 
 def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:
@@ -246,7 +255,12 @@ def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -
 
 
 def _finding(error: SpecError) -> Finding:
-    return Finding(error.path, error.detail + (f" (fix: {error.fix})" if error.fix else ""), error.field, error.line)
+    message = _("{message} (fix: {fix})").format(message=error.detail, fix=error.fix) if error.fix else error.detail
+    return Finding(error.path, message, error.field, error.line)
+
+
+def _variant(values: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
 def validate_bank(bank: Path) -> Validation:

@@ -16,6 +16,8 @@ import threading
 from contextlib import contextmanager
 from functools import lru_cache
 
+from grader.i18n import _
+
 VERIFY_SECONDS = 30.0  # one evaluation; the slowest in the bundled bank (an AlexNet build) takes ~1 s
 
 
@@ -80,7 +82,7 @@ def _time_limit(seconds: float):
         return
 
     def expire(signum, frame):
-        raise VerifyTimeout(f"ran past the {seconds:g} s limit and was stopped")
+        raise VerifyTimeout(_("ran past the {seconds:g} s limit and was stopped").format(seconds=seconds))
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
