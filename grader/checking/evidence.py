@@ -20,8 +20,9 @@ import torch
 
 from grader.checking import align
 from grader.checking.align import _numel
-from grader.checking.checks import _join
+from grader.checking.checks import _join, say
 from grader.checking.tolerances import Tolerance, tolerance
+from grader.i18n import _
 
 POSITIONS = 64  # entries nudged per parameter tensor
 STEP = 1e-2  # nudge size: small enough to be near-linear, large enough to beat float32 noise
@@ -66,7 +67,7 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
     probes: dict[int, Probe] = {}
     for step in GRADIENT_STEPS if gradients else STEPS:  # smaller or larger nudges only where still unsettled
         nudges = []
-        for index, _, positions, directions in pending:
+        for index, _shape, positions, directions in pending:
             nudges += [(index, positions, directions * step)] + ([(index, positions, -directions * step)] if gradients else [])
         # the first nudge changes nothing: its output must be the plain forward's, or the child
         # answers the grader's probes apart from its forward (a hidden copy, a lie)
@@ -74,8 +75,8 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
         outputs = iter(module.nudged_forwards(inputs, [unchanged] + nudges))
         here = _tensor(pick(next(outputs)))  # the nudges before left rounding behind: measure from here
         if here.shape != base.shape or not torch.allclose(here, base, rtol=0, atol=MOVED * float(base.abs().max()) + 1e-12):
-            raise AssertionError("the output for the same input and the same weights differed between two forward "
-                                 "passes in eval mode, so what the parameters do cannot be measured")
+            raise AssertionError(_("the output for the same input and the same weights differed between two forward "
+                                   "passes in eval mode, so what the parameters do cannot be measured"))
         unsettled = []
         for index, shape, positions, directions in pending:
             plus = _tensor(pick(next(outputs)))
@@ -93,7 +94,7 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
 def _measure(base, target, index, shape, plus, minus, positions, deltas, claimed) -> Probe:
     """What one nudge by `deltas` did; with `minus` (the nudge the other way), a central difference."""
     if plus.shape != base.shape or minus is not None and minus.shape != base.shape:
-        raise AssertionError("the output changed its shape when a parameter value changed")
+        raise AssertionError(_("the output changed its shape when a parameter value changed"))
     scale = float(base.abs().max()) if base.numel() else 0.0
     moved = float((plus - base).abs().max()) / (scale + 1e-12) if plus.numel() else 0.0
     if minus is None:
@@ -148,9 +149,9 @@ def expect_parameters_used(module, *inputs, what: str, output: Callable | None =
             return
     idle = [p.shape for p in probe_parameters(module, *inputs, output=output) if p.moved < MOVED]
     if idle:
-        raise AssertionError(_join(
-            f"{what}: changing the parameters of shapes {idle} does not change the output, so the "
-            "parameter count cannot be trusted; every parameter it reports must be used in forward", hint))
+        raise AssertionError(_join(_(
+            "{what}: changing the parameters of shapes {shapes} does not change the output, so the parameter count "
+            "cannot be trusted; every parameter it reports must be used in forward").format(what=say(what), shapes=idle), hint))
 
 
 def expect_true_gradients(module, *inputs, what: str, hint: str = "") -> None:
@@ -158,12 +159,13 @@ def expect_true_gradients(module, *inputs, what: str, hint: str = "") -> None:
     probes = probe_parameters(module, *inputs, gradients=True)
     missing = [p.shape for p in probes if p.claimed in (None, 0.0) or p.claimed != p.claimed]
     if missing:
-        raise AssertionError(_join(f"{what}: after backward, the parameters of shapes {missing} have no gradient", hint))
+        raise AssertionError(_join(_("{what}: after backward, the parameters of shapes {shapes} have no gradient").format(
+            what=say(what), shapes=missing), hint))
     wrong = [p.shape for p in probes if not _agree(p)]
     if wrong:
-        raise AssertionError(_join(
-            f"{what}: the gradients reported for the parameters of shapes {wrong} do not match how the output "
-            "changes when those parameters change", hint))
+        raise AssertionError(_join(_(
+            "{what}: the gradients reported for the parameters of shapes {shapes} do not match how the output changes "
+            "when those parameters change").format(what=say(what), shapes=wrong), hint))
 
 
 def _claimed_slope(gradients, index: int, shape, positions: torch.Tensor, deltas: torch.Tensor) -> float | None:
@@ -190,7 +192,7 @@ def close_to_scale(got, want: torch.Tensor, tol: Tolerance) -> bool:
 
 def _tensor(value) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
-        raise AssertionError(f"forward returned a {type(value).__name__}, not a tensor")
+        raise AssertionError(_("forward returned a {kind}, not a tensor").format(kind=type(value).__name__))
     return value.detach().to(torch.float64)
 
 

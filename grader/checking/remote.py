@@ -15,6 +15,7 @@ import torch
 
 from grader.checking import align, tolerances
 from grader.checking.session import NAME_CHARS, ChildCrashed, Session, StudentError, child_text
+from grader.i18n import _
 
 FILLING_BATCHES = (1, 7, 24)  # the likeliest filling alone (right code needs one forward), then larger batches
 BATCH_BYTES = 32 << 20  # of weights in one request
@@ -69,7 +70,7 @@ class RemoteModule:
 
     def _request(self, op: str, **args):
         if self._session.generation != self._generation:
-            raise ChildCrashed("the process running your code was restarted during this check")
+            raise ChildCrashed(_("the process running your code was restarted during this check"))
         return self._session.request(op, handle=self._handle, **args)
 
     def __call__(self, *args, **kwargs):

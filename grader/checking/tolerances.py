@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
+from grader.i18n import _
+
 KINDS = ("values", "layers", "network")
 CURRENT_DEVICE: ContextVar[str] = ContextVar("grader_check_device", default="cpu")
 
@@ -58,7 +60,7 @@ def tolerance(device: str | torch.device | None = None, dtype: torch.dtype = tor
               kind: str = "values") -> Tolerance:
     """The tolerance for comparing a `dtype` result computed on `device` with the CPU reference."""
     if kind not in KINDS:
-        raise ValueError(f"tolerance kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise ValueError(_("tolerance kind {kind!r} is not one of {kinds}").format(kind=kind, kinds=", ".join(KINDS)))
     table = TOLERANCES[(kind, _device_type(device))]
     return table.get(dtype, table[_F32])
 

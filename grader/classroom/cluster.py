@@ -37,9 +37,10 @@ from grader import __version__
 from grader.bank.version import bank_files
 from grader.classroom.workers import Outcome
 from grader.errors import GraderError
+from grader.i18n import N_, _
 
-MISSING = ("grading on a cluster needs Dask's distributed, an optional extra: "
-           "pip install 'grader[cluster]' (or pip install distributed)")
+MISSING = N_("grading on a cluster needs Dask's distributed, an optional extra: "
+             "pip install 'grader[cluster]' (or pip install distributed)")
 WORKERS_SECONDS = 60.0  # for a first worker to join the scheduler
 WAIT_SECONDS = 10.0  # between looks at the cluster while tasks run
 _ADDRESS = re.compile(r"(tcp|tls)://[^\s/]+:\d{1,5}")
@@ -68,15 +69,15 @@ def _connect_timeout() -> float:
 def target(scheduler: str | None, cluster: str | None) -> Target | None:
     """The cluster the `grade` options name (None: grade with --jobs), or a usage error."""
     if scheduler and cluster:
-        raise GraderError("pass either --scheduler or --cluster, not both")
+        raise GraderError(_("pass either --scheduler or --cluster, not both"))
     if scheduler:
         if not _ADDRESS.fullmatch(scheduler):
-            raise GraderError(f"--scheduler {scheduler!r}: expected a scheduler address like tcp://10.0.0.5:8786")
+            raise GraderError(_("--scheduler {address!r}: expected a scheduler address like tcp://10.0.0.5:8786").format(address=scheduler))
         return Target(scheduler=scheduler)
     if cluster:
         found = _LOCAL.fullmatch(cluster)
         if not found or not 1 <= int(found[1]) <= 256:
-            raise GraderError(f"--cluster {cluster!r}: expected local:N with N workers from 1 to 256, like local:4")
+            raise GraderError(_("--cluster {cluster!r}: expected local:N with N workers from 1 to 256, like local:4").format(cluster=cluster))
         return Target(local=int(found[1]))
     return None
 
@@ -95,7 +96,7 @@ class ClusterPool:
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise GraderError(MISSING) from None
+            raise GraderError(_(MISSING)) from None
         self.where, self.bank, self.version, self.deadline = where, Path(bank), version, deadline
         self.options = {"public_only": public_only, "root_child": root_child, "budget_seconds": budget_seconds}
         self.connect_seconds = connect_seconds or _connect_timeout()  # Dask's own setting unless told
@@ -128,25 +129,27 @@ class ClusterPool:
         try:
             self.client = Client(address, timeout=self.connect_seconds)
         except (OSError, TimeoutError) as error:
-            raise GraderError(f"cannot reach the Dask scheduler at {address} ({error}); start one with "
-                              "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`") from None
+            raise GraderError(_("cannot reach the Dask scheduler at {address} ({reason}); start one with `dask scheduler` "
+                                "and workers with `dask worker ADDRESS --nthreads 1`").format(address=address, reason=error)) from None
         self.stack.callback(self.client.close)
         try:
             self.client.wait_for_workers(1, timeout=WORKERS_SECONDS)
         except TimeoutError:
-            raise GraderError(f"the Dask scheduler at {address} has no workers after {WORKERS_SECONDS:.0f} s; "
-                              "start some with `dask worker ADDRESS --nthreads 1`") from None
+            raise GraderError(_("the Dask scheduler at {address} has no workers after {seconds:.0f} s; start some with "
+                                "`dask worker ADDRESS --nthreads 1`").format(address=address, seconds=WORKERS_SECONDS)) from None
         try:
             facts = self.client.run(worker_facts)
         except Exception as error:  # noqa: BLE001 - a worker without grader cannot unpickle the call
-            raise GraderError(f"the cluster's workers cannot run grader ({type(error).__name__}: {error}); "
-                              f"install grader {__version__} on every worker") from None
+            raise GraderError(_("the cluster's workers cannot run grader ({kind}: {reason}); install grader {version} on "
+                                "every worker").format(kind=type(error).__name__, reason=error, version=__version__)) from None
         ours = code_hash()
-        wrong = sorted(f"{worker} has grader {fact['grader']} ({fact['code'][:12]})" for worker, fact in facts.items()
-                       if (fact["grader"], fact["code"]) != (__version__, ours))
+        wrong = sorted(_("{worker} has grader {version} ({code})").format(worker=worker, version=fact["grader"],
+                                                                          code=fact["code"][:12])
+                       for worker, fact in facts.items() if (fact["grader"], fact["code"]) != (__version__, ours))
         if wrong:
-            raise GraderError(f"every worker needs the coordinator's grader {__version__} (sources {ours[:12]}), "
-                              f"or their grades could differ: {'; '.join(wrong)}; install the same grader everywhere")
+            raise GraderError(_("every worker needs the coordinator's grader {version} (sources {code}), or their grades "
+                                "could differ: {workers}; install the same grader everywhere").format(
+                version=__version__, code=ours[:12], workers="; ".join(wrong)))
         self.jobs = self._count = len(facts)
         self.client.register_plugin(GradingPlugin(bank_files(self.bank), self.version, self.options, self.deadline),
                                     name=self.plugin)
@@ -200,8 +203,9 @@ class ClusterPool:
                     yield self._outcome(index, folder, future, KilledWorker)
                 idle_since = None if finished or self._workers(fresh=True) else (idle_since or time.monotonic())
                 if idle_since and time.monotonic() - idle_since > WORKERS_SECONDS:
-                    raise GraderError(f"the Dask cluster at {self.where} has had no workers for {WORKERS_SECONDS:.0f} s "
-                                      "while submissions wait; start workers and grade again (what is recorded stays)")
+                    raise GraderError(_("the Dask cluster at {address} has had no workers for {seconds:.0f} s while "
+                                        "submissions wait; start workers and grade again (what is recorded stays)").format(
+                        address=self.where, seconds=WORKERS_SECONDS))
         finally:
             self.close()
 
@@ -216,7 +220,7 @@ class ClusterPool:
             try:
                 content = to_wire(read_content(folder))
             except (ContentRefused, OSError) as refused:
-                yield Outcome(index, None, f"it cannot be sent to a cluster worker: {refused}")
+                yield Outcome(index, None, _("it cannot be sent to a cluster worker: {reason}").format(reason=refused))
                 continue
             key = task_key(folder.name, content_hash, self.version, self.options)
             future = self.client.submit(grade_content, self.plugin, folder.name, content, content_hash, key=key,
@@ -229,13 +233,14 @@ class ClusterPool:
         except (KeyboardInterrupt, SystemExit):
             raise
         except killed as error:
-            return Outcome(index, None, f"every grading worker it ran on died while grading it ({error.allowed_failures + 1} "
-                           "tries); it was not tried again")
+            return Outcome(index, None, _("every grading worker it ran on died while grading it ({tries} tries); it was "
+                                          "not tried again").format(tries=error.allowed_failures + 1))
         except BaseException as error:  # noqa: BLE001 - ours, or cancelled: recorded, the batch goes on
             if self.client.status != "running":
-                raise GraderError(f"lost the Dask scheduler at {self.where} ({type(error).__name__}); grade again to "
-                                  "finish: what is recorded stays") from None
-            return Outcome(index, None, f"internal error on a cluster worker: {type(error).__name__}: {str(error)[:300]}")
+                raise GraderError(_("lost the Dask scheduler at {address} ({kind}); grade again to finish: what is recorded "
+                                    "stays").format(address=self.where, kind=type(error).__name__)) from None
+            return Outcome(index, None, _("internal error on a cluster worker: {kind}: {reason}").format(
+                kind=type(error).__name__, reason=str(error)[:300]))
         if "fatal" in message:
             raise GraderError(message["fatal"])
         where = message.get("worker", "")

@@ -18,6 +18,8 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from grader.i18n import _
+
 STARTUP_SECONDS = 300.0  # a grading process that has not said ready by then is taken for dead
 
 
@@ -84,15 +86,15 @@ class GradingProcess:
                 code, was_ready = self.process.returncode, self.ready
                 self.kill()
                 if not was_ready:
-                    return {"fatal": f"a grading worker died while starting (exit code {code})"}
-                return {"error": f"the grading worker died (exit code {code}) while grading it"}
+                    return {"fatal": _("a grading worker died while starting (exit code {code})").format(code=code)}
+                return {"error": _("the grading worker died (exit code {code}) while grading it").format(code=code)}
             waited = time.monotonic() - given
             if self.ready and waited > deadline:
                 self.kill()
-                return {"error": f"grading took longer than {deadline:.0f} s; the worker was stopped"}
+                return {"error": _("grading took longer than {seconds:.0f} s; the worker was stopped").format(seconds=deadline)}
             if not self.ready and waited > STARTUP_SECONDS:
                 self.kill()
-                return {"fatal": f"a grading worker did not start within {STARTUP_SECONDS:.0f} s"}
+                return {"fatal": _("a grading worker did not start within {seconds:.0f} s").format(seconds=STARTUP_SECONDS)}
 
 
 class _Duplex:

@@ -31,6 +31,7 @@ from distributed import WorkerPlugin, get_worker
 
 from grader import __version__
 from grader.classroom.cluster_process import GradingProcess
+from grader.i18n import _
 
 
 class GradingPlugin(WorkerPlugin):
@@ -52,7 +53,8 @@ class GradingPlugin(WorkerPlugin):
         try:
             self.exercises = _install(self.bank_files, self.scratch)
         except Exception as error:  # noqa: BLE001 - reported by every task, never a worker that will not start
-            self.problem = f"the bank could not be installed on worker {self.address}: {type(error).__name__}: {error}"
+            self.problem = _("the bank could not be installed on worker {worker}: {kind}: {reason}").format(
+                worker=self.address, kind=type(error).__name__, reason=error)
             return
         self.process = GradingProcess(self.exercises, self.options)
         self.process.start()  # it imports torch and starts its zygote while the first task is on its way
@@ -65,7 +67,8 @@ class GradingPlugin(WorkerPlugin):
         try:
             self.problem = _version_problem(self.exercises, self.version, self.address)
         except Exception as error:  # noqa: BLE001 - the shipped bank does not load here
-            self.problem = f"the bank does not load on worker {self.address}: {type(error).__name__}: {error}"
+            self.problem = _("the bank does not load on worker {worker}: {kind}: {reason}").format(
+                worker=self.address, kind=type(error).__name__, reason=error)
         if self.problem and self.process is not None:
             self.process.kill()
             self.process = None
@@ -88,11 +91,10 @@ class GradingPlugin(WorkerPlugin):
                 try:
                     write_content(from_wire(content), folder)
                 except (ContentRefused, OSError, ValueError) as error:
-                    return {"error": f"its content could not be rebuilt on worker {self.address}: {error}"}
+                    return {"error": _("its content could not be rebuilt on worker {worker}: {reason}").format(worker=self.address, reason=error)}
                 if hash_of(folder) != content_hash:
-                    return {"error": "what reached the grading worker differs from the folder that was planned (it "
-                                     "changed while the class was graded, or holds a file that cannot be read); "
-                                     "grade again"}
+                    return {"error": _("what reached the grading worker differs from the folder that was planned (it changed while the class "
+                                       "was graded, or holds a file that cannot be read); grade again")}
                 return self.process.grade(folder, self.deadline)
             finally:
                 shutil.rmtree(folder.parent, ignore_errors=True)
@@ -106,7 +108,7 @@ def _install(files: list, scratch: Path) -> Path:
     for number, (name, data, linked) in enumerate(files):
         parts = Path(name).parts
         if parts[0] not in ("exercises", "solutions") or ".." in parts or Path(name).is_absolute():
-            raise ValueError(f"the shipped bank names {name!r}")
+            raise ValueError(_("the shipped bank names {name!r}").format(name=name))
         path = bank / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if linked:
@@ -126,8 +128,9 @@ def _version_problem(exercises: Path, version: str, address: str) -> str:
     here = bank_hash(exercises, load_bank(exercises))
     if here == version:
         return ""
-    return (f"the bank's version on worker {address} ({here[:12]}) is not the coordinator's ({version[:12]}): "
-            "what arrived differs from what was sent; grade again, and check the worker's disk")
+    return _("the bank's version on worker {worker} ({here}) is not the coordinator's ({version}): what arrived differs "
+             "from what was sent; grade again, and check the worker's disk").format(worker=address, here=here[:12],
+                                                                                     version=version[:12])
 
 
 def grade_content(plugin_name: str, name: str, content: list, content_hash: str) -> bytes:
@@ -135,7 +138,7 @@ def grade_content(plugin_name: str, name: str, content: list, content_hash: str)
     worker = get_worker()
     plugin = worker.plugins.get(plugin_name)
     if plugin is None:
-        message = {"fatal": f"the grading plugin is missing on worker {worker.address}"}
+        message = {"fatal": _("the grading plugin is missing on worker {worker}").format(worker=worker.address)}
     else:
         message = plugin.grade(name, content, content_hash)
     message["worker"] = worker.address
