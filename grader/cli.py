@@ -644,22 +644,26 @@ def similarity(
 
     files = None
     if only:
-        _, picked = _load(bank, None, only, names=False)
+        picked = _load(bank, None, only, names=False)[1]
         files = {exercise.file for exercise in picked if getattr(exercise, "file", None)}
         if not files:
-            raise typer.BadParameter("none of these exercises is a code exercise with a file to compare", param_hint="--exercise")
+            raise typer.BadParameter(_("none of these exercises is a code exercise with a file to compare"),
+                                     param_hint="--exercise")
     findings = find_similar(submissions, files=files, base=base, common=common)
     for file, pairs in findings.pairs.items():
         best = ", ".join(f"{for_terminal(p.a)} ~ {for_terminal(p.b)} {100 * p.similarity:.0f}%" for p in pairs[:3])
-        out.print(f"{escape(file)}: {len(pairs)} pair(s) share code" + (f"; most similar: {best}" if best else ""), highlight=False)
+        said = {"file": escape(file), "count": len(pairs), "best": best}
+        out.print((_("{file}: {count} pair(s) share code; most similar: {best}") if best
+                   else _("{file}: {count} pair(s) share code")).format(**said), highlight=False)
     for why in findings.skipped:
-        err.print(f"not compared: {for_terminal(why)}", highlight=False)
+        err.print(_("not compared: {reason}").format(reason=for_terminal(why)), highlight=False)
     if json_file is not None:
         write_json(findings, json_file, top, common)
-        out.print(f"wrote {escape(str(json_file))}", highlight=False)
+        out.print(_("wrote {path}").format(path=escape(str(json_file))), highlight=False)
     if html_file is not None:
         pages = write_html(findings, html_file, top, common)
-        out.print(f"wrote {escape(str(html_file))} and {pages} pair page(s) in {escape(str(pages_folder(html_file)))}", highlight=False)
+        out.print(_("wrote {path} and {pages} pair page(s) in {folder}").format(
+            path=escape(str(html_file)), pages=pages, folder=escape(str(pages_folder(html_file)))), highlight=False)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from grader.classroom.batch import find_submissions
 from grader.classroom.fingerprints import Document, fingerprint
 from grader.errors import GraderError
+from grader.i18n import _
 from grader.submissions.files import UnreadableFile, entries, read_text, shown
 from grader.submissions.notebooks import read_cells
 
@@ -99,7 +100,7 @@ def base_prints(base: Path | None, files: set[str] | None) -> dict[str, set[int]
         return {}
     base = Path(base)
     if not base.is_dir():
-        raise GraderError(f"{base}: the base code must be a folder (a handout, or a folder of starter files)")
+        raise GraderError(_("{base}: the base code must be a folder (a handout, or a folder of starter files)").format(base=base))
     folders = [f for f in (base / "submission", base / "notebooks") if f.is_dir()] or [base]
     prints: dict[str, set[int]] = {}
     for folder in folders:
@@ -150,12 +151,14 @@ def find_similar(root: Path, *, files: set[str] | None = None, base: Path | None
     folders = find_submissions(root)
     for folder in folders:
         if folder.problem or folder.duplicate_of:
-            skipped.append(f"{folder.student_id}: {folder.problem or 'its id is also claimed by ' + folder.duplicate_of}")
+            why = folder.problem or _("its id is also claimed by {others}").format(others=folder.duplicate_of)
+            skipped.append(f"{folder.student_id}: {why}")
             continue
         for document in read_documents(folder.student_id, folder.path, files, skipped):
             by_file.setdefault(document.file, []).append(document)
             if document.note:
-                skipped.append(f"{document.owner}: {document.file} read in part ({document.note})")
+                skipped.append(_("{owner}: {file} read in part ({note})").format(owner=document.owner, file=document.file,
+                                                                                 note=document.note))
     excluded = base_prints(base, files)
     pairs = {file: rank(documents, excluded.get(file, set()), common) for file, documents in sorted(by_file.items())}
     documents = {(d.owner, d.file): d for docs in by_file.values() for d in docs}
