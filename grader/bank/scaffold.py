@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.i18n import _
 
 QUIZ_SPEC = '''\
 id: conv-output
@@ -83,7 +84,6 @@ PUBLIC_CHECKS = '''\
 import torch
 
 from grader.checking.checks import expect_shape
-from grader.i18n import _
 
 
 def test_output_shape(submission):
