@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import sympy
 
+from grader.i18n import _
 from grader.judge.evaluate import PRECISE_DIGITS, Evaluator, TooLarge, Undefined, inexact, same, show, show_pair
 from grader.judge.judgement import Domain, Judgement, Verdict
 from grader.judge.sampling import MIN_POINTS, WANT_POINTS, draw_points, holds, nearby, neighbours, satisfier, scan
@@ -60,21 +61,24 @@ def decide(
     try:
         return _decide(candidate, key, domains, constraints, deadline, bounded)
     except TimeoutError:
-        return Judgement(Verdict.UNDECIDED, f"could not judge within {time_limit:g} s; the answer may be too costly to compare")
+        return Judgement(Verdict.UNDECIDED, _("could not judge within {seconds:g} s; the answer may be too costly to "
+                                              "compare").format(seconds=time_limit))
     except (MemoryError, RecursionError):
-        return Judgement(Verdict.UNDECIDED, "could not judge: the expressions are too large to compare")
+        return Judgement(Verdict.UNDECIDED, _("could not judge: the expressions are too large to compare"))
     except Exception as error:  # a sympy failure must not crash the grading of a whole sheet
-        return Judgement(Verdict.UNDECIDED, f"could not judge: {type(error).__name__}: {str(error)[:200]}")
+        return Judgement(Verdict.UNDECIDED, _("could not judge: {kind}: {reason}").format(kind=type(error).__name__,
+                                                                                        reason=str(error)[:200]))
 
 
 def _decide(candidate, key, domains, constraints, deadline, bounded) -> Judgement:
     stray = sorted({symbol.name for symbol in candidate.free_symbols} - domains.keys())
     if stray:
-        return Judgement(Verdict.DIFFERENT, f"uses {', '.join(stray)}, which this question has no variable for")
+        return Judgement(Verdict.DIFFERENT, _("uses {names}, which this question has no variable for").format(names=", ".join(stray)))
     others = set().union(*(expr.free_symbols for expr in (key, *constraints)))
     missing = sorted({symbol.name for symbol in others} - domains.keys())
     if missing:
-        return Judgement(Verdict.UNDECIDED, f"the answer key or a constraint uses {', '.join(missing)}, which has no domain")
+        return Judgement(Verdict.UNDECIDED, _("the answer key or a constraint uses {names}, which has no domain").format(
+            names=", ".join(missing)))
     used = {symbol.name for symbol in candidate.free_symbols | others}
     variables = {name: domain for name, domain in domains.items() if name in used}
     try:
@@ -82,18 +86,19 @@ def _decide(candidate, key, domains, constraints, deadline, bounded) -> Judgemen
     except TimeoutError:
         proved = False  # no quick proof: sample
     if proved and (not constraints or _satisfiable(variables, constraints, deadline)):
-        return Judgement(Verdict.EQUAL, "proved by sympy")
+        return Judgement(Verdict.EQUAL, _("proved by sympy"))
     verdict, usable = bounded(lambda: _compare(candidate, key, variables, constraints, deadline), deadline - time.monotonic())
     if verdict is not None:
         return verdict
     if usable == 0:
-        return Judgement(Verdict.UNDECIDED, "no sample point satisfies the constraints (or the key has no value at any); check the constraints and domains")
+        return Judgement(Verdict.UNDECIDED, _("no sample point satisfies the constraints (or the key has no value at any); "
+                                              "check the constraints and domains"))
     try:
         if bounded(lambda: sympy.simplify(candidate - key) == 0, deadline - time.monotonic()):
-            return Judgement(Verdict.EQUAL, "proved by sympy")
+            return Judgement(Verdict.EQUAL, _("proved by sympy"))
     except TimeoutError:
         pass
-    return Judgement(Verdict.UNDECIDED, f"only {usable} sample points could be checked, too few to be sure")
+    return Judgement(Verdict.UNDECIDED, _("only {count} sample points could be checked, too few to be sure").format(count=usable))
 
 
 def _satisfiable(variables: Mapping[str, Domain], constraints, deadline: float) -> bool:
@@ -221,21 +226,28 @@ def _compare(candidate, key, variables: Mapping[str, Domain], constraints, deadl
             return verdict, comparison.usable
     usable = comparison.usable
     if usable >= MIN_POINTS or (sample.exhaustive and usable > 0):
-        every = "all " if sample.exhaustive else ""
-        return Judgement(Verdict.EQUAL, f"agrees at {every}{usable} sample points"), usable
+        agrees = _("agrees at all {count} sample points") if sample.exhaustive else _("agrees at {count} sample points")
+        return Judgement(Verdict.EQUAL, agrees.format(count=usable)), usable
     return None, usable
 
 
 def _undefined(point: Mapping, error: Undefined, expected: str, *, interval: bool, constant: bool) -> Judgement:
-    judgement = _differs(point, f"undefined ({error})", expected)
+    judgement = _differs(point, _("undefined ({reason})").format(reason=error), expected)
     where = ", ".join(f"{name}={value}" for name, value in point.items())
-    place = (f" at {where} and near it" if interval else f" at {where}") if where else ""
-    note = f"your answer is not a real number ({error})" if constant else (
-        f"your answer has no real value{place} ({error}), where a correct answer has one")
+    if constant:
+        note = _("your answer is not a real number ({reason})")
+    elif not where:
+        note = _("your answer has no real value ({reason}), where a correct answer has one")
+    elif interval:
+        note = _("your answer has no real value at {point} and near it ({reason}), where a correct answer has one")
+    else:
+        note = _("your answer has no real value at {point} ({reason}), where a correct answer has one")
+    note = note.format(reason=error, point=where)
     return Judgement(judgement.verdict, judgement.reason, judgement.counterexample, note)
 
 
 def _differs(point: Mapping, got: str, expected: str) -> Judgement:
-    where = " at " + ", ".join(f"{name}={value}" for name, value in point.items()) if point else ""
-    return Judgement(
-        Verdict.DIFFERENT, f"differs{where}: {got} vs {expected}", {name: str(value) for name, value in point.items()})
+    where = ", ".join(f"{name}={value}" for name, value in point.items())
+    reason = (_("differs at {point}: {got} vs {expected}") if point else _("differs: {got} vs {expected}")).format(
+        point=where, got=got, expected=expected)
+    return Judgement(Verdict.DIFFERENT, reason, {name: str(value) for name, value in point.items()})

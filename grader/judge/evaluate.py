@@ -31,6 +31,8 @@ import sympy
 from mpmath.ctx_mp_python import _mpf
 from sympy.core.relational import Relational
 
+from grader.i18n import _
+
 Point = Mapping[str, Fraction]
 Value = Fraction | _mpf | bool  # _mpf: an mpmath number (of a private context, see _Compiler)
 
@@ -46,6 +48,10 @@ _ABSOLUTE = mpmath.mpf("1e-40")
 
 class Undefined(Exception):
     """The expression has no real value at this point (the message says why)."""
+
+    def __init__(self, message: str, *, complex_value: bool = False):
+        super().__init__(message)
+        self.complex_value = complex_value  # the value exists, but is not real
 
 
 class TooLarge(Exception):
@@ -70,7 +76,7 @@ class Evaluator:
         try:
             return compiled(point)
         except ZeroDivisionError:
-            raise Undefined("division by zero") from None
+            raise Undefined(_("division by zero")) from None
         except (OverflowError, mpmath.libmp.NoConvergence):
             raise TooLarge from None
 
@@ -112,8 +118,7 @@ def not_real(value: sympy.Expr) -> str:
     try:
         Evaluator(value)({})
     except Undefined as error:
-        reason = str(error)
-        return f"it is {reason}" if reason.startswith("not a real number") else f"it is not a real number ({reason})"
+        return (_("it is {reason}") if error.complex_value else _("it is not a real number ({reason})")).format(reason=error)
     except Exception:  # noqa: BLE001 - a reason is a courtesy: never let it break the marking
         return ""
     return ""
@@ -251,18 +256,18 @@ class _Compiler:
             if value is sympy.true or value is sympy.false:
                 return bool(value)
             if value.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity):
-                raise Undefined("division by zero or an undefined value")
+                raise Undefined(_("division by zero or an undefined value"))
             if value.is_Rational:
                 return Fraction(int(value.p), int(value.q))
             if isinstance(value, sympy.Expr) and value.is_number:
                 real, imaginary = value.evalf(ctx.dps).as_real_imag()
                 if not (imaginary.is_zero or abs(imaginary) <= _ABSOLUTE):
-                    raise Undefined(f"not a real number: {_text(value)}")
+                    raise Undefined(_("not a real number: {value}").format(value=_text(value)), complex_value=True)
                 if real.is_zero:
                     return Fraction(0)
                 if real.is_Float:
                     return ctx.make_mpf(real._mpf_)
-            raise Undefined(f"cannot evaluate {_text(value)}")
+            raise Undefined(_("cannot evaluate {value}").format(value=_text(value)))
 
         return evaluated
 
@@ -275,14 +280,15 @@ class _Compiler:
                 return b ** e.numerator  # 0 ** -1: ZeroDivisionError, "division by zero"
             if b == 0:
                 if e < 0:
-                    raise Undefined("division by zero")
+                    raise Undefined(_("division by zero"))
                 return Fraction(1) if e == 0 else Fraction(0)
             if b < 0:
                 if isinstance(e, Fraction) and e.denominator == 1:
                     return self._checked_power(b, e)
                 if isinstance(e, _mpf) and abs(e - self.ctx.nint(e)) < self.rounding:
                     raise _Jump  # an integer exponent computed inexactly: only an exact value can tell
-                raise Undefined(f"a negative number to a fractional power: {what} < 0, to the power {show(e)}")
+                raise Undefined(_("a negative number to a fractional power: {base} < 0, to the power {exponent}").format(
+                    base=what, exponent=show(e)))
             if isinstance(b, Fraction) and isinstance(e, Fraction) and e.denominator != 1:
                 root = _exact_root(b, e.denominator)
                 if root is not None:
@@ -326,7 +332,7 @@ class _Compiler:
 
     def _log(self, x: Value, what: str) -> Value:
         if x <= 0:
-            raise Undefined(f"log of zero or a negative number: {what} <= 0")
+            raise Undefined(_("log of zero or a negative number: {value} <= 0").format(value=what))
         return Fraction(0) if x == 1 else self.ctx.log(self.real(x))
 
     def _limited(self, function: Callable, at_zero: int, limit: float) -> Callable[[Value, str], Value]:
@@ -347,7 +353,7 @@ class _Compiler:
         if abs(x) > _TRIG_LIMIT:
             raise TooLarge
         if abs(self.ctx.cos(self.real(x))) < self.rounding:
-            raise Undefined(f"tan at an odd multiple of pi/2: {what}")
+            raise Undefined(_("tan at an odd multiple of pi/2: {value}").format(value=what))
         return self.ctx.tan(self.real(x))
 
     def _within(self, function: Callable, low: int | None, high: int | None, name: str, at_zero: int | None = 0,
@@ -358,7 +364,7 @@ class _Compiler:
         def inverse(x: Value, what: str) -> Value:
             if (low is not None and (x < low or (open_ends and x == low))) or (
                     high is not None and (x > high or (open_ends and x == high))):
-                raise Undefined(f"{name} of a number outside {ends}: {what}")
+                raise Undefined(_("{function} of a number outside {ends}: {value}").format(function=name, ends=ends, value=what))
             if x == 0 and at_zero is not None:
                 return Fraction(at_zero)
             if x == 1 and name == "acosh":
@@ -397,7 +403,7 @@ def _exact_root(b: Fraction, degree: int) -> Fraction | None:
 def _mod(values: list[Value]) -> Value:
     a, b = values
     if b == 0:
-        raise Undefined("division by zero (% 0)")
+        raise Undefined(_("division by zero (% 0)"))
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         return a % b  # Python's % has sympy's Mod sign convention
     raise _Jump  # an inexact remainder: exactly, by sympy

@@ -26,6 +26,8 @@ import math
 
 import sympy
 
+from grader.i18n import _
+
 
 TOWER_LEVELS = 2  # nested variable exponents: exp(x) is one, exp(exp(x)) and 2^2^k are two
 
@@ -47,7 +49,7 @@ def check_number(value: sympy.Basic, max_digits: int) -> None:
     if not isinstance(value, sympy.Expr):
         return
     if value.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity):
-        raise ExpressionError("the expression divides by zero or is undefined (e.g. 1/0 or log(0))")
+        raise ExpressionError(_("the expression divides by zero or is undefined (e.g. 1/0 or log(0))"))
     if value.free_symbols:
         return
     if value.is_Rational:
@@ -57,14 +59,14 @@ def check_number(value: sympy.Basic, max_digits: int) -> None:
         return
     approx = value.evalf(15)  # cheap: every part of `value` already passed this check
     if not approx.is_number:
-        raise ExpressionError(f"could not compute the number {str(value)[:40]!r}; simplify it")
+        raise ExpressionError(_("could not compute the number {number!r}; simplify it").format(number=str(value)[:40]))
     if approx != 0 and abs(approx) >= sympy.Float(10) ** max_digits:
         raise _too_many_digits(max_digits)
 
 
 def _too_many_digits(max_digits: int) -> CapExceeded:
-    return CapExceeded("max_value_digits", f"a number in the expression has more than {max_digits} digits "
-                                           f"(the cap on the size of numbers is {max_digits} digits)")
+    return CapExceeded("max_value_digits", _("a number in the expression has more than {digits} digits (the cap on the "
+                                             "size of numbers is {digits} digits)").format(digits=max_digits))
 
 
 def check_numeric_power(base: sympy.Expr, exponent: sympy.Expr, max_exponent: int, max_digits: int) -> None:
@@ -77,8 +79,8 @@ def check_numeric_power(base: sympy.Expr, exponent: sympy.Expr, max_exponent: in
     # Estimated digits of the result: |exponent| * log10(|base|), with 1/base for negatives.
     size = abs(base.evalf(15)) if not base.is_Rational else max(abs(base.p), base.q)
     if size > 1 and float(abs(exponent.evalf(15))) * math.log10(float(size)) > max_digits:
-        raise CapExceeded("max_value_digits", f"the power is too large: more than {max_digits} digits, over the cap on "
-                                              "the size of numbers; use a smaller exponent")
+        raise CapExceeded("max_value_digits", _("the power is too large: more than {digits} digits, over the cap on the size "
+                                                "of numbers; use a smaller exponent").format(digits=max_digits))
 
 
 def check_exponent_number(exponent: sympy.Expr, max_exponent: int) -> None:
@@ -87,8 +89,8 @@ def check_exponent_number(exponent: sympy.Expr, max_exponent: int) -> None:
     else:
         too_big = abs(exponent.evalf(15)) > max_exponent
     if too_big:
-        raise CapExceeded("max_exponent", f"the exponent {_short(exponent)} is too large: exponents may be at most "
-                                          f"{max_exponent} (the exponent cap)")
+        raise CapExceeded("max_exponent", _("the exponent {exponent} is too large: exponents may be at most {cap} (the "
+                                            "exponent cap)").format(exponent=_short(exponent), cap=max_exponent))
 
 
 def check_powers(expr: sympy.Basic, max_exponent: int, max_in_exponent: int) -> None:
@@ -100,14 +102,14 @@ def check_powers(expr: sympy.Basic, max_exponent: int, max_in_exponent: int) -> 
             _check_variable_exponent(_variable_exponent(node), max_in_exponent)
     levels = _tower(expr)
     if levels > TOWER_LEVELS:
-        raise CapExceeded("tower", f"the power tower is {levels} variable exponents deep, over the tower cap of "
-                                   f"{TOWER_LEVELS} (exp(exp(x)) and 2^2^k are as deep as it goes); "
-                                   "simplify the exponent")
+        raise CapExceeded("tower", _("the power tower is {levels} variable exponents deep, over the tower cap of {cap} "
+                                     "(exp(exp(x)) and 2^2^k are as deep as it goes); simplify the exponent").format(
+            levels=levels, cap=TOWER_LEVELS))
 
 
 def _short(number: sympy.Basic) -> str:
     text = str(number)
-    return text if len(text) <= 20 else f"{text[:8]}... ({len(text)} characters)"
+    return text if len(text) <= 20 else _("{start}... ({count} characters)").format(start=text[:8], count=len(text))
 
 
 def _variable_exponent(node: sympy.Basic) -> sympy.Expr | None:
@@ -142,8 +144,8 @@ def _check_variable_exponent(exponent: sympy.Expr, max_in_exponent: int) -> None
         node = stack.pop()
         if node.is_number:
             if abs(node.evalf(15)) > max_in_exponent:
-                raise CapExceeded("max_in_exponent", f"the number {_short(node)} in an exponent is too large: "
-                                                     f"numbers in exponents may be at most {max_in_exponent} "
-                                                     "(the exponent cap)")
+                raise CapExceeded("max_in_exponent", _("the number {number} in an exponent is too large: numbers in "
+                                                       "exponents may be at most {cap} (the exponent cap)").format(
+                    number=_short(node), cap=max_in_exponent))
         else:
             stack.extend(node.args)

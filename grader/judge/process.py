@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.i18n import _
 from grader.judge.judgement import Domain, Judgement, Verdict
 
 if TYPE_CHECKING:
@@ -151,17 +152,18 @@ class Judge:
             self._ensure_worker()
         except WorkerFailed as error:
             self._discard()
-            return Judgement(Verdict.UNDECIDED, f"the judge worker could not start: {error}")
+            return Judgement(Verdict.UNDECIDED, _("the judge worker could not start: {reason}").format(reason=error))
         try:
             self._send(request)
             reply = self._receive(time.monotonic() + time_limit + self.grace)
             if reply is None:
                 self._discard()  # stuck: kill it; the next call starts a fresh one
-                return Judgement(Verdict.UNDECIDED, f"could not judge within {time_limit:g} s; the answer may be too costly to compare")
+                return Judgement(Verdict.UNDECIDED, _("could not judge within {seconds:g} s; the answer may be too costly to "
+                                                      "compare").format(seconds=time_limit))
             return read_judgement(reply, request["id"])
         except WorkerFailed as error:
             self._discard()
-            return Judgement(Verdict.UNDECIDED, f"the judge worker failed: {error}")
+            return Judgement(Verdict.UNDECIDED, _("the judge worker failed: {reason}").format(reason=error))
 
     def _adopt(self) -> None:
         if self._owner != os.getpid():  # we are a forked child: the worker belongs to the parent
@@ -197,9 +199,9 @@ class Judge:
             ready = self._receive(time.monotonic() + self.start_timeout)
         except WorkerFailed:
             self._errors.seek(0)
-            raise WorkerFailed(self._errors.read().decode(errors="replace").strip()[-300:] or "it exited") from None
+            raise WorkerFailed(self._errors.read().decode(errors="replace").strip()[-300:] or _("it exited")) from None
         if ready != {"ready": True}:
-            raise WorkerFailed(f"no answer within {self.start_timeout:g} s")
+            raise WorkerFailed(_("no answer within {seconds:g} s").format(seconds=self.start_timeout))
         self._ready = True
 
     def _send(self, request: dict) -> None:
@@ -208,7 +210,7 @@ class Judge:
             while data:
                 data = data[os.write(self._proc.stdin.fileno(), data):]
         except OSError as error:
-            raise WorkerFailed(f"cannot write to it ({error})") from None
+            raise WorkerFailed(_("cannot write to it ({reason})").format(reason=error)) from None
 
     def _receive(self, deadline: float) -> dict | None:
         """The next JSON line from the worker, or None at the deadline."""
@@ -220,17 +222,17 @@ class Judge:
             if select.select([stdout], [], [], remaining)[0]:
                 chunk = os.read(stdout, 65536)
                 if not chunk:
-                    raise WorkerFailed("it exited")
+                    raise WorkerFailed(_("it exited"))
                 self._buffer += chunk
                 if len(self._buffer) > _MAX_REPLY:
-                    raise WorkerFailed("its reply is too long")
-        line, _, self._buffer = self._buffer.partition(b"\n")
+                    raise WorkerFailed(_("its reply is too long"))
+        line, _newline, self._buffer = self._buffer.partition(b"\n")
         try:
             reply = json.loads(line)
         except ValueError:
-            raise WorkerFailed("its reply is not JSON") from None
+            raise WorkerFailed(_("its reply is not JSON")) from None
         if not isinstance(reply, dict):
-            raise WorkerFailed("its reply is not a JSON object")
+            raise WorkerFailed(_("its reply is not a JSON object"))
         return reply
 
     def _discard(self) -> None:
@@ -293,7 +295,7 @@ def read_judgement(reply: dict, request_id: int) -> Judgement:
         or not isinstance(reply.get("note", ""), str)
         or not (example is None or (isinstance(example, dict) and all(isinstance(v, str) for v in example.values())))
     ):
-        raise WorkerFailed("its reply is malformed")
+        raise WorkerFailed(_("its reply is malformed"))
     return Judgement(verdicts[reply["verdict"]], reply["reason"][:1000], example, reply.get("note", "")[:1000])
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from grader.i18n import _
 from grader.judge.decide import decide
 from grader.judge.judgement import Domain, Judgement, Verdict
 from grader.judge.wire import WireError, decode
@@ -34,7 +35,7 @@ def handle(request: dict) -> dict:
         constraints = [decode(item) for item in request["constraints"]]
         time_limit = float(request["time_limit"])
     except (WireError, KeyError, TypeError, ValueError) as error:
-        judgement = Judgement(Verdict.UNDECIDED, f"bad request to the judge: {error}")
+        judgement = Judgement(Verdict.UNDECIDED, _("bad request to the judge: {reason}").format(reason=error))
     else:
         judgement = decide(candidate, key, domains, constraints, time_limit=time_limit, bounded=_alarm_bounded)
     stall_unstoppably(request.get("test_stall_s", 0))
@@ -124,7 +125,7 @@ def serve(respond: Callable[[dict, Send], None]) -> None:
             respond(request, send)
         except Exception as error:  # noqa: BLE001 - answer every line, whatever happened
             send({"id": request.get("id") if isinstance(request, dict) else None, "verdict": "undecided",
-                  "reason": f"the judge failed: {type(error).__name__}", "counterexample": None})
+                  "reason": _("the judge failed: {kind}").format(kind=type(error).__name__), "counterexample": None})
 
 
 def main() -> None:
