@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from grader.errors import GraderError, SpecErrors
-from grader.i18n import _, choose, normalize, set_language
+from grader.i18n import N_, _, choose, normalize, set_language, speak_for_libraries
 
 
 def _language_in(argv: list[str]) -> str | None:
@@ -33,13 +33,18 @@ def _language_in(argv: list[str]) -> str | None:
 
 
 set_language(choose(_language_in(sys.argv[1:])))
+speak_for_libraries()
+# Typer's own words (its help panels, usage errors' frame), looked up in grader's catalog; the
+# click inside Typer says "Usage:" and its usage errors in English only
+LIBRARY_WORDS = (N_("Options"), N_("Arguments"), N_("Commands"), N_("Error"), N_("Aborted."), N_("[required]"),
+                 N_("[default: {}]"), N_("Try [blue]'{command_path} {help_option}'[/] for help."))
 
 from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP  # noqa: E402 (their help in the language chosen)
 from grader.reports.untrusted_text import for_terminal  # noqa: E402
 
 app = typer.Typer(
     name="grader",
-    help="Quizzes and auto-grading for deep-learning courses in PyTorch.",
+    help=_("Quizzes and auto-grading for deep-learning courses in PyTorch."),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -61,7 +66,7 @@ def _language(lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG",
     set_language(choose(lang))
 
 
-BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
+BUDGET_HELP = _("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
                "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
 
@@ -99,35 +104,33 @@ def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | Non
     return loaded, chosen(loaded, only, folder)
 
 
-@app.command()
+@app.command(help=_("""Grade one submission: quiz answers and code, with a report.
+
+[bold]Examples[/bold]
+
+  grader check examples/submission
+
+  grader check my-work/ --public-only -e conv-params -e corr2d
+
+  grader check sub/ --json results.json --html report.html --md report.md
+
+  grader check sub/ --bank my-course"""))
 def check(
-    submission: Path = typer.Argument(..., help="The submission folder (answers.yaml and the .py files).",
+    submission: Path = typer.Argument(..., help=_("The submission folder (answers.yaml and the .py files)."),
                                       exists=True, file_okay=False, resolve_path=False),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
-    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable)."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Write Gradescope results.json here."),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
-    md_file: Optional[Path] = typer.Option(None, "--md", help="Write a Markdown report here."),
-    public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Grade only this exercise (repeatable).")),
+    json_file: Optional[Path] = typer.Option(None, "--json", help=_("Write Gradescope results.json here.")),
+    html_file: Optional[Path] = typer.Option(None, "--html", help=_("Write a self-contained HTML report here.")),
+    md_file: Optional[Path] = typer.Option(None, "--md", help=_("Write a Markdown report here.")),
+    public_only: bool = typer.Option(False, "--public-only", help=_("Run only the public checks (a student's self-test).")),
+    templates: Optional[Path] = typer.Option(None, "--templates", help=_("Folder of report templates that override the bundled ones.")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_("Print no terminal report.")),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
-    jobs: int = typer.Option(min(2, os.cpu_count() or 1), "--jobs", "-j", min=1, show_default="2 where there are 2 CPUs",
-                             help="Code exercises graded at once, each in its own sandboxed child."),
+    jobs: int = typer.Option(min(2, os.cpu_count() or 1), "--jobs", "-j", min=1, show_default=_("2 where there are 2 CPUs"),
+                             help=_("Code exercises graded at once, each in its own sandboxed child.")),
 ) -> None:
-    """Grade one submission: quiz answers and code, with a report.
-
-    [bold]Examples[/bold]
-
-      grader check examples/submission
-
-      grader check my-work/ --public-only -e conv-params -e corr2d
-
-      grader check sub/ --json results.json --html report.html --md report.md
-
-      grader check sub/ --bank my-course
-    """
     from grader.quiz.process import close_shared, start_shared  # no sympy in this import: the quiz worker imports it
 
     with ExitStack() as stack:
@@ -185,22 +188,20 @@ def _progress(total: int):
     return exercise_progress(err, total)
 
 
-@app.command()
+@app.command(help=_("""Check a bank: specs load, and every answer key is proven on many variants.
+
+[bold]Examples[/bold]
+
+  grader validate
+
+  grader validate --bank my-course
+
+  grader validate my-course/exercises"""))
 def validate(
-    directory: Optional[Path] = typer.Argument(None, metavar="[DIR]", help="Same as --bank DIR."),
+    directory: Optional[Path] = typer.Argument(None, metavar="[DIR]", help=_("Same as --bank DIR.")),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
 ) -> None:
-    """Check a bank: specs load, and every answer key is proven on many variants.
-
-    [bold]Examples[/bold]
-
-      grader validate
-
-      grader validate --bank my-course
-
-      grader validate my-course/exercises
-    """
     from grader.errors import SpecError
     from grader.proofs.validate import validate_bank
 
@@ -224,30 +225,28 @@ def validate(
     raise typer.Exit(2)
 
 
-@app.command()
+@app.command(help=_("""Take a quiz in the terminal: each question (its id is the key in answers.yaml), your answer, feedback at once.
+
+Answers can come from stdin, one per line. From a handout, only practice questions are
+judged; graded ones are asked and can be saved to answers.yaml.
+
+[bold]Examples[/bold]
+
+  grader quiz conv-params
+
+  grader quiz conv-shape --student s1234 --show
+
+  printf '280\\n' | grader quiz conv-params --save my-work/"""))
 def quiz(
-    exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="The id of a quiz exercise."),
-    student: Optional[str] = typer.Option(None, "--student", "-s", help="Whose variant to show (seeds the numbers). Default: the id in the submission folder's student.yaml, else \"practice\"."),
-    submission: Optional[Path] = typer.Option(None, "--submission", file_okay=False, help="Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml."),
+    exercise_id: str = typer.Argument(..., metavar="EXERCISE", help=_("The id of a quiz exercise.")),
+    student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Whose variant to show (seeds the numbers). Default: the id in the submission folder's student.yaml, else \"practice\".")),
+    submission: Optional[Path] = typer.Option(None, "--submission", file_okay=False, help=_("Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml.")),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
-    retries: int = typer.Option(1, "--retries", min=0, help="Extra tries after a wrong answer (an answer that cannot be read is no try)."),
-    show: bool = typer.Option(False, "--show", help="Only print the questions with their ids (no answers asked)."),
-    save: Optional[Path] = typer.Option(None, "--save", file_okay=False, help="Write the answers you give into DIR/answers.yaml (merged: other answers are kept)."),
+    retries: int = typer.Option(1, "--retries", min=0, help=_("Extra tries after a wrong answer (an answer that cannot be read is no try).")),
+    show: bool = typer.Option(False, "--show", help=_("Only print the questions with their ids (no answers asked).")),
+    save: Optional[Path] = typer.Option(None, "--save", file_okay=False, help=_("Write the answers you give into DIR/answers.yaml (merged: other answers are kept).")),
 ) -> None:
-    """Take a quiz in the terminal: each question (its id is the key in answers.yaml), your answer, feedback at once.
-
-    Answers can come from stdin, one per line. From a handout, only practice questions are
-    judged; graded ones are asked and can be saved to answers.yaml.
-
-    [bold]Examples[/bold]
-
-      grader quiz conv-params
-
-      grader quiz conv-shape --student s1234 --show
-
-      printf '280\\n' | grader quiz conv-params --save my-work/
-    """
     from grader.bank.spec import QuizExercise
     from grader.quiz.interactive import run_quiz
 
@@ -288,31 +287,29 @@ def _student_of(submission: Optional[Path]) -> str:
     return student
 
 
-@app.command()
+@app.command(help=_("""Grade a submission, then again each time you save a file: only what the save changed.
+
+The bank, the quiz judge and the sandbox stay warm between saves.
+
+Each regrade prints a line per exercise graded again (score, failing checks), then the total.
+
+Saves are found with watchfiles (pip install 'grader\\[watch]'), else by polling. Ctrl-C stops.
+
+[bold]Examples[/bold]
+
+  grader watch my-work/
+
+  grader watch my-work/ -e lenet -e conv-params --public-only"""))
 def watch(
-    submission: Path = typer.Argument(..., help="The submission folder to watch (answers.yaml and the .py files).",
+    submission: Path = typer.Argument(..., help=_("The submission folder to watch (answers.yaml and the .py files)."),
                                       exists=True, file_okay=False, resolve_path=False),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
-    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Watch only this exercise (repeatable)."),
-    public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
-    poll: bool = typer.Option(False, "--poll", help="Find saves by polling the folder every 0.2 s, even where watchfiles is installed."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Watch only this exercise (repeatable).")),
+    public_only: bool = typer.Option(False, "--public-only", help=_("Run only the public checks (a student's self-test).")),
+    poll: bool = typer.Option(False, "--poll", help=_("Find saves by polling the folder every 0.2 s, even where watchfiles is installed.")),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
 ) -> None:
-    """Grade a submission, then again each time you save a file: only what the save changed.
-
-    The bank, the quiz judge and the sandbox stay warm between saves.
-
-    Each regrade prints a line per exercise graded again (score, failing checks), then the total.
-
-    Saves are found with watchfiles (pip install 'grader\\[watch]'), else by polling. Ctrl-C stops.
-
-    [bold]Examples[/bold]
-
-      grader watch my-work/
-
-      grader watch my-work/ -e lenet -e conv-params --public-only
-    """
     import signal
 
     from grader.watch import Watcher, watch as watch_folder
@@ -329,24 +326,22 @@ def watch(
     raise typer.Exit(0)
 
 
-@app.command()
+@app.command(help=_("""Write what students get: starter files (.py and .ipynb), public checks, a blank answers.yaml.
+
+Hidden checks, reference solutions and graded keys never ship; practice questions
+(`practice: true`) ship their practice variant's key.
+
+[bold]Examples[/bold]
+
+  grader handout --out handout/
+
+  grader handout --out s1234/ --student s1234 -e lenet -e conv-shape"""))
 def handout(
-    out_dir: Path = typer.Option(..., "--out", file_okay=False, help="A new (or empty) folder to write the handout into."),
+    out_dir: Path = typer.Option(..., "--out", file_okay=False, help=_("A new (or empty) folder to write the handout into.")),
     bank: Optional[Path] = bank_option(),
-    student: Optional[str] = typer.Option(None, "--student", "-s", help="Also write this student's quiz sheet (their numbers) and student.yaml."),
-    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Only this exercise (repeatable)."),
+    student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Also write this student's quiz sheet (their numbers) and student.yaml.")),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Only this exercise (repeatable).")),
 ) -> None:
-    """Write what students get: starter files (.py and .ipynb), public checks, a blank answers.yaml.
-
-    Hidden checks, reference solutions and graded keys never ship; practice questions
-    (`practice: true`) ship their practice variant's key.
-
-    [bold]Examples[/bold]
-
-      grader handout --out handout/
-
-      grader handout --out s1234/ --student s1234 -e lenet -e conv-shape
-    """
     from grader.bank.location import locate_bank
     from grader.handouts.handout import build_handout
     from grader.submissions.reading import ID_RULE, valid_id
@@ -362,42 +357,38 @@ def handout(
                                                  practice=made.practice_questions), highlight=False)
 
 
-@app.command()
+@app.command(help=_("""Prove the bank: quiz keys proven, references score full marks, every mutant is caught.
+
+[bold]Examples[/bold]
+
+  grader selftest
+
+  grader selftest corr2d lenet
+
+  grader selftest --bank my-course"""))
 def selftest(
-    exercise_ids: Optional[list[str]] = typer.Argument(None, metavar="[EXERCISE]...", help="Exercises to test (default: all)."),
+    exercise_ids: Optional[list[str]] = typer.Argument(None, metavar="[EXERCISE]...", help=_("Exercises to test (default: all).")),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
 ) -> None:
-    """Prove the bank: quiz keys proven, references score full marks, every mutant is caught.
-
-    [bold]Examples[/bold]
-
-      grader selftest
-
-      grader selftest corr2d lenet
-
-      grader selftest --bank my-course
-    """
     from grader.proofs.selftest_report import run_selftest
 
     ok = run_selftest(_bank_dir(bank, exercises), exercise_ids or None, out, err)
     raise typer.Exit(0 if ok else 1)
 
 
-@app.command("init-bank")
+@app.command("init-bank", help=_("""Write a small working bank to start from: one quiz, one code exercise with its reference and mutants.
+
+It passes `grader validate` and `grader selftest` as written; edit it into your course.
+
+[bold]Examples[/bold]
+
+  grader init-bank my-course
+
+  grader selftest --bank my-course"""))
 def init_bank(
-    directory: Path = typer.Argument(..., metavar="DIR", help="A new (or empty) folder for the bank."),
+    directory: Path = typer.Argument(..., metavar="DIR", help=_("A new (or empty) folder for the bank.")),
 ) -> None:
-    """Write a small working bank to start from: one quiz, one code exercise with its reference and mutants.
-
-    It passes `grader validate` and `grader selftest` as written; edit it into your course.
-
-    [bold]Examples[/bold]
-
-      grader init-bank my-course
-
-      grader selftest --bank my-course
-    """
     from grader.bank.scaffold import init_bank as write_bank
 
     written = write_bank(directory)
@@ -407,29 +398,27 @@ def init_bank(
               highlight=False)
 
 
-bundle_app = typer.Typer(help="Build what a course platform runs: a Gradescope autograder.", no_args_is_help=True,
+bundle_app = typer.Typer(help=_("Build what a course platform runs: a Gradescope autograder."), no_args_is_help=True,
                          rich_markup_mode="rich")
 app.add_typer(bundle_app, name="bundle")
 
 
-@bundle_app.command("gradescope")
+@bundle_app.command("gradescope", help=_("""Write a Gradescope autograder zip: setup.sh, run_autograder, grader and the bank, pinned.
+
+[bold]Examples[/bold]
+
+  grader bundle gradescope --out autograder.zip
+
+  grader bundle gradescope --bank my-course --timeout 1200 --memory-mb 6144 --cpus 2"""))
 def bundle_gradescope(
-    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help="The zip to write (upload it as the autograder)."),
+    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help=_("The zip to write (upload it as the autograder).")),
     bank: Optional[Path] = bank_option(),
     hidden: str = typer.Option("after_published", "--hidden-visibility", metavar="WHEN",
-                               help="When students see hidden checks: hidden, after_due_date, after_published or visible."),
-    timeout: int = typer.Option(600, "--timeout", min=60, metavar="SECONDS", help="The autograder timeout set in Gradescope."),
-    memory_mb: int = typer.Option(3072, "--memory-mb", min=512, help="The memory of the container picked in Gradescope."),
-    cpus: int = typer.Option(1, "--cpus", min=1, help="The CPUs of the container picked in Gradescope."),
+                               help=_("When students see hidden checks: hidden, after_due_date, after_published or visible.")),
+    timeout: int = typer.Option(600, "--timeout", min=60, metavar="SECONDS", help=_("The autograder timeout set in Gradescope.")),
+    memory_mb: int = typer.Option(3072, "--memory-mb", min=512, help=_("The memory of the container picked in Gradescope.")),
+    cpus: int = typer.Option(1, "--cpus", min=1, help=_("The CPUs of the container picked in Gradescope.")),
 ) -> None:
-    """Write a Gradescope autograder zip: setup.sh, run_autograder, grader and the bank, pinned.
-
-    [bold]Examples[/bold]
-
-      grader bundle gradescope --out autograder.zip
-
-      grader bundle gradescope --bank my-course --timeout 1200 --memory-mb 6144 --cpus 2
-    """
     from grader.bank.location import locate_bank
     from grader.lms.gradescope import build_bundle
 
@@ -441,25 +430,23 @@ def bundle_gradescope(
         budget=built.budget_seconds, memory=built.memory_mb, hidden=hidden), highlight=False)
 
 
-@app.command("export-quiz")
+@app.command("export-quiz", help=_("""Export quizzes for Moodle (XML) or Canvas (QTI zip): each question's variants with proven keys.
+
+Symbolic questions become STACK questions in Moodle and are skipped for Canvas (each named,
+with why). Exit codes: 0 every question exported, 1 some skipped, 2 usage or spec error.
+
+[bold]Examples[/bold]
+
+  grader export-quiz --variants 10 --moodle quizzes.xml
+
+  grader export-quiz --bank my-course -e conv-params -n 5 --qti conv-params.zip"""))
 def export_quiz(
-    variants: int = typer.Option(..., "--variants", "-n", min=1, help="Variants per question (at most those validate proves)."),
-    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help="Write a Moodle XML question bank."),
-    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help="Write a Canvas QTI 1.2 package."),
+    variants: int = typer.Option(..., "--variants", "-n", min=1, help=_("Variants per question (at most those validate proves).")),
+    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help=_("Write a Moodle XML question bank.")),
+    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help=_("Write a Canvas QTI 1.2 package.")),
     bank: Optional[Path] = bank_option(),
-    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Export only this quiz (repeatable)."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Export only this quiz (repeatable).")),
 ) -> None:
-    """Export quizzes for Moodle (XML) or Canvas (QTI zip): each question's variants with proven keys.
-
-    Symbolic questions become STACK questions in Moodle and are skipped for Canvas (each named,
-    with why). Exit codes: 0 every question exported, 1 some skipped, 2 usage or spec error.
-
-    [bold]Examples[/bold]
-
-      grader export-quiz --variants 10 --moodle quizzes.xml
-
-      grader export-quiz --bank my-course -e conv-params -n 5 --qti conv-params.zip
-    """
     from grader.bank.location import locate_bank
     from grader.lms.quiz_export import export_quiz as write_quizzes
 
@@ -483,45 +470,43 @@ def export_quiz(
     raise typer.Exit(1 if done.skipped else 0)
 
 
-GRADEBOOK_HELP = "The SQLite gradebook file."
+GRADEBOOK_HELP = _("The SQLite gradebook file.")
 
 
 def _default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
-@app.command()
+@app.command(help=_("""Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
+
+A submission is graded again when its files or the bank changed, or when its last
+grading failed. A broken or hostile submission is recorded with its message and the
+batch goes on. Exit codes: 0 every submission graded (whatever it scored), 1 some
+could not be graded (listed at the end), 2 usage or spec error.
+
+[bold]Examples[/bold]
+
+  grader grade submissions/ --jobs 4
+
+  grader grade submissions/ --student s1234
+
+  grader grade submissions/ --bank my-course --gradebook fall.sqlite --force
+
+  grader grade submissions/ --scheduler tcp://10.0.0.5:8786"""))
 def grade(
-    submissions: Path = typer.Argument(..., help="The class folder: one folder per submission (student id from its student.yaml or its name).",
+    submissions: Path = typer.Argument(..., help=_("The class folder: one folder per submission (student id from its student.yaml or its name)."),
                                        exists=True, file_okay=False, resolve_path=False),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
-    jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
-    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
-    student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
-    force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
+    jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help=_("Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8.")),
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=_("The SQLite gradebook file. Created if missing.")),
+    student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Regrade only this student's submission.")),
+    force: bool = typer.Option(False, "--force", help=_("Regrade every submission, changed or not.")),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
-    allow_root_child: bool = typer.Option(False, "--allow-root-child", help="Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask cluster's workers instead of local --jobs (needs grader[cluster] on every machine; see docs/scale.md)."),
-    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Grade on a Dask LocalCluster of N worker processes started here (needs grader[cluster])."),
+    allow_root_child: bool = typer.Option(False, "--allow-root-child", help=_("Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it.")),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help=_("Grade on this Dask cluster's workers instead of local --jobs (needs grader[cluster] on every machine; see docs/scale.md).")),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help=_("Grade on a Dask LocalCluster of N worker processes started here (needs grader[cluster]).")),
 ) -> None:
-    """Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
-
-    A submission is graded again when its files or the bank changed, or when its last
-    grading failed. A broken or hostile submission is recorded with its message and the
-    batch goes on. Exit codes: 0 every submission graded (whatever it scored), 1 some
-    could not be graded (listed at the end), 2 usage or spec error.
-
-    [bold]Examples[/bold]
-
-      grader grade submissions/ --jobs 4
-
-      grader grade submissions/ --student s1234
-
-      grader grade submissions/ --bank my-course --gradebook fall.sqlite --force
-
-      grader grade submissions/ --scheduler tcp://10.0.0.5:8786
-    """
     from grader.classroom.batch import grade_planned, plan_class
     from grader.classroom.cluster import target
     from grader.classroom.gradebook import Gradebook
@@ -550,26 +535,24 @@ def grade(
     raise typer.Exit(1 if summary.failures else 0)
 
 
-@app.command()
+@app.command(help=_("""Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
+
+Students whose grading failed get empty cells and no results.json; they are named.
+
+[bold]Examples[/bold]
+
+  grader export --csv grades.csv
+
+  grader export --gradebook fall.sqlite --gradescope gradescope/
+
+  grader export --canvas canvas.csv --assignment \"Lab 3 (1234)\""""))
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise and the total."),
-    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help="A folder to fill with <student>/results.json (as `grader check --json`)."),
-    canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
-    assignment: str = typer.Option("grader", "--assignment", help="Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id."),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", help=_("One row per student: a column per exercise and the total.")),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help=_("A folder to fill with <student>/results.json (as `grader check --json`).")),
+    canvas: Optional[Path] = typer.Option(None, "--canvas", help=_("A grades CSV for Canvas's gradebook import (student ids as SIS ids).")),
+    assignment: str = typer.Option("grader", "--assignment", help=_("Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id.")),
 ) -> None:
-    """Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
-
-    Students whose grading failed get empty cells and no results.json; they are named.
-
-    [bold]Examples[/bold]
-
-      grader export --csv grades.csv
-
-      grader export --gradebook fall.sqlite --gradescope gradescope/
-
-      grader export --canvas canvas.csv --assignment "Lab 3 (1234)"
-    """
     from grader.classroom.export import write_canvas, write_csv, write_gradescope
     from grader.classroom.gradebook import Gradebook
 
@@ -590,20 +573,18 @@ def export(
                                                                       students=len(entries)))
 
 
-@app.command()
+@app.command(help=_("""Write a class report: score histogram, item analysis, common wrong answers, failures.
+
+[bold]Examples[/bold]
+
+  grader report --html class.html
+
+  grader report --gradebook fall.sqlite --html fall.html"""))
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help="Write the class report here (one self-contained HTML page)."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
+    html_file: Path = typer.Option(..., "--html", help=_("Write the class report here (one self-contained HTML page).")),
+    templates: Optional[Path] = typer.Option(None, "--templates", help=_("Folder of report templates that override the bundled ones.")),
 ) -> None:
-    """Write a class report: score histogram, item analysis, common wrong answers, failures.
-
-    [bold]Examples[/bold]
-
-      grader report --html class.html
-
-      grader report --gradebook fall.sqlite --html fall.html
-    """
     from grader.classroom.class_report import write_class_report
     from grader.classroom.gradebook import Gradebook
 
@@ -614,31 +595,29 @@ def report(
         path=escape(str(html_file)), graded=summary.graded, students=summary.students), highlight=False)
 
 
-@app.command()
+@app.command(help=_("""Rank pairs of submissions by the code they share, file by file, to find copies.
+
+Code is compared as tokens, never run: renamed identifiers, comments, docstrings,
+formatting and reordered definitions do not hide a copy. The handout's starter code
+(--base) and code most of the class shares never count. A high score is a reason to
+look at the pair side by side, not a verdict.
+
+[bold]Examples[/bold]
+
+  grader similarity submissions/ --html similarity.html
+
+  grader similarity submissions/ -e lenet -e conv --base handout/ --json pairs.json"""))
 def similarity(
-    submissions: Path = typer.Argument(..., help="The class folder: one folder per submission, as `grader grade` takes.",
+    submissions: Path = typer.Argument(..., help=_("The class folder: one folder per submission, as `grader grade` takes."),
                                        exists=True, file_okay=False, resolve_path=False),
     bank: Optional[Path] = bank_option(),
-    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", metavar="ID", help="Compare only the files of this code exercise (repeatable). Default: every .py file and notebook."),
-    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help="The handout (or a folder of starter files) whose code never counts as shared."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Write the ranked pairs, with their shared line ranges, as JSON."),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it."),
-    top: int = typer.Option(50, "--top", min=1, help="How many pairs to list per file."),
-    common: int = typer.Option(10, "--common", min=2, metavar="N", help="Code that more than N submissions share counts as common knowledge (the course's own code), not as a copy."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", metavar="ID", help=_("Compare only the files of this code exercise (repeatable). Default: every .py file and notebook.")),
+    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help=_("The handout (or a folder of starter files) whose code never counts as shared.")),
+    json_file: Optional[Path] = typer.Option(None, "--json", help=_("Write the ranked pairs, with their shared line ranges, as JSON.")),
+    html_file: Optional[Path] = typer.Option(None, "--html", help=_("Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it.")),
+    top: int = typer.Option(50, "--top", min=1, help=_("How many pairs to list per file.")),
+    common: int = typer.Option(10, "--common", min=2, metavar="N", help=_("Code that more than N submissions share counts as common knowledge (the course's own code), not as a copy.")),
 ) -> None:
-    """Rank pairs of submissions by the code they share, file by file, to find copies.
-
-    Code is compared as tokens, never run: renamed identifiers, comments, docstrings,
-    formatting and reordered definitions do not hide a copy. The handout's starter code
-    (--base) and code most of the class shares never count. A high score is a reason to
-    look at the pair side by side, not a verdict.
-
-    [bold]Examples[/bold]
-
-      grader similarity submissions/ --html similarity.html
-
-      grader similarity submissions/ -e lenet -e conv --base handout/ --json pairs.json
-    """
     from grader.classroom.similarity import find_similar
     from grader.classroom.similarity_report import pages_folder, write_html, write_json
 

@@ -59,7 +59,7 @@ def test_the_compiled_catalog_is_its_source(catalog):
 def _fields(text: str) -> list[str]:
     """The placeholders a message fills: {name}, %(name)s, and its rich markup tags."""
     braces = [field for _, field, spec, _ in string.Formatter().parse(text) if field is not None]
-    return sorted(braces + re.findall(r"%\((\w+)\)", text) + re.findall(r"\[/?[a-z]+\]", text))
+    return sorted(braces + re.findall(r"%\((\w+)\)", text) + re.findall(r"\[/?(?:bold|red|green|yellow|cyan|dim|blue)?\]", text))
 
 
 def test_each_translation_fills_the_placeholders_of_its_message(catalog):

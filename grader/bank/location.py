@@ -21,9 +21,9 @@ from grader.bank.resources import bundled
 from grader.errors import SpecError
 from grader.i18n import _
 
-BANK_HELP = ("The course bank: a folder with exercises/ and solutions/ side by side (or its exercises/ folder). "
+BANK_HELP = _("The course bank: a folder with exercises/ and solutions/ side by side (or its exercises/ folder). "
              "Default: the bank that ships with grader.")
-EXERCISES_ALIAS_HELP = "The bank's exercises/ folder (its solutions/ beside it); the older spelling of --bank."
+EXERCISES_ALIAS_HELP = _("The bank's exercises/ folder (its solutions/ beside it); the older spelling of --bank.")
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,15 @@ def set_language(language: str) -> None:
     chosen = normalize(language) or ENGLISH
     _current[0] = chosen
     os.environ[ENV] = chosen
+    os.environ["LANGUAGE"] = chosen.replace("-", "_")  # what the stdlib's gettext (speak_for_libraries) reads
+
+
+def speak_for_libraries() -> None:
+    """Point the stdlib's global gettext domain at grader's catalog: click and Typer say their own
+    words (usage errors, help panels) through it. For the command line only: a library leaves the
+    process's domain alone."""
+    _gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    _gettext.textdomain(DOMAIN)
 
 
 def language() -> str:
