@@ -289,3 +289,19 @@ def test_the_jupyter_magic_speaks_chinese(bank, tmp_path):
     assert not [line for line in shown if english(line, bank, tmp_path)], result.stdout
     assert "输出有多宽" in result.stdout and "正确" in result.stdout and "用法" in result.stdout
     assert "这个笔记本" in result.stdout and "输出应为 2x2" in result.stdout
+
+
+def test_quiz_exports_speak_the_language_chosen(bank, tmp_path):
+    moodle, qti = tmp_path / "quiz.xml", tmp_path / "quiz.zip"
+    result = grader("export-quiz", "--bank", bank, "-n", "1", "--moodle", moodle, "--qti", qti, env=ZH)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not [line for line in lines_of(result) if english(line, moodle, qti)], result.stdout + result.stderr
+    xml = moodle.read_text()
+    assert "输出有多宽" in xml and "池化使宽度减半" in xml and "与池化窗口一样多" in xml and "Pooling" not in xml
+    import zipfile
+
+    package = "".join(zipfile.ZipFile(qti).read(name).decode() for name in zipfile.ZipFile(qti).namelist())
+    assert "输出有多宽" in package and "池化" in package
+    english_xml = tmp_path / "en.xml"
+    assert grader("export-quiz", "--bank", bank, "-n", "1", "--moodle", english_xml, env=EN).returncode == 0
+    assert "How wide is the output" in english_xml.read_text()
