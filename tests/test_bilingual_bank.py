@@ -3,60 +3,27 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_spec
+from conftest import REPO
 from grader.bank.loading import load_bank, load_exercise
 from grader.errors import SpecErrors
 
-QUIZ = """\
-id: pool
-title: {en: Pooling, zh: 池化}
-kind: quiz
-topic: cnn-basics
-description: {en: How pooling changes a shape., zh: 池化如何改变形状。}
-params:
-  n: [8]
-questions:
-  - id: size
-    type: numeric
-    prompt:
-      en: "A {{ n }}x{{ n }} input through MaxPool2d(2): how wide is the output?"
-      zh: "{{ n }}x{{ n }} 的输入经过 MaxPool2d(2)，输出有多宽？"
-    answer: "n // 2"
-    hint: {en: The window moves two at a time., zh: 窗口每次移动两格。}
-    feedback:
-      - when: "n"
-        say: {en: Pooling halves the width., zh: 池化使宽度减半。}
-  - id: channels
-    type: choice
-    prompt: {en: "How many channels come out of 16?", zh: "16 个通道输入，输出多少个通道？"}
-    options: ["8", "16", {en: as many as the kernel has, zh: 与卷积核一样多}]
-    answer: b
-"""
-
-CODE = """\
-id: corr
-title: {en: Cross-correlation, zh: 互相关}
-kind: code
-topic: cnn-basics
-file: corr.py
-symbols: [corr2d]
-checks:
-  - id: shape
-    title: {en: the output has the right shape, zh: 输出形状正确}
-"""
+BILINGUAL = Path(__file__).parent / "fixtures" / "bilingual" / "exercises"  # each text in en and zh
+QUIZ = (BILINGUAL / "pool" / "spec.yaml").read_text()
 
 
 def bank(tmp_path: Path, quiz: str = QUIZ, settings: str | None = "languages: [en, zh]\n") -> Path:
-    exercises = tmp_path / "exercises"
-    write_spec(exercises / "pool", quiz)
-    write_spec(exercises / "corr", CODE)
-    if settings is not None:
+    exercises = Path(shutil.copytree(BILINGUAL, tmp_path / "exercises"))
+    (exercises / "pool" / "spec.yaml").write_text(quiz, encoding="utf-8")
+    if settings is None:
+        (exercises / "bank.yaml").unlink()
+    else:
         (exercises / "bank.yaml").write_text(settings, encoding="utf-8")
     return exercises
 
@@ -69,9 +36,9 @@ def test_a_bilingual_spec_loads_in_the_language_asked(tmp_path):
     question = zh["pool"].questions[0]
     assert question.prompt.startswith("{{ n }}x{{ n }} 的输入") and question.hint == "窗口每次移动两格。"
     assert question.feedback[0].say == "池化使宽度减半。"
-    assert zh["pool"].questions[1].option_map == {"a": "8", "b": "16", "c": "与卷积核一样多"}
+    assert zh["pool"].questions[1].option_map == {"a": "8", "b": "16", "c": "与池化窗口一样多"}
     assert en["pool"].questions[1].option_map["c"] == "as many as the kernel has"
-    assert (zh["corr"].checks[0].title, en["corr"].checks[0].title) == ("输出形状正确", "the output has the right shape")
+    assert (zh["corr"].checks[1].title, en["corr"].checks[1].title) == ("输出的形状", "the output's shape")
 
 
 def test_a_missing_language_falls_back_to_english_then_to_the_one_given(tmp_path):
@@ -92,7 +59,7 @@ def test_a_declared_language_missing_is_named_with_file_field_line_and_language(
     errors = {e.field: e for e in caught.value.errors}
     assert set(errors) == {"questions.0.feedback.0.say", "questions.0.hint"}, errors
     say = errors["questions.0.feedback.0.say"]
-    assert say.path == exercises / "pool" / "spec.yaml" and say.line == 18
+    assert say.path == exercises / "pool" / "spec.yaml" and say.line == 19
     assert "no zh text" in say.detail and "{en: ..., zh: ...}" in say.fix
     assert "one text for every language" in errors["questions.0.hint"].detail
 

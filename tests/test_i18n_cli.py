@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,109 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_spec
+from conftest import REPO
 from grader.i18n import choose, normalize
 
-QUIZ = """\
-id: pool
-title: {en: Pooling, zh: 池化}
-kind: quiz
-topic: cnn-basics
-description: {en: How pooling changes a shape., zh: 池化如何改变形状。}
-params:
-  n: [8]
-questions:
-  - id: size
-    type: numeric
-    points: 2
-    prompt:
-      en: "A {{ n }}x{{ n }} input goes through MaxPool2d(2). How wide is the output?"
-      zh: "{{ n }}x{{ n }} 的输入经过 MaxPool2d(2)，输出有多宽？"
-    answer: "n // 2"
-    hint: {en: The window moves two at a time., zh: 窗口每次移动两格。}
-    feedback:
-      - when: "n"
-        say: {en: Pooling halves the width., zh: 池化使宽度减半。}
-  - id: channels
-    type: choice
-    prompt: {en: "16 channels go in: how many come out?", zh: "输入 16 个通道，输出多少个通道？"}
-    options: ["8", "16", {en: as many as the kernel has, zh: 与池化窗口一样多}]
-    answer: b
-    practice: true
-    feedback:
-      - when: a
-        say: {en: Pooling keeps the channels., zh: 池化不改变通道数。}
-"""
-
-CODE = """\
-id: corr
-title: {en: Cross-correlation, zh: 互相关}
-kind: code
-topic: cnn-basics
-description: {en: "Write corr.py with corr2d(X, K).", zh: "在 corr.py 中实现 corr2d(X, K)。"}
-file: corr.py
-symbols: [corr2d]
-checks:
-  - id: values
-    points: 2
-    title: {en: corr2d on the course's example, zh: 课程示例上的 corr2d}
-  - id: shape
-    title: {en: the output's shape, zh: 输出的形状}
-"""
-
-CHECK = '''\
-import torch
-
-from grader.checking.checks import expect_close, say
-
-
-def test_values(submission, reference):
-    X, K = torch.arange(9.0).reshape(3, 3), torch.tensor([[0.0, 1.0], [2.0, 3.0]])
-    got = submission.function("corr:corr2d")(X, K)
-    expect_close(got, reference.corr2d(X, K), what={"en": "the output", "zh": "输出"},
-                 hint={"en": "slide the kernel over the input", "zh": "让卷积核在输入上滑动"})
-'''
-
-PUBLIC = '''\
-import torch
-
-from grader.checking.checks import say
-
-
-def test_shape(submission):
-    got = submission.function("corr:corr2d")(torch.ones(4, 4), torch.ones(3, 3))
-    assert tuple(got.shape) == (2, 2), say({"en": "the output must be 2x2", "zh": "输出应为 2x2"})
-'''
-
-REFERENCE = '''\
-import torch
-
-
-def corr2d(X, K):
-    h, w = K.shape
-    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return Y
-'''
-
+BILINGUAL = Path(__file__).parent / "fixtures" / "bilingual"  # a quiz and a code exercise, each text in en and zh
+REFERENCE = (BILINGUAL / "solutions" / "corr" / "corr.py").read_text()
 WRONG = REFERENCE.replace("* K).sum()", "* K).sum() + 1").replace("X.shape[1] - w + 1", "X.shape[1] - w")
 
 
 @pytest.fixture
 def bank(tmp_path) -> Path:
-    root = tmp_path / "bank"
-    write_spec(root / "exercises" / "pool", QUIZ)
-    write_spec(root / "exercises" / "corr", CODE)
-    (root / "exercises" / "corr" / "checks").mkdir()
-    (root / "exercises" / "corr" / "checks" / "values.py").write_text(CHECK)
-    (root / "exercises" / "corr" / "public").mkdir()
-    (root / "exercises" / "corr" / "public" / "shape.py").write_text(PUBLIC)
-    (root / "exercises" / "bank.yaml").write_text("languages: [en, zh]\n")
-    (root / "solutions" / "corr").mkdir(parents=True)
-    (root / "solutions" / "corr" / "corr.py").write_text(REFERENCE)
-    return root
+    return Path(shutil.copytree(BILINGUAL, tmp_path / "bank"))
 
 
 def student(folder: Path, name: str = "s1") -> Path:
