@@ -180,7 +180,9 @@ class Session:
         if "raised" in reply:
             raise StudentError(self._fault(reply["raised"]), self.limits.memory_mb)
         if "missing" in reply:
-            raise StudentFault(child_text(reply["missing"]) or _("{file} lacks what the check asked for").format(file=self.file))
+            name = child_text(reply["missing"], NAME_CHARS)
+            raise StudentFault(_("{file} does not define {name}").format(file=self.file, name=name) if name
+                               else _("{file} lacks what the check asked for").format(file=self.file))
         if "unsendable" in reply:
             raise StudentFault(_("your code returned {value}, which cannot be graded").format(
                 value=child_text(reply["unsendable"])))

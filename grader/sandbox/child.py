@@ -25,7 +25,7 @@ MESSAGE_LIMIT = 400
 
 
 class Missing(LookupError):
-    """A symbol the check asked for is not in the student's module."""
+    """A symbol the check asked for is not in the student's module (its name is the message)."""
 
 
 class Server:
@@ -192,7 +192,7 @@ class Server:
     def _symbol(self, symbol: str):
         name = symbol.rsplit(":", 1)[-1]
         if self.module is None or not hasattr(self.module, name):
-            raise Missing(f"{Path(self.path).name} does not define {name}")
+            raise Missing(name)  # the grader says it, in its language: "conv.py does not define corr2d"
         return getattr(self.module, name)
 
     def _handle(self, obj, device: str | None = None) -> dict:
