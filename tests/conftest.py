@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from grader.i18n import set_language
 from grader.judge.equivalence import Domain, judge, judge_in_process
+
+# grader speaks the machine's language; the tests read English (here and in the commands they start,
+# through GRADER_LANG), whoever runs them, except where a test chooses otherwise (tests/test_i18n_cli.py)
+set_language("en")
 
 HERE = Path(__file__).parent
 FIXTURE_BANK = HERE / "fixtures" / "bank"
