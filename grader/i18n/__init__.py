@@ -6,7 +6,8 @@
 
 The interface's words live in gettext catalogs (`locale/<lang>/LC_MESSAGES/grader.po`, compiled
 to `.mo` and shipped in the package; `babel.cfg` says what is extracted). The language is
-kept in `GRADER_LANG` too, so the quiz worker, the grading workers and the sandbox speak it.
+kept in `GRADER_LANG` too, so the quiz worker and the grading workers speak it (the sandboxed
+child says nothing a person reads: the grader words what it reports).
 """
 
 from __future__ import annotations
@@ -93,11 +94,6 @@ def _(message: str) -> str:
 def N_(message: str) -> str:
     """Mark `message` for the catalog where it is defined (a constant), to be said with _() where it is used."""
     return message
-
-
-def ngettext(singular: str, plural: str, count: int) -> str:
-    """The form of a message that fits `count`, in the language spoken now."""
-    return _catalog(_current[0]).ngettext(singular, plural, count)
 
 
 def translations() -> _gettext.NullTranslations:
