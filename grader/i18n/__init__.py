@@ -6,8 +6,8 @@
 
 The interface's words live in gettext catalogs (`locale/<lang>/LC_MESSAGES/grader.po`, compiled
 to `.mo` and shipped in the package; `babel.cfg` says what is extracted). The language is
-kept in `GRADER_LANG` too, so the quiz worker and the grading workers speak it (the sandboxed
-child says nothing a person reads: the grader words what it reports).
+kept in `GRADER_LANG` too, so the quiz worker and the grading workers speak it; the sandboxed
+child's environment is scrubbed, and the few words it says itself stay English.
 """
 
 from __future__ import annotations
