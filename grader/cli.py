@@ -209,7 +209,7 @@ def validate(
         raise SpecError(directory, _("the folder {folder} and --bank {bank} name two banks").format(folder=directory, bank=bank),
                         fix=_("pass one of them"))
     folder = _bank_dir(directory or bank, exercises)
-    with err.status("validating…"):
+    with err.status(_("validating…")):
         report = validate_bank(folder)
     for finding in report.findings:
         err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)

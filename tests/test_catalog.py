@@ -68,7 +68,7 @@ def test_each_translation_fills_the_placeholders_of_its_message(catalog):
 
 
 # Where a message reaches a person: raised as one of these, printed, or handed to a result.
-SAID_BY = {"GraderError", "SpecError", "CheckError", "HandoutError", "UnreadableFile", "ContentRefused",
+SAID_BY = {"status", "GraderError", "SpecError", "CheckError", "HandoutError", "UnreadableFile", "ContentRefused",
            "AnswerFormatError", "StudentFault", "ChildCrashed", "ChildLost", "SandboxError", "QuizWorkerError",
            "RootChildRefused", "BadParameter", "AuthorError", "ExpressionError", "CapExceeded", "Undefined",
            "Finding", "print", "append"}
