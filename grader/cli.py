@@ -507,39 +507,87 @@ def grade(
 @app.command()
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise and the total."),
-    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help="A folder to fill with <student>/results.json (as `grader check --json`)."),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise, the total, the overrides with their comments."),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", metavar="FILE.csv", help="A CSV for a Gradescope assignment's Import Scores (SID, Email, Total Score)."),
     canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
+    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.csv", help="A grades CSV for Moodle's grade import (ID number, grade, feedback)."),
     assignment: str = typer.Option("grader", "--assignment", help="Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id."),
 ) -> None:
-    """Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
+    """Export every student's current grade, overrides included: a CSV, or score imports for Gradescope, Canvas, Moodle.
 
-    Students whose grading failed get empty cells and no results.json; they are named.
+    Students whose grading failed get empty cells (no row for Gradescope); they are named.
 
     [bold]Examples[/bold]
 
       grader export --csv grades.csv
 
-      grader export --gradebook fall.sqlite --gradescope gradescope/
+      grader export --gradebook fall.sqlite --gradescope gradescope-scores.csv
 
       grader export --canvas canvas.csv --assignment "Lab 3 (1234)"
+
+      grader export --moodle moodle-grades.csv
     """
-    from grader.classroom.export import write_canvas, write_csv, write_gradescope
+    from grader.classroom.export import write_canvas, write_csv, write_gradescope, write_moodle
     from grader.classroom.gradebook import Gradebook
 
-    if not (csv_file or gradescope or canvas):
-        raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas", param_hint="export")
+    if not (csv_file or gradescope or canvas or moodle):
+        raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas, --moodle", param_hint="export")
+    if gradescope is not None and gradescope.is_dir():
+        raise typer.BadParameter(f"{gradescope} is a folder: --gradescope now writes one CSV for Gradescope's "
+                                 "Import Scores (e.g. --gradescope scores.csv)", param_hint="--gradescope")
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     left_out: set[str] = set()
-    for path, write in ((csv_file, write_csv), (gradescope, write_gradescope),
+    for path, write in ((csv_file, write_csv), (gradescope, write_gradescope), (moodle, write_moodle),
                         (canvas, lambda e, p: write_canvas(e, p, assignment))):
         if path is not None:
             left_out.update(write(entries, path))
             out.print(f"wrote {escape(str(path))}", highlight=False)
     if left_out:
         err.print(f"no grade for {len(left_out)} student(s) whose grading failed: {for_terminal(', '.join(sorted(left_out)))}", highlight=False)
+    overridden = sum(1 for e in entries if e.result is not None and e.result.overrides)
+    if overridden:
+        out.print(f"{overridden} student(s) with overrides (see `grader report`)", highlight=False)
     out.print(f"{len(entries) - len(left_out)} of {len(entries)} students exported")
+
+
+@app.command()
+def override(
+    student: str = typer.Argument(..., metavar="STUDENT", help="The student id, as the gradebook has it."),
+    target: str = typer.Argument(..., metavar="EXERCISE[/CHECK]", help="An exercise (its whole score) or one of its checks or questions."),
+    score: Optional[float] = typer.Option(None, "--score", help="The score to give, from 0 to the item's (or exercise's) maximum."),
+    comment: str = typer.Option("", "--comment", help="Why: the student's report and the class report show it."),
+    clear: bool = typer.Option(False, "--clear", help="Remove this override: the graded score counts again."),
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
+) -> None:
+    """Set a student's score by hand, with a comment; it stands over every regrade (`grade --force` too).
+
+    The gradebook keeps when it was made and the grade under it; if a regrade changes that
+    grade, the reports flag the override. Reports and every export show it.
+
+    [bold]Examples[/bold]
+
+      grader override s1234 lenet/shape --score 2 --comment "accepted late fix (email of 3 May)"
+
+      grader override s1234 conv-params --score 5 --comment "regrade request: the prompt was ambiguous"
+
+      grader override s1234 lenet/shape --clear
+    """
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.overrides import OverrideError, adjust, split_target
+
+    if clear == (score is not None):
+        raise OverrideError("give --score S --comment TEXT to set an override, or --clear to remove one")
+    with Gradebook(gradebook, create=False) as book:
+        if clear:
+            if not book.clear_override(student, *split_target(target)):
+                raise OverrideError(f"{student} has no override on {target}")
+            out.print(f"cleared the override of {for_terminal(student)} on {for_terminal(target)}", highlight=False)
+            return
+        made = adjust(book.current(graded_only=True), student, target, score, comment)
+        book.set_override(made)
+    out.print(f"{for_terminal(student)} {for_terminal(made.target)}: {made.score:g} (graded {made.graded_then:g}): "
+              f"{for_terminal(made.comment)}", highlight=False)
 
 
 @app.command()
