@@ -49,11 +49,21 @@ def exercises_option():
     return typer.Option(None, "--exercises", metavar="DIR", help=EXERCISES_ALIAS_HELP)
 
 
-def _bank_dir(bank: Optional[Path], exercises: Optional[Path]) -> Path:
-    """The exercises folder of the bank the options name; its solutions/ are beside it."""
-    from grader.bank.location import locate_bank
+def _bank(bank: Optional[Path], exercises: Optional[Path] = None, *, submission: Optional[Path] = None):
+    """The bank the options name, else the one found for `submission` (grader.bank.location), said
+    aloud when no option named it and it is not the checkout's."""
+    from grader.bank.location import ENVIRONMENT, locate_bank
 
-    return locate_bank(bank, exercises=exercises).exercises
+    location = locate_bank(bank, exercises=exercises, near=submission)
+    if bank is None and exercises is None and not location.bundled:
+        how = f"from ${ENVIRONMENT}" if location.source == ENVIRONMENT else "found beside the work"
+        err.print(f"using the bank at {for_terminal(str(location.exercises.parent))} ({how})", highlight=False)
+    return location
+
+
+def _bank_dir(bank: Optional[Path], exercises: Optional[Path], *, submission: Optional[Path] = None) -> Path:
+    """The exercises folder of the bank (see `_bank`); its solutions/ are beside it."""
+    return _bank(bank, exercises, submission=submission).exercises
 
 
 def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | None = None, *,
@@ -104,7 +114,7 @@ def check(
     from grader.quiz.process import close_shared, start_shared  # no sympy in this import: the quiz worker imports it
 
     with ExitStack() as stack:
-        folder = _bank_dir(bank, exercises)
+        folder = _bank_dir(bank, exercises, submission=submission)
         kinds = None  # of the -e exercises, as their specs say (None: one that cannot tell)
         if only:
             from grader.bank.loading import spec_kind  # no sympy in this import
@@ -286,7 +296,7 @@ def watch(
     from grader.watch import Watcher, watch as watch_folder
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops, even where a shell started us ignoring it
-    watcher = Watcher(submission, _bank_dir(bank, exercises), only=only or None, public_only=public_only,
+    watcher = Watcher(submission, _bank_dir(bank, exercises, submission=submission), only=only or None, public_only=public_only,
                       budget_seconds=budget)
     try:
         watch_folder(watcher, lambda line: out.print(line, highlight=False, soft_wrap=True), poll=poll)
@@ -315,13 +325,12 @@ def handout(
 
       grader handout --out s1234/ --student s1234 -e lenet -e conv-shape
     """
-    from grader.bank.location import locate_bank
     from grader.handouts.handout import build_handout
     from grader.submissions.reading import ID_RULE, valid_id
 
     if student is not None and not valid_id(student):
         raise typer.BadParameter(f"'{student[:40]}' is not a student id: use {ID_RULE}", param_hint="--student")
-    location = locate_bank(bank)
+    location = _bank(bank)
     made = build_handout(location.exercises, location.solutions, out_dir, student=student, only=only or None)
     out.print(f"wrote {escape(str(made.folder))}: {len(made.files)} starter file(s) ({escape(', '.join(made.files))}), "
               f"{made.quizzes} quiz(zes), {made.practice_questions} practice question(s) with keys", highlight=False)
@@ -395,10 +404,9 @@ def bundle_gradescope(
 
       grader bundle gradescope --bank my-course --timeout 1200 --memory-mb 6144 --cpus 2
     """
-    from grader.bank.location import locate_bank
     from grader.lms.gradescope import build_bundle
 
-    built = build_bundle(locate_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
+    built = build_bundle(_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
                          memory_mb=memory_mb, cpus=cpus)
     out.print(f"wrote {escape(str(built.path))}: {built.exercises} exercises ({built.code_exercises} code), "
               f"{built.files} files; code budget {built.budget_seconds:g} s, {built.memory_mb} MB per exercise; "
@@ -424,12 +432,11 @@ def export_quiz(
 
       grader export-quiz --bank my-course -e conv-params -n 5 --qti conv-params.zip
     """
-    from grader.bank.location import locate_bank
     from grader.lms.quiz_export import export_quiz as write_quizzes
 
     if moodle is None and qti is None:
         raise typer.BadParameter("name --moodle FILE.xml or --qti FILE.zip (or both)", param_hint="export-quiz")
-    done = write_quizzes(locate_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
+    done = write_quizzes(_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
     for line in done.notes:
         err.print(f"[cyan]note:[/cyan] {escape(line)}", highlight=False)
     for line in done.skipped:
@@ -458,6 +465,7 @@ def grade(
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable): a lab's part of the bank."),
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     allow_root_child: bool = typer.Option(False, "--allow-root-child", help="Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it."),
@@ -477,6 +485,8 @@ def grade(
 
       grader grade submissions/ --student s1234
 
+      grader grade lab3/ -e conv-params -e corr2d -e lenet -e conv-shape
+
       grader grade submissions/ --bank my-course --gradebook fall.sqlite --force
 
       grader grade submissions/ --scheduler tcp://10.0.0.5:8786
@@ -488,7 +498,8 @@ def grade(
 
     where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(bank, exercises), book, student=student, force=force, budget_seconds=budget)
+        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book, student=student,
+                          force=force, budget_seconds=budget, only=only or ())
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)

@@ -91,13 +91,16 @@ class ClusterPool:
     """Grade folders on a Dask cluster; `run` yields an Outcome per folder as each ends."""
 
     def __init__(self, where: Target, bank: Path, version: str, *, public_only: bool = False, deadline: float = 600.0,
-                 root_child: str = "refuse", budget_seconds: float | None = None, connect_seconds: float | None = None):
+                 root_child: str = "refuse", budget_seconds: float | None = None, connect_seconds: float | None = None,
+                 only: Sequence[str] = ()):
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise GraderError(MISSING) from None
         self.where, self.bank, self.version, self.deadline = where, Path(bank), version, deadline
         self.options = {"public_only": public_only, "root_child": root_child, "budget_seconds": budget_seconds}
+        if only:
+            self.options["only"] = list(only)  # `grade -e`: the workers grade just these
         self.connect_seconds = connect_seconds or _connect_timeout()  # Dask's own setting unless told
         self.plugin = "grader-" + hashlib.sha256(json.dumps([version, self.options, deadline]).encode()).hexdigest()[:16]
         self.addresses: list[str] = []  # every worker that returned a grading, in order: Outcome.worker indexes it

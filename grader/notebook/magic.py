@@ -7,14 +7,14 @@ checks only. The result is shown inline with the HTML report's template, one exe
 `quiz` shows a quiz's questions with their ids, and judges an answer to a practice question.
 
 The bank: `--bank DIR`, else `$GRADER_BANK`, else the `bank/` of a handout found in the
-current folder or one above it, else the bank that ships with grader.
+current folder or up to two above it, else the checkout's bank: the lookup every command
+uses (grader.bank.location.locate_bank).
 """
 
 from __future__ import annotations
 
 import atexit
 import html
-import os
 import re
 import shlex
 import tempfile
@@ -82,16 +82,10 @@ def run_magic(line: str, ipython=None):
 
 
 def find_bank(bank: str | None = None):
-    """The bank the magic uses (see the module docstring)."""
-    from grader.bank.location import bundled_bank, locate_bank
+    """The bank the magic uses: the commands' own lookup (grader.bank.location) from the kernel's folder."""
+    from grader.bank.location import locate_bank
 
-    if bank or os.environ.get("GRADER_BANK"):
-        return locate_bank(Path(bank or os.environ["GRADER_BANK"]))
-    here = Path.cwd()
-    for folder in (here, *here.parents[:2]):
-        if (folder / "bank" / "exercises").is_dir():
-            return locate_bank(folder / "bank")
-    return bundled_bank()
+    return locate_bank(Path(bank) if bank else None, near=Path.cwd())
 
 
 def _exercise(exercise_id: str, bank: str | None, kind: type):
