@@ -34,6 +34,22 @@ out = Console(highlight=False)
 # A message piped to a file or a log stays one line per message, whatever the path lengths.
 err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from grader import DISTRIBUTION, __version__
+
+        out.print(f"grader {__version__} ({DISTRIBUTION}, Python {sys.version.split()[0]})", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print grader's version and exit."),
+) -> None:
+    """Quizzes and auto-grading for deep-learning courses in PyTorch (installed as dl-grader; the command is grader)."""
+
+
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
                "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
@@ -283,7 +299,7 @@ def watch(
 
     Each regrade prints a line per exercise graded again (score, failing checks), then the total.
 
-    Saves are found with watchfiles (pip install 'grader\\[watch]'), else by polling. Ctrl-C stops.
+    Saves are found with watchfiles (pip install 'dl-grader\\[watch]'), else by polling. Ctrl-C stops.
 
     [bold]Examples[/bold]
 
@@ -469,8 +485,8 @@ def grade(
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     allow_root_child: bool = typer.Option(False, "--allow-root-child", help="Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask cluster's workers instead of local --jobs (needs grader[cluster] on every machine; see docs/scale.md)."),
-    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Grade on a Dask LocalCluster of N worker processes started here (needs grader[cluster])."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask cluster's workers instead of local --jobs (needs dl-grader[cluster] on every machine; see docs/scale.md)."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Grade on a Dask LocalCluster of N worker processes started here (needs dl-grader[cluster])."),
 ) -> None:
     """Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
 

@@ -39,7 +39,7 @@ from grader.classroom.workers import Outcome
 from grader.errors import GraderError
 
 MISSING = ("grading on a cluster needs Dask's distributed, an optional extra: "
-           "pip install 'grader[cluster]' (or pip install distributed)")
+           "pip install 'dl-grader[cluster]' (or pip install distributed)")
 WORKERS_SECONDS = 60.0  # for a first worker to join the scheduler
 WAIT_SECONDS = 10.0  # between looks at the cluster while tasks run
 _ADDRESS = re.compile(r"(tcp|tls)://[^\s/]+:\d{1,5}")
