@@ -283,6 +283,49 @@ def _student_of(submission: Optional[Path]) -> str:
 
 
 @app.command()
+def key(
+    student: str = typer.Option(..., "--student", "-s", help="Whose variant: the student id, as in their student.yaml."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Only this quiz (repeatable)."),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
+) -> None:
+    """Instructors: a student's quiz variant with every key and its value, proven on that variant.
+
+    Needs the course's full bank: a handout's bank has no graded keys. Practice questions are
+    asked with the practice numbers, the same for everyone, and are marked so.
+    Exit codes: 0 every key proven on this variant, 1 a proof failed (run grader validate), 2 usage.
+
+    [bold]Examples[/bold]
+
+      grader key --student s1234
+
+      grader key --student s1234 -e conv-params --bank my-course
+    """
+    from grader.bank.variants import PRACTICE
+    from grader.proofs.student_key import key_sheets
+
+    loaded, chosen = _load(bank, exercises, only)
+    sheets = key_sheets(chosen, student, only)
+    failed = False
+    for sheet in sheets:
+        params = ", ".join(f"{k}={v}" for k, v in sheet.params.items()) or "no parameters"
+        out.print(f"\n[bold]{escape(sheet.exercise_id)}[/bold] {escape(sheet.title)}  "
+                  f"[dim]variant of {for_terminal(student)}: {escape(params)}[/dim]", highlight=False)
+        for line in sheet.lines:
+            tag = f" [cyan]practice ({PRACTICE} numbers, the same for everyone)[/cyan]" if line.practice else ""
+            out.print(f"  [bold]{escape(line.question_id)}[/bold] ({line.points:g} pt){tag} {escape(line.prompt)}",
+                      highlight=False)
+            mark = "[green]✔ proven on this variant[/green]" if not line.proof else "[red]✘ not proven[/red]"
+            out.print(f"    key {escape(line.key)} = [bold]{escape(line.value)}[/bold]  {mark}", highlight=False)
+            for finding in line.proof:
+                out.print(f"      [red]{escape(finding)}[/red]", highlight=False)
+            failed = failed or bool(line.proof)
+    if not sheets:
+        err.print("no quiz in this bank: nothing has a key", highlight=False)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
 def watch(
     submission: Path = typer.Argument(..., help="The submission folder to watch (answers.yaml and the .py files).",
                                       exists=True, file_okay=False, resolve_path=False),

@@ -22,6 +22,8 @@ from pathlib import Path
 
 USAGE = ("usage: %grader check EXERCISE [--bank DIR]   |   %grader quiz EXERCISE [QUESTION ANSWER] "
          "[--bank DIR] [--student ID]")
+PRACTICE_HEADING = ("Practice numbers (the same for everyone; your own graded numbers are on your quiz sheet, "
+                    "sheet.md from your instructor)")
 _GRADER = None  # one warm sandbox per kernel: its zygote has imported torch once
 
 
@@ -191,10 +193,14 @@ def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = 
     _, exercise = _exercise(exercise_id, bank, QuizExercise)
     student = student or _student_here() or PRACTICE
     if question_id is None:
+        # a handout's quiz holds only the practice variant: whoever asks, these are not their graded numbers
+        practice = exercise.handout or student == PRACTICE
         context = sheet_context([exercise], student)
-        text = "\n".join(f"Q{q['number']} {q['id']} ({q['points']:g} pt) {q['prompt']}" for q in context[0]["questions"])
-        return Shown(render_page("sheet.html.j2", student=student, quizzes=context), text,
-                     height=160 + 90 * len(exercise.questions))
+        heading = PRACTICE_HEADING if practice else f"Quiz sheet: {student}"
+        text = "\n".join([heading] + [f"Q{q['number']} {q['id']} ({q['points']:g} pt) {q['prompt']}"
+                                      for q in context[0]["questions"]])
+        return Shown(render_page("sheet.html.j2", student=student, quizzes=context, practice=practice), text,
+                     height=190 + 90 * len(exercise.questions))
     question = exercise.question(question_id)
     if question is None:
         known = ", ".join(q.id for q in exercise.questions)

@@ -216,6 +216,13 @@ def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
         _QuestionCheck(exercise, index, question, report, path, document).run(variants)
 
 
+def prove_on(exercise: QuizExercise, index: int, question: Question, variants: list[dict], report: Validation) -> None:
+    """Prove one question on `variants` as `validate_exercise` does (e.g. one student's, for `grader key`)."""
+    path = exercise.folder / "spec.yaml"
+    document = read_yaml(path) if path.is_file() else None
+    _QuestionCheck(exercise, index, question, report, path, document).run(variants)
+
+
 def _limit_fix(exercise: QuizExercise, values: dict) -> str:
     """How to keep a rule that equals the key on the variant `values`: limit it to the others."""
     for name, domain in exercise.params.items():
