@@ -663,10 +663,12 @@ def override(
 @app.command()
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help="Write the class report here (one self-contained HTML page)."),
+    html_file: Path = typer.Option(..., "--html", help="Write the class report here (a self-contained HTML page; the students' own reports go into a folder beside it)."),
     templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
 ) -> None:
-    """Write a class report: score histogram, item analysis, common wrong answers, failures.
+    """Write a class report: every student linked to their own report, problems, overrides, score plots, item analysis.
+
+    Each graded student's report is written beside it, into FILE-stem-students/.
 
     [bold]Examples[/bold]
 

@@ -84,66 +84,58 @@ def overrides_text(result: SubmissionResult) -> str:
                      for target, o in result.overrides)
 
 
+def _write(path: Path, entries: Sequence[Entry], header: list, graded, blank=None, before: tuple = ()) -> list[str]:
+    """A CSV of `header` (and the `before` rows), then a row per student: `graded(entry)` for a graded
+    one, `blank(entry)` for one whose grading failed (no row without `blank`). Returns those students."""
+    failed = []
+    with _writer(path) as f:
+        writer = csv.writer(f)
+        for row in (header, *before):
+            _row(writer, row)
+        for entry in entries:
+            if entry.result is None:
+                failed.append(entry.student_id)
+                if blank is not None:
+                    _row(writer, blank(entry))
+            else:
+                _row(writer, graded(entry))
+    return failed
+
+
 def write_csv(entries: Sequence[Entry], path: Path) -> list[str]:
     """One row per student: `student`, a column per exercise, `total`, `overrides` (with their comments).
     Returns the students left blank."""
     columns = exercise_columns(entries)
-    blank = []
-    with _writer(path) as f:
-        writer = csv.writer(f)
-        _row(writer, ["student", *columns, "total", "overrides"])
-        for entry in entries:
-            if entry.result is None:
-                blank.append(entry.student_id)
-                _row(writer, [entry.student_id, *[""] * len(columns), "", ""])
-                continue
-            scores = {e.exercise_id: number(e.score) for e in entry.result.exercises}
-            _row(writer, [entry.student_id, *[scores.get(c, "") for c in columns], number(entry.result.score),
-                          overrides_text(entry.result)])
-    return blank
+
+    def graded(entry: Entry) -> list:
+        scores = {e.exercise_id: number(e.score) for e in entry.result.exercises}
+        return [entry.student_id, *[scores.get(c, "") for c in columns], number(entry.result.score),
+                overrides_text(entry.result)]
+
+    return _write(path, entries, ["student", *columns, "total", "overrides"], graded,
+                  lambda entry: [entry.student_id, *[""] * len(columns), "", ""])
 
 
 def write_gradescope(entries: Sequence[Entry], path: Path) -> list[str]:
-    """A CSV for a Gradescope assignment's "Import Scores" (see the module's assumptions)."""
-    blank = []
-    with _writer(path) as f:
-        writer = csv.writer(f)
-        _row(writer, GRADESCOPE_COLUMNS)
-        for entry in entries:
-            if entry.result is None:
-                blank.append(entry.student_id)
-                continue  # no row: Gradescope keeps what it has rather than a blank
-            email = entry.student_id if "@" in entry.student_id else ""
-            _row(writer, [entry.student_id, email, number(entry.result.score)])
-    return blank
+    """A CSV for a Gradescope assignment's "Import Scores" (see the module's assumptions); a student
+    whose grading failed has no row, so Gradescope keeps what it has rather than a blank."""
+    return _write(path, entries, GRADESCOPE_COLUMNS, lambda entry: [
+        entry.student_id, entry.student_id if "@" in entry.student_id else "", number(entry.result.score)])
 
 
 def write_moodle(entries: Sequence[Entry], path: Path) -> list[str]:
     """A CSV for Moodle's grade import: ID number, grade, feedback (overrides and their comments)."""
-    blank = []
-    with _writer(path) as f:
-        writer = csv.writer(f)
-        _row(writer, MOODLE_COLUMNS)
-        for entry in entries:
-            if entry.result is None:
-                blank.append(entry.student_id)
-                _row(writer, [entry.student_id, "", ""])
-                continue
-            _row(writer, [entry.student_id, number(entry.result.score), overrides_text(entry.result)])
-    return blank
+    return _write(path, entries, MOODLE_COLUMNS,
+                  lambda entry: [entry.student_id, number(entry.result.score), overrides_text(entry.result)],
+                  lambda entry: [entry.student_id, "", ""])
 
 
 def write_canvas(entries: Sequence[Entry], path: Path, assignment: str) -> list[str]:
     """A Canvas gradebook-import CSV with one assignment column (see the module's assumptions)."""
     maximum = max((e.result.max_score for e in entries if e.result is not None), default=0)
-    blank = []
-    with _writer(path) as f:
-        writer = csv.writer(f)
-        _row(writer, [*CANVAS_COLUMNS, assignment])
-        _row(writer, ["Points Possible", "", "", "", "", number(maximum)])
-        for entry in entries:
-            score = "" if entry.result is None else number(entry.result.score)
-            if entry.result is None:
-                blank.append(entry.student_id)
-            _row(writer, [entry.student_id, "", entry.student_id, entry.student_id, "", score])
-    return blank
+
+    def ids(entry: Entry) -> list:  # Student, ID (Canvas's own: unknown to us), SIS User ID, SIS Login ID, Section
+        return [entry.student_id, "", entry.student_id, entry.student_id, ""]
+
+    return _write(path, entries, [*CANVAS_COLUMNS, assignment], lambda entry: [*ids(entry), number(entry.result.score)],
+                  lambda entry: [*ids(entry), ""], before=(["Points Possible", "", "", "", "", number(maximum)],))
