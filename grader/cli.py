@@ -562,8 +562,16 @@ def grade(
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)
+        overrides = book.adjustments()
+        changed = [f"{e.student_id} {target}" for e in (book.current() if overrides else []) if e.result is not None
+                   for target, o in e.result.overrides if o.changed]
     mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
     out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
+    if overrides:
+        out.print(f"{len(overrides)} override(s) stand over these grades (grader report lists them)", highlight=False)
+    if changed:
+        err.print(f"[yellow]warning:[/yellow] the grade under {len(changed)} override(s) changed since they were made: "
+                  f"{for_terminal(', '.join(changed))}; check they still hold (grader report flags them)", highlight=False)
     for worker, protections in sorted(summary.protections.items()):
         off = [name for name, on in protections if not on]
         if off:

@@ -43,6 +43,15 @@ def test_grade_a_class_list_the_broken_one_override_regrade_export_report_and_in
     assert made.returncode == 0 and f"bob probe/doubles: 1 (graded 0): {COMMENT}" in made.stdout, made.stderr
     again = grader("grade", subs, "--bank", bank, "--gradebook", book, "-j", "2", "--allow-root-child", "--force")
     assert "graded 3, skipped 0" in again.stdout, again.stdout + again.stderr
+    assert "1 override(s) stand over these grades" in again.stdout and "changed since" not in again.stderr
+
+    # bob fixes his import: the regrade gives the check its point, and the override is flagged
+    (subs / "bob" / "probe.py").write_text(PROBE_RIGHT)
+    fixed = grader("grade", subs, "--bank", bank, "--gradebook", book, "-j", "1", "--allow-root-child", "-s", "bob")
+    assert "the grade under 1 override(s) changed since they were made: bob probe/doubles" in fixed.stderr, fixed.stderr
+    (subs / "bob" / "probe.py").write_text(PROBE_D2L)
+    again = grader("grade", subs, "--bank", bank, "--gradebook", book, "-j", "2", "--allow-root-child", "--force")
+    assert "graded 3, skipped 0" in again.stdout and "changed since" not in again.stderr, again.stdout + again.stderr
 
     exported = grader("export", "--gradebook", book, "--csv", tmp_path / "grades.csv")
     assert exported.returncode == 0, exported.stderr

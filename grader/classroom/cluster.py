@@ -143,7 +143,7 @@ class ClusterPool:
             facts = self.client.run(worker_facts)
         except Exception as error:  # noqa: BLE001 - a worker without grader cannot unpickle the call
             raise GraderError(f"the cluster's workers cannot run grader ({type(error).__name__}: {error}); "
-                              f"install grader {__version__} on every worker") from None
+                              f"install grader {__version__} (pip install 'dl-grader[cluster]=={__version__}') on every worker") from None
         ours = code_hash()
         wrong = sorted(f"{worker} has grader {fact['grader']} ({fact['code'][:12]})" for worker, fact in facts.items()
                        if (fact["grader"], fact["code"]) != (__version__, ours))
