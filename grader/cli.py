@@ -684,13 +684,17 @@ def report(
 
       grader report --gradebook fall.sqlite --html fall.html
     """
-    from grader.classroom.class_report import write_class_report
+    from grader.classroom.class_report import students_folder, write_class_report
     from grader.classroom.gradebook import Gradebook
 
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     summary = write_class_report(entries, html_file, templates)
-    out.print(f"wrote {escape(str(html_file))}: {summary.graded} of {summary.students} students graded", highlight=False)
+    out.print(f"wrote {escape(str(html_file))}: {summary.graded} of {summary.students} students graded, "
+              f"{len({t.student_id for t, _ in summary.troubles})} with problems, {len(summary.overrides)} override(s)",
+              highlight=False)
+    if summary.graded:
+        out.print(f"their own reports: {escape(str(students_folder(html_file)))}/", highlight=False)
 
 
 @app.command()

@@ -207,14 +207,18 @@ def _maximum(result, target: str) -> float:
     return next(i.max_score for i in exercise.items if i.item_id == item_id) if item_id else exercise.max_score
 
 
+def students_folder(path: Path) -> Path:
+    """Where the students' own reports go: `class-students/` beside `class.html`."""
+    return Path(path).parent / f"{Path(path).stem}-students"
+
+
 def write_class_report(entries: Sequence[Entry], path: Path, overrides: Path | None = None) -> ClassReport:
     """Render the class report of `entries` to `path` as one self-contained HTML page, and each
     graded student's own report into `<path stem>-students/` beside it (same templates)."""
     path = Path(path)
-    folder_name = f"{path.stem}-students"
-    links = student_pages(entries, folder_name)
+    links = student_pages(entries, students_folder(path).name)
     if links:
-        (path.parent / folder_name).mkdir(exist_ok=True)
+        students_folder(path).mkdir(exist_ok=True)
     for entry in entries:
         if entry.student_id in links:
             (path.parent / links[entry.student_id]).write_text(render(entry.result, "html", overrides), encoding="utf-8")
