@@ -199,6 +199,11 @@ def test_class_report_is_inert(book, tmp_path):
     html = (tmp_path / "class.html").read_text()
     assert_html_inert(html)
     assert "ada\\x1b]52" in html and "=failed()" in html
+    # every student's own report is inside the folder beside it; ids that are no file names are numbered
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["class-students", "class.html", "gb.sqlite"] + \
+        sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("gb.sqlite-"))
+    pages = sorted(p.name for p in (tmp_path / "class-students").iterdir())
+    assert len(pages) == 7 and all(re.fullmatch(r"_\d+\.html", name) for name in pages), pages
 
 
 def test_progress_bar_shows_a_hostile_student_id_as_text():
