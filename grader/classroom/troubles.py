@@ -24,8 +24,9 @@ SUBMISSION = "submission"  # a problem of the whole folder (an unreadable answer
 _SIGNS = (
     (BUDGET, ("the time budget for this submission",)),
     (TIME_LIMIT, ("timed out after", "ran past the time limit", "time limit for this exercise")),
-    (MEMORY_LIMIT, ("ran out of memory",)),
+    (MEMORY_LIMIT, ("your code ran out of memory (the limit is",)),
 )
+STUDENT_TEXT = "your code raised "  # what follows is the student's exception: never read for a kind
 _IMPORT_SIGNS = ("importing ", "has a syntax error at line", "exited at import", ", at import, ")
 
 
@@ -45,7 +46,7 @@ def exercise_trouble(student_id: str, exercise: ExerciseResult) -> Trouble | Non
         return Trouble(student_id, exercise.exercise_id, IMPORT_FAILURE, exercise.message)
     for kind, signs in _SIGNS:
         for text in (exercise.message, *(item.message for item in exercise.items if not item.status.counts_as_pass)):
-            if any(sign in text for sign in signs):
+            if not text.startswith(STUDENT_TEXT) and any(sign in text for sign in signs):
                 return Trouble(student_id, exercise.exercise_id, kind, text)
     if exercise.message.startswith("no answer in answers.yaml"):
         return Trouble(student_id, exercise.exercise_id, NOT_SUBMITTED, exercise.message)
