@@ -27,7 +27,7 @@ _SIGNS = (
     (MEMORY_LIMIT, ("your code ran out of memory (the limit is",)),
 )
 STUDENT_TEXT = "your code raised "  # what follows is the student's exception: never read for a kind
-_IMPORT_SIGNS = ("importing ", "has a syntax error at line", "exited at import", ", at import, ")
+_IMPORT_SIGNS = ("has a syntax error at line", "exited at import", ", at import, ")  # and "importing X failed"
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ def exercise_trouble(student_id: str, exercise: ExerciseResult) -> Trouble | Non
     """The one kind of trouble that best explains `exercise`'s score, if any."""
     if exercise.items and all(item.status is Status.NOT_SUBMITTED for item in exercise.items):
         return Trouble(student_id, exercise.exercise_id, NOT_SUBMITTED, exercise.message or "not submitted")
-    if exercise.kind == "code" and any(sign in exercise.message for sign in _IMPORT_SIGNS):
+    if exercise.kind == "code" and (exercise.message.startswith("importing ")
+                                    or any(sign in exercise.message for sign in _IMPORT_SIGNS)):
         return Trouble(student_id, exercise.exercise_id, IMPORT_FAILURE, exercise.message)
     for kind, signs in _SIGNS:
         for text in (exercise.message, *(item.message for item in exercise.items if not item.status.counts_as_pass)):
