@@ -54,12 +54,24 @@ out = Console(highlight=False)
 # A message piped to a file or a log stays one line per message, whatever the path lengths.
 err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from grader import DISTRIBUTION, __version__
+
+        out.print(f"grader {__version__} ({DISTRIBUTION}, Python {sys.version.split()[0]})", highlight=False)
+        raise typer.Exit(0)
+
+
 LANG_HELP = _("The language grader speaks: en or zh-CN. Default: GRADER_LANG, then the locale (LC_ALL, "
               "LC_MESSAGES, LANG), then English.")
 
 
-@app.callback()
-def _language(lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=LANG_HELP)) -> None:
+@app.callback(help=_("""Quizzes and auto-grading for deep-learning courses in PyTorch (installed as dl-grader; the command is grader)."""))
+def _options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help=_("Print grader's version and exit.")),
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=LANG_HELP),
+) -> None:
     if lang is not None and normalize(lang) is None:
         raise typer.BadParameter(_("{lang!r} is no language grader speaks: use en or zh-CN").format(lang=lang),
                                  param_hint="--lang")
@@ -81,11 +93,22 @@ def exercises_option():
     return typer.Option(None, "--exercises", metavar="DIR", help=EXERCISES_ALIAS_HELP)
 
 
-def _bank_dir(bank: Optional[Path], exercises: Optional[Path]) -> Path:
-    """The exercises folder of the bank the options name; its solutions/ are beside it."""
-    from grader.bank.location import locate_bank
+def _bank(bank: Optional[Path], exercises: Optional[Path] = None, *, submission: Optional[Path] = None):
+    """The bank the options name, else the one found for `submission` (grader.bank.location), said
+    aloud when no option named it and it is not the checkout's."""
+    from grader.bank.location import ENVIRONMENT, locate_bank
 
-    return locate_bank(bank, exercises=exercises).exercises
+    location = locate_bank(bank, exercises=exercises, near=submission)
+    if bank is None and exercises is None and not location.bundled:
+        said = {"bank": for_terminal(str(location.exercises.parent)), "variable": ENVIRONMENT}
+        err.print((_("using the bank at {bank} (from ${variable})") if location.source == ENVIRONMENT
+                   else _("using the bank at {bank} (found beside the work)")).format(**said), highlight=False)
+    return location
+
+
+def _bank_dir(bank: Optional[Path], exercises: Optional[Path], *, submission: Optional[Path] = None) -> Path:
+    """The exercises folder of the bank (see `_bank`); its solutions/ are beside it."""
+    return _bank(bank, exercises, submission=submission).exercises
 
 
 def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | None = None, *,
@@ -134,7 +157,7 @@ def check(
     from grader.quiz.process import close_shared, start_shared  # no sympy in this import: the quiz worker imports it
 
     with ExitStack() as stack:
-        folder = _bank_dir(bank, exercises)
+        folder = _bank_dir(bank, exercises, submission=submission)
         kinds = None  # of the -e exercises, as their specs say (None: one that cannot tell)
         if only:
             from grader.bank.loading import spec_kind  # no sympy in this import
@@ -173,9 +196,9 @@ def check(
     if not quiet:
         print_terminal(result, out, templates)
     if ("non-root-child", False) in result.protections:
-        from grader.sandbox.launcher import root_child_fix
+        from grader.sandbox.launcher import ROOT_CHILD_FIX
 
-        err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(root_child_fix())), highlight=False)
+        err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(ROOT_CHILD_FIX)), highlight=False)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
         if path is not None:
             write_report(result, fmt, path, templates)
@@ -287,13 +310,57 @@ def _student_of(submission: Optional[Path]) -> str:
     return student
 
 
+@app.command(help=_("""Instructors: a student's quiz variant with every key and its value, proven on that variant.
+
+Needs the course's full bank: a handout's bank has no graded keys. Practice questions are
+asked with the practice numbers, the same for everyone, and are marked so.
+Exit codes: 0 every key proven on this variant, 1 a proof failed (run grader validate), 2 usage.
+
+[bold]Examples[/bold]
+
+  grader key --student s1234
+
+  grader key --student s1234 -e conv-params --bank my-course"""))
+def key(
+    student: str = typer.Option(..., "--student", "-s", help=_("Whose variant: the student id, as in their student.yaml.")),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Only this quiz (repeatable).")),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
+) -> None:
+    from grader.bank.variants import PRACTICE
+    from grader.proofs.student_key import key_sheets
+
+    loaded, chosen = _load(bank, exercises, only)
+    sheets = key_sheets(chosen, student, only)
+    failed = False
+    for sheet in sheets:
+        params = ", ".join(f"{k}={v}" for k, v in sheet.params.items()) or _("no parameters")
+        out.print(f"\n[bold]{escape(sheet.exercise_id)}[/bold] {escape(sheet.title)}  [dim]"
+                  + _("variant of {student}: {params}").format(student=for_terminal(student), params=escape(params))
+                  + "[/dim]", highlight=False)
+        for line in sheet.lines:
+            said = {"id": escape(line.question_id), "points": line.points, "prompt": escape(line.prompt), "practice": PRACTICE}
+            out.print("  " + (_("[bold]{id}[/bold] ({points:g} pt) [cyan]practice ({practice} numbers, the same for "
+                                "everyone)[/cyan] {prompt}") if line.practice else
+                              _("[bold]{id}[/bold] ({points:g} pt) {prompt}")).format(**said), highlight=False)
+            mark = _("[green]✔ proven on this variant[/green]") if not line.proof else _("[red]✘ not proven[/red]")
+            out.print("    " + _("key {key} = [bold]{value}[/bold]  {mark}").format(
+                key=escape(line.key), value=escape(line.value), mark=mark), highlight=False)
+            for finding in line.proof:
+                out.print(f"      [red]{escape(finding)}[/red]", highlight=False)
+            failed = failed or bool(line.proof)
+    if not sheets:
+        err.print(_("no quiz in this bank: nothing has a key"), highlight=False)
+    raise typer.Exit(1 if failed else 0)
+
+
 @app.command(help=_("""Grade a submission, then again each time you save a file: only what the save changed.
 
 The bank, the quiz judge and the sandbox stay warm between saves.
 
 Each regrade prints a line per exercise graded again (score, failing checks), then the total.
 
-Saves are found with watchfiles (pip install 'grader\\[watch]'), else by polling. Ctrl-C stops.
+Saves are found with watchfiles (pip install 'dl-grader\\[watch]'), else by polling. Ctrl-C stops.
 
 [bold]Examples[/bold]
 
@@ -315,7 +382,7 @@ def watch(
     from grader.watch import Watcher, watch as watch_folder
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops, even where a shell started us ignoring it
-    watcher = Watcher(submission, _bank_dir(bank, exercises), only=only or None, public_only=public_only,
+    watcher = Watcher(submission, _bank_dir(bank, exercises, submission=submission), only=only or None, public_only=public_only,
                       budget_seconds=budget)
     try:
         watch_folder(watcher, lambda line: out.print(line, highlight=False, soft_wrap=True), poll=poll)
@@ -342,14 +409,13 @@ def handout(
     student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Also write this student's quiz sheet (their numbers) and student.yaml.")),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Only this exercise (repeatable).")),
 ) -> None:
-    from grader.bank.location import locate_bank
     from grader.handouts.handout import build_handout
     from grader.submissions.reading import ID_RULE, valid_id
 
     if student is not None and not valid_id(student):
         raise typer.BadParameter(_("'{student}' is not a student id: use {rule}").format(student=student[:40], rule=_(ID_RULE)),
                                  param_hint="--student")
-    location = locate_bank(bank)
+    location = _bank(bank)
     made = build_handout(location.exercises, location.solutions, out_dir, student=student, only=only or None)
     out.print(_("wrote {folder}: {files} starter file(s) ({names}), {quizzes} quiz(zes), {practice} practice "
                 "question(s) with keys").format(folder=escape(str(made.folder)), files=len(made.files),
@@ -419,10 +485,9 @@ def bundle_gradescope(
     memory_mb: int = typer.Option(3072, "--memory-mb", min=512, help=_("The memory of the container picked in Gradescope.")),
     cpus: int = typer.Option(1, "--cpus", min=1, help=_("The CPUs of the container picked in Gradescope.")),
 ) -> None:
-    from grader.bank.location import locate_bank
     from grader.lms.gradescope import build_bundle
 
-    built = build_bundle(locate_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
+    built = build_bundle(_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
                          memory_mb=memory_mb, cpus=cpus)
     out.print(_("wrote {path}: {exercises} exercises ({code} code), {files} files; code budget {budget:g} s, "
                 "{memory} MB per exercise; hidden checks {hidden}").format(
@@ -447,12 +512,11 @@ def export_quiz(
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Export only this quiz (repeatable).")),
 ) -> None:
-    from grader.bank.location import locate_bank
     from grader.lms.quiz_export import export_quiz as write_quizzes
 
     if moodle is None and qti is None:
         raise typer.BadParameter(_("name --moodle FILE.xml or --qti FILE.zip (or both)"), param_hint="export-quiz")
-    done = write_quizzes(locate_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
+    done = write_quizzes(_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
     for line in done.notes:
         err.print(_("[cyan]note:[/cyan] {message}").format(message=escape(line)), highlight=False)
     for line in done.skipped:
@@ -490,6 +554,8 @@ could not be graded (listed at the end), 2 usage or spec error.
 
   grader grade submissions/ --student s1234
 
+  grader grade lab3/ -e conv-params -e corr2d -e lenet -e conv-shape
+
   grader grade submissions/ --bank my-course --gradebook fall.sqlite --force
 
   grader grade submissions/ --scheduler tcp://10.0.0.5:8786"""))
@@ -501,11 +567,12 @@ def grade(
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help=_("Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8.")),
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=_("The SQLite gradebook file. Created if missing.")),
     student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Regrade only this student's submission.")),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Grade only this exercise (repeatable): a lab's part of the bank.")),
     force: bool = typer.Option(False, "--force", help=_("Regrade every submission, changed or not.")),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     allow_root_child: bool = typer.Option(False, "--allow-root-child", help=_("Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it.")),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help=_("Grade on this Dask cluster's workers instead of local --jobs (needs grader[cluster] on every machine; see docs/scale.md).")),
-    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help=_("Grade on a Dask LocalCluster of N worker processes started here (needs grader[cluster]).")),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help=_("Grade on this Dask cluster's workers instead of local --jobs (needs dl-grader[cluster] on every machine; see docs/scale.md).")),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help=_("Grade on a Dask LocalCluster of N worker processes started here (needs dl-grader[cluster]).")),
 ) -> None:
     from grader.classroom.batch import grade_planned, plan_class
     from grader.classroom.cluster import target
@@ -514,16 +581,27 @@ def grade(
 
     where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(bank, exercises), book, student=student, force=force, budget_seconds=budget)
+        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book, student=student,
+                          force=force, budget_seconds=budget, only=only or ())
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)
+        overrides = book.adjustments()
+        changed = [f"{e.student_id} {target}" for e in (book.current() if overrides else []) if e.result is not None
+                   for target, o in e.result.overrides if o.changed]
     if summary.mean_percent is not None:
         out.print(_("graded {graded}, skipped {skipped} (unchanged), failed to grade {failed}; mean score {mean:.1f}%").format(
             graded=summary.graded, skipped=summary.skipped, failed=summary.failed, mean=summary.mean_percent))
     else:
         out.print(_("graded {graded}, skipped {skipped} (unchanged), failed to grade {failed}").format(
             graded=summary.graded, skipped=summary.skipped, failed=summary.failed))
+    if overrides:
+        out.print(_("{count} override(s) stand over these grades (grader report lists them)").format(count=len(overrides)),
+                  highlight=False)
+    if changed:
+        err.print(_("[yellow]warning:[/yellow] the grade under {count} override(s) changed since they were made: {which}; "
+                    "check they still hold (grader report flags them)").format(
+            count=len(changed), which=for_terminal(", ".join(changed))), highlight=False)
     for worker, protections in sorted(summary.protections.items()):
         off = [name for name, on in protections if not on]
         if off:
@@ -535,33 +613,39 @@ def grade(
     raise typer.Exit(1 if summary.failures else 0)
 
 
-@app.command(help=_("""Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
+@app.command(help=_("""Export every student's current grade, overrides included: a CSV, or score imports for Gradescope, Canvas, Moodle.
 
-Students whose grading failed get empty cells and no results.json; they are named.
+Students whose grading failed get empty cells (no row for Gradescope); they are named.
 
 [bold]Examples[/bold]
 
   grader export --csv grades.csv
 
-  grader export --gradebook fall.sqlite --gradescope gradescope/
+  grader export --gradebook fall.sqlite --gradescope gradescope-scores.csv
 
-  grader export --canvas canvas.csv --assignment \"Lab 3 (1234)\""""))
+  grader export --canvas canvas.csv --assignment \"Lab 3 (1234)\"
+
+  grader export --moodle moodle-grades.csv"""))
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help=_("One row per student: a column per exercise and the total.")),
-    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help=_("A folder to fill with <student>/results.json (as `grader check --json`).")),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", help=_("One row per student: a column per exercise, the total, the overrides with their comments.")),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", metavar="FILE.csv", help=_("A CSV for a Gradescope assignment's Import Scores (SID, Email, Total Score).")),
     canvas: Optional[Path] = typer.Option(None, "--canvas", help=_("A grades CSV for Canvas's gradebook import (student ids as SIS ids).")),
+    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.csv", help=_("A grades CSV for Moodle's grade import (ID number, grade, feedback).")),
     assignment: str = typer.Option("grader", "--assignment", help=_("Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id.")),
 ) -> None:
-    from grader.classroom.export import write_canvas, write_csv, write_gradescope
+    from grader.classroom.export import write_canvas, write_csv, write_gradescope, write_moodle
     from grader.classroom.gradebook import Gradebook
 
-    if not (csv_file or gradescope or canvas):
-        raise typer.BadParameter(_("name at least one of --csv, --gradescope, --canvas"), param_hint="export")
+    if not (csv_file or gradescope or canvas or moodle):
+        raise typer.BadParameter(_("name at least one of --csv, --gradescope, --canvas, --moodle"), param_hint="export")
+    if gradescope is not None and gradescope.is_dir():
+        raise typer.BadParameter(_("{path} is a folder: --gradescope now writes one CSV for Gradescope's Import Scores "
+                                   "(e.g. --gradescope scores.csv)").format(path=gradescope), param_hint="--gradescope")
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     left_out: set[str] = set()
-    for path, write in ((csv_file, write_csv), (gradescope, write_gradescope),
+    for path, write in ((csv_file, write_csv), (gradescope, write_gradescope), (moodle, write_moodle),
                         (canvas, lambda e, p: write_canvas(e, p, assignment))):
         if path is not None:
             left_out.update(write(entries, path))
@@ -569,11 +653,55 @@ def export(
     if left_out:
         err.print(_("no grade for {count} student(s) whose grading failed: {students}").format(
             count=len(left_out), students=for_terminal(", ".join(sorted(left_out)))), highlight=False)
+    overridden = sum(1 for e in entries if e.result is not None and e.result.overrides)
+    if overridden:
+        out.print(_("{count} student(s) with overrides (see `grader report`)").format(count=overridden), highlight=False)
     out.print(_("{exported} of {students} students exported").format(exported=len(entries) - len(left_out),
                                                                       students=len(entries)))
 
 
-@app.command(help=_("""Write a class report: score histogram, item analysis, common wrong answers, failures.
+@app.command(help=_("""Set a student's score by hand, with a comment; it stands over every regrade (`grade --force` too).
+
+The gradebook keeps when it was made and the grade under it; if a regrade changes that
+grade, the reports flag the override. Reports and every export show it.
+
+[bold]Examples[/bold]
+
+  grader override s1234 lenet/shape --score 2 --comment \"accepted late fix (email of 3 May)\"
+
+  grader override s1234 conv-params --score 5 --comment \"regrade request: the prompt was ambiguous\"
+
+  grader override s1234 lenet/shape --clear"""))
+def override(
+    student: str = typer.Argument(..., metavar="STUDENT", help=_("The student id, as the gradebook has it.")),
+    target: str = typer.Argument(..., metavar="EXERCISE[/CHECK]", help=_("An exercise (its whole score) or one of its checks or questions.")),
+    score: Optional[float] = typer.Option(None, "--score", help=_("The score to give, from 0 to the item's (or exercise's) maximum.")),
+    comment: str = typer.Option("", "--comment", help=_("Why: the student's report and the class report show it.")),
+    clear: bool = typer.Option(False, "--clear", help=_("Remove this override: the graded score counts again.")),
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
+) -> None:
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.overrides import OverrideError, adjust, split_target
+
+    if clear == (score is not None):
+        raise OverrideError(_("give --score S --comment TEXT to set an override, or --clear to remove one"))
+    with Gradebook(gradebook, create=False) as book:
+        if clear:
+            if not book.clear_override(student, *split_target(target)):
+                raise OverrideError(_("{student} has no override on {target}").format(student=student, target=target))
+            out.print(_("cleared the override of {student} on {target}").format(
+                student=for_terminal(student), target=for_terminal(target)), highlight=False)
+            return
+        made = adjust(book.current(graded_only=True), student, target, score, comment)
+        book.set_override(made)
+    out.print(_("{student} {target}: {score:g} (graded {graded:g}): {comment}").format(
+        student=for_terminal(student), target=for_terminal(made.target), score=made.score, graded=made.graded_then,
+        comment=for_terminal(made.comment)), highlight=False)
+
+
+@app.command(help=_("""Write a class report: every student linked to their own report, problems, overrides, score plots, item analysis.
+
+Each graded student's report is written beside it, into FILE-stem-students/.
 
 [bold]Examples[/bold]
 
@@ -582,17 +710,21 @@ def export(
   grader report --gradebook fall.sqlite --html fall.html"""))
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help=_("Write the class report here (one self-contained HTML page).")),
+    html_file: Path = typer.Option(..., "--html", help=_("Write the class report here (a self-contained HTML page; the students' own reports go into a folder beside it).")),
     templates: Optional[Path] = typer.Option(None, "--templates", help=_("Folder of report templates that override the bundled ones.")),
 ) -> None:
-    from grader.classroom.class_report import write_class_report
+    from grader.classroom.class_report import students_folder, write_class_report
     from grader.classroom.gradebook import Gradebook
 
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     summary = write_class_report(entries, html_file, templates)
-    out.print(_("wrote {path}: {graded} of {students} students graded").format(
-        path=escape(str(html_file)), graded=summary.graded, students=summary.students), highlight=False)
+    out.print(_("wrote {path}: {graded} of {students} students graded, {troubled} with problems, {overrides} "
+                "override(s)").format(path=escape(str(html_file)), graded=summary.graded, students=summary.students,
+                                      troubled=len({trouble.student_id for trouble, _why in summary.troubles}),
+                                      overrides=len(summary.overrides)), highlight=False)
+    if summary.graded:
+        out.print(_("their own reports: {folder}/").format(folder=escape(str(students_folder(html_file)))), highlight=False)
 
 
 @app.command(help=_("""Rank pairs of submissions by the code they share, file by file, to find copies.
@@ -623,7 +755,7 @@ def similarity(
 
     files = None
     if only:
-        picked = _load(bank, None, only, names=False)[1]
+        picked = _load(bank, None, only, folder=_bank_dir(bank, None, submission=submissions), names=False)[1]
         files = {exercise.file for exercise in picked if getattr(exercise, "file", None)}
         if not files:
             raise typer.BadParameter(_("none of these exercises is a code exercise with a file to compare"),

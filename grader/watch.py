@@ -56,7 +56,7 @@ SETTLE_SECONDS = 0.05  # a burst of saves is over when nothing changed for this 
 MAX_DEBOUNCE_SECONDS = 1.6  # ... or when it has gone on this long
 BANK_POLL_EVERY = 5  # polls: the bank's files are stat'ed every BANK_POLL_EVERY * POLL_SECONDS
 MESSAGE_CHARS = 160  # of a failing item's message in the one-line report
-INSTALL_HINT = N_("pip install 'grader[watch]' to watch with watchfiles")
+INSTALL_HINT = N_("pip install 'dl-grader[watch]' to watch with watchfiles")
 KEPT_ANSWERS = N_("{file}: kept the quiz results of its last readable version")
 
 _TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", "~")

@@ -28,6 +28,17 @@ REPLY_KEYS = ("ok", "raised", "missing", "unsendable")
 NO_CUDA = ("Torch not compiled with CUDA enabled", "No CUDA GPUs are available", "Found no NVIDIA driver",
            "no CUDA-capable device is detected", "CUDA driver initialization failed",
            "torch.cuda.is_available() is False")
+# Messages grader.classroom.troubles reads for what went wrong (in any language: grader.i18n.is_said)
+BUDGET_RAN_OUT = N_("the time budget for this submission ({seconds:g} s) ran out")
+TIMED_OUT = N_("timed out after {seconds} s")
+PAST_EXERCISE_LIMIT = N_("ran past the time limit for this exercise ({seconds} s)")
+EXERCISE_LIMIT_RAN_OUT = N_("the time limit for this exercise ({seconds} s) ran out")
+OUT_OF_MEMORY = (N_("your code ran out of memory (the limit is {memory} MB): {kind} at {file} line {line}"),
+                 N_("your code ran out of memory (the limit is {memory} MB): {kind}"))
+RAISED = (N_("your code raised {kind}: {message} at {file} line {line}"), N_("your code raised {kind}: {message}"))
+IMPORT_FAILURES = (N_("{file} has a syntax error at line {line}: {message}"),
+                   N_("{file} exited at import with code {code} (sys.exit)"), N_("importing {file} failed: {reason}"),
+                   N_("{file}, at import, {reason}"))
 USE_TRY_GPU = N_("Use the course's try_gpu(), which falls back to the CPU: `torch.device('cuda') if "
                  "torch.cuda.device_count() > 0 else torch.device('cpu')`, or the device of the inputs (X.device), "
                  "never a fixed .cuda() or device='cuda'")
@@ -67,7 +78,7 @@ class Budget:
 
     @property
     def message(self) -> str:
-        return _("the time budget for this submission ({seconds:g} s) ran out").format(seconds=self.seconds)
+        return _(BUDGET_RAN_OUT).format(seconds=self.seconds)
 
 
 class StudentFault(Exception):
@@ -83,11 +94,9 @@ class StudentError(StudentFault):
         message = str(fault.get("message", ""))
         said = {"kind": self.type, "message": message, "file": fault.get("file") or _("your file"), "line": self.line,
                 "memory": memory_mb}
-        text = (_("your code raised {kind}: {message} at {file} line {line}") if self.line
-                else _("your code raised {kind}: {message}")).format(**said)
+        text = _(RAISED[0] if self.line else RAISED[1]).format(**said)
         if self.type == "MemoryError" or "can't allocate memory" in message or "not enough memory" in message:
-            text = (_("your code ran out of memory (the limit is {memory} MB): {kind} at {file} line {line}") if self.line
-                    else _("your code ran out of memory (the limit is {memory} MB): {kind}")).format(**said)
+            text = _(OUT_OF_MEMORY[0] if self.line else OUT_OF_MEMORY[1]).format(**said)
         elif any(sign in message for sign in NO_CUDA):
             text = (_("your code asked for CUDA at {file} line {line}, but this machine has no GPU ({kind}: {message}). "
                       "{advice}").format(advice=_(USE_TRY_GPU), **said) if self.line else
@@ -220,7 +229,7 @@ class Session:
         try:
             reply = self._send(child, "load", {"file": self.file, "source": self.source, "seed": self.seed,
                                                "companions": self.companions},
-                               _("{file}, at import, {reason}").replace("{file}", self.file))
+                               _(IMPORT_FAILURES[3]).replace("{file}", self.file))
         except ChildCrashed as exc:
             self.load_failure = str(exc)
             raise LoadFailed(self.load_failure) from None
@@ -237,8 +246,7 @@ class Session:
             raise ChildCrashed(self.budget.message)
         if now >= self.deadline:
             self.close()
-            raise ChildCrashed(_("the time limit for this exercise ({seconds} s) ran out").format(
-                seconds=self.limits.exercise_seconds))
+            raise ChildCrashed(_(EXERCISE_LIMIT_RAN_OUT).format(seconds=self.limits.exercise_seconds))
         per_call = now + self.limits.call_seconds
         end = min(per_call, self.deadline, self.budget.deadline if self.budget else per_call)
         try:
@@ -252,10 +260,9 @@ class Session:
             reason = str(lost)
             if lost.timed_out:
                 if end == per_call:
-                    reason = _("timed out after {seconds} s").format(seconds=self.limits.call_seconds)
+                    reason = _(TIMED_OUT).format(seconds=self.limits.call_seconds)
                 elif end == self.deadline:
-                    reason = _("ran past the time limit for this exercise ({seconds} s)").format(
-                        seconds=self.limits.exercise_seconds)
+                    reason = _(PAST_EXERCISE_LIMIT).format(seconds=self.limits.exercise_seconds)
                 else:
                     reason = _("ran until {budget}").format(budget=self.budget.message)
             raise ChildCrashed(template.format(reason=reason)) from None
@@ -264,10 +271,9 @@ class Session:
 def _import_failure(file: str, fault: dict, memory_mb: int) -> str:
     kind, line = fault.get("type"), fault.get("line")
     if kind in ("SyntaxError", "IndentationError", "TabError"):
-        return _("{file} has a syntax error at line {line}: {message}").format(
-            file=fault.get("file", file), line=line, message=fault.get("message", ""))
+        return _(IMPORT_FAILURES[0]).format(file=fault.get("file", file), line=line, message=fault.get("message", ""))
     if kind == "SystemExit":
-        return _("{file} exited at import with code {code} (sys.exit)").format(file=file, code=fault.get("code", 1))
+        return _(IMPORT_FAILURES[1]).format(file=file, code=fault.get("code", 1))
     # "importing conv.py failed: raised ValueError: ...": the fault's sentence without its subject
-    return _("importing {file} failed: {reason}").format(
+    return _(IMPORT_FAILURES[2]).format(
         file=file, reason=str(StudentError(fault, memory_mb)).removeprefix(_("your code ")))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import re
+import string
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -94,6 +96,21 @@ def _(message: str) -> str:
 def N_(message: str) -> str:
     """Mark `message` for the catalog where it is defined (a constant), to be said with _() where it is used."""
     return message
+
+
+def is_said(message: str, template: str, *, start: bool = False) -> bool:
+    """Whether `message` is one of grader's messages, `template` (a msgid with {fields}), as said in any
+    language grader speaks: a message kept (in a gradebook) is read for what it says, whatever language
+    it was said in, never by its English words alone. With `start`, `message` begins with it."""
+    return any((pattern.match if start else pattern.search)(message) for pattern in _patterns(template))
+
+
+@lru_cache(maxsize=None)
+def _patterns(template: str) -> tuple[re.Pattern, ...]:
+    said = {_catalog(language).gettext(template) for language in LANGUAGES}
+    return tuple(re.compile("".join(re.escape(literal) + (".*?" if field is not None else "")
+                                    for literal, field, _spec, _conversion in string.Formatter().parse(text)))
+                 for text in said)
 
 
 def translations() -> _gettext.NullTranslations:

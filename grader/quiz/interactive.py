@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise
-from grader.bank.variants import draw, question_values
+from grader.bank.variants import PRACTICE, draw, question_values
 from grader.i18n import N_, _
 from grader.judge.scope import variable_symbols
 from grader.quiz.marking import mark
@@ -78,7 +78,8 @@ def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retri
     """
     values = draw(exercise, student_id)
     variant = (_("the practice variant of a handout: your own numbers are on your quiz sheet") if exercise.handout
-               else _("variant of {student}").format(student=escape(student_id)))
+               else _("the practice variant, the same for everyone: give --student ID for a student's own numbers")
+               if student_id == PRACTICE else _("variant of {student}").format(student=escape(student_id)))
     console.print(f"[bold]{escape(exercise.title)}[/bold] [dim]({exercise.id}, {variant})[/dim]")
     if exercise.description:
         console.print(escape(exercise.description))
