@@ -41,3 +41,19 @@ def test_a_wrong_answer_is_no_trouble_and_a_folder_problem_is():
     result = SubmissionResult("s1", "f", (code("", "fine"),), problems=("answers.yaml line 2: not YAML",))
     (only,) = troubles(result)
     assert (only.kind, only.where) == (SUBMISSION, "")
+
+
+def test_a_trouble_said_in_chinese_is_the_same_kind():
+    """A gradebook graded under LANG=zh_CN holds Chinese messages: they are read for the same kinds."""
+    from grader.i18n import CHINESE, ENGLISH, set_language
+
+    set_language(CHINESE)
+    try:
+        said = _import_failure("lenet.py", {"type": "ModuleNotFoundError", "message": "No module named 'd2l'", "line": 3},
+                               2048)
+        budget = Budget(20, 0).message
+    finally:
+        set_language(ENGLISH)
+    assert "导入" in said and "预算" in budget
+    assert exercise_trouble("s1", code(said, "x")).kind == IMPORT_FAILURE
+    assert exercise_trouble("s1", code("", budget)).kind == BUDGET

@@ -40,21 +40,20 @@ class Trouble:
     message: str
 
 
-def _says(text: str, templates) -> bool:
-    return any(is_said(text, template) for template in templates)
+def _says(text: str, templates, *, start: bool = False) -> bool:
+    return any(is_said(text, template, start=start) for template in templates)
 
 
 def exercise_trouble(student_id: str, exercise: ExerciseResult) -> Trouble | None:
     """The one kind of trouble that best explains `exercise`'s score, if any."""
     if exercise.items and all(item.status is Status.NOT_SUBMITTED for item in exercise.items):
         return Trouble(student_id, exercise.exercise_id, NOT_SUBMITTED, exercise.message or _("not submitted"))
-    if exercise.kind == "code" and any(is_said(exercise.message, template, start=True)
-                                       for template in session.IMPORT_FAILURES):
+    if exercise.kind == "code" and _says(exercise.message, session.IMPORT_FAILURES, start=True):
         return Trouble(student_id, exercise.exercise_id, IMPORT_FAILURE, exercise.message)
     for kind, templates in _SIGNS:
         for text in (exercise.message, *(item.message for item in exercise.items if not item.status.counts_as_pass)):
             # what follows "your code raised" is the student's exception: never read for a kind
-            if not _says(text, session.RAISED) and _says(text, templates):
+            if not _says(text, session.RAISED, start=True) and _says(text, templates):
                 return Trouble(student_id, exercise.exercise_id, kind, text)
     if is_said(exercise.message, NO_ANSWER_FOR, start=True):
         return Trouble(student_id, exercise.exercise_id, NOT_SUBMITTED, exercise.message)
