@@ -54,6 +54,7 @@ def english(text: str, *paths: Path) -> list[str]:
     """The English words left in `text` once names, paths, code and commands are taken out."""
     for path in paths:
         text = text.replace(str(path), " ")
+    text = re.sub(r"<code>.*?</code>", " ", text)  # commands and code, as written
     text = re.sub(r"<[^>]+>", " ", text)  # HTML tags: markup, not words
     text = re.sub(r"`[^`]*`|\[/?[a-z]+\]|\S*[/.]\S*|--?[a-z-]+|0x[0-9a-f]+|%\(\w+\)s", " ", text)
     words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
