@@ -58,7 +58,10 @@ def test_the_compiled_catalog_is_its_source(catalog):
 
 def _fields(text: str) -> list[str]:
     """The placeholders a message fills: {name}, %(name)s, and its rich markup tags."""
-    braces = [field for _, field, spec, _ in string.Formatter().parse(text) if field is not None]
+    try:
+        braces = [field for _, field, spec, _ in string.Formatter().parse(text) if field is not None]
+    except ValueError:  # not a format string ("the brace {"): its braces are text, kept as they are
+        braces = sorted(char for char in text if char in "{}")
     return sorted(braces + re.findall(r"%\((\w+)\)", text) + re.findall(r"\[/?(?:bold|red|green|yellow|cyan|dim|blue)?\]", text))
 
 
