@@ -1,0 +1,242 @@
+"""The reading step: maths as people type it, rewritten into the parser's plain grammar.
+
+A Chinese input method types full-width forms (２３５２, （9/10）^k, ｂ, a，c); notes and slides
+give −, ×, ·, ÷, ⌊x⌋, ⌈x⌉, x², |x| and Greek letters; and people write products without *
+(2x, xy, y_i(δ(i,j) − y_j)). Two steps, both before anything is parsed:
+
+* `fold` undoes the typography: superscripts become powers (x² is x^2, x⁻¹ is x^(-1)),
+  subscripts an underscore (yᵢ is y_i), then Unicode NFKC (full-width and compatibility
+  forms become their ASCII twins), then −, ×, ÷ and their kin become - * /, Greek letters
+  their names (δ is delta, π is pi) and ⌊ ⌋ ⌈ ⌉ floor( ) and ceil( ). Every answer gets it: a
+  number, a shape, an option letter.
+* `read_typed` also reads |x| as abs(x), pairs floor and ceiling brackets, and makes
+  implied products explicit against the question's declared names: a number before a name
+  or a bracket (2x, 2(x + 1)), a name that is no function before a bracket (y_i(...)), a
+  bracket before a name or bracket ((a + b)(a - b)), names side by side (x y), and a run of
+  declared names typed as one word (xy, 2pir). It never guesses: where two readings exist
+  (`ab` where a, b and ab are all declared, |a|b|c|), ExpressionError names both.
+
+What `read_typed` returns is the text the parser reads (grader.judge.expr), and what a
+report echoes back ("read as ...") when it differs from what was typed. Everything here is
+one pass over the text, linear in its length.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from collections.abc import Collection
+
+from grader.judge.expr_rules import ExpressionError
+
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ"
+_SUPERSCRIPT = re.compile(f"[{_SUPERSCRIPTS}]+")
+# Subscript digits and the subscript letters Unicode has (aehijklmnoprstuvx).
+_SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"
+_SUBSCRIPT = re.compile(f"[{_SUBSCRIPTS}]+")
+_TYPOGRAPHY = str.maketrans({
+    "\u2212": "-", "\u2013": "-", "\u2010": "-", "\u2011": "-",  # minus, en dash, hyphens
+    "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*", "\u2217": "*",  # × · ⋅ ∙ ∗
+    "\u00f7": "/", "\u2215": "/",  # ÷ ∕
+    "\u3001": ",",  # 、 the ideographic comma, between the items of a list
+    "\u221a": "sqrt",  # √
+})
+_FLOOR_CEIL = str.maketrans({"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")"})
+
+
+def _greek_names() -> dict[str, str]:
+    """Each Greek letter (U+0391 to U+03C9) -> its English name: α alpha, Δ Delta, λ lambda."""
+    names = {}
+    for code in range(0x391, 0x3CA):
+        char = chr(code)
+        name = unicodedata.name(char, "")
+        if not name.startswith("GREEK"):
+            continue
+        word = name.split()[-1].lower().replace("lamda", "lambda")
+        names[char] = word.capitalize() if "CAPITAL" in name else word
+    return names
+
+
+_GREEK = str.maketrans(_greek_names())
+
+
+def _superscript(match: re.Match) -> str:
+    power = unicodedata.normalize("NFKC", match.group())
+    return f"^{power}" if power.isdigit() or (power.isalpha() and len(power) == 1) else f"^({power})"
+
+
+def fold(text: str) -> str:
+    """`text` with its typography undone (module docstring); no implied product is made explicit."""
+    return _plain(text).translate(_FLOOR_CEIL)
+
+
+def _plain(text: str) -> str:
+    """`fold` without the floor and ceiling brackets, which `read_typed` pairs itself."""
+    if text.isascii():
+        return text
+    text = _SUPERSCRIPT.sub(_superscript, text)
+    text = _SUBSCRIPT.sub(lambda m: "_" + unicodedata.normalize("NFKC", m.group()), text)
+    return unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).translate(_GREEK)
+
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<number>0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)
+  | (?P<name>[^\W\d]\w*)
+  | (?P<other>\*\*|//|.)
+""", re.VERBOSE | re.DOTALL)
+_OPENERS = {"(": ")", "[": "]", "{": "}", "⌊": "⌋", "⌈": "⌉"}
+_WRITTEN = {"⌊": "floor(", "⌈": "ceil(", "⌋": ")", "⌉": ")"}
+_CONSTANTS = ("pi", "e")
+
+
+class _Reader:
+    """One pass over the folded text's tokens, writing the parser's text."""
+
+    def __init__(self, names: Collection[str], functions: Collection[str]):
+        self.names = set(names)
+        self.functions = set(functions)
+        self.pieces = self.names | set(_CONSTANTS)
+        self.longest = max(map(len, self.pieces | self.functions))
+        self.out: list[str] = []
+        self.ends_operand = False  # the last token written ends an operand (a product may follow it)
+        self.open: list[str] = []  # brackets and bars open, innermost last
+
+    def read(self, text: str) -> str:
+        tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
+        significant = [i for i, (kind, _) in enumerate(tokens) if kind != "space"]
+        following = {a: b for a, b in zip(significant, significant[1:])}
+        for index, (kind, token) in enumerate(tokens):
+            if kind == "space":
+                self.out.append(token)
+                continue
+            after = tokens[following[index]][1] if index in following else ""
+            if kind == "number":
+                self.operand(token)
+            elif kind == "name":
+                self.name(token, after)
+            elif token == "|":
+                self.bar(text, after)
+            elif token in _OPENERS:
+                self.start(_WRITTEN.get(token, token), opener=token)
+            elif token in _WRITTEN or token in ")]}":
+                self.close(token)
+            else:
+                self.write(token, ends_operand=False)
+        return "".join(self.out)
+
+    def write(self, token: str, *, ends_operand: bool) -> None:
+        self.out.append(token)
+        self.ends_operand = ends_operand
+
+    def times(self) -> None:
+        """A product follows what was written: `*` in place of any space between."""
+        while self.out and self.out[-1].isspace():
+            self.out.pop()
+        self.out.append("*")
+
+    def operand(self, token: str) -> None:
+        """A number: after an operand it is no product (2 3 is a typo, not 6), so it is left to the parser."""
+        self.write(token, ends_operand=True)
+
+    def start(self, written: str, opener: str) -> None:
+        if self.ends_operand and opener not in "[{":  # x[0] is indexing, which the parser refuses by name
+            self.times()
+        self.open.append(opener)
+        self.write(written, ends_operand=False)
+
+    def close(self, closer: str) -> None:
+        if self.open:
+            opener = self.open[-1]
+            if opener == "|":
+                raise ExpressionError(f"a bar | is still open where {closer} closes a bracket; close |...| inside "
+                                      "the bracket, or write abs(...)")
+            if closer != _OPENERS[opener] and (opener in "⌊⌈" or closer in "⌋⌉"):
+                raise ExpressionError(f"{_BRACKET_NAMES[opener]} is closed by {closer}; close it with "
+                                      f"{_OPENERS[opener]}")
+            self.open.pop()
+        elif closer in "⌋⌉":
+            raise ExpressionError(f"{closer} closes no bracket; open it with {'⌊' if closer == '⌋' else '⌈'}")
+        self.write(_WRITTEN.get(closer, closer), ends_operand=closer not in "]}")
+
+    def bar(self, text: str, after: str) -> None:
+        """|x| is abs(x): a bar after an operand closes the innermost open bar, any other bar opens one."""
+        if self.ends_operand and self.open and self.open[-1] == "|":
+            if _starts_operand(after):
+                raise ExpressionError(f"the bars | in {text.strip()[:60]!r} can be read two ways (as in |a|*b*|c| "
+                                      "or |a*|b|*c|); write * after a closing bar, or abs(...)")
+            self.open.pop()
+            self.write(")", ends_operand=True)
+        else:
+            self.start("abs(", opener="|")
+
+    def name(self, token: str, after: str) -> None:
+        if keyword.iskeyword(token):
+            self.write(token, ends_operand=False)  # and, or, lambda...: the parser says what it refuses
+            return
+        call = after == "("
+        if token in self.functions:  # never split: exp is not e*x*p
+            if call and token in self.names:
+                raise ExpressionError(f"'{token}(...)' can be read as the function {token}(...) or as the product "
+                                      f"{token}*(...); write the * for a product")
+            if call:
+                self.then(token, ends_operand=False)
+            else:
+                self.write(token, ends_operand=False)  # the parser says a function needs its brackets
+            return
+        readings = self.readings(token, call)
+        if len(readings) > 1:
+            first, second = sorted("*".join(r) for r in readings[:2])
+            raise ExpressionError(f"'{token}' can be read as {first} or as {second}; write * between the names of a "
+                                  "product")
+        if not readings:  # an unknown word: left whole for the parser, which names it
+            self.write(token, ends_operand=False)
+            return
+        pieces = readings[0]
+        self.then("*".join(pieces), ends_operand=not (call and pieces[-1] in self.functions))
+
+    def then(self, written: str, *, ends_operand: bool) -> None:
+        """A name or a product of names, itself a product with the operand before it."""
+        if self.ends_operand:
+            self.times()
+        self.write(written, ends_operand=ends_operand)
+
+    def readings(self, token: str, call: bool) -> list[tuple[str, ...]]:
+        """The ways to read `token` as declared names and constants (a function last, before a bracket); at most two.
+
+        A constant alone is itself (pi is pi even where p and i are declared), as a function is.
+        """
+        if token in _CONSTANTS and token not in self.names:
+            return [(token,)]
+        ways: list[list[tuple[str, ...]]] = [[] for _ in range(len(token) + 1)]  # ways[i]: readings of token[i:]
+        ways[len(token)] = [()]
+        for start in range(len(token) - 1, -1, -1):
+            for end in range(start + 1, min(len(token), start + self.longest) + 1):
+                piece = token[start:end]
+                last = end == len(token)
+                if piece in self.pieces or (last and call and piece in self.functions):
+                    ways[start].extend((piece, *rest) for rest in ways[end])
+                    del ways[start][2:]
+        return ways[0]
+
+
+_BRACKET_NAMES = {"⌊": "the floor bracket ⌊", "⌈": "the ceiling bracket ⌈", "(": "the bracket (", "[": "the bracket [",
+                  "{": "the brace {"}
+
+
+def _starts_operand(token: str) -> bool:
+    return bool(token) and (token[0].isalnum() or token[0] in "_(.")
+
+
+def read_typed(text: str, names: Collection[str], functions: Collection[str]) -> str:
+    """`text` as the parser reads it: folded, |x| as abs(x), implied products made explicit.
+
+    `names` are the question's declared names, `functions` those the parser knows (with their
+    aliases). Raises ExpressionError for text that can be read two ways.
+    """
+    reader = _Reader(names, functions)
+    written = reader.read(_plain(text))
+    if "|" in reader.open:
+        raise ExpressionError("a bar | is never closed; write |x| with a bar on each side, or abs(x)")
+    return written
