@@ -38,7 +38,9 @@ def _document(folder: Path, name: str, problems: list[str]) -> YamlDocument | No
     """A student's YAML file read safely and parsed plain, or None with the problem recorded."""
     try:
         text = read_text(folder, name, limit=MAX_YAML_BYTES, what="a YAML file")
-        return parse_yaml(text, Path(name), plain=True)
+        document = parse_yaml(text, Path(name), plain=True)
+        problems.extend(f"{name}: {note}" for note in document.notes)
+        return document
     except UnreadableFile as refused:
         problems.append(str(refused))
     except SpecError as error:
