@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.classroom.gradebook import FEEDBACK_RULES, Entry
+from grader.judge.typed import fold
 from grader.reports.render import render_page
 from grader.reports.results import Status
 
@@ -110,7 +111,8 @@ def wrong_answers(results, limit: int = 20) -> list[WrongAnswer]:
         rules = result.extra.get(FEEDBACK_RULES, {})
         for item in result.items:
             if item.answer is not None and item.status in (Status.FAILED, Status.PARTIAL, Status.ERROR):
-                groups[(item.name, rules.get(item.name, ""))][" ".join(item.answer.split())] += 1
+                # as read, not as typed: ２３５３ is 2353 (grader.judge.typed), one answer however it was typed
+                groups[(item.name, rules.get(item.name, ""))][" ".join(fold(item.answer).split())] += 1
     found = [WrongAnswer(name, rule, sum(c.values()), tuple(c.most_common(3))) for (name, rule), c in groups.items()]
     return sorted(found, key=lambda w: (-w.count, w.name, w.rule))[:limit]
 

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 import sympy
 
 from grader.judge.expr_rules import CapExceeded, ExpressionError, check_number, check_numeric_power, check_powers
-from grader.judge.typed import read_typed
+from grader.judge.typed import ReadingError, read_typed
 
 __all__ = [
     "AUTHOR_LIMITS", "CONSTANTS", "FUNCTIONS", "STUDENT_LIMITS", "CapExceeded", "ExpressionError", "Limits",
@@ -141,7 +141,10 @@ def _parsed_author(kind: str, text: str, symbols: tuple) -> sympy.Basic:
 def reading(text: str, names: Collection[str]) -> str:
     """`text` as the parser reads it, for a question that declares `names` (grader.judge.typed):
     full-width forms, typography, Greek letters, |x| and implied products made plain."""
-    return read_typed(text, names, _KNOWN_FUNCTIONS)
+    try:
+        return read_typed(text, names, _KNOWN_FUNCTIONS)
+    except ReadingError as error:
+        raise ExpressionError(str(error)) from None
 
 
 _KNOWN_FUNCTIONS = frozenset(FUNCTIONS) | frozenset(ALIASES)

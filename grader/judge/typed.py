@@ -14,7 +14,7 @@ give −, ×, ·, ÷, ⌊x⌋, ⌈x⌉, x², |x| and Greek letters; and people w
   or a bracket (2x, 2(x + 1)), a name that is no function before a bracket (y_i(...)), a
   bracket before a name or bracket ((a + b)(a - b)), names side by side (x y), and a run of
   declared names typed as one word (xy, 2pir). It never guesses: where two readings exist
-  (`ab` where a, b and ab are all declared, |a|b|c|), ExpressionError names both.
+  (`ab` where a, b and ab are all declared, |a|b|c|), ReadingError names both.
 
 What `read_typed` returns is the text the parser reads (grader.judge.expr), and what a
 report echoes back ("read as ...") when it differs from what was typed. Everything here is
@@ -28,7 +28,10 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-from grader.judge.expr_rules import ExpressionError
+
+
+class ReadingError(ValueError):
+    """Text that cannot be read one way only (grader.judge.expr raises it as an ExpressionError)."""
 
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ"
 _SUPERSCRIPT = re.compile(f"[{_SUPERSCRIPTS}]+")
@@ -150,21 +153,21 @@ class _Reader:
         if self.open:
             opener = self.open[-1]
             if opener == "|":
-                raise ExpressionError(f"a bar | is still open where {closer} closes a bracket; close |...| inside "
+                raise ReadingError(f"a bar | is still open where {closer} closes a bracket; close |...| inside "
                                       "the bracket, or write abs(...)")
             if closer != _OPENERS[opener] and (opener in "⌊⌈" or closer in "⌋⌉"):
-                raise ExpressionError(f"{_BRACKET_NAMES[opener]} is closed by {closer}; close it with "
+                raise ReadingError(f"{_BRACKET_NAMES[opener]} is closed by {closer}; close it with "
                                       f"{_OPENERS[opener]}")
             self.open.pop()
         elif closer in "⌋⌉":
-            raise ExpressionError(f"{closer} closes no bracket; open it with {'⌊' if closer == '⌋' else '⌈'}")
+            raise ReadingError(f"{closer} closes no bracket; open it with {'⌊' if closer == '⌋' else '⌈'}")
         self.write(_WRITTEN.get(closer, closer), ends_operand=closer not in "]}")
 
     def bar(self, text: str, after: str) -> None:
         """|x| is abs(x): a bar after an operand closes the innermost open bar, any other bar opens one."""
         if self.ends_operand and self.open and self.open[-1] == "|":
             if _starts_operand(after):
-                raise ExpressionError(f"the bars | in {text.strip()[:60]!r} can be read two ways (as in |a|*b*|c| "
+                raise ReadingError(f"the bars | in {text.strip()[:60]!r} can be read two ways (as in |a|*b*|c| "
                                       "or |a*|b|*c|); write * after a closing bar, or abs(...)")
             self.open.pop()
             self.write(")", ends_operand=True)
@@ -178,7 +181,7 @@ class _Reader:
         call = after == "("
         if token in self.functions:  # never split: exp is not e*x*p
             if call and token in self.names:
-                raise ExpressionError(f"'{token}(...)' can be read as the function {token}(...) or as the product "
+                raise ReadingError(f"'{token}(...)' can be read as the function {token}(...) or as the product "
                                       f"{token}*(...); write the * for a product")
             if call:
                 self.then(token, ends_operand=False)
@@ -188,7 +191,7 @@ class _Reader:
         readings = self.readings(token, call)
         if len(readings) > 1:
             first, second = sorted("*".join(r) for r in readings[:2])
-            raise ExpressionError(f"'{token}' can be read as {first} or as {second}; write * between the names of a "
+            raise ReadingError(f"'{token}' can be read as {first} or as {second}; write * between the names of a "
                                   "product")
         if not readings:  # an unknown word: left whole for the parser, which names it
             self.write(token, ends_operand=False)
@@ -233,10 +236,10 @@ def read_typed(text: str, names: Collection[str], functions: Collection[str]) ->
     """`text` as the parser reads it: folded, |x| as abs(x), implied products made explicit.
 
     `names` are the question's declared names, `functions` those the parser knows (with their
-    aliases). Raises ExpressionError for text that can be read two ways.
+    aliases). Raises ReadingError for text that can be read two ways.
     """
     reader = _Reader(names, functions)
     written = reader.read(_plain(text))
     if "|" in reader.open:
-        raise ExpressionError("a bar | is never closed; write |x| with a bar on each side, or abs(x)")
+        raise ReadingError("a bar | is never closed; write |x| with a bar on each side, or abs(x)")
     return written
