@@ -23,6 +23,7 @@ ever reads untrusted text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,8 +227,9 @@ def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         problem, fix = _syntax_problem(error.problem or str(error))
+        full_width = _full_width_fix(text, line)
         raise SpecError(path, f"not valid YAML: {problem}", line=line,
-                        fix=_full_width_fix(text, line) or fix) from None
+                        fix=f"{full_width}; otherwise {fix}" if full_width else fix) from None
     except yaml.YAMLError as error:
         raise SpecError(path, f"not valid YAML: {error}") from None
     except RecursionError:
@@ -274,19 +276,26 @@ _FULL_WIDTH = {"：": ("colon", ":"), "，": ("comma", ","), "\u3000": ("space",
                "－": ("hyphen", "-"), "＂": ("quote", '"'), "＇": ("quote", "'")}
 
 
+_FULL_WIDTH_ITEM = re.compile("^( *)－[ \u3000]+")
+
+
 def fold_punctuation(text: str) -> tuple[str, tuple[str, ...]]:
     """`text` with the full-width colons and commas YAML would trip on made ASCII, and a note for each kind.
 
     Only where YAML needs the ASCII mark: the colon after a key (`which-gate：b` is
     `which-gate: b`; a colon in the value is the value's), a comma between the items of
-    brackets. Quoted text and comments are left alone.
+    brackets, the hyphen of a list item. Quoted text and comments are left alone.
     """
-    if "：" not in text and "，" not in text:
+    if not any(char in text for char in "：，－"):
         return text, ()
     lines = text.split("\n")
-    changed: dict[str, list[int]] = {"：": [], "，": []}
+    changed: dict[str, list[int]] = {"：": [], "，": [], "－": []}
     flow = 0  # brackets open, over lines
     for number, line in enumerate(lines):
+        item = _FULL_WIDTH_ITEM.match(line)
+        if item and not flow:  # －　a: a list item
+            line = f"{item.group(1)}- {line[item.end():]}"
+            changed["－"].append(number + 1)
         out, quote, key_done = [], "", ":" in line.split("#")[0] and _ascii_key(line)
         for index, char in enumerate(line):
             if quote:
@@ -329,16 +338,16 @@ def _lines(numbers: list[int]) -> str:
 
 
 def _full_width_fix(text: str, line: int | None) -> str:
-    """The fix for a line that does not parse and holds full-width punctuation; "" for any other."""
-    if not line:
-        return ""
-    row = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
-    found = [char for char in dict.fromkeys(row) if char in _FULL_WIDTH]
-    if not found:
-        return ""
-    named = ", ".join(f"the full-width {_FULL_WIDTH[c][0]} '{c}' (U+{ord(c):04X})" for c in found)
-    twins = ", ".join(f"'{_FULL_WIDTH[c][1]}'" for c in found)
-    return f"line {line} holds {named}: retype it as {twins} with the input method in half-width mode"
+    """What to retype where the failing line, or the one before it, holds full-width punctuation; else ""."""
+    rows = text.split("\n")
+    for number in (line, line - 1) if line else ():
+        row = rows[number - 1] if 1 <= number <= len(rows) else ""
+        found = [char for char in dict.fromkeys(row) if char in _FULL_WIDTH]
+        if found:
+            named = ", ".join(f"the full-width {_FULL_WIDTH[c][0]} '{c}' (U+{ord(c):04X})" for c in found)
+            twins = ", ".join(f"'{_FULL_WIDTH[c][1]}'" for c in found)
+            return f"line {number} holds {named}: retype it as {twins} with the input method in half-width mode"
+    return ""
 
 
 _SYNTAX = (  # what PyYAML says -> (what is wrong, in the author's words; the fix)
