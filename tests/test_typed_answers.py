@@ -164,8 +164,9 @@ def _right_answers(exercise: QuizExercise, student: str) -> dict[str, object]:
         if question.type == "symbolic":
             answers[question.id] = question.answer
         elif question.type == "numeric":
-            exact = key.is_Integer or (key.is_Rational and key.q < 10**6)
-            answers[question.id] = str(key) if exact else f"{float(key):.12g}"  # the others have a tolerance
+            tolerance = question.tolerances.abs or question.tolerances.rel
+            exact = key.is_Integer or (key.is_Rational and key.q < 10**6) or not tolerance
+            answers[question.id] = str(key) if exact else f"{float(key):.12g}"  # with a tolerance
         elif question.type == "shape":
             answers[question.id] = [str(v) for v in key]
         elif question.type == "choice":

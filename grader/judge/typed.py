@@ -23,6 +23,7 @@ one pass over the text, linear in its length.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 import unicodedata
@@ -71,7 +72,7 @@ def _superscript(match: re.Match) -> str:
 
 def fold(text: str) -> str:
     """`text` with its typography undone (module docstring); no implied product is made explicit."""
-    return _plain(text).translate(_FLOOR_CEIL)
+    return text if text.isascii() else _plain(text).translate(_FLOOR_CEIL)
 
 
 def _plain(text: str) -> str:
@@ -94,70 +95,108 @@ _WRITTEN = {"⌊": "floor(", "⌈": "ceil(", "⌋": ")", "⌉": ")"}
 _CONSTANTS = ("pi", "e")
 
 
+class _Vocabulary:
+    """The words of one question: its declared names, the constants and the parser's functions,
+    with what was read in them already (a class types the same answers many times)."""
+
+    def __init__(self, names: frozenset[str], functions: frozenset[str]):
+        self.names, self.functions = names, functions
+        self.pieces = names | set(_CONSTANTS)
+        self.longest = max(map(len, self.pieces | functions))
+        self.read: dict[str, str] = {}  # text -> its reading
+        self.words: dict[tuple[str, bool], list[tuple[str, ...]]] = {}  # (word, called) -> its readings
+
+    def readings(self, token: str, call: bool) -> list[tuple[str, ...]]:
+        """The ways to read `token` as declared names and constants (a function last, before a bracket); at most two.
+
+        A constant alone is itself (pi is pi even where p and i are declared), as a function is.
+        """
+        known = self.words.get((token, call))
+        if known is not None:
+            return known
+        if token in _CONSTANTS and token not in self.names:
+            return [(token,)]
+        ways: list[list[tuple[str, ...]]] = [[] for _ in range(len(token) + 1)]  # ways[i]: readings of token[i:]
+        ways[len(token)] = [()]
+        for start in range(len(token) - 1, -1, -1):
+            for end in range(start + 1, min(len(token), start + self.longest) + 1):
+                if not ways[end]:
+                    continue
+                piece = token[start:end]
+                if piece in self.pieces or (end == len(token) and call and piece in self.functions):
+                    ways[start].extend((piece, *rest) for rest in ways[end][:2])
+                    del ways[start][2:]
+        if len(self.words) >= _MEMO:
+            self.words.clear()
+        self.words[(token, call)] = ways[0]
+        return ways[0]
+
+
+_MEMO = 4096  # readings kept per question
+
+
+@functools.lru_cache(maxsize=256)
+def _vocabulary(names: frozenset[str], functions: frozenset[str]) -> _Vocabulary:
+    return _Vocabulary(names, functions)
+
+
 class _Reader:
     """One pass over the folded text's tokens, writing the parser's text."""
 
-    def __init__(self, names: Collection[str], functions: Collection[str]):
-        self.names = set(names)
-        self.functions = set(functions)
-        self.pieces = self.names | set(_CONSTANTS)
-        self.longest = max(map(len, self.pieces | self.functions))
+    def __init__(self, vocabulary: _Vocabulary):
+        self.vocabulary = vocabulary
         self.out: list[str] = []
         self.ends_operand = False  # the last token written ends an operand (a product may follow it)
         self.open: list[str] = []  # brackets and bars open, innermost last
 
     def read(self, text: str) -> str:
         tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
-        significant = [i for i, (kind, _) in enumerate(tokens) if kind != "space"]
-        following = {a: b for a, b in zip(significant, significant[1:])}
         for index, (kind, token) in enumerate(tokens):
             if kind == "space":
                 self.out.append(token)
-                continue
-            after = tokens[following[index]][1] if index in following else ""
-            if kind == "number":
-                self.operand(token)
+            elif kind == "number":  # after an operand no product: 2 3 is a typo, not 6; the parser says so
+                self.write(token, ends_operand=True)
             elif kind == "name":
-                self.name(token, after)
+                self.name(token, _after(tokens, index))
             elif token == "|":
-                self.bar(text, after)
+                self.bar(text, _after(tokens, index))
             elif token in _OPENERS:
                 self.start(_WRITTEN.get(token, token), opener=token)
             elif token in _WRITTEN or token in ")]}":
                 self.close(token)
             else:
                 self.write(token, ends_operand=False)
+        if "|" in self.open:
+            raise ReadingError("a bar | is never closed; write |x| with a bar on each side, or abs(x)")
         return "".join(self.out)
 
     def write(self, token: str, *, ends_operand: bool) -> None:
         self.out.append(token)
         self.ends_operand = ends_operand
 
-    def times(self) -> None:
-        """A product follows what was written: `*` in place of any space between."""
-        while self.out and self.out[-1].isspace():
-            self.out.pop()
-        self.out.append("*")
-
-    def operand(self, token: str) -> None:
-        """A number: after an operand it is no product (2 3 is a typo, not 6), so it is left to the parser."""
-        self.write(token, ends_operand=True)
+    def then(self, written: str, *, ends_operand: bool) -> None:
+        """An operand, a product with the operand before it: `*` in place of any space between."""
+        if self.ends_operand:
+            while self.out and self.out[-1].isspace():
+                self.out.pop()
+            self.out.append("*")
+        self.write(written, ends_operand=ends_operand)
 
     def start(self, written: str, opener: str) -> None:
-        if self.ends_operand and opener not in "[{":  # x[0] is indexing, which the parser refuses by name
-            self.times()
         self.open.append(opener)
-        self.write(written, ends_operand=False)
+        if opener in "[{":  # x[0] is indexing, which the parser refuses by name: no product
+            self.write(written, ends_operand=False)
+        else:
+            self.then(written, ends_operand=False)
 
     def close(self, closer: str) -> None:
         if self.open:
             opener = self.open[-1]
             if opener == "|":
                 raise ReadingError(f"a bar | is still open where {closer} closes a bracket; close |...| inside "
-                                      "the bracket, or write abs(...)")
+                                   "the bracket, or write abs(...)")
             if closer != _OPENERS[opener] and (opener in "⌊⌈" or closer in "⌋⌉"):
-                raise ReadingError(f"{_BRACKET_NAMES[opener]} is closed by {closer}; close it with "
-                                      f"{_OPENERS[opener]}")
+                raise ReadingError(f"{_BRACKET_NAMES[opener]} is closed by {closer}; close it with {_OPENERS[opener]}")
             self.open.pop()
         elif closer in "⌋⌉":
             raise ReadingError(f"{closer} closes no bracket; open it with {'⌊' if closer == '⌋' else '⌈'}")
@@ -168,7 +207,7 @@ class _Reader:
         if self.ends_operand and self.open and self.open[-1] == "|":
             if _starts_operand(after):
                 raise ReadingError(f"the bars | in {text.strip()[:60]!r} can be read two ways (as in |a|*b*|c| "
-                                      "or |a*|b|*c|); write * after a closing bar, or abs(...)")
+                                   "or |a*|b|*c|); write * after a closing bar, or abs(...)")
             self.open.pop()
             self.write(")", ends_operand=True)
         else:
@@ -179,49 +218,34 @@ class _Reader:
             self.write(token, ends_operand=False)  # and, or, lambda...: the parser says what it refuses
             return
         call = after == "("
-        if token in self.functions:  # never split: exp is not e*x*p
-            if call and token in self.names:
+        words = self.vocabulary
+        if token in words.functions:  # never split: exp is not e*x*p
+            if call and token in words.names:
                 raise ReadingError(f"'{token}(...)' can be read as the function {token}(...) or as the product "
-                                      f"{token}*(...); write the * for a product")
+                                   f"{token}*(...); write the * for a product")
             if call:
                 self.then(token, ends_operand=False)
             else:
                 self.write(token, ends_operand=False)  # the parser says a function needs its brackets
             return
-        readings = self.readings(token, call)
+        readings = words.readings(token, call)
         if len(readings) > 1:
             first, second = sorted("*".join(r) for r in readings[:2])
             raise ReadingError(f"'{token}' can be read as {first} or as {second}; write * between the names of a "
-                                  "product")
+                               "product")
         if not readings:  # an unknown word: left whole for the parser, which names it
             self.write(token, ends_operand=False)
             return
         pieces = readings[0]
-        self.then("*".join(pieces), ends_operand=not (call and pieces[-1] in self.functions))
+        self.then("*".join(pieces), ends_operand=not (call and pieces[-1] in words.functions))
 
-    def then(self, written: str, *, ends_operand: bool) -> None:
-        """A name or a product of names, itself a product with the operand before it."""
-        if self.ends_operand:
-            self.times()
-        self.write(written, ends_operand=ends_operand)
 
-    def readings(self, token: str, call: bool) -> list[tuple[str, ...]]:
-        """The ways to read `token` as declared names and constants (a function last, before a bracket); at most two.
-
-        A constant alone is itself (pi is pi even where p and i are declared), as a function is.
-        """
-        if token in _CONSTANTS and token not in self.names:
-            return [(token,)]
-        ways: list[list[tuple[str, ...]]] = [[] for _ in range(len(token) + 1)]  # ways[i]: readings of token[i:]
-        ways[len(token)] = [()]
-        for start in range(len(token) - 1, -1, -1):
-            for end in range(start + 1, min(len(token), start + self.longest) + 1):
-                piece = token[start:end]
-                last = end == len(token)
-                if piece in self.pieces or (last and call and piece in self.functions):
-                    ways[start].extend((piece, *rest) for rest in ways[end])
-                    del ways[start][2:]
-        return ways[0]
+def _after(tokens: list[tuple[str, str]], index: int) -> str:
+    """The token after `index`, spaces skipped ("" at the end)."""
+    for kind, token in tokens[index + 1:]:
+        if kind != "space":
+            return token
+    return ""
 
 
 _BRACKET_NAMES = {"⌊": "the floor bracket ⌊", "⌈": "the ceiling bracket ⌈", "(": "the bracket (", "[": "the bracket [",
@@ -232,14 +256,28 @@ def _starts_operand(token: str) -> bool:
     return bool(token) and (token[0].isalnum() or token[0] in "_(.")
 
 
+# Text in which there is nothing to read: ASCII without a name, a bar, or a number or bracket before a bracket.
+_NOTHING_TO_READ = re.compile(r"[^\x00-\x7f]|[A-Za-z_|]|[\d.)]\s*\(")
+
+
 def read_typed(text: str, names: Collection[str], functions: Collection[str]) -> str:
     """`text` as the parser reads it: folded, |x| as abs(x), implied products made explicit.
 
     `names` are the question's declared names, `functions` those the parser knows (with their
     aliases). Raises ReadingError for text that can be read two ways.
     """
-    reader = _Reader(names, functions)
-    written = reader.read(_plain(text))
-    if "|" in reader.open:
-        raise ReadingError("a bar | is never closed; write |x| with a bar on each side, or abs(x)")
-    return written
+    if not _NOTHING_TO_READ.search(text):
+        return text
+    vocabulary = _vocabulary(frozenset(names), frozenset(functions))
+    read = vocabulary.read.get(text)
+    if read is None:
+        read = _Reader(vocabulary).read(_plain(text))
+        if len(vocabulary.read) >= _MEMO:
+            vocabulary.read.clear()
+        vocabulary.read[text] = read
+    return read
+
+
+def forget() -> None:
+    """Drop what was read (for a benchmark of the reading itself)."""
+    _vocabulary.cache_clear()

@@ -134,6 +134,8 @@ def reading(raw: object, exercise: QuizExercise, question: Question) -> str | No
     items = raw if isinstance(raw, list) else [raw]
     if not all(isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in items):
         return None
+    if question.type not in ("numeric", "symbolic") and all(str(item).isascii() for item in items):
+        return None  # folding leaves ASCII as it is
     typed = [str(item) for item in items]
     try:
         if question.type in ("numeric", "symbolic") and isinstance(raw, str):
