@@ -336,3 +336,16 @@ def test_on_gradescope_a_tagged_email_or_a_chinese_id_is_the_student_not_submiss
     folder = submission_folder(root, scratch)
     expected = student_id(who.get("sid") or who["email"])
     assert identify(folder) == (expected, []) and (folder / "answers.yaml").is_file()
+
+
+@pytest.mark.parametrize("hostile", ["|" * 499, "⌊" * 499 + "x", "xy" * 250, "α" * 500, "２" * 500, "x²" * 250,
+                                     "(" * 250 + "x" + ")" * 249, "ｘ" * 500])
+def test_hostile_typed_text_is_read_or_refused_quickly(hostile):
+    import time
+
+    started = time.monotonic()
+    try:
+        parse_expression(hostile, TABLE)
+    except ExpressionError:
+        pass
+    assert time.monotonic() - started < 2
