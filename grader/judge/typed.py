@@ -30,9 +30,9 @@ import unicodedata
 from collections.abc import Collection
 
 
-
 class ReadingError(ValueError):
     """Text that cannot be read one way only (grader.judge.expr raises it as an ExpressionError)."""
+
 
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ"
 _SUPERSCRIPT = re.compile(f"[{_SUPERSCRIPTS}]+")
@@ -132,10 +132,10 @@ class _Vocabulary:
         return ways[0]
 
 
-_MEMO = 4096  # readings kept per question
+_MEMO = 256  # texts and words kept per question: enough for a class's common answers, bounded whatever comes
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)
 def _vocabulary(names: frozenset[str], functions: frozenset[str]) -> _Vocabulary:
     return _Vocabulary(names, functions)
 
