@@ -303,6 +303,9 @@ def test_a_class_of_names_and_tagged_emails_is_graded_exported_and_reported(tmp_
         if student == "张三":  # no student.yaml: the folder's name is the id; the typo typed full-width
             answers["layer-count"]["count"] = "７"
             (folder / "answers.yaml").write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+        elif student == "a+c@school.edu":  # the right count, typed full-width: no wrong answer
+            answers["layer-count"]["count"] = _full_width(str(answers["layer-count"]["count"]))
+            write_student(folder, student, json.dumps(answers, ensure_ascii=False))
         else:
             write_student(folder, student, answers)
     book = tmp_path / "gb.sqlite"
@@ -313,6 +316,8 @@ def test_a_class_of_names_and_tagged_emails_is_graded_exported_and_reported(tmp_
     assert exported.returncode == 0, exported.stderr
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "g.csv").open(encoding="utf-8"))}
     assert sorted(rows) == sorted(ids)
+    assert rows["a+c@school.edu"]["total"] == rows["a+b@school.edu"]["total"] == "10"  # full-width, right
+    assert rows["张三"]["total"] == rows["s07"]["total"] == "8"  # ７ and 7: wrong alike
     assert sorted(p.name for p in (tmp_path / "gs").iterdir()) == sorted(ids)
     assert json.loads((tmp_path / "gs" / "张三" / "results.json").read_text(encoding="utf-8"))["score"] < 10
     canvas = list(csv.reader((tmp_path / "canvas.csv").open(encoding="utf-8")))
