@@ -41,7 +41,8 @@ TABLE = {name: sympy.Symbol(name, real=True) for name in NAMES}
     ("y_i(δ(i,j) − y_j)", "y_i*(delta(i,j) - y_j)"),
     ("⌊(n_h + p_h − k_h)/s_h⌋ + 1", "floor((n_h + p_h - k_h)/s_h) + 1"),
     ("⌈k/2⌉ × 3 ÷ n · x", "ceil(k/2) * 3 / n * x"),
-    ("x² + x⁻¹ + 2ⁿ", "x^2 + x^(-1) + 2^n"),
+    ("x² + x⁻¹ + 2ⁿ", "x^(2) + x^(-1) + 2^(n)"),
+    ("x²y + x^(2)y + n/(2k) + 2k/n + (1/2)x", "x^(2)*y + x^(2)*y + n/(2*k) + 2*k/n + (1/2)*x"),
     ("yᵢ − y₁", "y_i - y_1"),
     ("|x − |y||", "abs(x - abs(y))"),
     ("2|x|", "2*abs(x)"),
@@ -82,6 +83,12 @@ def test_read_as_typed_parses_to_the_ascii_twin(typed, ascii_twin):
     ("|x + 1", ["x"], "a bar \\| is never closed"),
     ("(|x)|", ["x"], "a bar \\| is still open"),
     ("delta(i, j)", ["delta", "i", "j"], "function delta\\(...\\) or as the product"),
+    ("1/2x", ["x"], "product without \\* before 'x' can be read two ways \\(as in 1/2x"),
+    ("1/-2x", ["x"], "as in 1/2x"),
+    ("1/x(x + 1)", ["x"], "before '\\('"),
+    ("2^3x", ["x"], "as in 2\\^3x: \\(2\\^3\\)\\*x or 2\\^\\(3\\*x\\)"),
+    ("e^-2x", ["x"], "as in 2\\^3x"),
+    ("x^k y", ["x", "k", "y"], "as in 2\\^3x"),
 ])
 def test_text_with_two_readings_is_refused_naming_them(typed, names, message):
     with pytest.raises(ExpressionError, match=message):

@@ -4,7 +4,7 @@ A Chinese input method types full-width forms (２３５２, （9/10）^k, ｂ, 
 give −, ×, ·, ÷, ⌊x⌋, ⌈x⌉, x², |x| and Greek letters; and people write products without *
 (2x, xy, y_i(δ(i,j) − y_j)). Two steps, both before anything is parsed:
 
-* `fold` undoes the typography: superscripts become powers (x² is x^2, x⁻¹ is x^(-1)),
+* `fold` undoes the typography: superscripts become powers (x² is x^(2), x⁻¹ is x^(-1)),
   subscripts an underscore (yᵢ is y_i), then Unicode NFKC (full-width and compatibility
   forms become their ASCII twins), then −, ×, ÷ and their kin become - * /, Greek letters
   their names (δ is delta, π is pi) and ⌊ ⌋ ⌈ ⌉ floor( ) and ceil( ). Every answer gets it: a
@@ -14,7 +14,7 @@ give −, ×, ·, ÷, ⌊x⌋, ⌈x⌉, x², |x| and Greek letters; and people w
   or a bracket (2x, 2(x + 1)), a name that is no function before a bracket (y_i(...)), a
   bracket before a name or bracket ((a + b)(a - b)), names side by side (x y), and a run of
   declared names typed as one word (xy, 2pir). It never guesses: where two readings exist
-  (`ab` where a, b and ab are all declared, |a|b|c|), ReadingError names both.
+  (`ab` where a, b and ab are all declared, |a|b|c|, 1/2x, 2^3x), ReadingError names both.
 
 What `read_typed` returns is the text the parser reads (grader.judge.expr), and what a
 report echoes back ("read as ...") when it differs from what was typed. Everything here is
@@ -66,8 +66,8 @@ _GREEK = str.maketrans(_greek_names())
 
 
 def _superscript(match: re.Match) -> str:
-    power = unicodedata.normalize("NFKC", match.group())
-    return f"^{power}" if power.isdigit() or (power.isalpha() and len(power) == 1) else f"^({power})"
+    """x² is x^(2): in brackets, the exponent is whole (x²y is x^2*y, never x^(2*y))."""
+    return f"^({unicodedata.normalize('NFKC', match.group())})"
 
 
 def fold(text: str) -> str:
@@ -148,6 +148,11 @@ class _Reader:
         self.out: list[str] = []
         self.ends_operand = False  # the last token written ends an operand (a product may follow it)
         self.open: list[str] = []  # brackets and bars open, innermost last
+        # Per bracket level, innermost last: what would make an implied product there ambiguous.
+        # "/" once a term divides (1/2x: (1/2)*x or 1/(2*x)?), "^" while the exponent is a bare
+        # number or name (2^3x: (2^3)*x or 2^(3*x)?); "^(" an exponent in brackets, which is whole.
+        self.ambiguity: list[str] = [""]
+        self.operator = True  # the last token was an operator or an opening bracket: a sign is unary
 
     def read(self, text: str) -> str:
         tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
@@ -156,6 +161,7 @@ class _Reader:
                 self.out.append(token)
             elif kind == "number":  # after an operand no product: 2 3 is a typo, not 6; the parser says so
                 self.write(token, ends_operand=True)
+                self.operand()
             elif kind == "name":
                 self.name(token, _after(tokens, index))
             elif token == "|":
@@ -165,7 +171,7 @@ class _Reader:
             elif token in _WRITTEN or token in ")]}":
                 self.close(token)
             else:
-                self.write(token, ends_operand=False)
+                self.operation(token)
         if "|" in self.open:
             raise ReadingError("a bar | is never closed; write |x| with a bar on each side, or abs(x)")
         return "".join(self.out)
@@ -173,21 +179,46 @@ class _Reader:
     def write(self, token: str, *, ends_operand: bool) -> None:
         self.out.append(token)
         self.ends_operand = ends_operand
+        self.operator = False
+
+    def operation(self, token: str) -> None:
+        """An operator: a division or a power makes what follows it in its term ambiguous as a product."""
+        if token in ("/", "//", "%"):
+            self.ambiguity[-1] = "/"
+        elif token in ("^", "**"):
+            self.ambiguity[-1] = "^"
+        elif not (token in "+-" and self.operator):  # a sign after an operator (2^-3x, 1/-2x) keeps the term
+            self.ambiguity[-1] = ""
+        self.write(token, ends_operand=False)
+        self.operator = True
+
+    def operand(self) -> None:
+        """An operand is written: an exponent that is a bare number or name ends with it."""
+        if self.ambiguity[-1] == "^":
+            self.ambiguity[-1] = "^ended"
 
     def then(self, written: str, *, ends_operand: bool) -> None:
         """An operand, a product with the operand before it: `*` in place of any space between."""
         if self.ends_operand:
+            if self.ambiguity[-1] in ("/", "^ended"):
+                example = "1/2x: (1/2)*x or 1/(2*x)" if self.ambiguity[-1] == "/" else "2^3x: (2^3)*x or 2^(3*x)"
+                raise ReadingError(f"the product without * before {written!r} can be read two ways "
+                                   f"(as in {example}); write the * or brackets")
             while self.out and self.out[-1].isspace():
                 self.out.pop()
             self.out.append("*")
         self.write(written, ends_operand=ends_operand)
 
     def start(self, written: str, opener: str) -> None:
-        self.open.append(opener)
         if opener in "[{":  # x[0] is indexing, which the parser refuses by name: no product
             self.write(written, ends_operand=False)
         else:
             self.then(written, ends_operand=False)
+        if self.ambiguity[-1] == "^":
+            self.ambiguity[-1] = "^("  # 2^(3)x is 2^3*x: the brackets hold the whole exponent
+        self.open.append(opener)
+        self.ambiguity.append("")
+        self.operator = True
 
     def close(self, closer: str) -> None:
         if self.open:
@@ -197,10 +228,17 @@ class _Reader:
                                    "the bracket, or write abs(...)")
             if closer != _OPENERS[opener] and (opener in "⌊⌈" or closer in "⌋⌉"):
                 raise ReadingError(f"{_BRACKET_NAMES[opener]} is closed by {closer}; close it with {_OPENERS[opener]}")
-            self.open.pop()
+            self.shut()
         elif closer in "⌋⌉":
             raise ReadingError(f"{closer} closes no bracket; open it with {'⌊' if closer == '⌋' else '⌈'}")
         self.write(_WRITTEN.get(closer, closer), ends_operand=closer not in "]}")
+
+    def shut(self) -> None:
+        self.open.pop()
+        self.ambiguity.pop()
+        if self.ambiguity[-1] == "^(":
+            self.ambiguity[-1] = ""
+        self.operand()
 
     def bar(self, text: str, after: str) -> None:
         """|x| is abs(x): a bar after an operand closes the innermost open bar, any other bar opens one."""
@@ -208,14 +246,14 @@ class _Reader:
             if _starts_operand(after):
                 raise ReadingError(f"the bars | in {text.strip()[:60]!r} can be read two ways (as in |a|*b*|c| "
                                    "or |a*|b|*c|); write * after a closing bar, or abs(...)")
-            self.open.pop()
+            self.shut()
             self.write(")", ends_operand=True)
         else:
             self.start("abs(", opener="|")
 
     def name(self, token: str, after: str) -> None:
         if keyword.iskeyword(token):
-            self.write(token, ends_operand=False)  # and, or, lambda...: the parser says what it refuses
+            self.operation(token)  # and, or, lambda...: the parser says what it refuses
             return
         call = after == "("
         words = self.vocabulary
@@ -238,6 +276,8 @@ class _Reader:
             return
         pieces = readings[0]
         self.then("*".join(pieces), ends_operand=not (call and pieces[-1] in words.functions))
+        if self.ends_operand:
+            self.operand()
 
 
 def _after(tokens: list[tuple[str, str]], index: int) -> str:
