@@ -44,6 +44,7 @@ TABLE = {name: sympy.Symbol(name, real=True) for name in NAMES}
     ("x² + x⁻¹ + 2ⁿ", "x^(2) + x^(-1) + 2^(n)"),
     ("x²y + x^(2)y + n/(2k) + 2k/n + (1/2)x", "x^(2)*y + x^(2)*y + n/(2*k) + 2*k/n + (1/2)*x"),
     ("yᵢ − y₁", "y_i - y_1"),
+    ("√(k) + √2 + 2√(x)", "sqrt(k) + sqrt(2) + 2*sqrt(x)"),
     ("|x − |y||", "abs(x - abs(y))"),
     ("2|x|", "2*abs(x)"),
     ("α x", "alpha*x"),

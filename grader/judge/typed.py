@@ -7,8 +7,8 @@ give −, ×, ·, ÷, ⌊x⌋, ⌈x⌉, x², |x| and Greek letters; and people w
 * `fold` undoes the typography: superscripts become powers (x² is x^(2), x⁻¹ is x^(-1)),
   subscripts an underscore (yᵢ is y_i), then Unicode NFKC (full-width and compatibility
   forms become their ASCII twins), then −, ×, ÷ and their kin become - * /, Greek letters
-  their names (δ is delta, π is pi) and ⌊ ⌋ ⌈ ⌉ floor( ) and ceil( ). Every answer gets it: a
-  number, a shape, an option letter.
+  their names (δ is delta, π is pi), √(x) and √2 sqrt(x) and sqrt(2), and ⌊ ⌋ ⌈ ⌉ floor( )
+  and ceil( ). Every answer gets it: a number, a shape, an option letter.
 * `read_typed` also reads |x| as abs(x), pairs floor and ceiling brackets, and makes
   implied products explicit against the question's declared names: a number before a name
   or a bracket (2x, 2(x + 1)), a name that is no function before a bracket (y_i(...)), a
@@ -44,8 +44,9 @@ _TYPOGRAPHY = str.maketrans({
     "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*", "\u2217": "*",  # × · ⋅ ∙ ∗
     "\u00f7": "/", "\u2215": "/",  # ÷ ∕
     "\u3001": ",",  # 、 the ideographic comma, between the items of a list
-    "\u221a": "sqrt",  # √
 })
+# √ before a bracket or a number; √x is left for the parser to refuse (√x*y or √(x*y)?).
+_ROOT = re.compile(r"√\s*(?:(\()|(\d+(?:\.\d+)?))")
 _FLOOR_CEIL = str.maketrans({"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")"})
 
 
@@ -81,7 +82,8 @@ def _plain(text: str) -> str:
         return text
     text = _SUPERSCRIPT.sub(_superscript, text)
     text = _SUBSCRIPT.sub(lambda m: "_" + unicodedata.normalize("NFKC", m.group()), text)
-    return unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).translate(_GREEK)
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).translate(_GREEK)
+    return _ROOT.sub(lambda m: "sqrt(" if m.group(1) else f"sqrt({m.group(2)})", text) if "√" in text else text
 
 
 _TOKEN = re.compile(r"""
