@@ -271,8 +271,11 @@ def test_base_60_is_read_as_typed_in_a_students_file():
 
 
 def test_quoted_text_and_comments_keep_their_full_width_marks():
-    document = parse_yaml('q:\n  a："x：y，z"  # 注：b\n  b: 1：2\n', Path("answers.yaml"), plain=True)
-    assert document.data == {"q": {"a": "x：y，z", "b": "1：2"}}
+    document = parse_yaml('q:\n  a："x：y，z"  # 注：b\n  b: 1：2\n  c：|\n    答：b\n  d: 1\n', Path("answers.yaml"),
+                          plain=True)
+    assert document.data == {"q": {"a": "x：y，z", "b": "1：2", "c": "答：b\n", "d": 1}}  # a block scalar is text
+    assert document.notes == ("read the full-width colon '：' on lines 2, 4 as ':' (YAML needs the ASCII one: "
+                              "type it with the input method in half-width mode)",)
 
 
 # -- student ids ---------------------------------------------------------------------------------------

@@ -284,46 +284,65 @@ def fold_punctuation(text: str) -> tuple[str, tuple[str, ...]]:
 
     Only where YAML needs the ASCII mark: the colon after a key (`which-gate：b` is
     `which-gate: b`; a colon in the value is the value's), a comma between the items of
-    brackets, the hyphen of a list item. Quoted text and comments are left alone.
+    brackets, the hyphen of a list item. Quoted text, comments and block scalars (`|`, `>`)
+    are left alone.
     """
     if not any(char in text for char in "：，－"):
         return text, ()
     lines = text.split("\n")
     changed: dict[str, list[int]] = {"：": [], "，": [], "－": []}
     flow = 0  # brackets open, over lines
+    block = None  # the indentation of the key whose block scalar the lines are in
     for number, line in enumerate(lines):
-        item = _FULL_WIDTH_ITEM.match(line)
-        if item and not flow:  # －　a: a list item
-            line = f"{item.group(1)}- {line[item.end():]}"
-            changed["－"].append(number + 1)
-        out, quote, key_done = [], "", ":" in line.split("#")[0] and _ascii_key(line)
-        for index, char in enumerate(line):
-            if quote:
-                quote = "" if char == quote else quote
-            elif char in "'\"" and (index == 0 or line[index - 1] in " [{,:-："):
-                quote = char
-            elif char == "#" and (index == 0 or line[index - 1] == " "):
-                out.append(line[index:])
-                break
-            elif char in "[{":
-                flow += 1
-            elif char in "]}":
-                flow = max(0, flow - 1)
-            elif char == "：" and not key_done and not flow and line[:index].strip(" -"):
-                out.append(": ")
-                key_done = True
-                changed["："].append(number + 1)
-                continue
-            elif char == "，" and flow:
-                out.append(", ")
-                changed["，"].append(number + 1)
-                continue
-            out.append(char)
-        lines[number] = "".join(out)
+        indent = len(line) - len(line.lstrip(" "))
+        if block is not None and (indent > block or not line.strip()):
+            continue
+        block = None
+        lines[number], flow, found = _fold_line(line, flow)
+        for char in found:
+            changed[char].append(number + 1)
+        if _BLOCK_SCALAR.search(lines[number]):
+            block = indent
     notes = tuple(f"read the full-width {_FULL_WIDTH[char][0]} '{char}' on {_lines(found)} as '{_FULL_WIDTH[char][1]}' "
                   "(YAML needs the ASCII one: type it with the input method in half-width mode)"
                   for char, found in changed.items() if found)
     return "\n".join(lines), notes
+
+
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\s-])[|>][+-]?\d*\s*(?:#.*)?$")
+
+
+def _fold_line(line: str, flow: int) -> tuple[str, int, list[str]]:
+    """One line folded (`fold_punctuation`), the brackets open after it, and the marks it folded."""
+    found = []
+    item = _FULL_WIDTH_ITEM.match(line)
+    if item and not flow:  # －　a: a list item
+        line = f"{item.group(1)}- {line[item.end():]}"
+        found.append("－")
+    out, quote, key_done = [], "", _ascii_key(line)
+    for index, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"" and (index == 0 or line[index - 1] in " [{,:-："):
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1] == " "):
+            out.append(line[index:])
+            break
+        elif char in "[{":
+            flow += 1
+        elif char in "]}":
+            flow = max(0, flow - 1)
+        elif char == "：" and not key_done and not flow and line[:index].strip(" -"):
+            out.append(": ")
+            key_done = True
+            found.append("：")
+            continue
+        elif char == "，" and flow:
+            out.append(", ")
+            found.append("，")
+            continue
+        out.append(char)
+    return "".join(out), flow, found
 
 
 def _ascii_key(line: str) -> bool:
