@@ -138,6 +138,8 @@ def test_every_type_typed_full_width_scores_as_its_ascii_twin(fixtures):
     shape = [_full_width(str(v)) for v in (2, 6, n // 2, n // 2)]  # YAML reads [２, ６, １４, １４] as text
     assert _marked(fixtures, "shapes-and-choices", "pooled", shape).status is Status.PASSED
     assert _marked(fixtures, "shapes-and-choices", "gates", ["ａ，ｂ", "ｃ"]).status is Status.PASSED  # [ａ，ｂ, ｃ]
+    assert _marked(fixtures, "shapes-and-choices", "gates", "ａ、ｂ、ｃ").status is Status.PASSED  # the ideographic comma
+    assert _marked(fixtures, "shapes-and-choices", "norm-axis", "（ｂ）").status is Status.PASSED
 
 
 def test_the_report_echoes_the_reading_and_wrong_answers_stay_wrong(fixtures):
