@@ -3,7 +3,8 @@
 Nothing here evaluates text: the string is read with ``ast.parse(mode="eval")``, only
 whitelisted nodes are accepted, and the sympy object is built from the tree by hand.
 The text is first read as typed (`reading`, grader.judge.typed: full-width forms, −, ×,
-⌊x⌋, x², |x|, Greek letters, implied products such as 2x). Then accepted: integer and decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
+⌊x⌋, x², |x|, Greek letters, implied products such as 2x). Then accepted: integer and
+decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
 the names of the symbol table, the CONSTANTS ``pi`` and ``e`` (unless the table has those
 names), ``+ - * / // % **`` and ``^`` (a power, with the precedence of ``**``), parentheses,
 and calls of FUNCTIONS with positional arguments. ``/`` is exact, ``//`` is ``floor(a/b)``.

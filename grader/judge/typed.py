@@ -290,8 +290,8 @@ def _after(tokens: list[tuple[str, str]], index: int) -> str:
     return ""
 
 
-_BRACKET_NAMES = {"⌊": "the floor bracket ⌊", "⌈": "the ceiling bracket ⌈", "(": "the bracket (", "[": "the bracket [",
-                  "{": "the brace {"}
+_BRACKET_NAMES = {"⌊": "the floor bracket ⌊", "⌈": "the ceiling bracket ⌈", "(": "the bracket (",
+                  "[": "the bracket [", "{": "the brace {"}
 
 
 def _starts_operand(token: str) -> bool:
