@@ -308,7 +308,7 @@ class _Builder:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         allowed = f"use one of: {', '.join(names)} (and the constants pi, e)" if names else (
             "this answer has no variables; write a number (pi and e may be used)")
-        raise ExpressionError(f"unknown name '{node.id}'{hint}; {allowed}")
+        raise ExpressionError(f"unknown name '{node.id[:40]}'{hint}; {allowed}")
 
     def _call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):

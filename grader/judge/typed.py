@@ -204,7 +204,7 @@ class _Reader:
         if self.ends_operand:
             if self.ambiguity[-1] in ("/", "^ended"):
                 example = "1/2x: (1/2)*x or 1/(2*x)" if self.ambiguity[-1] == "/" else "2^3x: (2^3)*x or 2^(3*x)"
-                raise ReadingError(f"the product without * before {written!r} can be read two ways "
+                raise ReadingError(f"the product without * before {written[:40]!r} can be read two ways "
                                    f"(as in {example}); write the * or brackets")
             while self.out and self.out[-1].isspace():
                 self.out.pop()
@@ -270,9 +270,9 @@ class _Reader:
             return
         readings = words.readings(token, call)
         if len(readings) > 1:
-            first, second = sorted("*".join(r) for r in readings[:2])
-            raise ReadingError(f"'{token}' can be read as {first} or as {second}; write * between the names of a "
-                               "product")
+            first, second = sorted("*".join(r)[:80] for r in readings[:2])
+            raise ReadingError(f"'{token[:40]}' can be read as {first} or as {second}; write * between the names of "
+                               "a product")
         if not readings:  # an unknown word: left whole for the parser, which names it
             self.write(token, ends_operand=False)
             return
