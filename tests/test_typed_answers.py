@@ -368,3 +368,24 @@ def test_hostile_typed_text_is_read_or_refused_quickly(hostile):
     except ExpressionError:
         pass
     assert time.monotonic() - started < 2
+
+
+def test_a_full_width_colon_in_student_yaml_still_gives_the_id(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "student.yaml").write_text("id：张三\n", encoding="utf-8")
+    assert identify(folder) == ("张三", [])
+
+
+def test_grader_quiz_reads_full_width_answers_typed_at_its_prompt(fixtures):
+    import os
+    import subprocess
+    import sys
+
+    half = _full_width(str(draw(fixtures["shapes-and-choices"], "s1")["n"] // 2))
+    typed = f"［２，６，{half}，{half}］\nｂ\nａ、ｂ、ｃ\n"  # the student id typed full-width too
+    result = subprocess.run([sys.executable, "-m", "grader.cli", "quiz", "shapes-and-choices", "--exercises",
+                             str(FIXTURE_BANK), "--student", "ｓ１"], input=typed, capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "try again" not in result.stdout and "could not read" not in result.stdout
