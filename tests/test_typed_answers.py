@@ -47,6 +47,7 @@ TABLE = {name: sympy.Symbol(name, real=True) for name in NAMES}
     ("√(k) + √2 + 2√(x)", "sqrt(k) + sqrt(2) + 2*sqrt(x)"),
     ("|x − |y||", "abs(x - abs(y))"),
     ("2|x|", "2*abs(x)"),
+    ("|x|y + |y|", "abs(x)*y + abs(y)"),  # no bar opens after |x|: one reading
     ("α x", "alpha*x"),
     ("2x + xy", "2*x + x*y"),
     ("2(x + 1)(x − 1)", "2*(x + 1)*(x - 1)"),
@@ -90,6 +91,7 @@ def test_read_as_typed_parses_to_the_ascii_twin(typed, ascii_twin):
     ("2^3x", ["x"], "as in 2\\^3x: \\(2\\^3\\)\\*x or 2\\^\\(3\\*x\\)"),
     ("e^-2x", ["x"], "as in 2\\^3x"),
     ("x^k y", ["x", "k", "y"], "as in 2\\^3x"),
+    ("e^sin(x)y", ["x", "y"], "as in 2\\^3x"),
 ])
 def test_text_with_two_readings_is_refused_naming_them(typed, names, message):
     with pytest.raises(ExpressionError, match=message):

@@ -152,7 +152,8 @@ class _Reader:
         self.open: list[str] = []  # brackets and bars open, innermost last
         # Per bracket level, innermost last: what would make an implied product there ambiguous.
         # "/" once a term divides (1/2x: (1/2)*x or 1/(2*x)?), "^" while the exponent is a bare
-        # number or name (2^3x: (2^3)*x or 2^(3*x)?); "^(" an exponent in brackets, which is whole.
+        # number, name or call (2^3x: (2^3)*x or 2^(3*x)?), "^ended" once it is written; "^(" an
+        # exponent in brackets, which is whole, and "^call" a function's call as the exponent.
         self.ambiguity: list[str] = [""]
         self.operator = True  # the last token was an operator or an opening bracket: a sign is unary
 
@@ -167,7 +168,7 @@ class _Reader:
             elif kind == "name":
                 self.name(token, _after(tokens, index))
             elif token == "|":
-                self.bar(text, _after(tokens, index))
+                self.bar(text, tokens, index)
             elif token in _OPENERS:
                 self.start(_WRITTEN.get(token, token), opener=token)
             elif token in _WRITTEN or token in ")]}":
@@ -240,12 +241,18 @@ class _Reader:
         self.ambiguity.pop()
         if self.ambiguity[-1] == "^(":
             self.ambiguity[-1] = ""
+        elif self.ambiguity[-1] == "^call":  # e^sin(x)y: e^(sin(x)*y) or e^sin(x)*y?
+            self.ambiguity[-1] = "^ended"
         self.operand()
 
-    def bar(self, text: str, after: str) -> None:
-        """|x| is abs(x): a bar after an operand closes the innermost open bar, any other bar opens one."""
+    def bar(self, text: str, tokens: list[tuple[str, str]], index: int) -> None:
+        """|x| is abs(x): a bar after an operand closes the innermost open bar, any other bar opens one.
+
+        A bar that closes before an operand might instead open a product (|a|b|c|: |a|*b*|c| or
+        |a*|b|*c|?); where the bars after it would balance that way too, it is refused.
+        """
         if self.ends_operand and self.open and self.open[-1] == "|":
-            if _starts_operand(after):
+            if _starts_operand(_after(tokens, index)) and _bars_balance(tokens[index + 1:], self.open.count("|") + 1):
                 raise ReadingError(f"the bars | in {text.strip()[:60]!r} can be read two ways (as in |a|*b*|c| "
                                    "or |a*|b|*c|); write * after a closing bar, or abs(...)")
             self.shut()
@@ -265,6 +272,8 @@ class _Reader:
                                    f"{token}*(...); write the * for a product")
             if call:
                 self.then(token, ends_operand=False)
+                if self.ambiguity[-1] == "^":
+                    self.ambiguity[-1] = "^call"  # its brackets are the function's, not the exponent's
             else:
                 self.write(token, ends_operand=False)  # the parser says a function needs its brackets
             return
@@ -292,6 +301,17 @@ def _after(tokens: list[tuple[str, str]], index: int) -> str:
 
 _BRACKET_NAMES = {"⌊": "the floor bracket ⌊", "⌈": "the ceiling bracket ⌈", "(": "the bracket (",
                   "[": "the bracket [", "{": "the brace {"}
+
+
+def _bars_balance(tokens: list[tuple[str, str]], bars: int) -> bool:
+    """Whether `bars` open bars are all closed by the bars in `tokens`, each read as `_Reader.bar` reads it."""
+    ends_operand = False
+    for kind, token in tokens:
+        if token == "|":
+            bars, ends_operand = (bars - 1, True) if ends_operand and bars else (bars + 1, False)
+        elif kind != "space":
+            ends_operand = kind in ("number", "name") or token in ")]}⌋⌉"
+    return bars == 0
 
 
 def _starts_operand(token: str) -> bool:
