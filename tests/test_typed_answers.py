@@ -391,3 +391,29 @@ def test_grader_quiz_reads_full_width_answers_typed_at_its_prompt(fixtures):
                             env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "try again" not in result.stdout and "could not read" not in result.stdout
+
+
+def test_an_authors_key_that_reads_two_ways_is_refused_at_load(tmp_path):
+    from conftest import write_spec
+    from grader.bank.loading import load_exercise
+    from grader.errors import SpecErrors
+
+    spec = """\
+id: names
+title: Names that run together
+kind: quiz
+topic: cnn-basics
+questions:
+  - id: product
+    type: symbolic
+    prompt: "a times b"
+    variables:
+      a: {integer: [1, 9]}
+      b: {integer: [1, 9]}
+      ab: {integer: [1, 9]}
+    answer: "ab"
+"""
+    with pytest.raises((SpecError, SpecErrors)) as caught:
+        load_exercise(write_spec(tmp_path / "wrong" / "names", spec))
+    assert "'ab' can be read as a*b or as ab" in str(caught.value)
+    assert load_exercise(write_spec(tmp_path / "names", spec.replace('answer: "ab"', 'answer: "a*b"'))).id == "names"
