@@ -37,6 +37,7 @@ TABLE = {name: sympy.Symbol(name, real=True) for name in NAMES}
 
 @pytest.mark.parametrize(("typed", "read"), [
     ("２３５２", "2352"),
+    ("０。５ + ０．２５", "0.5 + 0.25"),
     ("（9/10）^k", "(9/10)^k"),
     ("y_i(δ(i,j) − y_j)", "y_i*(delta(i,j) - y_j)"),
     ("⌊(n_h + p_h − k_h)/s_h⌋ + 1", "floor((n_h + p_h - k_h)/s_h) + 1"),
@@ -143,6 +144,7 @@ def test_every_type_typed_full_width_scores_as_its_ascii_twin(fixtures):
     assert _marked(fixtures, "shapes-and-choices", "gates", gates).status is Status.PASSED
     assert _marked(fixtures, "shapes-and-choices", "gates", "ａ、ｂ、ｃ").status is Status.PASSED  # ideographic comma
     assert _marked(fixtures, "shapes-and-choices", "norm-axis", "（ｂ）").status is Status.PASSED
+    assert _marked(fixtures, "shapes-and-choices", "norm-axis", "ｂ。").status is Status.PASSED
 
 
 def test_the_report_echoes_the_reading_and_wrong_answers_stay_wrong(fixtures):

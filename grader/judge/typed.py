@@ -44,6 +44,7 @@ _TYPOGRAPHY = str.maketrans({
     "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*", "\u2217": "*",  # × · ⋅ ∙ ∗
     "\u00f7": "/", "\u2215": "/",  # ÷ ∕
     "\u3001": ",",  # 、 the ideographic comma, between the items of a list
+    "\u3002": ".",  # 。 the ideographic full stop: 0。5, or the end of an answer (b。)
 })
 # √ before a bracket or a number; √x is left for the parser to refuse (√x*y or √(x*y)?).
 _ROOT = re.compile(r"√\s*(?:(\()|(\d+(?:\.\d+)?))")
