@@ -329,17 +329,19 @@ def test_a_class_of_names_and_tagged_emails_is_graded_exported_and_reported(tmp_
     book = tmp_path / "gb.sqlite"
     result = grader("grade", subs, "--exercises", FIXTURE_BANK, "--gradebook", book, "--jobs", "1")
     assert "graded 4, skipped 0 (unchanged), failed to grade 0" in result.stdout, result.stdout + result.stderr
-    exported = grader("export", "--gradebook", book, "--csv", tmp_path / "g.csv", "--gradescope", tmp_path / "gs",
-                      "--canvas", tmp_path / "canvas.csv", "--assignment", "Quiz (1)")
+    exported = grader("export", "--gradebook", book, "--csv", tmp_path / "g.csv", "--gradescope", tmp_path / "gs.csv",
+                      "--canvas", tmp_path / "canvas.csv", "--assignment", "Quiz (1)", "--moodle", tmp_path / "m.csv")
     assert exported.returncode == 0, exported.stderr
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "g.csv").open(encoding="utf-8"))}
     assert sorted(rows) == sorted(ids)
     assert rows["a+c@school.edu"]["total"] == rows["a+b@school.edu"]["total"] == "10"  # full-width, right
     assert rows["张三"]["total"] == rows["s07"]["total"] == "8"  # ７ and 7: wrong alike
-    assert sorted(p.name for p in (tmp_path / "gs").iterdir()) == sorted(ids)
-    assert json.loads((tmp_path / "gs" / "张三" / "results.json").read_text(encoding="utf-8"))["score"] < 10
+    gradescope = {row["SID"]: row for row in csv.DictReader((tmp_path / "gs.csv").open(encoding="utf-8"))}
+    assert sorted(gradescope) == sorted(ids) and gradescope["a+b@school.edu"]["Email"] == "a+b@school.edu"
     canvas = list(csv.reader((tmp_path / "canvas.csv").open(encoding="utf-8")))
     assert {row[2] for row in canvas[2:]} == set(ids)
+    moodle = {row["ID number"] for row in csv.DictReader((tmp_path / "m.csv").open(encoding="utf-8"))}
+    assert moodle == set(ids)
     with Gradebook(book) as opened:
         entries = opened.current()
     wrong = [w for w in build(entries).wrong_answers if w.name == "layer-count/count"]

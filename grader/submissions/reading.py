@@ -21,9 +21,9 @@ ANSWERS = "answers.yaml"
 STUDENT = "student.yaml"
 MAX_YAML_BYTES = MAX_FILE_BYTES
 # A student id: letters and digits of any script (张三, ada, s1234) and '.', '_', '@', '+', '-', so that an
-# email with a tag (a+b@school.edu) is one too. It names files and folders (a Gradescope export's
-# <id>/results.json), so it starts with a letter or digit, holds no path separator, no '..' and no
-# control or invisible character, and fits a file name (255 bytes on most file systems) with room.
+# email with a tag (a+b@school.edu) is one too. It names files and folders (the class report's page
+# of each student, a Gradescope submission's copy), so it starts with a letter or digit, holds no path
+# separator, no '..' and no control or invisible character, and fits a file name (255 bytes) with room.
 MAX_ID_CHARS = 128
 MAX_ID_BYTES = 192  # UTF-8: 64 Chinese characters
 _ID_MARKS = frozenset("._@+-")
