@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 import sympy
 
 from classfolders import answers_for, grader, write_student
-from conftest import FIXTURE_BANK
-from grader.bank.loading import load_bank
+from conftest import FIXTURE_BANK, write_spec
+from grader.bank.loading import load_bank, load_exercise
 from grader.bank.resources import bundled
 from grader.bank.spec import QuizExercise
 from grader.bank.variants import draw, question_values
 from grader.bank.yamlfile import parse_yaml
 from grader.classroom.class_report import build
 from grader.classroom.gradebook import Gradebook
-from grader.errors import SpecError
+from grader.errors import SpecError, SpecErrors
 from grader.judge.expr import ExpressionError, parse_expression, reading
+from grader.lms.gradescope_run import submission_folder
 from grader.quiz.keys import key_value
-from grader.quiz.marking import mark, mark_questions
+from grader.quiz.marking import mark
 from grader.quiz.process import QuizWorker
 from grader.reports.results import Status
 from grader.submissions.reading import identify, read_submission, student_id, valid_id
@@ -351,8 +356,6 @@ def test_a_class_of_names_and_tagged_emails_is_graded_exported_and_reported(tmp_
 @pytest.mark.parametrize("who", [{"email": "a+b@school.edu"}, {"sid": "张三", "email": "z@school.edu"},
                                  {"sid": "ｓ１２３４"}])
 def test_on_gradescope_a_tagged_email_or_a_chinese_id_is_the_student_not_submission(who, tmp_path):
-    from grader.lms.gradescope_run import submission_folder
-
     root, scratch = tmp_path / "autograder", tmp_path / "scratch"
     (root / "submission").mkdir(parents=True)
     scratch.mkdir()
@@ -366,8 +369,6 @@ def test_on_gradescope_a_tagged_email_or_a_chinese_id_is_the_student_not_submiss
 @pytest.mark.parametrize("hostile", ["|" * 499, "⌊" * 499 + "x", "xy" * 250, "α" * 500, "２" * 500, "x²" * 250,
                                      "(" * 250 + "x" + ")" * 249, "ｘ" * 500])
 def test_hostile_typed_text_is_read_or_refused_quickly(hostile):
-    import time
-
     started = time.monotonic()
     try:
         parse_expression(hostile, TABLE)
@@ -384,10 +385,6 @@ def test_a_full_width_colon_in_student_yaml_still_gives_the_id(tmp_path):
 
 
 def test_grader_quiz_reads_full_width_answers_typed_at_its_prompt(fixtures):
-    import os
-    import subprocess
-    import sys
-
     half = _full_width(str(draw(fixtures["shapes-and-choices"], "s1")["n"] // 2))
     typed = f"［２，６，{half}，{half}］\nｂ\nａ、ｂ、ｃ\n"  # the student id typed full-width too
     result = subprocess.run([sys.executable, "-m", "grader.cli", "quiz", "shapes-and-choices", "--exercises",
@@ -398,10 +395,6 @@ def test_grader_quiz_reads_full_width_answers_typed_at_its_prompt(fixtures):
 
 
 def test_an_authors_key_that_reads_two_ways_is_refused_at_load(tmp_path):
-    from conftest import write_spec
-    from grader.bank.loading import load_exercise
-    from grader.errors import SpecErrors
-
     spec = """\
 id: names
 title: Names that run together
