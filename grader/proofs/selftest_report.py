@@ -39,6 +39,13 @@ def _code_table(result) -> Table:
         for item in ref.result.items:
             if item.score < item.max_score:
                 table.add_row("", f"  {item.item_id}", "", f"[red]{escape(item.message[:120])}[/red]")
+    for ref in result.reordered:
+        verdict = "[green]full marks[/green]" if ref.full_marks else "[red]lost points[/red]"
+        table.add_row(ref.exercise_id, "reference, parameters declared in reverse order",
+                      f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
+        for item in ref.result.items:
+            if item.score < item.max_score:
+                table.add_row("", f"  {item.item_id}", "", f"[red]{escape(item.message[:120])}[/red]")
     for mutant in result.mutants:
         if mutant.caught:
             verdict = f"[green]caught by {', '.join(mutant.caught_by)}[/green]"
