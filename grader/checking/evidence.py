@@ -25,7 +25,7 @@ from grader.checking.tolerances import Tolerance, tolerance
 
 POSITIONS = 64  # entries nudged per parameter tensor
 STEP = 1e-2  # nudge size: small enough to be near-linear, large enough to beat float32 noise
-STEPS = (STEP, 1.0)  # a saturated net (sigmoids) may need a larger nudge to show that it moves
+STEPS = (1.0, STEP)  # the large nudge first: it shows most parameters moving at once, a saturated net's (sigmoids) too
 GRADIENT_STEPS = (STEP, STEP / 10, STEP / 100)  # smaller where a nudge crosses ReLU or max-pooling kinks
 MOVED = 1e-6  # an output that moves less than this share of its size did not move
 FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float32 forward
@@ -44,23 +44,27 @@ class Probe:
 
 
 def probe_parameters(module, *inputs, output: Callable | None = None, target: torch.Tensor | None = None,
-                     gradients: bool = False) -> list[Probe]:
+                     gradients: bool = False, seen=None) -> list[Probe]:
     """Nudge each parameter tensor of `module` (a grader.checking.remote.RemoteModule) and measure.
 
     The loss is `((out - target) ** 2).sum()`, computed here, with `target` drawn afresh
     when not given; with `gradients`, the child's claimed gradients of that same loss are
     asked for too, so each probe carries the slope they claim. `output` picks the tensor
-    from a structured forward result (e.g. `lambda out: out[0]`).
+    from a structured forward result (e.g. `lambda out: out[0]`). `seen`, the output of an
+    earlier forward of the same input in eval mode, ends a module whose forward is not
+    repeatable at once, before any nudge.
     """
     pick = output or (lambda out: out)
     module.eval()
     base = _tensor(pick(module(*inputs)))
+    if seen is not None:
+        _expect_repeated(base, _tensor(seen))
     if target is None:
         target = torch.randn(base.shape, dtype=base.dtype)
     claimed = module.gradients(*inputs, loss="squared_error", target=target) if gradients else None
     pending = [(index, tuple(shape), positions, torch.randn(len(positions), dtype=torch.float64))
                for index, shape in enumerate(module.parameter_shapes()) if _numel(shape)
-               for positions in [torch.randperm(_numel(shape))[:POSITIONS]]]
+               for positions in [_positions(_numel(shape))]]
     if not pending:
         return []
     probes: dict[int, Probe] = {}
@@ -73,9 +77,7 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
         unchanged = (pending[0][0], pending[0][2], torch.zeros(len(pending[0][2]), dtype=torch.float64))
         outputs = iter(module.nudged_forwards(inputs, [unchanged] + nudges))
         here = _tensor(pick(next(outputs)))  # the nudges before left rounding behind: measure from here
-        if here.shape != base.shape or not torch.allclose(here, base, rtol=0, atol=MOVED * float(base.abs().max()) + 1e-12):
-            raise AssertionError("the output for the same input and the same weights differed between two forward "
-                                 "passes in eval mode, so what the parameters do cannot be measured")
+        _expect_repeated(here, base)
         unsettled = []
         for index, shape, positions, directions in pending:
             plus = _tensor(pick(next(outputs)))
@@ -88,6 +90,23 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
         if not pending:
             break
     return [probes[index] for index in sorted(probes)]
+
+
+def _positions(numel: int) -> torch.Tensor:
+    """POSITIONS distinct flat positions drawn at random (all of them where there are fewer), without
+    a permutation of the whole tensor: AlexNet's 26 million weights took 0.3 s to permute."""
+    if numel <= 16 * POSITIONS:
+        return torch.randperm(numel)[:POSITIONS]
+    distinct = torch.unique(torch.randint(numel, (2 * POSITIONS,)))
+    if len(distinct) < POSITIONS:  # (about never)
+        return torch.randperm(numel)[:POSITIONS]
+    return distinct[torch.randperm(len(distinct))[:POSITIONS]]
+
+
+def _expect_repeated(again: torch.Tensor, base: torch.Tensor) -> None:
+    if again.shape != base.shape or not torch.allclose(again, base, rtol=0, atol=MOVED * float(base.abs().max()) + 1e-12):
+        raise AssertionError("the output for the same input and the same weights differed between two forward "
+                             "passes in eval mode, so what the parameters do cannot be measured")
 
 
 def _measure(base, target, index, shape, plus, minus, positions, deltas, claimed) -> Probe:
@@ -141,12 +160,13 @@ def expect_parameters_used(module, *inputs, what: str, output: Callable | None =
     the reference reproduces under the weights the module claims uses every one of them (the
     reference does), and one forward shows it; otherwise each tensor is nudged on its own.
     """
+    got = None
     if reference is not None:
         got = (output or (lambda out: out))(module.eval()(*inputs))
         network = tolerance(kind="network")
         if load_claimed_weights(module, reference.eval(), inputs, got, lambda got, want: close_to_scale(got, want, network)):
             return
-    idle = [p.shape for p in probe_parameters(module, *inputs, output=output) if p.moved < MOVED]
+    idle = [p.shape for p in probe_parameters(module, *inputs, output=output, seen=got) if p.moved < MOVED]
     if idle:
         raise AssertionError(_join(
             f"{what}: changing the parameters of shapes {idle} does not change the output, so the "
