@@ -13,6 +13,7 @@ parameters it does not compute with, or gradients its outputs do not follow, is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +34,8 @@ FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float3
 
 @dataclass(frozen=True)
 class Probe:
-    """What nudging one claimed parameter tensor did, as the grader measured it."""
+    """What nudging one claimed parameter tensor did, as the grader measured it (NaN: not measured,
+    where a missing gradient claim decided without nudges)."""
 
     index: int
     shape: tuple[int, ...]
@@ -67,6 +69,11 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
                for positions in [_positions(_numel(shape))]]
     if not pending:
         return []
+    if gradients:  # a gradient the child does not claim decides before any nudge (moved and slope unmeasured)
+        claims = [(index, shape, _claimed_slope(claimed, index, shape, positions, directions * GRADIENT_STEPS[0]))
+                  for index, shape, positions, directions in pending]
+        if any(_unclaimed(slope) for _, _, slope in claims):
+            return [Probe(index, shape, math.nan, math.nan, slope) for index, shape, slope in claims]
     probes: dict[int, Probe] = {}
     for step in GRADIENT_STEPS if gradients else STEPS:  # smaller or larger nudges only where still unsettled
         nudges = []
@@ -176,7 +183,7 @@ def expect_parameters_used(module, *inputs, what: str, output: Callable | None =
 def expect_true_gradients(module, *inputs, what: str, hint: str = "") -> None:
     """Assert that the gradients the module reports are there, finite, and follow its outputs."""
     probes = probe_parameters(module, *inputs, gradients=True)
-    missing = [p.shape for p in probes if p.claimed in (None, 0.0) or p.claimed != p.claimed]
+    missing = [p.shape for p in probes if _unclaimed(p.claimed)]
     if missing:
         raise AssertionError(_join(f"{what}: after backward, the parameters of shapes {missing} have no gradient", hint))
     wrong = [p.shape for p in probes if not _agree(p)]
@@ -193,6 +200,11 @@ def _claimed_slope(gradients, index: int, shape, positions: torch.Tensor, deltas
     if not isinstance(grad, torch.Tensor) or tuple(grad.shape) != tuple(shape) or not grad.is_floating_point():
         return None
     return float((grad.reshape(-1)[positions].to(torch.float64) * deltas).sum())
+
+
+def _unclaimed(slope: float | None) -> bool:
+    """No gradient claimed along a probe: none, zero at every probed position, or not a number."""
+    return slope in (None, 0.0) or slope != slope
 
 
 def _agree(probe: Probe) -> bool:
