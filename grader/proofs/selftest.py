@@ -114,12 +114,12 @@ def _run(exercises: list[CodeExercise], solutions: Path, grader: CodeGrader) -> 
 
 
 def _declares_modules(module) -> bool:
-    """Whether the reference defines a torch module class of its own (a container aside): one
-    whose parameters a student may declare in another order."""
+    """Whether the reference defines a torch module class of its own (a container aside) with an
+    __init__ of its own: one whose parameters a student may declare in another order."""
     containers = (nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict)
     return module is not None and any(
         isinstance(value, type) and issubclass(value, nn.Module) and not issubclass(value, containers)
-        and value.__module__ == module.__name__ for value in vars(module).values())
+        and value.__module__ == module.__name__ and "__init__" in vars(value) for value in vars(module).values())
 
 
 def _grade_source(grader: CodeGrader, exercise: CodeExercise, source: str, solutions: Path) -> ExerciseResult:
