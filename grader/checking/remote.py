@@ -167,9 +167,16 @@ class RemoteModule:
             expected = pick(reference(*copy.deepcopy(args)))
         if self._first_fitting(args, [[first]], lambda got: same(got, expected)):
             return True
-        twin = copy.deepcopy(reference)  # probed with other values; the check's reference keeps its own
-        behaving = align.by_behaviour(source, shapes, lambda values: self._reference_output(twin, values, args, pick),
-                                      lambda batch: self._outputs(args, batch), same, cut)
+        twins: list[torch.nn.Module] = []  # a copy, probed with other values: the check's reference keeps its own
+
+        def reference_output(values: list[torch.Tensor]):
+            twins[:] = twins or [copy.deepcopy(reference)]
+            with torch.no_grad():
+                for parameter, value in zip(twins[0].parameters(), values):
+                    parameter.copy_(value)
+                return pick(twins[0](*copy.deepcopy(args)))
+
+        behaving = align.by_behaviour(source, shapes, reference_output, lambda batch: self._outputs(args, batch), same, cut)
         if behaving is not None:
             found = self._first_fitting(args, _batches(iter(behaving)), lambda got: same(got, expected))
         else:
@@ -177,13 +184,6 @@ class RemoteModule:
         if not found and cut.message:
             self._session.notes.append(cut.message)
         return found
-
-    @staticmethod
-    def _reference_output(twin: torch.nn.Module, values: list[torch.Tensor], args: tuple, pick: Callable):
-        with torch.no_grad():
-            for parameter, value in zip(twin.parameters(), values):
-                parameter.copy_(value)
-            return pick(twin(*copy.deepcopy(args)))
 
     def _first_fitting(self, args: tuple, batches, fits: Callable) -> bool:
         """Whether a filling of `batches` fits; the first that does ends loaded."""
