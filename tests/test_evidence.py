@@ -47,6 +47,15 @@ class Saturated(nn.Module):
         return torch.sigmoid(self.a(x)) * 1000
 
 
+class Three(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = (nn.Linear(4, 4) for _ in range(3))
+
+    def forward(self, x):
+        return self.c(self.b(self.a(x)))
+
+
 class Dropping(Used):
     def forward(self, x):
         return torch.nn.functional.dropout(super().forward(x), 0.5)  # on in eval mode too
@@ -127,3 +136,12 @@ def test_positions_in_a_large_tensor_are_drawn_without_permuting_it(monkeypatch)
         positions = evidence._positions(numel).tolist()
         assert len(positions) == len(set(positions)) == min(numel, evidence.POSITIONS)
         assert all(0 <= p < numel for p in positions)
+
+
+def test_arrangements_left_untried_are_told_to_the_author(module):
+    net = module("Three")
+    reference = torch.nn.Sequential(*(torch.nn.Linear(4, 4) for _ in range(3)), torch.nn.Tanh())  # not what it computes
+    x = torch.randn(5, 4)
+    assert not evidence.load_claimed_weights(net, reference, (x,), net(x), lambda got, want: torch.allclose(got, want),
+                                             tries=2)
+    assert "tried in 2 arrangements" in net._session.notes[-1] and "left untried" in net._session.notes[-1]

@@ -138,18 +138,24 @@ def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got,
 
     The claimed weights cross once and the arrangements are tried here: for a large net
     (AlexNet's 120 MB) far cheaper than sending each candidate to the child. Fillings that
-    use the claimed tensors whole (no slices or stacks) are tried first.
+    use the claimed tensors whole (no slices or stacks) are tried first; where `tries` leaves
+    some of those untried and none fitted, the author hears it (RemoteModule.note).
     """
     targets, theirs = list(reference.parameters()), module.parameters()
     fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
     whole = {id(t) for t in theirs}
-    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))[:tries]
+    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))
+    untried = sum(all(id(t) in whole for t in filling) for filling in fillings[tries:])
+    fillings = fillings[:tries]
     for filling in fillings:
         _copy_into(targets, filling)
         with torch.no_grad():
             if close(got, reference(*inputs)):
                 return True
     _copy_into(targets, fillings[0] if fillings else [])  # the likeliest, for the comparison that follows
+    if untried:
+        module.note(f"the claimed weights were tried in {tries} arrangements, and {untried} more that use them "
+                    "whole were left untried (raise `tries`)")
     return False
 
 
