@@ -294,3 +294,13 @@ def test_selftest_fails_a_check_that_depends_on_the_declaration_order(tmp_path):
     assert [r.full_marks for r in result.references] == [True]
     assert [r.full_marks for r in result.reordered] == [False]
     assert not result.ok
+
+
+def test_probes_that_cannot_tell_parameters_apart_are_cut_and_said():
+    unused = [torch.randn(3) for _ in range(5)]  # five parameters the output never sees: 120 orders alike
+    cut = align.Cut()
+    found = align.by_behaviour(unused, [(3,)] * 5, lambda values: torch.zeros(2),
+                               lambda fillings: [torch.zeros(2)] * len(fillings),
+                               lambda got, want: torch.equal(got, want), cut)
+    assert len(found) == align.MAX_MATCHINGS
+    assert "could not tell apart" in cut.message

@@ -15,6 +15,7 @@ A bound that cuts either search is said in `Cut`, so that the author hears of it
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import torch
 
 MAX_ASSIGNMENTS = 64
 MAX_STEPS = 20_000
+MAX_MATCHINGS = 64  # arrangements that behave alike under the probes (ties, where a parameter moves nothing)
 
 
 @dataclass
@@ -112,7 +114,7 @@ def by_behaviour(source: list[torch.Tensor], shapes: list[tuple[int, ...]], refe
             return []
         per_group.append(found)
     arrangements = []
-    for combination in _product(per_group, MAX_MATCHINGS + 1):
+    for combination in itertools.islice(itertools.product(*per_group), MAX_MATCHINGS + 1):
         slot_of = {i: j for matching in combination for i, j in matching.items()}
         filling: list = [None] * len(shapes)
         for i, t in enumerate(source):
@@ -147,20 +149,6 @@ def _matchings(members: list[int], candidates: dict[int, list[int]], limit: int)
                 del chosen[members[k]]
 
     yield from extend(0)
-
-
-def _product(lists: list[list], limit: int) -> Iterator[tuple]:
-    """itertools.product, stopped after `limit` combinations."""
-    if not lists:
-        yield ()
-        return
-    count = 0
-    for head in lists[0]:
-        for tail in _product(lists[1:], limit - count):
-            yield (head, *tail)
-            count += 1
-            if count >= limit:
-                return
 
 
 def _fill(remaining: list[torch.Tensor], shapes: list[tuple], currents: list, budget: list[int]) -> Iterator[list]:
