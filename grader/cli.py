@@ -277,7 +277,9 @@ def quiz(
     if not isinstance(exercise, QuizExercise):
         raise typer.BadParameter(_("{id} is a code exercise; grade it with `grader check`").format(id=exercise_id),
                                  param_hint="EXERCISE")
-    student = student or _student_of(submission)
+    from grader.submissions.reading import student_id
+
+    student = student_id(student) if student else _student_of(submission)
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)
     if save is not None and score.answers:
         from grader.handouts.answer_sheet import save_answers
@@ -410,8 +412,9 @@ def handout(
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Only this exercise (repeatable).")),
 ) -> None:
     from grader.handouts.handout import build_handout
-    from grader.submissions.reading import ID_RULE, valid_id
+    from grader.submissions.reading import ID_RULE, student_id, valid_id
 
+    student = student_id(student) if student is not None else None
     if student is not None and not valid_id(student):
         raise typer.BadParameter(_("'{student}' is not a student id: use {rule}").format(student=student[:40], rule=_(ID_RULE)),
                                  param_hint="--student")
@@ -581,8 +584,10 @@ def grade(
 
     where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book, student=student,
-                          force=force, budget_seconds=budget, only=only or ())
+        from grader.submissions.reading import student_id
+
+        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book,
+                          student=student and student_id(student), force=force, budget_seconds=budget, only=only or ())
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)

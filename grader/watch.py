@@ -275,7 +275,7 @@ class Watcher:
             return set(chosen)
         targets: set[str] = set()
         if ANSWERS in names:
-            if self._answers_unreadable(submission):
+            if submission.answers_unreadable:
                 notes.append(_(KEPT_ANSWERS).format(file=ANSWERS))
             else:
                 targets |= {i for i, e in chosen.items() if isinstance(e, QuizExercise)
@@ -292,11 +292,6 @@ class Watcher:
                 if exercise.file in modules or self._imports(exercise.file) & {m.removesuffix(".py") for m in modules}:
                     targets.add(exercise.id)
         return targets
-
-    def _answers_unreadable(self, submission) -> bool:
-        """answers.yaml is there but could not be read (a save half done, broken YAML)."""
-        return (not submission.answers and present(self.folder, ANSWERS)
-                and any(p.startswith(ANSWERS) and "unknown" not in p for p in submission.problems))
 
     def _notebook_files(self, notebook: str) -> set[str]:
         """The .py files `notebook` provides now (its own one when it cannot be read)."""

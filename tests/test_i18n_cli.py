@@ -215,3 +215,23 @@ def test_quiz_exports_speak_the_language_chosen(bank, tmp_path):
     english_xml = tmp_path / "en.xml"
     assert grader("export-quiz", "--bank", bank, "-n", "1", "--moodle", english_xml, env=EN).returncode == 0
     assert "How wide is the output" in english_xml.read_text()
+
+
+def test_an_unreadable_answers_file_is_known_by_a_flag_not_by_its_words(tmp_path):
+    """grader watch keeps the last quiz results while answers.yaml cannot be read; an unknown exercise
+    id is no such case, in Chinese as in English (the problems' words never decide it)."""
+    from grader.i18n import CHINESE, ENGLISH, set_language
+    from grader.submissions.reading import read_submission
+
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "answers.yaml").write_text("pool:\n  size: [8\n")
+    (tmp_path / "unknown").mkdir()
+    (tmp_path / "unknown" / "answers.yaml").write_text("pooling:\n  size: 8\n")
+    for language in (ENGLISH, CHINESE):
+        set_language(language)
+        try:
+            broken, unknown = read_submission(tmp_path / "broken", {}), read_submission(tmp_path / "unknown", {})
+        finally:
+            set_language(ENGLISH)
+        assert broken.answers_unreadable and not unknown.answers_unreadable, language
+        assert unknown.problems and not unknown.answers

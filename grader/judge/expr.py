@@ -2,7 +2,9 @@
 
 Nothing here evaluates text: the string is read with ``ast.parse(mode="eval")``, only
 whitelisted nodes are accepted, and the sympy object is built from the tree by hand.
-Accepted: integer and decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
+The text is first read as typed (`reading`, grader.judge.typed: full-width forms, −, ×,
+⌊x⌋, x², |x|, Greek letters, implied products such as 2x). Then accepted: integer and
+decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
 the names of the symbol table, the CONSTANTS ``pi`` and ``e`` (unless the table has those
 names), ``+ - * / // % **`` and ``^`` (a power, with the precedence of ``**``), parentheses,
 and calls of FUNCTIONS with positional arguments. ``/`` is exact, ``//`` is ``floor(a/b)``.
@@ -17,17 +19,19 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import sympy
 
+from grader.i18n import N_, _
 from grader.judge.expr_rules import CapExceeded, ExpressionError, check_number, check_numeric_power, check_powers
+from grader.judge.typed import ReadingError, read_typed
 
 __all__ = [
     "AUTHOR_LIMITS", "CONSTANTS", "FUNCTIONS", "STUDENT_LIMITS", "CapExceeded", "ExpressionError", "Limits",
-    "parse_expression", "parse_relation",
+    "parse_expression", "parse_relation", "reading",
 ]
 
 
@@ -89,27 +93,26 @@ _BINARY = {
     ast.Mod: sympy.Mod,
 }
 _COMPARE = {ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge, ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne}
-# Typographic characters that students paste from notes.
-_TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/"})
 
+# what each construct is called in "... is not allowed in an answer" (said with _() where refused)
 _CONSTRUCTS = {
-    ast.Attribute: "attribute access with '.'",
-    ast.Subscript: "indexing with [...]",
+    ast.Attribute: N_("attribute access with '.'"),
+    ast.Subscript: N_("indexing with [...]"),
     ast.Lambda: "lambda",
-    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension",
-    ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
-    ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string",
-    ast.NamedExpr: "assignment with ':='",
-    ast.List: "a list [...]", ast.Tuple: "a tuple or comma-separated values",
-    ast.Dict: "a dict {...}", ast.Set: "a set {...}",
-    ast.IfExp: "if/else", ast.Starred: "a starred argument (*x)",
+    ast.ListComp: N_("a comprehension"), ast.SetComp: N_("a comprehension"),
+    ast.DictComp: N_("a comprehension"), ast.GeneratorExp: N_("a comprehension"),
+    ast.JoinedStr: N_("an f-string"), ast.FormattedValue: N_("an f-string"),
+    ast.NamedExpr: N_("assignment with ':='"),
+    ast.List: N_("a list [...]"), ast.Tuple: N_("a tuple or comma-separated values"),
+    ast.Dict: N_("a dict {...}"), ast.Set: N_("a set {...}"),
+    ast.IfExp: "if/else", ast.Starred: N_("a starred argument (*x)"),
     ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
-    ast.Compare: "a comparison (<, >, ==)", ast.BoolOp: "'and'/'or'", ast.Slice: "a slice",
-    ast.BitAnd: "the operator '&'", ast.BitOr: "the operator '|'", ast.BitXor: "the operator '^'",
-    ast.LShift: "the operator '<<'", ast.RShift: "the operator '>>'", ast.MatMult: "the operator '@'",
-    ast.Not: "'not'", ast.Invert: "the operator '~'",
+    ast.Compare: N_("a comparison (<, >, ==)"), ast.BoolOp: "'and'/'or'", ast.Slice: N_("a slice"),
+    ast.BitAnd: N_("the operator '&'"), ast.BitOr: N_("the operator '|'"), ast.BitXor: N_("the operator '^'"),
+    ast.LShift: N_("the operator '<<'"), ast.RShift: N_("the operator '>>'"), ast.MatMult: N_("the operator '@'"),
+    ast.Not: "'not'", ast.Invert: N_("the operator '~'"),
 }
-_HOW = "write a formula with numbers, variables, + - * / // % ** and functions such as floor(...)"
+_NOT_A_FUNCTION_NAME = N_("calling something that is not a function name")
 
 
 def parse_expression(text: str, symbols: Mapping[str, sympy.Basic], limits: Limits = STUDENT_LIMITS) -> sympy.Expr:
@@ -138,58 +141,71 @@ def _parsed_author(kind: str, text: str, symbols: tuple) -> sympy.Basic:
     return _parse(kind, text, dict(symbols), AUTHOR_LIMITS)  # sympy values are immutable: sharing is safe
 
 
+def reading(text: str, names: Collection[str]) -> str:
+    """`text` as the parser reads it, for a question that declares `names` (grader.judge.typed):
+    full-width forms, typography, Greek letters, |x| and implied products made plain."""
+    try:
+        return read_typed(text, names, _KNOWN_FUNCTIONS)
+    except ReadingError as error:
+        raise ExpressionError(str(error)) from None
+
+
+_KNOWN_FUNCTIONS = frozenset(FUNCTIONS) | frozenset(ALIASES)
+
+
 def _parse(kind: str, text: str, symbols: Mapping[str, sympy.Basic], limits: Limits) -> sympy.Basic:
-    source, tree = _read(text, limits)
+    source, tree = _read(text, symbols, limits)
     builder = _Builder(source, symbols, limits)
     result = builder.expression(tree.body) if kind == "expression" else builder.relation(tree.body)
     check_powers(result, limits.max_exponent, limits.max_in_exponent)
     return result
 
 
-def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
-    """Check sizes that protect Python's own (recursive) parser, then parse and check the tree."""
+def _read(text: str, names: Collection[str], limits: Limits) -> tuple[str, ast.Expression]:
+    """Check sizes that protect Python's own (recursive) parser, read the text as typed, then
+    parse and check the tree."""
     if not isinstance(text, str):
-        raise ExpressionError(f"expected the answer as text, got {type(text).__name__}")
+        raise ExpressionError(_("expected the answer as text, got {kind}").format(kind=type(text).__name__))
     if len(text) > limits.max_length:
-        raise CapExceeded("max_length", f"the answer is too long: {len(text)} characters, over the length cap of "
-                                        f"{limits.max_length} (at most {limits.max_length})")
-    source = text.translate(_TYPOGRAPHY).strip()
+        raise CapExceeded("max_length", _("the answer is too long: {length} characters, over the length cap of {cap} (at "
+                                          "most {cap})").format(length=len(text), cap=limits.max_length))
+    source = reading(text, names).strip()
     if not source:
-        raise ExpressionError("the answer is empty; write an expression such as 2*n + 1")
+        raise ExpressionError(_("the answer is empty; write an expression such as 2*n + 1"))
     depth = deepest = 0
     for char in source:
         depth += (char in "([{") - (char in ")]}")
         deepest = max(deepest, depth)
     if deepest > limits.max_depth:
-        raise CapExceeded("max_depth", f"the brackets are nested too deeply: over the nesting cap of "
-                                       f"{limits.max_depth} levels (at most {limits.max_depth})")
+        raise CapExceeded("max_depth", _("the brackets are nested too deeply: over the nesting cap of {cap} levels (at "
+                                         "most {cap})").format(cap=limits.max_depth))
     # `^` is a power. Rewriting it to `**` before parsing also gives it the precedence of a
     # power (Python's `^` binds more loosely than `+`, so x^2+1 would read as x^(2+1)).
     source = source.replace("^", "**")
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        where = f" at position {error.offset}" if error.offset else ""
-        raise ExpressionError(
-            f"could not read the expression ({error.msg}{where}); write products with * (2*n, not 2n), "
-            "powers with ** or ^, and close every bracket"
-        ) from None
+        said = {"reason": error.msg, "position": error.offset}
+        raise ExpressionError((_("could not read the expression ({reason} at position {position}); write products with "
+                                 "* (2*n), powers with ** or ^, and close every bracket") if error.offset else
+                               _("could not read the expression ({reason}); write products with * (2*n), powers with ** "
+                                 "or ^, and close every bracket")).format(**said)) from None
     except RecursionError:
-        raise CapExceeded("max_depth", "the expression is nested too deeply for the parser (the nesting cap); "
-                                       "simplify it") from None
+        raise CapExceeded("max_depth", _("the expression is nested too deeply for the parser (the nesting cap); "
+                                         "simplify it")) from None
     except (MemoryError, ValueError) as error:  # ValueError: e.g. a NUL character
-        raise ExpressionError(f"could not read the expression ({type(error).__name__}); simplify it") from None
+        raise ExpressionError(_("could not read the expression ({kind}); simplify it").format(kind=type(error).__name__)) from None
     nodes = 0
     stack = [(tree.body, 1)]
     while stack:
         node, level = stack.pop()
         nodes += 1
         if level > limits.max_depth:
-            raise CapExceeded("max_depth", f"the expression is nested too deeply: over the nesting cap of "
-                                           f"{limits.max_depth} levels (at most {limits.max_depth}); simplify it")
+            raise CapExceeded("max_depth", _("the expression is nested too deeply: over the nesting cap of {cap} levels "
+                                             "(at most {cap}); simplify it").format(cap=limits.max_depth))
         if nodes > limits.max_nodes:
-            raise CapExceeded("max_nodes", f"the expression is too large: more than {limits.max_nodes} parts, the "
-                                           "size cap; simplify it")
+            raise CapExceeded("max_nodes", _("the expression is too large: more than {cap} parts, the size cap; simplify "
+                                             "it").format(cap=limits.max_nodes))
         stack.extend((child, level + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
     return source, tree
 
@@ -206,16 +222,16 @@ class _Builder:
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
             return sympy.And(*(self.relation(value) for value in node.values))
         if not isinstance(node, ast.Compare):
-            raise ExpressionError("a constraint must be a comparison such as 'n_h + p_h >= k_h' or '1 <= k <= n'")
+            raise ExpressionError(_("a constraint must be a comparison such as 'n_h + p_h >= k_h' or '1 <= k <= n'"))
         terms = [self.expression(node.left), *(self.expression(right) for right in node.comparators)]
         parts = []
         for op, left, right in zip(node.ops, terms, terms[1:]):
             if type(op) not in _COMPARE:
-                raise self.refuse(node, f"the comparison '{type(op).__name__}'")
+                raise self.refuse(node, _("the comparison '{name}'").format(name=type(op).__name__))
             try:
                 parts.append(_COMPARE[type(op)](left, right))
             except TypeError as error:
-                raise ExpressionError(f"cannot compare these values: {error}") from None
+                raise ExpressionError(_("cannot compare these values: {reason}").format(reason=error)) from None
         return sympy.And(*parts)
 
     def expression(self, node: ast.expr) -> sympy.Expr:
@@ -225,11 +241,12 @@ class _Builder:
         except ExpressionError:
             raise
         except ZeroDivisionError:
-            raise ExpressionError("the expression divides by zero (e.g. n % 0)") from None
+            raise ExpressionError(_("the expression divides by zero (e.g. n % 0)")) from None
         except (ArithmeticError, ValueError, TypeError, RecursionError) as error:
             # sympy gave up on a (legal but extreme) value, e.g. floor of a huge irrational
             part = (ast.get_source_segment(self.source, node) or "")[:40]
-            raise ExpressionError(f"could not compute {part!r} ({type(error).__name__}); simplify it") from None
+            raise ExpressionError(_("could not compute {part!r} ({kind}); simplify it").format(
+                part=part, kind=type(error).__name__)) from None
         return value
 
     def _build(self, node: ast.expr) -> sympy.Expr:
@@ -249,31 +266,31 @@ class _Builder:
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, (ast.BinOp, ast.UnaryOp)):
-            raise self.refuse(node, _CONSTRUCTS.get(type(node.op), f"the operator {type(node.op).__name__}"))
-        raise self.refuse(node, _CONSTRUCTS.get(type(node), type(node).__name__))
+            raise self.refuse(node, _(_CONSTRUCTS[type(node.op)]) if type(node.op) in _CONSTRUCTS else
+                              _("the operator {name}").format(name=type(node.op).__name__))
+        raise self.refuse(node, _(_CONSTRUCTS[type(node)]) if type(node) in _CONSTRUCTS else type(node).__name__)
 
     def _number(self, node: ast.Constant) -> sympy.Expr:
         value = node.value
         if isinstance(value, bool) or value is None or isinstance(value, (str, bytes, complex)) or value is ...:
-            kind = {str: "text in quotes", bytes: "bytes", complex: "a complex number (like 2j)"}.get(
-                type(value), f"'{value}'")
-            raise self.refuse(node, kind)
+            kind = {str: N_("text in quotes"), bytes: "bytes", complex: N_("a complex number (like 2j)")}.get(type(value))
+            raise self.refuse(node, _(kind) if kind else f"'{value}'")
         if isinstance(value, int):
             if len(str(abs(value))) > self.limits.max_int_digits:
                 cap = self.limits.max_int_digits
-                raise CapExceeded("max_int_digits", f"the number {str(value)[:12]}... is too long: over the cap of "
-                                                    f"{cap} digits (at most {cap})")
+                raise CapExceeded("max_int_digits", _("the number {start}... is too long: over the cap of {cap} digits "
+                                                      "(at most {cap})").format(start=str(value)[:12], cap=cap))
             return sympy.Integer(value)
         # A float literal: rebuild it exactly from its decimal text, never from the binary float.
         text = (ast.get_source_segment(self.source, node) or "").replace("_", "")
         try:
             sign, digits, exponent = Decimal(text).as_tuple()
         except InvalidOperation:
-            raise ExpressionError(f"could not read the number {text!r}") from None
+            raise ExpressionError(_("could not read the number {text!r}").format(text=text)) from None
         if len(digits) > self.limits.max_int_digits or abs(exponent) > self.limits.max_int_digits:
             cap = self.limits.max_int_digits
-            raise CapExceeded("max_int_digits", f"the number {text[:12]!r} is too long or too large: over the cap of "
-                                                f"{cap} digits (at most {cap})")
+            raise CapExceeded("max_int_digits", _("the number {start!r} is too long or too large: over the cap of {cap} "
+                                                  "digits (at most {cap})").format(start=text[:12], cap=cap))
         mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
         return sympy.Integer(mantissa) * sympy.Rational(10) ** exponent
 
@@ -288,32 +305,42 @@ class _Builder:
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
         if node.id in FUNCTIONS or node.id in ALIASES:
-            raise ExpressionError(f"'{node.id}' is a function; write it with brackets, e.g. {node.id}(x)")
+            raise ExpressionError(_("'{name}' is a function; write it with brackets, e.g. {name}(x)").format(name=node.id))
         names = list(self.symbols)  # the order the question declares them
         close = difflib.get_close_matches(node.id, names + list(CONSTANTS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        allowed = f"use one of: {', '.join(names)} (and the constants pi, e)" if names else (
-            "this answer has no variables; write a number (pi and e may be used)")
-        raise ExpressionError(f"unknown name '{node.id}'{hint}; {allowed}")
+        said = {"name": node.id[:40], "near": close[0] if close else "", "names": ", ".join(names)}
+        if names:
+            message = (_("unknown name '{name}' (did you mean '{near}'?); use one of: {names} (and the constants pi, e)")
+                       if close else _("unknown name '{name}'; use one of: {names} (and the constants pi, e)"))
+        else:
+            message = (_("unknown name '{name}' (did you mean '{near}'?); this answer has no variables; write a number (pi "
+                         "and e may be used)") if close else
+                       _("unknown name '{name}'; this answer has no variables; write a number (pi and e may be used)"))
+        raise ExpressionError(message.format(**said))
 
     def _call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
-            raise self.refuse(node.func, _CONSTRUCTS.get(type(node.func), "calling something that is not a function name"))
+            raise self.refuse(node.func, _(_CONSTRUCTS.get(type(node.func), _NOT_A_FUNCTION_NAME)))
         if node.keywords:
-            raise self.refuse(node, "a keyword argument (name=value)")
+            raise self.refuse(node, _("a keyword argument (name=value)"))
         name = ALIASES.get(node.func.id, node.func.id)
         if name not in FUNCTIONS:
-            what = "is a variable, not a function; write * for products, e.g. n*(k+1)" if name in self.symbols else (
-                f"is not a function you can use; use one of: {', '.join(FUNCTIONS)}")
-            raise ExpressionError(f"'{name}' {what}")
+            raise ExpressionError((_("'{name}' is a variable, not a function; write * for products, e.g. n*(k+1)")
+                                   if name in self.symbols else
+                                   _("'{name}' is not a function you can use; use one of: {functions}")).format(
+                name=name, functions=", ".join(FUNCTIONS)))
         build, least, most = FUNCTIONS[name]
         if not least <= len(node.args) <= most:
-            count = str(least) if least == most else f"{least} to {most}"
-            raise ExpressionError(f"{name}() takes {count} argument(s), got {len(node.args)}")
+            said = {"name": name, "least": least, "most": most, "got": len(node.args)}
+            raise ExpressionError((_("{name}() takes {least} argument(s), got {got}") if least == most else
+                                   _("{name}() takes {least} to {most} argument(s), got {got}")).format(**said))
         args = [self.expression(arg) for arg in node.args]
         return build(*args)
 
     def refuse(self, node: ast.AST, construct: str) -> ExpressionError:
         snippet = ast.get_source_segment(self.source, node) or ""
-        found = f" (found {snippet[:40]!r})" if snippet else ""
-        return ExpressionError(f"{construct} is not allowed in an answer{found}; {_HOW}")
+        said = {"construct": construct, "found": snippet[:40]}
+        return ExpressionError((_("{construct} is not allowed in an answer (found {found!r}); write a formula with numbers, "
+                                  "variables, + - * / // % ** and functions such as floor(...)") if snippet else
+                                _("{construct} is not allowed in an answer; write a formula with numbers, variables, + - * / "
+                                  "// % ** and functions such as floor(...)")).format(**said))
