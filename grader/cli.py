@@ -30,8 +30,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-# A message piped to a file or a log stays one line per message, whatever the path lengths.
+# A message piped to a file or a log stays one line per message, whatever the path lengths: rich
+# wraps at 80 columns where it is not writing to a terminal, so neither stream wraps there.
+out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
