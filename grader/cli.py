@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from grader import paths
 from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP
 from grader.errors import GraderError, SpecErrors
 from grader.reports.untrusted_text import for_terminal
@@ -38,6 +39,19 @@ err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
                "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
+
+
+def checked(check, **options):
+    """A callback that checks a path as the command line is read, before any work (grader.paths):
+    a report, zip or folder that could not be written ends the command at once, with exit 2."""
+
+    def callback(ctx: typer.Context, param: typer.CallbackParam, value):
+        if value is None or ctx.resilient_parsing:
+            return value
+        name = param.opts[0] if param.param_type_name == "option" else (param.metavar or param.name.upper())
+        return check(value, name, **options)
+
+    return callback
 
 
 def bank_option():
@@ -76,15 +90,19 @@ def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | Non
 @app.command()
 def check(
     submission: Path = typer.Argument(..., help="The submission folder (answers.yaml and the .py files).",
-                                      exists=True, file_okay=False, resolve_path=False),
+                                      callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable)."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Write Gradescope results.json here."),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
-    md_file: Optional[Path] = typer.Option(None, "--md", help="Write a Markdown report here."),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="Write Gradescope results.json here.",
+                                             callback=checked(paths.output_file)),
+    html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here.",
+                                             callback=checked(paths.output_file)),
+    md_file: Optional[Path] = typer.Option(None, "--md", help="Write a Markdown report here.",
+                                           callback=checked(paths.output_file)),
     public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones.",
+                                               callback=checked(paths.input_folder)),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     jobs: int = typer.Option(min(2, os.cpu_count() or 1), "--jobs", "-j", min=1, show_default="2 where there are 2 CPUs",
@@ -200,12 +218,14 @@ def validate(
 def quiz(
     exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="The id of a quiz exercise."),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Whose variant to show (seeds the numbers). Default: the id in the submission folder's student.yaml, else \"practice\"."),
-    submission: Optional[Path] = typer.Option(None, "--submission", file_okay=False, help="Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml."),
+    submission: Optional[Path] = typer.Option(None, "--submission", help="Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml.",
+                                              callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     retries: int = typer.Option(1, "--retries", min=0, help="Extra tries after a wrong answer (an answer that cannot be read is no try)."),
     show: bool = typer.Option(False, "--show", help="Only print the questions with their ids (no answers asked)."),
-    save: Optional[Path] = typer.Option(None, "--save", file_okay=False, help="Write the answers you give into DIR/answers.yaml (merged: other answers are kept)."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Write the answers you give into DIR/answers.yaml (merged: other answers are kept).",
+                                        callback=checked(paths.output_folder, exists=True)),
 ) -> None:
     """Take a quiz in the terminal: each question (its id is the key in answers.yaml), your answer, feedback at once.
 
@@ -260,7 +280,7 @@ def _student_of(submission: Optional[Path]) -> str:
 @app.command()
 def watch(
     submission: Path = typer.Argument(..., help="The submission folder to watch (answers.yaml and the .py files).",
-                                      exists=True, file_okay=False, resolve_path=False),
+                                      callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Watch only this exercise (repeatable)."),
@@ -300,7 +320,8 @@ def watch(
 
 @app.command()
 def handout(
-    out_dir: Path = typer.Option(..., "--out", file_okay=False, help="A new (or empty) folder to write the handout into."),
+    out_dir: Path = typer.Option(..., "--out", help="A new (or empty) folder to write the handout into.",
+                                 callback=checked(paths.output_folder, empty=True)),
     bank: Optional[Path] = bank_option(),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Also write this student's quiz sheet (their numbers) and student.yaml."),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Only this exercise (repeatable)."),
@@ -352,7 +373,8 @@ def selftest(
 
 @app.command("init-bank")
 def init_bank(
-    directory: Path = typer.Argument(..., metavar="DIR", help="A new (or empty) folder for the bank."),
+    directory: Path = typer.Argument(..., metavar="DIR", help="A new (or empty) folder for the bank.",
+                                     callback=checked(paths.output_folder, empty=True)),
 ) -> None:
     """Write a small working bank to start from: one quiz, one code exercise with its reference and mutants.
 
@@ -380,7 +402,8 @@ app.add_typer(bundle_app, name="bundle")
 
 @bundle_app.command("gradescope")
 def bundle_gradescope(
-    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help="The zip to write (upload it as the autograder)."),
+    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help="The zip to write (upload it as the autograder).",
+                                  callback=checked(paths.output_file)),
     bank: Optional[Path] = bank_option(),
     hidden: str = typer.Option("after_published", "--hidden-visibility", metavar="WHEN",
                                help="When students see hidden checks: hidden, after_due_date, after_published or visible."),
@@ -409,8 +432,10 @@ def bundle_gradescope(
 @app.command("export-quiz")
 def export_quiz(
     variants: int = typer.Option(..., "--variants", "-n", min=1, help="Variants per question (at most those validate proves)."),
-    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help="Write a Moodle XML question bank."),
-    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help="Write a Canvas QTI 1.2 package."),
+    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help="Write a Moodle XML question bank.",
+                                          callback=checked(paths.output_file)),
+    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help="Write a Canvas QTI 1.2 package.",
+                                       callback=checked(paths.output_file)),
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Export only this quiz (repeatable)."),
 ) -> None:
@@ -453,11 +478,12 @@ def _default_jobs() -> int:
 @app.command()
 def grade(
     submissions: Path = typer.Argument(..., help="The class folder: one folder per submission (student id from its student.yaml or its name).",
-                                       exists=True, file_okay=False, resolve_path=False),
+                                       callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
-    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing.",
+                                   callback=checked(paths.output_file)),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
@@ -508,9 +534,12 @@ def grade(
 @app.command()
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise and the total."),
-    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help="A folder to fill with <student>/results.json (as `grader check --json`)."),
-    canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise and the total.",
+                                            callback=checked(paths.output_file)),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help="A folder to fill with <student>/results.json (as `grader check --json`).",
+                                              callback=checked(paths.output_folder)),
+    canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids).",
+                                          callback=checked(paths.output_file)),
     assignment: str = typer.Option("grader", "--assignment", help="Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id."),
 ) -> None:
     """Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
@@ -546,8 +575,10 @@ def export(
 @app.command()
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help="Write the class report here (one self-contained HTML page)."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
+    html_file: Path = typer.Option(..., "--html", help="Write the class report here (one self-contained HTML page).",
+                                   callback=checked(paths.output_file)),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones.",
+                                               callback=checked(paths.input_folder)),
 ) -> None:
     """Write a class report: score histogram, item analysis, common wrong answers, failures.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.errors import GraderError
+from grader.paths import output_folder
 
 QUIZ_SPEC = '''\
 id: conv-output
@@ -156,10 +156,7 @@ FILES = {
 
 def init_bank(folder: Path) -> list[Path]:
     """Write the starter bank into `folder` (new or empty); the files written, in order."""
-    folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise GraderError(f"{folder}: exists and is not an empty folder; name a new folder for the bank "
-                          "(init-bank never overwrites files)")
+    folder = output_folder(folder, "the bank's folder", empty=True)
     written = []
     for name, text in FILES.items():
         path = folder / name

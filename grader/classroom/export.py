@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.classroom.gradebook import Entry
-from grader.errors import GraderError
+from grader.paths import output_file, output_folder
 from grader.reports.render import render
 from grader.reports.untrusted_text import for_spreadsheet
 from grader.submissions.reading import valid_id
@@ -55,12 +55,7 @@ def exercise_columns(entries: Sequence[Entry]) -> list[str]:
 
 
 def _writer(path: Path):
-    path = Path(path)
-    if path.is_dir():
-        raise GraderError(f"{path}: is a folder; pass a file name for the CSV")
-    if not path.parent.is_dir():
-        raise GraderError(f"{path}: the folder {path.parent} does not exist")
-    return open(path, "w", newline="", encoding="utf-8")
+    return open(output_file(path, "the CSV"), "w", newline="", encoding="utf-8")
 
 
 def write_csv(entries: Sequence[Entry], path: Path) -> list[str]:
@@ -82,9 +77,7 @@ def write_csv(entries: Sequence[Entry], path: Path) -> list[str]:
 
 def write_gradescope(entries: Sequence[Entry], folder: Path) -> list[str]:
     """`folder/<student>/results.json`, exactly as `grader check --json` writes it. Returns the students left out."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise GraderError(f"{folder}: is a file; pass a folder for the results.json files")
+    folder = output_folder(folder, "the folder for results.json files")
     skipped = []
     for entry in entries:
         if entry.result is None or not valid_id(entry.student_id):  # an id is a folder name: never '../x'
