@@ -23,14 +23,18 @@ touch nothing. Saves are watched with `watchfiles` when it is installed (the `wa
 else by polling the folder's entries every POLL_SECONDS; either way a burst of saves (an
 editor writes twice) is one regrade.
 
-Student code still runs only in the sandbox's children; all the grader reads of the folder
-is read through grader.submissions (regular files, capped, no links followed).
+A watched folder that vanishes (deleted, moved, or deleted and made again by a checkout) is
+waited for, then watched again and graded whole. Student code still runs only in the
+sandbox's children; all the grader reads of the folder is read through grader.submissions
+(regular files, capped, no links followed): a file swapped for a link is the student's file,
+refused, never the bank file it points at.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -226,7 +230,10 @@ class Watcher:
         names, bank = set(), set()
         for raw in changed:
             path = Path(raw)
-            path = (self.folder / path if not path.is_absolute() else path).resolve(strict=False)
+            path = self.folder / path if not path.is_absolute() else path
+            # the folder resolved, never the file: a conv.py swapped for a link into the bank is the
+            # student's conv.py (refused when read, as `check` refuses it), not an edit of the bank
+            path = path.parent.resolve(strict=False) / path.name
             if path.parent == folder:
                 if not ignored(path.name) and (path.name in (ANSWERS, STUDENT) or path.suffix in (".py", ".ipynb")):
                     names.add(path.name)  # nothing else of the folder is graded
@@ -510,23 +517,92 @@ def report_lines(regrade: Regrade) -> list[str]:
     return lines
 
 
+def folder_identity(folder: Path) -> tuple[int, int] | None:
+    """(device, inode) of `folder`, or None while it is not there as a folder: a folder deleted
+    and made again (git checkout, some editors) is another folder, which watchfiles does not watch."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+def wait_for_folder(folder: Path, stop: threading.Event, interval: float = POLL_SECONDS) -> bool:
+    """Wait until `folder` is there again and its entries have settled (a checkout writes its files
+    one by one); False when `stop` is set first."""
+    while folder_identity(folder) is None:
+        if stop.wait(interval):
+            return False
+    began, seen = time.monotonic(), _snapshot(folder)
+    while time.monotonic() - began < MAX_DEBOUNCE_SECONDS:
+        if stop.wait(SETTLE_SECONDS * 2):
+            return False
+        now = _snapshot(folder)
+        if now == seen:
+            break
+        seen = now
+    return True
+
+
 def watch(watcher: Watcher, say: Callable[[str], None], *, poll: bool = False,
           stop: threading.Event | None = None, on_ready: Callable[[str], None] | None = None) -> None:
     """Grade once, then again on every burst of saves until `stop` is set (or Ctrl-C, which
-    propagates as KeyboardInterrupt for the caller to end quietly). `say` prints one line."""
+    propagates as KeyboardInterrupt for the caller to end quietly). `say` prints one line.
+
+    A folder that vanishes (deleted, moved, or deleted and made again) is waited for; once it is
+    back, saves are watched in it and everything is graded again."""
+    stop = stop or threading.Event()
+    shown = for_terminal(str(watcher.folder))
     how, changes = change_source(watcher.folder, [watcher.bank_dir, watcher.solutions_dir], poll=poll, stop=stop)
-    say(f"watching {for_terminal(str(watcher.folder))} with {how}; Ctrl-C to stop")
+    say(f"watching {shown} with {how}; Ctrl-C to stop")
     watcher.start_sandbox()
-    before = _snapshot(watcher.folder)
-    for line in report_lines(watcher.start()):
-        say(line)
-    missed = _differ(before, _snapshot(watcher.folder))  # saved while the first grading ran
-    if missed:
-        _show(watcher.regrade(missed), say)
-    if on_ready is not None:
-        on_ready(how)
+    watched = folder_identity(watcher.folder)
+    while True:
+        graded = _graded(watcher, say, first=True)
+        if graded and on_ready is not None:
+            on_ready(how)
+            on_ready = None
+        if graded and _follow(watcher, changes, watched, say):
+            return  # stopped
+        changes.close()
+        if folder_identity(watcher.folder) is None:
+            say(f"{shown} is gone (deleted or moved); waiting for it to come back")
+            if not wait_for_folder(watcher.folder, stop):
+                return
+        say(f"{shown} is a new folder now: watching it, grading everything again")
+        watched = folder_identity(watcher.folder)
+        how, changes = change_source(watcher.folder, [watcher.bank_dir, watcher.solutions_dir], poll=poll, stop=stop)
+
+
+def _graded(watcher: Watcher, say: Callable[[str], None], changed: Iterable[str] = (), first: bool = False) -> bool:
+    """Grade everything (`first`: then what was saved meanwhile) or what `changed` touches, and
+    show it; False when the folder vanished under the grading."""
+    try:
+        if first:
+            before = _snapshot(watcher.folder)
+            _show(watcher.start(), say)
+            changed = _differ(before, _snapshot(watcher.folder))  # saved while the grading ran
+        if changed:
+            _show(watcher.regrade(changed), say)
+        return True
+    except OSError:
+        if folder_identity(watcher.folder) is not None:
+            raise
+        return False
+
+
+def _follow(watcher: Watcher, changes: Iterator[set[str]], watched, say: Callable[[str], None]) -> bool:
+    """Regrade on every burst of saves: True once the changes end (stopped), False when the folder
+    vanished or was made again."""
+    folder = os.path.abspath(watcher.folder)
     for changed in changes:
-        _show(watcher.regrade(changed), say)
+        if folder in {os.path.abspath(path) for path in changed}:
+            return False  # the folder itself was deleted (made again at once, it may even have its inode)
+        if folder_identity(watcher.folder) != watched or not _graded(watcher, say, changed):
+            return False
+        if folder_identity(watcher.folder) != watched:
+            return False
+    return True
 
 
 def _show(regrade: Regrade | None, say: Callable[[str], None]) -> None:
