@@ -54,6 +54,11 @@ def checked(check, **options):
     return callback
 
 
+def output_file_option(*flags: str, help: str, default: Optional[Path] = None, **more):
+    """An option naming a file the command writes, checked before any work (see `checked`)."""
+    return typer.Option(default, *flags, help=help, callback=checked(paths.output_file), **more)
+
+
 def bank_option():
     """`--bank DIR`, the same on every command that reads a bank (see grader.bank.location)."""
     return typer.Option(None, "--bank", metavar="DIR", help=BANK_HELP)
@@ -94,12 +99,9 @@ def check(
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable)."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Write Gradescope results.json here.",
-                                             callback=checked(paths.output_file)),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here.",
-                                             callback=checked(paths.output_file)),
-    md_file: Optional[Path] = typer.Option(None, "--md", help="Write a Markdown report here.",
-                                           callback=checked(paths.output_file)),
+    json_file: Optional[Path] = output_file_option("--json", help="Write Gradescope results.json here."),
+    html_file: Optional[Path] = output_file_option("--html", help="Write a self-contained HTML report here."),
+    md_file: Optional[Path] = output_file_option("--md", help="Write a Markdown report here."),
     public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
     templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones.",
                                                callback=checked(paths.input_folder)),
@@ -402,8 +404,7 @@ app.add_typer(bundle_app, name="bundle")
 
 @bundle_app.command("gradescope")
 def bundle_gradescope(
-    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help="The zip to write (upload it as the autograder).",
-                                  callback=checked(paths.output_file)),
+    out_file: Path = output_file_option("--out", "-o", help="The zip to write (upload it as the autograder).", default=Path("autograder.zip")),
     bank: Optional[Path] = bank_option(),
     hidden: str = typer.Option("after_published", "--hidden-visibility", metavar="WHEN",
                                help="When students see hidden checks: hidden, after_due_date, after_published or visible."),
@@ -432,10 +433,8 @@ def bundle_gradescope(
 @app.command("export-quiz")
 def export_quiz(
     variants: int = typer.Option(..., "--variants", "-n", min=1, help="Variants per question (at most those validate proves)."),
-    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help="Write a Moodle XML question bank.",
-                                          callback=checked(paths.output_file)),
-    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help="Write a Canvas QTI 1.2 package.",
-                                       callback=checked(paths.output_file)),
+    moodle: Optional[Path] = output_file_option("--moodle", help="Write a Moodle XML question bank.", metavar="FILE.xml"),
+    qti: Optional[Path] = output_file_option("--qti", help="Write a Canvas QTI 1.2 package.", metavar="FILE.zip"),
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Export only this quiz (repeatable)."),
 ) -> None:
@@ -482,8 +481,7 @@ def grade(
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
-    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing.",
-                                   callback=checked(paths.output_file)),
+    gradebook: Path = output_file_option("--gradebook", help=GRADEBOOK_HELP + " Created if missing.", default=Path("gradebook.sqlite")),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
@@ -534,12 +532,10 @@ def grade(
 @app.command()
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise and the total.",
-                                            callback=checked(paths.output_file)),
+    csv_file: Optional[Path] = output_file_option("--csv", help="One row per student: a column per exercise and the total."),
     gradescope: Optional[Path] = typer.Option(None, "--gradescope", help="A folder to fill with <student>/results.json (as `grader check --json`).",
                                               callback=checked(paths.output_folder)),
-    canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids).",
-                                          callback=checked(paths.output_file)),
+    canvas: Optional[Path] = output_file_option("--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
     assignment: str = typer.Option("grader", "--assignment", help="Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id."),
 ) -> None:
     """Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
@@ -575,8 +571,7 @@ def export(
 @app.command()
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help="Write the class report here (one self-contained HTML page).",
-                                   callback=checked(paths.output_file)),
+    html_file: Path = output_file_option("--html", help="Write the class report here (one self-contained HTML page).", default=...),
     templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones.",
                                                callback=checked(paths.input_folder)),
 ) -> None:

@@ -57,6 +57,7 @@ from grader.submissions.reading import ANSWERS, STUDENT, read_submission
 POLL_SECONDS = 0.2  # how often the polling fallback stats the folder
 SETTLE_SECONDS = 0.05  # a burst of saves is over when nothing changed for this long
 MAX_DEBOUNCE_SECONDS = 1.6  # ... or when it has gone on this long
+STARTED_MS = 200  # watchfiles says it has begun watching (an empty set) this soon, when nothing changed
 BANK_POLL_EVERY = 5  # polls: the bank's files are stat'ed every BANK_POLL_EVERY * POLL_SECONDS
 MESSAGE_CHARS = 160  # of a failing item's message in the one-line report
 INSTALL_HINT = "pip install 'grader[watch]' to watch with watchfiles"
@@ -410,10 +411,12 @@ def _differ(old: dict, new: dict) -> set[str]:
 def poll_changes(folder: Path, bank_folders: Sequence[Path] = (), stop: threading.Event | None = None,
                  interval: float = POLL_SECONDS) -> Iterator[set[str]]:
     """Sets of changed paths, one per burst of saves, found by stat'ing `folder`'s entries every
-    `interval` seconds (the bank's files every BANK_POLL_EVERY polls). Ends when `stop` is set."""
+    `interval` seconds (the bank's files every BANK_POLL_EVERY polls). Ends when `stop` is set.
+    The first set is empty, said once watching has begun (see `watch`)."""
     stop = stop or threading.Event()
     seen = _snapshot(folder)
     bank_seen = _bank_snapshot(bank_folders)
+    yield set()
     polls = 0
     while not stop.wait(interval):
         polls += 1
@@ -439,17 +442,21 @@ def poll_changes(folder: Path, bank_folders: Sequence[Path] = (), stop: threadin
 
 def watchfiles_changes(folder: Path, bank_folders: Sequence[Path] = (),
                        stop: threading.Event | None = None) -> Iterator[set[str]]:
-    """Sets of changed paths from `watchfiles`, a burst of saves grouped into one set."""
+    """Sets of changed paths from `watchfiles`, a burst of saves grouped into one set. The first
+    comes once watching has begun (empty when nothing changed yet: see `watch`)."""
     import watchfiles
 
     def wanted(_change, path: str) -> bool:
         return not any(ignored(part) for part in Path(path).parts[1:])
 
     roots = [str(folder)] + [str(f) for f in bank_folders if Path(f).is_dir()]
+    began = False
     for changes in watchfiles.watch(*roots, watch_filter=wanted, step=int(SETTLE_SECONDS * 1000),
                                     debounce=int(MAX_DEBOUNCE_SECONDS * 1000), stop_event=stop,
-                                    raise_interrupt=True):
-        yield {path for _change, path in changes}
+                                    raise_interrupt=True, yield_on_timeout=True, rust_timeout=STARTED_MS):
+        if changes or not began:  # a timeout: said once, as the sign that watching has begun
+            began = True
+            yield {path for _change, path in changes}
 
 
 def change_source(folder: Path, bank_folders: Sequence[Path] = (), *, poll: bool = False,
@@ -558,11 +565,11 @@ def watch(watcher: Watcher, say: Callable[[str], None], *, poll: bool = False,
     watcher.start_sandbox()
     watched = folder_identity(watcher.folder)
     while True:
-        graded = _graded(watcher, say, first=True)
-        if graded and on_ready is not None:
+        seen = _graded_whole(watcher, say)
+        if seen is not None and on_ready is not None:
             on_ready(how)
             on_ready = None
-        if graded and _follow(watcher, changes, watched, say):
+        if seen is not None and _follow(watcher, changes, watched, seen, say):
             return  # stopped
         changes.close()
         if folder_identity(watcher.folder) is None:
@@ -574,32 +581,46 @@ def watch(watcher: Watcher, say: Callable[[str], None], *, poll: bool = False,
         how, changes = change_source(watcher.folder, [watcher.bank_dir, watcher.solutions_dir], poll=poll, stop=stop)
 
 
-def _graded(watcher: Watcher, say: Callable[[str], None], changed: Iterable[str] = (), first: bool = False) -> bool:
-    """Grade everything (`first`: then what was saved meanwhile) or what `changed` touches, and
-    show it; False when the folder vanished under the grading."""
+def _vanished(watcher: Watcher, error: OSError) -> None:
+    """An error reading the folder is its vanishing (deleted under the grading), else raised again."""
+    if folder_identity(watcher.folder) is not None:
+        raise error
+
+
+def _graded_whole(watcher: Watcher, say: Callable[[str], None]) -> dict | None:
+    """Grade everything, then what was saved meanwhile, and show it; what the folder held at the
+    end, or None when it vanished under the grading."""
     try:
-        if first:
-            before = _snapshot(watcher.folder)
-            _show(watcher.start(), say)
-            changed = _differ(before, _snapshot(watcher.folder))  # saved while the grading ran
-        if changed:
-            _show(watcher.regrade(changed), say)
-        return True
-    except OSError:
-        if folder_identity(watcher.folder) is not None:
-            raise
-        return False
+        before = _snapshot(watcher.folder)
+        _show(watcher.start(), say)
+        after = _snapshot(watcher.folder)
+        if _differ(before, after):
+            _show(watcher.regrade(_differ(before, after)), say)
+        return after
+    except OSError as error:
+        _vanished(watcher, error)
+        return None
 
 
-def _follow(watcher: Watcher, changes: Iterator[set[str]], watched, say: Callable[[str], None]) -> bool:
+def _follow(watcher: Watcher, changes: Iterator[set[str]], watched, seen: dict, say: Callable[[str], None]) -> bool:
     """Regrade on every burst of saves: True once the changes end (stopped), False when the folder
-    vanished or was made again."""
+    vanished or was made again. `seen`: the folder as last graded; the saves between then and the
+    first set of changes (when watching began) count in that set."""
     folder = os.path.abspath(watcher.folder)
+    first = True
     for changed in changes:
+        if first:
+            changed, first = set(changed) | _differ(seen, _snapshot(watcher.folder)), False
         if folder in {os.path.abspath(path) for path in changed}:
             return False  # the folder itself was deleted (made again at once, it may even have its inode)
-        if folder_identity(watcher.folder) != watched or not _graded(watcher, say, changed):
+        if folder_identity(watcher.folder) != watched:
             return False
+        if changed:
+            try:
+                _show(watcher.regrade(changed), say)
+            except OSError as error:
+                _vanished(watcher, error)
+                return False
         if folder_identity(watcher.folder) != watched:
             return False
     return True

@@ -321,11 +321,16 @@ def test_a_broken_bundle_config_gives_a_zero_with_a_message_not_a_missing_file(i
 
 
 def test_cli_bundle_gradescope(tmp_path):
-    out = tmp_path / "autograder.zip"
+    """Wherever the temporary folder lies: a long path is printed on one line (piped output never wraps)."""
+    deep = tmp_path.joinpath(*["a-folder-with-a-rather-long-name"] * 8)
+    deep.mkdir(parents=True)
+    out = deep / "autograder.zip"
     command = [sys.executable, "-m", "grader.cli", "bundle", "gradescope", "--bank", str(FIXTURE_BANK), "--out", str(out)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120, env=environment)
     assert done.returncode == 0, done.stderr
-    assert "2 exercises (0 code)" in done.stdout and out.is_file()
+    assert len(done.stdout.splitlines()) == 1 and f"wrote {out}: 2 exercises (0 code)" in done.stdout, done.stdout
+    assert out.is_file()
     bad = subprocess.run(command + ["--hidden-visibility", "later"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert bad.returncode == 2 and "unknown visibility 'later'" in bad.stderr
 

@@ -171,6 +171,7 @@ def test_polling_groups_a_burst_of_saves_into_one_change(tmp_path):
     (tmp_path / "lenet.py").write_text("a")
     stop = threading.Event()
     changes = poll_changes(tmp_path, stop=stop, interval=0.05)
+    assert next(changes) == set()  # said at once: watching has begun
 
     def save_twice():
         time.sleep(0.2)
