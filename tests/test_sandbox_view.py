@@ -82,7 +82,7 @@ def test_a_killed_graders_sandbox_folder_is_removed_at_the_next_start(tmp_path):
         foreign.mkdir()
         outside = tmp_path / "outside"
         outside.mkdir()
-        (outside / scratch.OWNER_FILE).write_text(f"{killed.pid} 0\n")
+        (outside / scratch.OWNER_FILE).write_text(f"{killed.pid} 0 {scratch.pid_namespace()}\n")
         (tmp_path / f"{scratch.PREFIX}link").symlink_to(outside)
         assert stale.parent == tmp_path and stale.is_dir() and alive.is_dir()
 
@@ -97,9 +97,12 @@ def test_a_killed_graders_sandbox_folder_is_removed_at_the_next_start(tmp_path):
 def test_a_reused_pid_is_not_the_owner(tmp_path):
     root = tmp_path / f"{scratch.PREFIX}reused"
     root.mkdir()
-    (root / scratch.OWNER_FILE).write_text(f"{os.getppid()} 1\n")  # a live pid, but started at another time
+    (root / scratch.OWNER_FILE).write_text(f"{os.getppid()} 1 {scratch.pid_namespace()}\n")  # live, but started at another time
     assert scratch.start_time(os.getppid()) not in ("", "1")
-    assert scratch.remove_stale(tmp_path) == [root]
+    elsewhere = tmp_path / f"{scratch.PREFIX}other-namespace"  # a container sharing /tmp: its pids are not ours
+    elsewhere.mkdir()
+    (elsewhere / scratch.OWNER_FILE).write_text("999999 1 4026531836000\n")
+    assert scratch.remove_stale(tmp_path) == [root] and elsewhere.is_dir()
 
 
 def test_a_sandbox_starts_by_sweeping(tmp_path, monkeypatch):
@@ -111,7 +114,7 @@ def test_a_sandbox_starts_by_sweeping(tmp_path, monkeypatch):
     stale.mkdir()
     dead = subprocess.Popen(["true"])
     dead.wait()
-    (stale / scratch.OWNER_FILE).write_text(f"{dead.pid} {time.monotonic_ns()}\n")
+    (stale / scratch.OWNER_FILE).write_text(f"{dead.pid} {time.monotonic_ns()} {scratch.pid_namespace()}\n")
     sandbox = Sandbox(wrappers=("none",))
     try:
         sandbox.start()

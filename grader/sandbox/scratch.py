@@ -2,10 +2,11 @@
 those left behind.
 
 A grader killed outright (SIGKILL, out of memory, a pulled plug) cannot remove its
-`grader-sandbox-*` folder. Each one therefore holds an owner file with the grader's pid
-and that process's start time, and the next sandbox to start removes the folders whose
-owner is gone. Only folders that are ours are touched: real folders (not links) owned by
-this user, holding an owner file this user wrote; a folder with a live owner, or without
+`grader-sandbox-*` folder. Each one therefore holds an owner file with the grader's pid,
+that process's start time and its pid namespace, and the next sandbox to start removes the
+folders whose owner is gone. Only folders that are ours are touched: real folders (not
+links) owned by this user, holding an owner file this user wrote in this pid namespace (a
+container sharing /tmp counts its pids otherwise); a folder with a live owner, or without
 an owner file (made by someone else, or by an older grader), is left alone.
 """
 
@@ -33,6 +34,14 @@ def start_time(pid: int) -> str:
         return ""
 
 
+def pid_namespace() -> str:
+    """Which pid namespace this process is in ("" where unknown): pids mean something only in it."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return ""
+
+
 def alive(pid: int, started: str) -> bool:
     """Whether the process that wrote (pid, started) is still running."""
     try:
@@ -51,12 +60,13 @@ def make_root() -> Path:
     pid = os.getpid()
     fd = os.open(root / OWNER_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(f"{pid} {start_time(pid)}\n")
+        f.write(f"{pid} {start_time(pid) or '-'} {pid_namespace() or '-'}\n")
     return root
 
 
 def _owner(root: Path) -> tuple[int, str] | None:
-    """(pid, start time) from `root`'s owner file, when the file is a regular one of ours."""
+    """(pid, start time) from `root`'s owner file, when the file is a regular one of ours,
+    written in this pid namespace."""
     try:
         fd = os.open(root / OWNER_FILE, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -66,9 +76,9 @@ def _owner(root: Path) -> tuple[int, str] | None:
         if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
             return None
         parts = f.read(100).decode("ascii", "replace").split()
-    if not parts or not parts[0].isdigit():
+    if len(parts) != 3 or not parts[0].isdigit() or parts[2] != (pid_namespace() or "-"):
         return None
-    return int(parts[0]), parts[1] if len(parts) > 1 else ""
+    return int(parts[0]), parts[1].strip("-")
 
 
 def remove_stale(folder: Path | None = None) -> list[Path]:
