@@ -169,7 +169,8 @@ def check(
         err.print(f"[yellow]warning:[/yellow] {escape(ROOT_CHILD_FIX)}", highlight=False)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
         if path is not None:
-            write_report(result, fmt, path, templates)
+            with paths.writing(path, f"--{fmt}"):
+                write_report(result, fmt, path, templates)
     raise typer.Exit(0 if result.passed else 1)
 
 

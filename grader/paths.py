@@ -8,13 +8,15 @@ error after minutes of grading.
 
 `what` names the option or argument as the user typed it. Only what can be known before
 writing is checked (the path's kind, its folder, permissions); a disk that fills up later
-is not.
+is not, and `writing` says that one as plainly.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from grader.errors import GraderError
@@ -89,3 +91,13 @@ def input_folder(path: Path, what: str) -> Path:
         why = "does not exist" if not os.path.lexists(path) else "is not a folder"
         raise GraderError(f"{what} {path}: {why}; name a folder")
     return path
+
+
+@contextmanager
+def writing(path: Path, what: str) -> Iterator[None]:
+    """Writing `path`: a failure the checks could not foresee (a full disk, /dev/full, a file
+    root may not write in /proc) is said with the path, exit 2, not as an internal error."""
+    try:
+        yield
+    except OSError as error:
+        raise GraderError(f"{what} {path}: could not be written ({error.strerror or error})") from None

@@ -275,3 +275,11 @@ def test_output_paths_that_can_be_written_are_taken(tmp_path):
         output_file(tmp_path / "dangling", "--json")
     with pytest.raises(GraderError, match="is not empty"):
         output_folder(tmp_path, "--out", empty=True)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_report_that_fails_as_it_is_written_exits_2_with_the_path(tmp_path):
+    submission = make_submission(tmp_path / "alex", right_answers())
+    result = grader("check", submission, "--bank", FIXTURE_BANK, "-q", "--json", "/dev/full", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "--json /dev/full: could not be written (No space left on device)" in result.stderr
