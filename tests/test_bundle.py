@@ -277,8 +277,13 @@ def test_identity_from_the_metadata_and_the_folder(tmp_path):
     (folder / "student.yaml").write_text("id: [not, one]\n")  # a broken student.yaml is moot, not a claim
     who = identity(tmp_path, folder)
     assert who.student_id == "1234" and who.claimed is None and who.folder_problems and who.flag() is None
+    (folder / "student.yaml").write_text("name: Ada\n")  # no id: nothing claimed (not the folder's name either)
+    assert identity(tmp_path, folder) == Identity("1234", "gradescope")
     (folder / "student.yaml").write_text("id: s42\n")
     assert identity(tmp_path, folder).claimed == "s42" and "s42" in identity(tmp_path, folder).flag()
+    odd = tmp_path / "My Work"  # a zip's folder whose name is no id: moot where the account is known
+    odd.mkdir()
+    assert identity(tmp_path, odd).folder_problems and identity(tmp_path, odd).claimed is None
 
 
 def test_a_grader_that_cannot_start_still_leaves_results(installed):

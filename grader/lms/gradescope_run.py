@@ -133,17 +133,14 @@ def gradescope_student(root: Path) -> str | None:
 
 def identity(root: Path, folder: Path) -> Identity:
     """Who `folder` is graded as (see Identity)."""
-    from grader.submissions.files import present
-    from grader.submissions.reading import STUDENT, identify
+    from grader.submissions.reading import identify, written_id
 
     account = gradescope_student(root)
     if account is None:
         return Identity(None, "submission")
-    if not present(folder, STUDENT):
-        return Identity(account, "gradescope")
-    written, problems = identify(folder)
-    differs = not problems and written.strip().casefold() != account.casefold()
-    return Identity(account, "gradescope", written if differs else None, tuple(problems))
+    claimed = written_id(folder)
+    differs = claimed is not None and claimed.strip().casefold() != account.casefold()
+    return Identity(account, "gradescope", claimed if differs else None, tuple(identify(folder)[1]))
 
 
 def _bank(root: Path, config: dict):

@@ -129,6 +129,13 @@ def _answers(folder: Path, quizzes: dict[str, QuizExercise], problems: list[str]
     return answers
 
 
+def written_id(folder: Path) -> str | None:
+    """The id student.yaml gives, as written; None without one (no file, no `id:`, or one that
+    `identify` reports as a problem)."""
+    folder = Path(folder)
+    return _id_from_file(folder, []) if present(folder, STUDENT) else None
+
+
 def read_student_id(folder: Path) -> str:
     """Whose submission `folder` is: the id in its student.yaml, else the folder's name."""
     return identify(Path(folder))[0]
