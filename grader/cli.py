@@ -596,12 +596,13 @@ def report(
 @app.command()
 def similarity(
     submissions: Path = typer.Argument(..., help="The class folder: one folder per submission, as `grader grade` takes.",
-                                       exists=True, file_okay=False, resolve_path=False),
+                                       callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", metavar="ID", help="Compare only the files of this code exercise (repeatable). Default: every .py file and notebook."),
-    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help="The handout (or a folder of starter files) whose code never counts as shared."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Write the ranked pairs, with their shared line ranges, as JSON."),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it."),
+    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help="The handout (or a folder of starter files) whose code never counts as shared.",
+                                        callback=checked(paths.input_folder)),
+    json_file: Optional[Path] = output_file_option("--json", help="Write the ranked pairs, with their shared line ranges, as JSON."),
+    html_file: Optional[Path] = output_file_option("--html", help="Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it."),
     top: int = typer.Option(50, "--top", min=1, help="How many pairs to list per file."),
     common: int = typer.Option(10, "--common", min=2, metavar="N", help="Code that more than N submissions share counts as common knowledge (the course's own code), not as a copy."),
 ) -> None:
@@ -621,6 +622,8 @@ def similarity(
     from grader.classroom.similarity import find_similar
     from grader.classroom.similarity_report import pages_folder, write_html, write_json
 
+    if html_file is not None:
+        paths.output_folder(pages_folder(html_file), "--html")  # the pair pages beside the index
     files = None
     if only:
         _, picked = _load(bank, None, only, names=False)

@@ -215,6 +215,7 @@ def bad_paths(tmp_path: Path) -> list[tuple[list, str, str]]:
     a_file.write_text("not a folder\n")
     folder = tmp_path / "a-folder"
     folder.mkdir()
+    (tmp_path / "sim-pairs").write_text("where similarity's pair pages would go\n")
     submission = make_submission(tmp_path / "alex", right_answers())
     bank = ["--bank", FIXTURE_BANK]
     return [
@@ -243,6 +244,11 @@ def bad_paths(tmp_path: Path) -> list[tuple[list, str, str]]:
         (["quiz", "layer-count", *bank, "--show", "--save", a_file / "work"], "a-file/work", "is a file, not a folder"),
         (["quiz", "layer-count", *bank, "--show", "--save", tmp_path / "nowhere"], "nowhere", "does not exist"),
         (["check", submission, *bank, "--templates", a_file], "a-file", "is not a folder"),
+        (["similarity", folder, "--json", a_file / "pairs.json"], "a-file/pairs.json", "is a file, not a folder"),
+        (["similarity", folder, "--html", folder], "a-folder", "is a folder"),
+        (["similarity", folder, "--html", tmp_path / "sim.html"], "sim-pairs", "is a file, not a folder"),
+        (["similarity", a_file], "a-file", "is not a folder"),
+        (["similarity", folder, "--base", a_file], "a-file", "is not a folder"),
     ]
 
 
