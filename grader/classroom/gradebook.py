@@ -79,7 +79,8 @@ class Gradebook:
         self.path = Path(path)
         if not create and not os.path.lexists(self.path):
             raise GraderError(f"{self.path}: no gradebook here; grade a class first with `grader grade SUBMISSIONS_DIR --gradebook {self.path}`")
-        output_file(self.path, "the gradebook")
+        if create or self.path.is_dir():  # one only read need not be writable
+            output_file(self.path, "the gradebook")
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
