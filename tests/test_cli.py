@@ -216,6 +216,7 @@ def bad_paths(tmp_path: Path) -> list[tuple[list, str, str]]:
     folder = tmp_path / "a-folder"
     folder.mkdir()
     (tmp_path / "sim-pairs").write_text("where similarity's pair pages would go\n")
+    (tmp_path / "class-students").write_text("where the class report's student pages would go\n")
     submission = make_submission(tmp_path / "alex", right_answers())
     bank = ["--bank", FIXTURE_BANK]
     return [
@@ -240,7 +241,10 @@ def bad_paths(tmp_path: Path) -> list[tuple[list, str, str]]:
         (["grade", folder, *bank, "--gradebook", a_file / "gb.sqlite"], "a-file/gb.sqlite", "is a file, not a folder"),
         (["export", "--csv", a_file / "grades.csv"], "a-file/grades.csv", "is a file, not a folder"),
         (["export", "--canvas", folder], "a-folder", "is a folder"),
-        (["export", "--gradescope", a_file], "a-file", "is a file, not a folder"),
+        (["export", "--gradescope", a_file / "scores.csv"], "a-file/scores.csv", "is a file, not a folder"),
+        (["export", "--gradescope", folder], "a-folder", "is a folder"),
+        (["export", "--moodle", tmp_path / "missing" / "m.csv"], "missing/m.csv", "does not exist"),
+        (["report", "--html", tmp_path / "class.html"], "class-students", "is a file, not a folder"),
         (["quiz", "layer-count", *bank, "--show", "--save", a_file / "work"], "a-file/work", "is a file, not a folder"),
         (["quiz", "layer-count", *bank, "--show", "--save", tmp_path / "nowhere"], "nowhere", "does not exist"),
         (["check", submission, *bank, "--templates", a_file], "a-file", "is not a folder"),
