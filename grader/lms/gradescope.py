@@ -11,6 +11,10 @@ The zip holds, at its root:
 - `grader-src/`: this version of grader as source; `bank/`: the course's `exercises/` and
   `solutions/`; `grader_bundle.json`: the settings below.
 
+Both scripts run grader from `grader-src/` (PYTHONPATH) with PYTHONSAFEPATH=1: neither a
+grader installed elsewhere nor a `grader/` in the current folder is ever imported, so a dry
+run from a checkout grades with the bundle's code (docs/instructors.md).
+
 Gradescope's limits map onto the bank's: the autograder timeout caps the submission's
 wall-clock budget (less a reserve for start-up and quizzes), the container's memory caps
 each exercise's `limits.memory_mb` (less what the grader itself holds), and the CPU count
