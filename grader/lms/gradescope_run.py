@@ -117,13 +117,15 @@ MAX_ID_CHARS = 256
 def gradescope_student(root: Path) -> str | None:
     """The id of the account that submitted (`sid`, else `email`, of the first user in
     submission_metadata.json), or None where there is no usable one (a dry run)."""
+    from grader.submissions.reading import student_id
+
     try:
         users = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8")).get("users") or []
         user = users[0]
         for key in ("sid", "email"):
             value = user.get(key)
             if isinstance(value, (str, int)) and not isinstance(value, bool):
-                text = str(value).strip()
+                text = student_id(str(value).strip())  # as student.yaml's ids are kept (NFKC)
                 if text and len(text) <= MAX_ID_CHARS and text.isprintable():
                     return text
     except (OSError, ValueError, AttributeError, IndexError, KeyError, TypeError):
