@@ -11,6 +11,7 @@ import sympy
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise, Tolerance
 from grader.bank.variants import draw, question_values
+from grader.errors import SpecError
 from grader.judge.equivalence import Judgement, Verdict
 from grader.judge.equivalence import judge as default_judge
 from grader.judge.evaluate import not_real
@@ -92,7 +93,17 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
 
     if raw is None:
         return result(Status.NOT_SUBMITTED, message="no answer given")
-    marker = _Marker(exercise, question, values, judge)
+    try:
+        return _marked(_Marker(exercise, question, values, judge), raw, result)
+    except SpecError:
+        raise  # the exercise's, not this answer's: no variant can be drawn
+    except Exception as error:  # noqa: BLE001 - one question's fault must not end the sheet, or the run
+        # the error's class only: its text can be pages long (Python's message on printing a 5000-digit int)
+        return result(Status.ERROR, message=unjudged_message(f"the grader failed on it: {type(error).__name__}"))
+
+
+def _marked(marker: _Marker, raw: object, result: Callable[..., ItemResult]) -> ItemResult:
+    exercise, question, values = marker.exercise, marker.question, marker.values
     try:
         given = marker.read(raw)
     except responses.AnswerFormatError as error:

@@ -13,7 +13,7 @@ import sympy
 
 from grader.bank.spec import Question, QuizExercise
 from grader.judge.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
-from grader.judge.scope import exact, question_symbols, substitute
+from grader.judge.scope import answer_symbols, exact
 
 MAX_TEXT = 2000
 CAP_HEADING = "answer refused by a safety cap"  # never "could not read": the answer was read, and is too big
@@ -63,10 +63,9 @@ def read_expression(raw: object, exercise: QuizExercise, question: Question, val
         return read_number(raw)
     text = _text(raw, "a formula")
     try:
-        parsed = parse_expression(text, question_symbols(exercise.params, question.variables), STUDENT_LIMITS)
+        return parse_expression(text, answer_symbols(exercise.params, question.variables, values), STUDENT_LIMITS)
     except ExpressionError as error:
         raise _refused(error) from None
-    return substitute(parsed, exercise.params, values)
 
 
 def read_shape(raw: object) -> list[int]:
