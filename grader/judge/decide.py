@@ -12,9 +12,9 @@
    A point where a value is too large to compute is never agreement: EQUAL needs every point
    where the key has a value compared (the candidate too large at one of them is not EQUAL),
    and at least COMPARED_SHARE of the points drawn (the key too large at the rest).
-4. Too few points compared: a `simplify` proof in the time left, else UNDECIDED; the candidate
-   too large where the key has a value: DIFFERENT, saying where (the student's blow-up is not
-   the instructor's to review), unless `simplify` proves it within BLOWN_PROOF_SECONDS.
+4. The candidate too large to compute where the key has a value (and no difference found):
+   DIFFERENT, saying where; the student's blow-up is not the instructor's to review. Too few
+   points compared otherwise: a `simplify` proof in the time left, else UNDECIDED.
    A judgement that runs out of time while evaluating the candidate took most of it is
    DIFFERENT too ("too costly to evaluate"); one that runs out elsewhere is UNDECIDED.
 
@@ -40,7 +40,6 @@ T = TypeVar("T")
 # Runs a function, raising TimeoutError once the seconds are spent (the worker uses an alarm).
 Bounded = Callable[[Callable[[], T], float], T]
 _QUICK_PROOF_SECONDS = 0.5
-BLOWN_PROOF_SECONDS = 0.5  # a simplify proof for a candidate too large to compute at some point
 COMPARED_SHARE = 0.9  # of the points drawn where the key has a value, or is too large, this many must be compared
 
 
@@ -113,21 +112,21 @@ def _decide(candidate, key, domains, constraints, deadline, bounded, costs: _Cos
     verdict = bounded(lambda: _compare(comparison), deadline - time.monotonic())
     if verdict is not None:
         return verdict
-    usable, blown = comparison.usable, comparison.blown
-    if usable == 0 and blown is None and not comparison.key_too_large:
-        return Judgement(Verdict.UNDECIDED, "no sample point satisfies the constraints (or the key has no value at any); check the constraints and domains")
-    seconds = deadline - time.monotonic()
-    try:
-        if bounded(lambda: sympy.simplify(candidate - key) == 0, seconds if blown is None else min(seconds, BLOWN_PROOF_SECONDS)):
-            return Judgement(Verdict.EQUAL, "proved by sympy")
-    except TimeoutError:
-        if blown is None:
-            raise
-    if blown is not None:
-        return _too_large(*blown)
+    # No simplify where a value was too large: on such numbers sympy works in single C calls
+    # (a primality test of a 30,000-digit number) that no alarm interrupts.
+    if comparison.blown is not None:
+        return _too_large(*comparison.blown)
+    usable = comparison.usable
     if comparison.key_too_large:
         return Judgement(Verdict.UNDECIDED, f"the key's value is too large to compute at {comparison.key_too_large} "
                                             f"sample points, and {usable} could be checked: too few to be sure")
+    if usable == 0:
+        return Judgement(Verdict.UNDECIDED, "no sample point satisfies the constraints (or the key has no value at any); check the constraints and domains")
+    try:
+        if bounded(lambda: sympy.simplify(candidate - key) == 0, deadline - time.monotonic()):
+            return Judgement(Verdict.EQUAL, "proved by sympy")
+    except TimeoutError:
+        pass
     return Judgement(Verdict.UNDECIDED, f"only {usable} sample points could be checked, too few to be sure")
 
 
