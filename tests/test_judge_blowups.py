@@ -171,3 +171,24 @@ def test_grader_check_marks_a_blow_up_as_the_questions_fault(tmp_path):
     assert height["score"] == 0 and "too large to compute at" in height["output"]
     assert tests["rnn-gradients/tanh-derivative"]["score"] == tests["rnn-gradients/tanh-derivative"]["max_score"] > 0
     assert "Exceeds the limit" not in run.stdout + run.stderr and REVIEW not in power["output"] + height["output"]
+
+
+def test_an_answer_that_takes_the_judges_time_is_wrong_not_for_review():
+    """floor(sin(pi*x)^2 + cos(pi*x)^2) is 1, but within rounding of a jump at every point: each
+    is computed exactly by sympy, and the answer uses up the time limit where the key takes none."""
+    from grader.judge.equivalence import judge
+
+    x = sympy.Symbol("x", real=True)
+    slow = parse_expression("x*floor(sin(pi*x)^2 + cos(pi*x)^2)", {"x": x}, STUDENT_LIMITS)
+    judgement = judge(slow, x, {x: Domain("real", 0.5, 4)}, time_limit=2.0)
+    assert judgement.verdict is Verdict.DIFFERENT, judgement.reason
+    assert "takes too long to evaluate" in judgement.note and "simplify it" in judgement.note
+
+
+def test_validate_warns_when_the_key_is_too_large_to_compute_on_much_of_its_domain():
+    from grader.judge.key_domain import key_gap
+
+    x = sympy.Symbol("x", real=True)
+    gap = key_gap(sympy.exp(sympy.exp(x)), {"x": Domain("real", -50, 50)})
+    assert gap is not None and "too large to compute" in gap
+    assert key_gap(sympy.exp(sympy.exp(x)), {"x": Domain("real", -50, 12)}) is None

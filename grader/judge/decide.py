@@ -112,21 +112,21 @@ def _decide(candidate, key, domains, constraints, deadline, bounded, costs: _Cos
     verdict = bounded(lambda: _compare(comparison), deadline - time.monotonic())
     if verdict is not None:
         return verdict
-    # No simplify where a value was too large: on such numbers sympy works in single C calls
-    # (a primality test of a 30,000-digit number) that no alarm interrupts.
+    # No simplify where the candidate was too large: on what it builds sympy works in single C
+    # calls (a primality test of a 30,000-digit number) that no alarm interrupts.
     if comparison.blown is not None:
         return _too_large(*comparison.blown)
     usable = comparison.usable
-    if comparison.key_too_large:
-        return Judgement(Verdict.UNDECIDED, f"the key's value is too large to compute at {comparison.key_too_large} "
-                                            f"sample points, and {usable} could be checked: too few to be sure")
-    if usable == 0:
+    if usable == 0 and not comparison.key_too_large:
         return Judgement(Verdict.UNDECIDED, "no sample point satisfies the constraints (or the key has no value at any); check the constraints and domains")
     try:
         if bounded(lambda: sympy.simplify(candidate - key) == 0, deadline - time.monotonic()):
             return Judgement(Verdict.EQUAL, "proved by sympy")
     except TimeoutError:
         pass
+    if comparison.key_too_large:
+        return Judgement(Verdict.UNDECIDED, f"the key's value is too large to compute at {comparison.key_too_large} "
+                                            f"sample points, and {usable} could be checked: too few to be sure")
     return Judgement(Verdict.UNDECIDED, f"only {usable} sample points could be checked, too few to be sure")
 
 
