@@ -474,7 +474,8 @@ questions:
     answer: "3*(n_h*n_in + n_h*n_h + 2*n_h)"
 """).parent)[0]
     text = stack_parts(exercise, exercise.questions[0], {})["questionvariables"]
-    points = [dict(re.findall(r"(\w+) = \((\d+)\)", p)) for p in re.findall(r"\[([^\[\]]*)\]", text.split("pts: ", 1)[1])]
+    listed = re.findall(r"\[([^\[\]]*)\]", text.split("pts: ", 1)[1])
+    points = [dict(re.findall(r"(\w+) = \((\d+)\)", p)) for p in listed]
     assert len(points) == POINTS
     for name in ("n_in", "n_h"):
         values = {int(p[name]) for p in points}

@@ -108,7 +108,8 @@ def test_a_huge_value_is_shown_short():
     assert show(Fraction(1, 3)) == "1/3" and show(Fraction(10) ** 50) == str(10 ** 50)
 
 
-@pytest.mark.parametrize("answer", ["n_h + 2^(99999*s_h)", "n_h + 2^(99999*s_h*k_h)", "2^(99999*n_h) - 2^(99999*n_h - 1)"])
+@pytest.mark.parametrize("answer", ["n_h + 2^(99999*s_h)", "n_h + 2^(99999*s_h*k_h)",
+                                    "2^(99999*n_h) - 2^(99999*n_h - 1)"])
 def test_a_crafted_answer_cannot_force_a_review(bank, worker, answer):
     """An answer the judge could not decide for its own blow-up was sent to the instructor, with
     Python's 4,300-digit error text: now it is wrong, with a short message."""

@@ -117,7 +117,8 @@ def test_a_key_that_forgets_a_variable_is_caught_by_grader_validate(tmp_path):
     run = subprocess.run([sys.executable, "-m", "grader.cli", "validate", str(tmp_path / "bank")], cwd=REPO,
                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
     assert run.returncode == 0, run.stdout + run.stderr
-    taken = dict(part.split(" took ") for part in run.stderr.split("sampled gru/count: ")[1].splitlines()[0].split(", "))
+    line = run.stderr.split("sampled gru/count: ")[1].splitlines()[0]
+    taken = dict(part.split(" took ") for part in line.split(", "))
     assert {name: int(text.split()[0]) for name, text in taken.items()} == {"n_in": 10, "n_h": 10}  # 2 ends + 8 inside
 
 

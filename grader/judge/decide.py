@@ -31,8 +31,8 @@ from typing import TypeVar
 
 import sympy
 
-from grader.judge.evaluate import (DIGITS, MAX_DECIMAL_EXPONENT, PRECISE_DIGITS, Evaluator, TooLarge, Undefined, Value, inexact,
-                                   same, show, show_pair)
+from grader.judge.evaluate import (DIGITS, MAX_DECIMAL_EXPONENT, PRECISE_DIGITS, Evaluator, TooLarge, Undefined, Value,
+                                   inexact, same, show, show_pair)
 from grader.judge.judgement import Domain, Judgement, Verdict
 from grader.judge.sampling import MIN_POINTS, WANT_POINTS, draw_points, holds, nearby, neighbours, satisfier, scan
 
@@ -71,9 +71,9 @@ def decide(
         return _decide(candidate, key, domains, constraints, deadline, bounded, costs)
     except TimeoutError:
         if costs.candidate_to_blame(time_limit):
-            return Judgement(Verdict.DIFFERENT, f"too costly to evaluate within {time_limit:g} s",
-                             note=f"your answer takes too long to evaluate (over {time_limit:g} s at the sample points, "
-                                  "where a correct answer takes a fraction of that); simplify it")
+            return Judgement(Verdict.DIFFERENT, f"too costly to evaluate within {time_limit:g} s", note=(
+                f"your answer takes too long to evaluate (over {time_limit:g} s at the sample points, where a "
+                "correct answer takes a fraction of that); simplify it"))
         return Judgement(Verdict.UNDECIDED, f"could not judge within {time_limit:g} s; the answer may be too costly to compare")
     except (MemoryError, RecursionError):
         return Judgement(Verdict.UNDECIDED, "could not judge: the expressions are too large to compare")

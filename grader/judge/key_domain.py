@@ -2,10 +2,11 @@
 
 The judge skips the points where the key has no value (any answer may do anything there),
 so a key that is undefined on part of its declared domain silently narrows the question:
-`grader validate` warns with the first such point. So it does where the key is too large to
-compute at more sample points than the judge lets go uncompared (grader.judge.decide). Isolated points of the real variables
+`grader validate` warns with the first such point. Isolated points of the real variables
 (sin(x)/x at 0) are not reported: answers are compared all around them. Every integer a
-domain allows is reported, since integers have no neighbours to compare at instead.
+domain allows is reported, since integers have no neighbours to compare at instead. It warns
+too where the key is too large to compute at more sample points than the judge lets go
+uncompared (grader.judge.decide.COMPARED_SHARE): no answer is then called equal by sampling.
 """
 
 from __future__ import annotations
