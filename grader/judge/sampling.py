@@ -85,17 +85,26 @@ def spread_points(domains: Mapping[str, Domain], satisfies: Callable[[Point], bo
         itertools.product(*({low, high} for low, high in bounds.values())), 4096)]
     rng.shuffle(ends)
     points = _unique(_keep(ends, satisfies, max(1, count // 2), deadline))
-    seen = {tuple(point.values()) for point in points}
-    for _ in range(_SPREAD_ROUNDS):
-        for point in scan(domains, rng, count):
-            if len(points) >= count:
-                return _simplest_first(points)
-            if time.monotonic() > deadline:
-                raise TimeoutError
-            if tuple(point.values()) not in seen and holds(satisfies, point):
-                seen.add(tuple(point.values()))
-                points.append(point)
+    _fill(points, (point for _ in range(_SPREAD_ROUNDS) for point in scan(domains, rng, count)), satisfies, count,
+          deadline)
+    if len(points) < count:  # constraints the strata rarely meet (n = 2*m): the judge's special and aimed points
+        _fill(points, draw_points(domains, satisfies, [], deadline=deadline, want=count, seed=seed).points, satisfies,
+              count, deadline)
     return _simplest_first(points)
+
+
+def _fill(points: list[dict], candidates: Iterable[dict], satisfies: Callable[[Point], bool], count: int,
+          deadline: float) -> None:
+    """Add the new candidates that satisfy the constraints, until there are `count` points."""
+    seen = {tuple(point.values()) for point in points}
+    for point in candidates:
+        if len(points) >= count:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        if tuple(point.values()) not in seen and holds(satisfies, point):
+            seen.add(tuple(point.values()))
+            points.append(point)
 
 
 def _grid_size(domains: Mapping[str, Domain], bounds: Mapping[str, tuple[Fraction, Fraction]]) -> float:
