@@ -194,3 +194,18 @@ def test_validate_warns_when_the_key_is_too_large_to_compute_on_much_of_its_doma
     gap = key_gap(sympy.exp(sympy.exp(x)), {"x": Domain("real", -50, 50)})
     assert gap is not None and "too large to compute" in gap
     assert key_gap(sympy.exp(sympy.exp(x)), {"x": Domain("real", -50, 12)}) is None
+
+
+def test_a_number_too_long_to_print_does_not_travel_to_the_judge():
+    """An author's key with a 5,000-digit number raised Python's ValueError in the encoder (its
+    str()); now it is the encoder's own refusal, which the judge's client answers as undecided."""
+    from grader.judge.process import Judgements
+    from grader.judge.wire import WireError, decode, encode
+
+    assert decode(encode(sympy.Integer(10) ** 3999)) == sympy.Integer(10) ** 3999
+    with pytest.raises(WireError, match="more than 4,000 digits"):
+        encode(sympy.Integer(10) ** 5000 + sympy.Symbol("x"))
+    x = sympy.Symbol("x", real=True)
+    judgement = Judgements().judge(x, x + sympy.Integer(10) ** 5000, {x: Domain("real", 0, 1)}, [], time_limit=1.0,
+                                   answer=lambda request, seconds: pytest.fail("nothing should be sent"))
+    assert judgement.verdict is Verdict.UNDECIDED and len(judgement.reason) < 100
