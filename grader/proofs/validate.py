@@ -97,9 +97,13 @@ def variants_of(exercise: QuizExercise) -> list[dict]:
     probe = draw(exercise, "validate")  # raises if no variant satisfies the constraints
     if math.prod(len(pool) for pool in pools.values()) > MAX_COMBINATIONS:
         kept = [values for values in _spread_variants(exercise.id, pools) if satisfies(exercise, values)]
-        drawn = (draw(exercise, f"validate-{n}") for n in range(DRAWN_VARIANTS))
-        unique = {tuple(sorted(v.items())): v for v in itertools.chain(kept, drawn)}
-        return list(unique.values())[:DRAWN_VARIANTS]
+        drawn = (draw(exercise, f"validate-{n}") for n in range(DRAWN_VARIANTS))  # drawn only while needed
+        unique: dict[tuple, dict] = {}
+        for values in itertools.chain(kept, drawn):
+            if len(unique) >= DRAWN_VARIANTS:
+                break
+            unique.setdefault(tuple(sorted(values.items())), values)
+        return list(unique.values())
     combos = [dict(zip(exercise.params, values)) for values in itertools.product(*pools.values())]
     return [values for values in combos if satisfies(exercise, values)] or [probe]
 
