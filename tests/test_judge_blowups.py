@@ -209,3 +209,13 @@ def test_a_number_too_long_to_print_does_not_travel_to_the_judge():
     judgement = Judgements().judge(x, x + sympy.Integer(10) ** 5000, {x: Domain("real", 0, 1)}, [], time_limit=1.0,
                                    answer=lambda request, seconds: pytest.fail("nothing should be sent"))
     assert judgement.verdict is Verdict.UNDECIDED and len(judgement.reason) < 100
+
+
+@pytest.mark.parametrize("number", [10 ** 4000, -(10 ** 150), 1e300])
+def test_a_huge_number_from_yaml_is_refused_by_the_cap_not_sent_for_review(bank, worker, number):
+    """A 4,000-digit integer in answers.yaml went to the judge whole: too long to print, it came
+    back 'ask your instructor to review it'. YAML's numbers now meet the cap on the size of numbers."""
+    for exercise_id, question_id in (("conv-shape", "out-height"), ("conv-shape", "out-size")):
+        item = _one(worker.mark(bank[exercise_id], {question_id: number}, STUDENT), question_id)
+        assert item.status is Status.ERROR and item.message.startswith("answer refused by a safety cap"), item.message
+        assert REVIEW not in item.message and len(item.message) < 300

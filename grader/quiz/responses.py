@@ -13,6 +13,7 @@ import sympy
 
 from grader.bank.spec import Question, QuizExercise
 from grader.judge.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
+from grader.judge.expr_rules import check_number
 from grader.judge.scope import answer_symbols, exact
 
 MAX_TEXT = 2000
@@ -47,8 +48,13 @@ def read_number(raw: object) -> sympy.Expr:
         raise AnswerFormatError("expected a number, got true/false")
     if isinstance(raw, float) and not math.isfinite(raw):
         raise AnswerFormatError("expected a finite number")
-    if isinstance(raw, (int, float)):
-        return exact(raw)
+    if isinstance(raw, (int, float)):  # YAML's own number: the cap on the size of numbers, as for text
+        value = exact(raw)
+        try:
+            check_number(value, STUDENT_LIMITS.max_value_digits)
+        except ExpressionError as error:
+            raise _refused(error, "expected a number: ") from None
+        return value
     try:
         value = parse_expression(_text(raw, "a number"), {}, STUDENT_LIMITS)
     except ExpressionError as error:
