@@ -21,7 +21,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from conftest import REPO
 from grader.checking.session import student_code
 from grader.submissions.files import UnreadableFile
-from grader.submissions.notebook_cells import Cell, extract
+from grader.submissions.notebook_cells import Cell, analyse
+from grader.submissions.notebook_extract import extract
 from grader.submissions.notebooks import module_from_notebooks, provided_files
 
 LENET = (REPO / "solutions" / "lenet" / "lenet.py").read_text(encoding="utf-8")
@@ -52,25 +53,31 @@ def write_notebook(path: Path, cells: list[str], *, markdown_first: bool = True,
     return path
 
 
-def test_a_course_notebook_keeps_its_definitions_and_lists_what_it_leaves_out(tmp_path):
+def module_of(cells: list[Cell], names=None):
+    return extract("lenet.ipynb", analyse(cells), names)
+
+
+def test_a_course_notebook_keeps_what_net_needs_and_lists_what_it_leaves_out(tmp_path):
     write_notebook(tmp_path / "lenet.ipynb", COURSE_CELLS)
-    source, companions, notebook = student_code(tmp_path, "lenet.py")
+    source, companions, notebook = student_code(tmp_path, "lenet.py", ["net"])
     assert companions == {}
     assert "net = nn.Sequential(" in source and "class Reshape(nn.Module)" in source
-    assert "def evaluate_accuracy_gpu" in source and "lr, num_epochs = 0.9, 10" in source
     for gone in ("train_ch6", "load_data_fashion_mnist", "for layer in net", "nvidia-smi", "open(", "matplotlib",
-                 "from d2l", "plt.show"):
+                 "from d2l", "plt.show", "def evaluate_accuracy_gpu", "lr, num_epochs", "X = torch.rand"):
         assert gone not in source, gone
     compile(source, "lenet.py", "exec")  # what the child will import parses as one module
     note = notebook.note
-    assert note.startswith("read from lenet.ipynb; not run at import:")
-    assert "cell 4 (In [3]) line 2 `for layer in net:` (a for loop)" in note
+    assert note.startswith("read from lenet.ipynb; left out, as no graded name needs it:")
+    assert "cell 4 (In [3]) line 2 `for layer in net:`" in note
     assert "cell 5 (In [4]) line 2 `train_iter, test_iter = d2l.load_data_fashion_m...`" in note
-    assert "cell 7 (In [6]) line 2 `d2l.train_ch6(" in note and "(a call)" in note
-    assert "`!nvidia-smi` (a magic or shell line)" in note and "(a with block)" in note
-    assert "an import of d2l, which is not installed" in note
+    assert "cell 7 (In [6]) line 2 `d2l.train_ch6(" in note and "cell 6 (In [5]) line 1 `def evaluate_accuracy_gpu" in note
+    assert "`!nvidia-smi` (a magic or shell line)" in note and "cell 2 (In [1]) line 4 `from d2l import torch as d2l`" in note
     line = source.split("\n").index("class Reshape(nn.Module):") + 1
     assert notebook.locate(line) == ("lenet.ipynb cell 3 (In [2])", LENET.split("\n").index("class Reshape(nn.Module):") + 1)
+    whole = student_code(tmp_path, "lenet.py").notebook  # no names: every name the notebook binds
+    assert "def evaluate_accuracy_gpu" in whole.source and "lr, num_epochs = 0.9, 10" in whole.source
+    assert "cell 5 (In [4]) line 2 `train_iter, test_iter = d2l.load_data_fashion_m...` (an assignment that calls " \
+           "load_data_fashion_mnist())" in whole.note
 
 
 def test_marked_cells_make_files_of_one_notebook(tmp_path):
@@ -95,7 +102,7 @@ def test_a_py_file_wins_over_a_notebook_of_the_same_name(tmp_path):
     ('{"cells": [', "is not a Jupyter notebook: its JSON is broken (line 1, column 12)"),
     ("[" * 100_000 + "]" * 100_000, "is not a Jupyter notebook"),
     ('{"cells": {"a": 1}, "nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "no list of cells"),
-    ('{"cells": [], "nbformat": 99, "nbformat_minor": 0, "metadata": {}}', "nbformat can read"),
+    ('{"cells": [], "nbformat": 99, "nbformat_minor": 0, "metadata": {}}', "is a notebook of format 99"),
 ])
 def test_broken_notebooks_are_named_never_a_traceback(tmp_path, text, message):
     (tmp_path / "lenet.ipynb").write_text(text, encoding="utf-8")
@@ -115,47 +122,52 @@ def test_a_notebook_of_another_language_and_cells_of_another_language(tmp_path):
     data = json.loads(path.read_text())
     data["cells"][3]["metadata"]["vscode"] = {"languageId": "r"}
     path.write_text(json.dumps(data))
-    source, _, notebook = student_code(tmp_path, "lenet.py")
+    source, _, notebook = student_code(tmp_path, "lenet.py", ["net"])
     assert "echo" not in source and "library" not in source
     assert "cell 3 (In [2]) `%%bash` (a cell magic: not Python)" in notebook.note
     assert "cell 4 (In [3]) (a r cell: not Python)" in notebook.note
 
 
-def test_a_syntax_error_names_the_cell_and_its_line(tmp_path):
-    write_notebook(tmp_path / "lenet.ipynb", [LENET, "x = 1\ndef broken(:\n    pass"])
+def test_a_syntax_error_names_the_cell_and_its_line_where_the_exercise_may_need_it(tmp_path):
+    write_notebook(tmp_path / "lenet.ipynb", [LENET, "x = 1\ndef broken(:\n    pass", "net = nn.Sequential(\n"])
     with pytest.raises(UnreadableFile) as refused:
-        student_code(tmp_path, "lenet.py")
-    assert str(refused.value).startswith("lenet.ipynb cell 3 (In [2]), line 2 has a syntax error")
+        student_code(tmp_path, "lenet.py", ["net"])
+    assert str(refused.value).startswith("lenet.ipynb cell 4 (In [3]), line 1 has a syntax error: '(' was never closed")
+    write_notebook(tmp_path / "lenet.ipynb", [LENET, "x = 1\ndef broken(:\n    pass"])  # net is not in it
+    _, _, notebook = student_code(tmp_path, "lenet.py", ["net"])
+    assert "cell 3 (In [2]) (it does not parse: line 2 has a syntax error" in notebook.note
+    with pytest.raises(UnreadableFile, match=r"cell 3 \(In \[2\]\), line 2 has a syntax error"):
+        student_code(tmp_path, "lenet.py")  # a companion module: every name it binds is wanted
 
 
 def test_extraction_never_runs_code_in_the_grader(tmp_path):
     marker = tmp_path / "ran"
     cells = [Cell(1, f"import pathlib\ndef f(x=pathlib.Path({str(marker)!r}).touch()):\n    pass"),
              Cell(2, f"@print\n@(lambda g: pathlib.Path({str(marker)!r}).touch())\nclass A:\n    pass")]
-    module = extract("lenet.ipynb", cells)
+    module = module_of(cells, ["f", "A"])
     assert "def f(x=pathlib.Path(" in module.source and "@(lambda g:" in module.source
     assert not marker.exists()
 
 
 def test_calls_into_grader_itself_stay_out_of_the_module():
-    module = extract("lenet.ipynb", [Cell(1, "import grader.notebook\nfrom grader import checks\nnet = 1\n"
-                                             "r = grader.notebook.check('lenet')\nx = get_ipython().run_line_magic('grader', 'check lenet')")])
+    module = module_of([Cell(1, "import grader.notebook\nfrom grader import checks\nnet = 1\n"
+                                "r = grader.notebook.check('lenet')\nx = get_ipython().run_line_magic('grader', 'check lenet')")])
     assert module.source == "net = 1\n"
     assert sum("a use of grader itself" in d for d in module.dropped) == 4
 
 
-def test_assignments_that_need_what_was_left_out_are_left_out_too():
-    module = extract("lenet.ipynb", [Cell(1, "from d2l import torch as d2l\nimport torch\ndevice = d2l.try_gpu()\n"
-                                             "train_iter = d2l.load_data_fashion_mnist(256)\nbatch = next(iter(train_iter))"),
-                                     Cell(2, "device = torch.device('cpu')\nnet = torch.nn.Linear(2, 2).to(device)")])
+def test_assignments_that_need_what_cannot_run_fall_back_to_the_binding_before():
+    module = module_of([Cell(1, "from d2l import torch as d2l\nimport torch\ndevice = torch.device('cpu')\n"
+                                "device = d2l.try_gpu()\ntrain_iter = d2l.load_data_fashion_mnist(256)"),
+                        Cell(2, "net = torch.nn.Linear(2, 2).to(device)")], ["net"])
     assert module.source == "import torch\ndevice = torch.device('cpu')\nnet = torch.nn.Linear(2, 2).to(device)\n"
-    assert "cell 1 line 3 `device = d2l.try_gpu()` (it uses d2l, which was left out)" in module.dropped
-    assert "cell 1 line 5 `batch = next(iter(train_iter))` (it uses train_iter, which was left out)" in module.dropped
+    assert module.dropped == ["cell 1 line 4 `device = d2l.try_gpu()` (it uses d2l, which is not run at import)"]
+    assert "cell 1 line 5 `train_iter = d2l.load_data_fashion_mnist(256)`" in module.left_out
 
 
 def test_one_line_of_two_statements_keeps_only_the_definition(tmp_path):
-    module = extract("lenet.ipynb", [Cell(1, "import torch; torch.manual_seed(0)\nnet = 3; print(net)")])
-    assert module.source == "import torch\nnet = 3\n"
+    module = module_of([Cell(1, "import torch; torch.manual_seed(0)\nnet = torch.zeros(3); print(net)")], ["net"])
+    assert module.source == "import torch\nnet = torch.zeros(3)\n"
     assert module.locate(2) == ("lenet.ipynb cell 1", 2)
 
 
@@ -173,8 +185,9 @@ def test_fifty_megabytes_of_images_load_in_well_under_a_second(tmp_path):
     seconds = []
     for _ in range(3):  # the best of three: the machine is shared
         sources._CACHE.clear()
+        sources._ANALYSES.clear()
         started = time.perf_counter()
-        source, _, notebook = student_code(tmp_path, "lenet.py")
+        source, _, notebook = student_code(tmp_path, "lenet.py", ["net"])
         seconds.append(time.perf_counter() - started)
     assert "net = nn.Sequential(" in source
     assert min(seconds) < 0.8, f"{min(seconds):.2f} s to read a {path.stat().st_size / 1e6:.0f} MB notebook"
@@ -209,7 +222,7 @@ def test_a_course_notebook_earns_the_reference_marks(tmp_path, code_grader):
     write_notebook(tmp_path / "lenet.ipynb", COURSE_CELLS)
     result = code_grader.grade(_lenet(), tmp_path)
     assert result.score == result.max_score, [(i.item_id, i.message) for i in result.items if i.score < i.max_score]
-    assert "not run at import" in result.message and "train_ch6" in result.message
+    assert "left out, as no graded name needs it" in result.message and "train_ch6" in result.message
 
 
 def test_code_run_at_import_by_a_default_or_a_decorator_runs_in_the_child_and_names_its_cell(tmp_path, code_grader):
@@ -217,6 +230,7 @@ def test_code_run_at_import_by_a_default_or_a_decorator_runs_in_the_child_and_na
     write_notebook(tmp_path / "lenet.ipynb", [
         LENET,
         "import os\n\ndef loud(f):\n    raise RuntimeError(f'ran in process {os.getpid()}')\n\n@loud\ndef trap():\n    pass",
+        "net = trap or net",  # so net needs trap, whose decorator runs at import
     ])
     result = code_grader.grade(_lenet(), tmp_path, public_only=True)
     assert result.score == 0
@@ -236,7 +250,7 @@ def test_grader_check_reports_a_notebook_submission_and_a_broken_one(tmp_path):
     run = grader("check", work, "--public-only", "-e", "lenet", "-e", "corr2d", "--json", tmp_path / "r.json")
     assert run.returncode == 1, run.stdout + run.stderr
     out = " ".join(run.stdout.split())
-    assert "read from lenet.ipynb; not run at import:" in out and "d2l.train_ch6(" in out
+    assert "read from lenet.ipynb; left out, as no graded name needs it:" in out and "d2l.train_ch6(" in out
     assert "conv.ipynb is not a Jupyter notebook: its JSON is broken (line 1, column 12)" in out
     assert "Traceback" not in run.stdout + run.stderr
     results = json.loads((tmp_path / "r.json").read_text())
