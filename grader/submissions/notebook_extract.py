@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from grader.submissions.notebook_cells import Analysis, Cell, Statement
 
-SHOWN = 30  # entries of one list in the note; the rest are counted
+SHOWN = 15  # entries of one list in the note; the rest are counted (a report shows 2,000 characters of it)
 _END = 1 << 62
 
 
@@ -76,11 +76,13 @@ class _Picker:
                 self.bindings.setdefault(name, []).append(index)
         self.runnable: dict[str, list[int]] = {}  # the statements that can run, by the names they bind
         self.why: list[str | None] = []
+        self.cause: dict[int, int | None] = {}  # a statement that cannot run for a name: that name's binding
         for index, statement in enumerate(self.statements):
             why = statement.refusal if statement.candidate else f"{statement.kind}, which is not run at import"
             for name in sorted(statement.now) if why is None else ():
                 if name in self.bindings and self._last(self.runnable.get(name, []), index) is None:
                     why = f"it uses {name}, which is not run at import"
+                    self.cause[index] = self._last(self.bindings[name], index)
                     break
             self.why.append(why)
             for name in statement.binds if why is None else ():
@@ -97,8 +99,9 @@ class _Picker:
         """The last statement before `before` that binds `name` and can run at import."""
         found = self._last(self.runnable.get(name, []), before)
         latest = self._last(self.bindings.get(name, []), before)
-        if latest is not None and latest != found:
-            self.not_run.setdefault(latest, self.why[latest])
+        while latest is not None and latest != found and latest not in self.not_run:
+            self.not_run[latest] = self.why[latest]
+            latest = self.cause.get(latest)  # and why that one could not run, back to the first reason
         return found
 
     def needs(self, index: int) -> set[int]:
