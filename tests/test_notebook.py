@@ -256,3 +256,90 @@ def test_grader_check_reports_a_notebook_submission_and_a_broken_one(tmp_path):
     results = json.loads((tmp_path / "r.json").read_text())
     lenet = [t for t in results["tests"] if t["name"].startswith("lenet/")]
     assert lenet and all(t["score"] == t["max_score"] for t in lenet)
+
+
+# -- the course's notebooks as students hand them in, through `grader check` -----------------------
+
+TRANSFORMER = (REPO / "solutions" / "multi-head-attention" / "transformer.py").read_text(encoding="utf-8")
+D2L_IMPORT = "%matplotlib inline\nimport torch\nfrom torch import nn\nimport d2lzh_pytorch as d2l  # the course's helper: not installed"
+DEMO = "cell = MultiHeadAttention(5, 9, 3, 0.5)\nX = torch.ones((2, 4, 5))\nvalid_length = torch.tensor([2, 3])\ncell(X, X, X, valid_length).shape"
+ON_D2L = "class TransformerEncoder(d2l.Encoder):\n    def __init__(self, vocab_size, embedding_size, **kwargs):\n        super().__init__(**kwargs)"
+TRAIN = ("def train(net, num_epochs):\n    for epoch in range(num_epochs):\n        loss, done = 0.25, epoch\n"
+         "        print('epoch %d, loss %.4f, %s'\n              % (epoch + 1, loss, 'done' if done\n"
+         "                 != num_epochs - 1 else 'last'))")  # `%` and `!=` start lines inside brackets
+NEVER_RUN = "vgg = nn.Sequential(nn.Flatten(), nn.Linear(fc_features, fc_hidden_units))"  # a cell the course never ran
+SMALL_ALEXNET = ("class AlexNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                 "        self.fc = nn.Linear(784, 10)\n\n    def forward(self, img):\n        return self.fc(img.reshape(img.shape[0], -1))")
+
+
+def _texts(folder: Path, names: list[str]) -> dict[str, str]:
+    import html
+
+    return {name: " ".join(html.unescape((folder / name).read_text(encoding="utf-8")).split()) for name in names}
+
+
+def test_course_notebooks_under_their_own_names_score_what_their_code_scores(tmp_path):
+    from test_handout import grader
+
+    work = tmp_path / "work"
+    work.mkdir()
+    transformer = TRANSFORMER.split("\n\n\n")
+    at = next(i for i, text in enumerate(transformer) if "class MultiHeadAttention" in text) + 1
+    write_notebook(work / "Transformer.ipynb", [D2L_IMPORT] + transformer[:at] + [DEMO, ON_D2L] + transformer[at:])
+    write_notebook(work / "LeNet.ipynb", [D2L_IMPORT, LENET, NEVER_RUN, TRAIN, SMALL_ALEXNET, "net = AlexNet()", "train(net, 5)"])
+    write_notebook(work / "lenet-Copy1.ipynb", [LENET])
+    write_notebook(work / "AlexNet.ipynb", [D2L_IMPORT, "fc = nn.Linear(fc_features, 10)",
+                                            "class AlexNet(nn.Module):\n    def forward(self, x):\n        return fc(x)"])
+    run = grader("check", work, "--public-only", "-e", "lenet", "-e", "multi-head-attention", "-e", "alexnet",
+                 "--json", tmp_path / "r.json", "--md", tmp_path / "r.md", "--html", tmp_path / "r.html")
+    assert run.returncode == 1 and "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    scores = {}
+    for test in results["tests"]:
+        exercise = test["name"].split("/")[0]
+        got, full = scores.get(exercise, (0, 0))
+        scores[exercise] = (got + test["score"], full + test["max_score"])
+    # the demo line and the class built on d2l are left out: the Transformer scores as its code does
+    assert scores["multi-head-attention"][0] == scores["multi-head-attention"][1] > 0, run.stdout
+    assert scores["lenet"][0] < scores["lenet"][1]  # net = AlexNet() is the last binding: what running it gives
+    assert scores["alexnet"][0] == 0
+    outputs = " ".join(t["output"] for t in results["tests"])
+    reports = {"terminal": " ".join(run.stdout.split()), "json": " ".join(outputs.split()),
+               **_texts(tmp_path, ["r.md", "r.html"])}
+    for name, text in reports.items():
+        text = text.replace("\\", "")  # Markdown escapes its punctuation
+        assert "read from Transformer.ipynb; left out, as no graded name needs it:" in text, name
+        assert "cell 10 (In [9]) line 1 `cell = MultiHeadAttention(5, 9, 3, 0.5)`" in text, name
+        assert "cell 11 (In [10]) line 1 `class TransformerEncoder(d2l.Encoder):`" in text, name
+        assert ("net is bound 2 times (cell 3 (In [2]) line 12 `net = nn.Sequential(`, cell 7 (In [6]) line 1 `net = "
+                "AlexNet()`); the one graded is the last that runs, in cell 7 (In [6]) line 1") in text, name
+        assert "lenet-Copy1.ipynb could provide lenet.py too and was not read: LeNet.ipynb's name is the closest" in text, name
+        assert "cell 4 (In [3]) line 1 `vgg = nn.Sequential(nn.Flatten(), nn.Linear(fc_...`" in text, name
+        # an import that fails still says what the extraction left out
+        assert "fc_features" in text and "read from AlexNet.ipynb" in text, name
+        assert "cell 2 (In [1]) line 4 `import d2lzh_pytorch as d2l" in text, name
+
+
+def test_a_jupyter_copy_provides_its_file_and_a_malformed_notebook_fails_only_what_it_feeds(tmp_path):
+    from test_handout import grader
+
+    work, empty = tmp_path / "with" / "ada", tmp_path / "without" / "ada"  # one student id, from the folder's name
+    work.mkdir(parents=True)
+    empty.mkdir(parents=True)
+    write_notebook(work / "lenet-副本.ipynb", [D2L_IMPORT, LENET, NEVER_RUN, TRAIN, "train(net, 5)"])
+    path = write_notebook(work / "conv.ipynb", [CONV])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["cells"][1]["metadata"] = ["a", "list"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    run = grader("check", work, "--public-only", "-e", "lenet", "-e", "corr2d", "--json", tmp_path / "r.json")
+    assert run.returncode == 1 and "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+    out = " ".join(run.stdout.split())
+    assert "read from lenet-副本.ipynb" in out
+    assert ("conv.ipynb is malformed: cell 2's metadata is a list where Jupyter writes an object; "
+            "open it in Jupyter and save it again") in out
+    tests = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["tests"]
+    assert all(t["score"] == t["max_score"] for t in tests if t["name"].startswith("lenet/"))
+    assert all(t["score"] == 0 for t in tests if t["name"].startswith("corr2d/"))
+    quiz_only = [grader("check", folder, "-e", "conv-params") for folder in (work, empty)]
+    assert quiz_only[0].returncode == quiz_only[1].returncode != 3
+    assert quiz_only[0].stdout.replace(str(work), "X") == quiz_only[1].stdout.replace(str(empty), "X")
