@@ -110,17 +110,6 @@ def _installed(node: ast.Import | ast.ImportFrom, local: frozenset[str]) -> str 
     return None
 
 
-def _uses_grader(node: ast.stmt) -> bool:
-    """An import of grader, or an assignment that calls into it (`r = grader.notebook.check(...)`)."""
-    if isinstance(node, ast.Import):
-        return any(alias.name.split(".")[0] == "grader" for alias in node.names)
-    if isinstance(node, ast.ImportFrom):
-        return (node.module or "").split(".")[0] == "grader" and node.level == 0
-    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-        return any(isinstance(n, ast.Name) and n.id in ("grader", "get_ipython") for n in ast.walk(node.value))
-    return False
-
-
 def _plain_targets(node: ast.stmt) -> bool:
     """An assignment to names only (`a = ...`, `a, b = ...`), not into an object (`net[0].weight = ...`)."""
     if isinstance(node, ast.AnnAssign):
@@ -146,13 +135,16 @@ def _kind(node: ast.stmt) -> str:
     return _KINDS.get(type(node), "a statement")
 
 
-def _refusal(node: ast.stmt, local: frozenset[str]) -> str | None:
-    """Why a candidate statement cannot run at import, or None."""
-    if _uses_grader(node):
-        return "a use of grader itself"
+def _refusal(node: ast.stmt, now: frozenset[str], local: frozenset[str]) -> str | None:
+    """Why a candidate statement that reads `now` cannot run at import, or None."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] * (node.level == 0)
+        if any(module.split(".")[0] == "grader" for module in modules):
+            return "a use of grader itself"
         missing = _installed(node, local)
         return f"an import of {missing}, which is not installed where code is graded" if missing else None
+    if now & {"grader", "get_ipython"}:  # `r = grader.notebook.check('lenet')`
+        return "a use of grader itself"
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         for inner in ast.walk(node.value):
             if isinstance(inner, ast.Call):
@@ -239,6 +231,6 @@ def analyse(cells: list[Cell], local: frozenset[str] = frozenset()) -> Analysis:
             candidate = isinstance(node, TAKEN) or _plain_targets(node)
             result.statements.append(Statement(
                 cell, first, text, binds, now, later, _kind(node), candidate,
-                _refusal(node, local) if candidate else None,
+                _refusal(node, now, local) if candidate else None,
                 star=isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)))
     return result
