@@ -345,3 +345,33 @@ def test_a_jupyter_copy_provides_its_file_and_a_malformed_notebook_fails_only_wh
     quiz_only = [grader("check", folder, "-e", "conv-params") for folder in (work, empty)]
     assert quiz_only[0].returncode == quiz_only[1].returncode != 3
     assert quiz_only[0].stdout.replace(str(work), "X") == quiz_only[1].stdout.replace(str(empty), "X")
+
+
+def test_grader_check_in_a_kernel_leaves_out_the_notebooks_its_cells_replace(tmp_path):
+    from grader.notebook.magic import _copy_neighbours
+
+    here, scratch = tmp_path / "here", tmp_path / "scratch"
+    here.mkdir()
+    scratch.mkdir()
+    for name in ("LeNet.ipynb", "lenet-Copy1.ipynb", "lenet.py", "conv.ipynb", "attention.py"):
+        (here / name).write_text("{}" if name.endswith(".ipynb") else "x = 1\n", encoding="utf-8")
+    _copy_neighbours(here, scratch, "lenet.py")
+    assert sorted(p.name for p in scratch.iterdir()) == ["attention.py", "conv.ipynb"]
+
+
+@pytest.mark.parametrize("names, chosen", [
+    (["LeNet.ipynb", "lenet-Copy1.ipynb"], "LeNet.ipynb"),
+    (["lenet-Copy1.ipynb", "lenet.ipynb", "LeNet.ipynb"], "lenet.ipynb"),
+    (["lenet (1).ipynb", "5.5_lenet.ipynb"], "5.5_lenet.ipynb"),
+    (["lenet-副本.ipynb", "lenet - 副本.ipynb"], "lenet - 副本.ipynb"),
+])
+def test_of_several_notebooks_for_one_file_the_closest_name_is_read_and_named(tmp_path, names, chosen):
+    for number, name in enumerate(names):
+        write_notebook(tmp_path / name, [f"import torch\nnet = torch.nn.Linear({number + 1}, 2)"])
+    module = module_from_notebooks(tmp_path, "lenet.py", ["net"])
+    assert module.notebook == chosen and f"Linear({names.index(chosen) + 1}, 2)" in module.source
+    others = ", ".join(n for n in sorted(names) if n != chosen)
+    verb = "was" if len(names) == 2 else "were"
+    assert module.note.startswith(f"read from {chosen} ({others} could provide lenet.py too and {verb} not read: "
+                                  f"{chosen}'s name is the closest to lenet.ipynb)")
+    assert provided_files(tmp_path) == {"lenet.py"}

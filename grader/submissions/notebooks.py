@@ -85,9 +85,10 @@ def _closeness(notebook: str, file: str) -> tuple[int, str]:
 def _why_chosen(chosen: str, others: list[str], file: str) -> str:
     if not others:
         return ""
-    names = ", ".join(shown(n) for n in others)
-    return (f"{names} could provide {file} too and was not read: {shown(chosen)}'s name is the closest to "
-            f"{file.removesuffix('.py')}.ipynb")
+    names, stem = ", ".join(shown(n) for n in others), file.removesuffix(".py")
+    if len(others) == 1:
+        return f"{names} could provide {file} too and was not read: {shown(chosen)}'s name is the closest to {stem}.ipynb"
+    return f"{names} could provide {file} too and were not read: {shown(chosen)}'s name is the closest to {stem}.ipynb"
 
 
 def module_from_notebooks(folder: Path, file: str, names: Collection[str] | None = None) -> Extracted | None:
