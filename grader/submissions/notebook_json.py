@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from grader.submissions.files import UnreadableFile
+from grader.submissions.notebook_cells import Cell
 
 MAX_CELLS = 10_000  # a whole chapter of the course is about 100
 MAX_CELL_CHARS = 100_000  # the code of one cell; the course's longest are about 5,000
@@ -26,25 +26,15 @@ MAX_CONTAINERS = 500_000  # lists and objects stepped over (outputs, metadata)
 MAX_STRINGS = 2_000_000  # short strings stepped over (a honest 100 MB is mostly long ones: images)
 WINDOW = 1 << 20  # characters stepped over in one match, between two looks at the counts
 
-_SPACE = re.compile(r"[ \t\n\r]*")
-_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_SPACE = re.compile(rb"[ \t\n\r]*")
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 # scalars, commas, colons, short strings and innermost lists and objects between brackets, stepped
 # over in one match in C; a long string stops it, to be jumped by `string_end`
-_SHORT = r'"[^"\\]{0,200}+(?:\\.[^"\\]{0,200}+){0,8}+"'
-_ATOM = rf'[^"\[\]{{}}]++|{_SHORT}'
-_RUN = re.compile(rf"(?:{_ATOM}|\[(?:{_ATOM})*+\]|{{(?:{_ATOM})*+}})*+")
-_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
-_KINDS = {"{": "an object", "[": "a list", '"': "text", "t": "a boolean", "f": "a boolean", "n": "null"}
-
-
-@dataclass(frozen=True)
-class CodeCell:
-    """One code cell as grading needs it: its 1-based position among all cells, text, run count, language."""
-
-    number: int
-    source: str
-    execution_count: int | None
-    language: str | None  # a cell in another language (VS Code's languageId, nbformat 3's language)
+_SHORT = rb'"[^"\\]{0,200}+(?:\\.[^"\\]{0,200}+){0,8}+"'
+_ATOM = rb'[^"\[\]{}]++|' + _SHORT
+_RUN = re.compile(rb"(?:" + _ATOM + rb"|\[(?:" + _ATOM + rb")*+\]|\{(?:" + _ATOM + rb")*+\})*+")
+_SCALAR = re.compile(rb"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+_KINDS = {b"{": "an object", b"[": "a list", b'"': "text", b"t": "a boolean", b"f": "a boolean", b"n": "null"}
 
 
 class _Broken(Exception):
@@ -61,7 +51,7 @@ class _TooLarge(Exception):
 
 
 class _Skim:
-    def __init__(self, text: str):
+    def __init__(self, text: bytes):
         self.text = text
         self.turns = self.containers = self.strings = 0  # what skipping has met, against the caps
 
@@ -69,15 +59,18 @@ class _Skim:
         return _SPACE.match(self.text, pos).end()
 
     def kind(self, pos: int) -> str:
+        """What the value at `pos` is, for a message; the text's end there is broken JSON."""
         char = self.text[pos:pos + 1]
-        return _KINDS.get(char, "a number" if char[:1] in "-0123456789" and char else "nothing")
+        if not char:
+            raise _Broken(pos, "it ends too early")
+        return _KINDS.get(char, "a number" if char in b"-0123456789" else "something that is not JSON")
 
     def string_end(self, start: int) -> int:
         """The position after the string opening at `start`, nothing decoded."""
-        close = self.text.find('"', start + 1)
+        close = self.text.find(b'"', start + 1)
         if close < 0:
             raise _Broken(start, "a string that never ends")
-        if self.text.find("\\", start + 1, close) < 0:
+        if self.text.find(b"\\", start + 1, close) < 0:
             return close + 1  # no escape in it: a base64 image is jumped in one search
         match = _STRING.match(self.text, start)
         if match is None:
@@ -87,27 +80,29 @@ class _Skim:
     def skip(self, pos: int) -> int:
         """The position after the value at `pos`, which is stepped over, never built."""
         text = self.text
-        if text.startswith('"', pos):
+        if text.startswith(b'"', pos):
             return self.string_end(pos)
-        if not text.startswith(("[", "{"), pos):
+        if not text.startswith((b"[", b"{"), pos):
             match = _SCALAR.match(text, pos)
             if match is None:
                 raise _Broken(pos)
             return match.end()
         depth = 0
         while True:
-            char = text[pos]
-            if char == '"':
+            char = text[pos:pos + 1]
+            if not char:
+                raise _Broken(pos, "it ends too early")
+            if char == b'"':
                 pos = self.string_end(pos)
-            elif char in "[{]}":
-                depth += 1 if char in "[{" else -1
+            elif char in b"[{]}":
+                depth += 1 if char in b"[{" else -1
                 pos += 1
                 if depth == 0:
                     return pos
             end = _RUN.match(text, pos, pos + WINDOW).end()  # a window at a time: the counts stop a flood early
             self.turns += 1
-            self.containers += text.count("[", pos, end) + text.count("{", pos, end)
-            self.strings += text.count('"', pos, end) // 2
+            self.containers += text.count(b"[", pos, end) + text.count(b"{", pos, end)
+            self.strings += text.count(b'"', pos, end) // 2
             if self.turns > MAX_CONTAINERS or self.containers > MAX_CONTAINERS or self.strings > MAX_STRINGS:
                 raise _TooLarge(f"holds over {MAX_CONTAINERS:,} lists and objects or {MAX_STRINGS:,} strings outside "
                                 "its code (outputs, metadata); clear its outputs in Jupyter (Edit > Clear Outputs "
@@ -115,45 +110,49 @@ class _Skim:
             pos = end
 
     def string(self, pos: int, what: str) -> tuple[str, int]:
-        if not self.text.startswith('"', pos):
+        """The text of the string at `pos` (only here is a string decoded), and the position after it."""
+        if not self.text.startswith(b'"', pos):
             raise _Malformed(f"{what} is {self.kind(pos)} where Jupyter writes text")
+        end = self.string_end(pos)
         try:
-            return json.decoder.scanstring(self.text, pos + 1)
+            return json.loads(self.text[pos:end]), end
+        except UnicodeDecodeError:
+            raise _Broken(pos, f"{what} is not UTF-8 text") from None
         except json.JSONDecodeError as error:
-            raise _Broken(error.pos) from None
+            raise _Broken(pos + error.pos) from None
 
     def members(self, pos: int, what: str):
         """(key, value position) of the object at `pos`; the caller gives back the position after each value."""
-        if not self.text.startswith("{", pos):
+        if not self.text.startswith(b"{", pos):
             raise _Malformed(f"{what} is {self.kind(pos)} where Jupyter writes an object")
         pos = self.space(pos + 1)
-        if self.text.startswith("}", pos):
+        if self.text.startswith(b"}", pos):
             return pos + 1
         while True:
             key, pos = self.string(pos, "a key")
             pos = self.space(pos)
-            if not self.text.startswith(":", pos):
+            if not self.text.startswith(b":", pos):
                 raise _Broken(pos)
             pos = yield key, self.space(pos + 1)
             pos = self.space(pos)
-            if self.text.startswith("}", pos):
+            if self.text.startswith(b"}", pos):
                 return pos + 1
-            if not self.text.startswith(",", pos):
+            if not self.text.startswith(b",", pos):
                 raise _Broken(pos)
             pos = self.space(pos + 1)
 
     def items(self, pos: int, what: str):
         """The position of each value of the list at `pos`; the caller gives back the position after it."""
-        if not self.text.startswith("[", pos):
+        if not self.text.startswith(b"[", pos):
             raise _Malformed(f"{what} is {self.kind(pos)} where Jupyter writes a list")
         pos = self.space(pos + 1)
-        if self.text.startswith("]", pos):
+        if self.text.startswith(b"]", pos):
             return pos + 1
         while True:
             pos = self.space((yield pos))
-            if self.text.startswith("]", pos):
+            if self.text.startswith(b"]", pos):
                 return pos + 1
-            if not self.text.startswith(",", pos):
+            if not self.text.startswith(b",", pos):
                 raise _Broken(pos)
             pos = self.space(pos + 1)
 
@@ -187,7 +186,7 @@ class _Skim:
         if end - pos > 6 * limit + 1000:  # no text is longer than its JSON, nor its JSON 6 times longer
             raise _TooLarge(f"is too large: {what} holds about {end - pos:,} characters, over the {limit:,} a cell may hold; "
                              "split it into smaller cells or hand in a .py file")
-        if self.text.startswith('"', pos):
+        if self.text.startswith(b'"', pos):
             return self.string(pos, what)[0]
         parts: list[str] = []
 
@@ -200,10 +199,10 @@ class _Skim:
         return "".join(parts)
 
     def optional_text(self, spans: dict[str, int], key: str, what: str) -> str | None:
-        return self.string(spans[key], what)[0] if key in spans and not self.text.startswith("null", spans[key]) else None
+        return self.string(spans[key], what)[0] if key in spans and not self.text.startswith(b"null", spans[key]) else None
 
 
-def _cell(skim: _Skim, pos: int, number: int, version: int) -> tuple[CodeCell | None, int]:
+def _cell(skim: _Skim, pos: int, number: int, version: int) -> tuple[Cell | None, int]:
     spans, end = skim.spans(pos, f"cell {number}", {"metadata": {"vscode": {}}})
     kind = skim.optional_text(spans, "cell_type", f"cell {number}'s cell_type")
     if kind != "code":
@@ -224,15 +223,15 @@ def _cell(skim: _Skim, pos: int, number: int, version: int) -> tuple[CodeCell | 
                 or skim.optional_text(meta, "language", f"cell {number}'s metadata language") or language)
     if language is not None and language.lower() in ("python", "python3", "ipython"):
         language = None
-    return CodeCell(number, source, count, language[:20] if language else None), end
+    return Cell(number, source, count, language[:20] if language else None), end
 
 
-def code_cells(text: str, label: str) -> list[CodeCell]:
-    """The code cells of notebook `text` (named `label` in messages), read as the module's notes say."""
+def code_cells(text: bytes, label: str) -> list[Cell]:
+    """The code cells of notebook `text`, its bytes (named `label` in messages), read as the module's notes say."""
     skim = _Skim(text)
     try:
         start = skim.space(0)
-        if not text.startswith("{", start):
+        if not text.startswith(b"{", start):
             raise UnreadableFile(f"{label} is not a Jupyter notebook (no list of cells); save it from Jupyter again")
         spans, end = skim.spans(start, "the notebook", {"metadata": {"kernelspec": {}}})
         if skim.space(end) != len(text):
@@ -240,7 +239,7 @@ def code_cells(text: str, label: str) -> list[CodeCell]:
         version = 3 if "worksheets" in spans and "cells" not in spans else 4
         if "nbformat" in spans:
             match = _SCALAR.match(text, spans["nbformat"])
-            shown = match.group()[:8] if match else skim.kind(spans["nbformat"])
+            shown = match.group()[:8].decode() if match else skim.kind(spans["nbformat"])
             version = int(shown) if shown.isdigit() else -1
         if version not in (3, 4):
             raise UnreadableFile(f"{label} is a notebook of format {shown}, "
@@ -248,13 +247,13 @@ def code_cells(text: str, label: str) -> list[CodeCell]:
         lists = ([spans["cells"]] if version == 4 else
                  [w["cells"] for w in _worksheets(skim, spans) if "cells" in w]) if (
             "cells" in spans or "worksheets" in spans) else []
-        if not lists or any(not text.startswith("[", at) for at in lists):
+        if not lists or any(not text.startswith(b"[", at) for at in lists):
             raise UnreadableFile(f"{label} is not a Jupyter notebook (no list of cells); save it from Jupyter again")
         kernel = spans.get("metadata", {}).get("kernelspec", {})
         language = skim.optional_text(kernel, "language", "the kernel's language") or "python"
         if language.lower() != "python":
             raise UnreadableFile(f"{label} is a {language[:20]} notebook; hand in a Python notebook")
-        cells: list[CodeCell] = []
+        cells: list[Cell] = []
         numbers, code = [0], [0]
 
         def one(_, at):
@@ -274,17 +273,15 @@ def code_cells(text: str, label: str) -> list[CodeCell]:
         return cells
     except _Broken as broken:
         raise UnreadableFile(_broken(text, label, broken.position, broken.what)) from None
-    except IndexError:  # the text ended inside a value
-        raise UnreadableFile(_broken(text, label, len(text), "it ends inside a list or an object")) from None
     except _Malformed as malformed:
         raise UnreadableFile(f"{label} is malformed: {malformed}; open it in Jupyter and save it again") from None
     except _TooLarge as large:
         raise UnreadableFile(f"{label} {large}") from None
 
 
-def _broken(text: str, label: str, position: int, what: str) -> str:
-    line = text.count("\n", 0, position) + 1
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
+def _broken(text: bytes, label: str, position: int, what: str) -> str:
+    line = text.count(b"\n", 0, position) + 1
+    column = position - (text.rfind(b"\n", 0, position) + 1) + 1  # in bytes
     return (f"{label} is not a Jupyter notebook: its JSON is broken (line {line}, column {column})"
             f"{': ' + what if what else ''}; open it in Jupyter and save it again")
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
-from grader.submissions.files import (MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, UnreadableFile, decode, entries, megabytes,
+from grader.submissions.files import (MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, UnreadableFile, entries, megabytes,
                                      python_files, read_bytes, shown)
 from grader.submissions.notebook_cells import Analysis, Cell, analyse, target_of
 from grader.submissions.notebook_extract import Extracted, extract
@@ -50,8 +50,7 @@ def read_cells(folder: Path, name: str) -> list[Cell]:
     key = _key(folder, name)
     if key is not None and key in _CACHE:
         return _CACHE[key]
-    text = decode(read_bytes(folder, name, limit=MAX_NOTEBOOK_BYTES, what="a notebook"), name)
-    cells = [Cell(c.number, c.source, c.execution_count, c.language) for c in code_cells(text, shown(name))]
+    cells = code_cells(read_bytes(folder, name, limit=MAX_NOTEBOOK_BYTES, what="a notebook"), shown(name))
     if key is not None:
         _remember(_CACHE, key, cells)
     return cells
