@@ -15,6 +15,7 @@ needs. Nothing here runs a line of the notebook: parsing and symbol tables only.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import re
 import symtable
@@ -28,6 +29,8 @@ TAKEN = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.
 RUNS = re.compile(r"(load_data|download|train|fit|plot|show|savefig|Animator|open|read|write|input|sleep|system|urlopen)",
                   re.IGNORECASE)
 _INSTANT_SCOPES = ("listcomp", "setcomp", "dictcomp", "genexpr")  # run where they stand, not later
+_SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
+_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _KINDS = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop", ast.With: "a with block",
           ast.AsyncWith: "a with block", ast.If: "an if block", ast.Try: "a try block", ast.Expr: "a bare expression",
           ast.Assert: "an assert", ast.Delete: "a del", ast.Raise: "a raise", ast.AugAssign: "an augmented assignment"}
@@ -100,14 +103,18 @@ def _installed(node: ast.Import | ast.ImportFrom, local: frozenset[str]) -> str 
         names = [alias.name for alias in node.names]
     for name in names:
         top = name.split(".")[0]
-        if top in local:
-            continue
-        try:
-            if importlib.util.find_spec(top) is None:
-                return top
-        except (ImportError, ValueError):
+        if top not in local and not _findable(top):
             return top
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _findable(module: str) -> bool:
+    """Whether a top-level module is installed here (asked once a process: a course imports torch in every cell)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _plain_targets(node: ast.stmt) -> bool:
@@ -167,6 +174,13 @@ def _reads(table: symtable.SymbolTable, later: bool, now: set[str], deferred: se
 
 def _names(text: str, node: ast.stmt) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(binds, now, later) of the statement `text` (parsed as `node`)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return frozenset((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"), frozenset(), frozenset()
+    if isinstance(node, _SIMPLE) and not any(isinstance(n, _SCOPES) for n in ast.walk(node)):
+        # one scope only, the module's: what it reads, it reads now (most of a notebook's lines)
+        names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+        return (frozenset(n.id for n in names if isinstance(n.ctx, ast.Store)),
+                frozenset(n.id for n in names if isinstance(n.ctx, ast.Load)), frozenset())
     try:
         table = symtable.symtable(text, "cell", "exec")
     except (SyntaxError, RecursionError, MemoryError, ValueError):  # the statement fails when it runs
