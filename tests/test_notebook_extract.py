@@ -114,6 +114,8 @@ def test_a_cell_that_does_not_parse_costs_nothing_unless_it_may_hold_the_name():
 def test_hostile_chains_of_bindings_are_followed_without_recursion():
     made = module(["x = 0"] + ["x = x + 1"] * 3000 + ["net = x"], ["net"])
     assert made.source.count("x = x + 1") == 3000 and made.source.endswith("net = x\n")
+    assert made.rebound[0].startswith("x is bound 3001 times (cell 1 line 1 `x = 0`, cell 2 line 1 `x = x + 1`,")
+    assert "and 2986 more); the one graded is the last that runs, in cell 3001 line 1" in made.rebound[0]
 
 
 @pytest.mark.parametrize("source, magics", [

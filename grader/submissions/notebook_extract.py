@@ -163,6 +163,6 @@ def _note_rebound(result: Extracted, statements: list[Statement], picker: _Picke
         texts = {"\n".join(t for t, _ in statements[i].lines) for i in places}
         graded = max(i for i in places if i in chosen)
         if len(texts) > 1:
-            where = ", ".join(statements[i].place for i in places)
+            where = _listed([statements[i].place for i in places])
             result.rebound.append(f"{name} is bound {len(places)} times ({where}); the one graded is the last that "
                                   f"runs, in {statements[graded].cell.label} line {statements[graded].first}")
