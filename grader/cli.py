@@ -565,6 +565,54 @@ def report(
     out.print(f"wrote {escape(str(html_file))}: {summary.graded} of {summary.students} students graded", highlight=False)
 
 
+@app.command()
+def similarity(
+    submissions: Path = typer.Argument(..., help="The class folder: one folder per submission, as `grader grade` takes.",
+                                       exists=True, file_okay=False, resolve_path=False),
+    bank: Optional[Path] = bank_option(),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", metavar="ID", help="Compare only the files of this code exercise (repeatable). Default: every .py file and notebook."),
+    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help="The handout (or a folder of starter files) whose code never counts as shared."),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="Write the ranked pairs, with their shared line ranges, as JSON."),
+    html_file: Optional[Path] = typer.Option(None, "--html", help="Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it."),
+    top: int = typer.Option(50, "--top", min=1, help="How many pairs to list per file."),
+    common: int = typer.Option(10, "--common", min=2, metavar="N", help="Code that more than N submissions share counts as common knowledge (the course's own code), not as a copy."),
+) -> None:
+    """Rank pairs of submissions by the code they share, file by file, to find copies.
+
+    Code is compared as tokens, never run: renamed identifiers, comments, docstrings,
+    formatting and reordered definitions do not hide a copy. The handout's starter code
+    (--base) and code most of the class shares never count. A high score is a reason to
+    look at the pair side by side, not a verdict.
+
+    [bold]Examples[/bold]
+
+      grader similarity submissions/ --html similarity.html
+
+      grader similarity submissions/ -e lenet -e conv --base handout/ --json pairs.json
+    """
+    from grader.classroom.similarity import find_similar
+    from grader.classroom.similarity_report import pages_folder, write_html, write_json
+
+    files = None
+    if only:
+        _, picked = _load(bank, None, only, names=False)
+        files = {exercise.file for exercise in picked if getattr(exercise, "file", None)}
+        if not files:
+            raise typer.BadParameter("none of these exercises is a code exercise with a file to compare", param_hint="--exercise")
+    findings = find_similar(submissions, files=files, base=base, common=common)
+    for file, pairs in findings.pairs.items():
+        best = ", ".join(f"{for_terminal(p.a)} ~ {for_terminal(p.b)} {100 * p.similarity:.0f}%" for p in pairs[:3])
+        out.print(f"{escape(file)}: {len(pairs)} pair(s) share code" + (f"; most similar: {best}" if best else ""), highlight=False)
+    for why in findings.skipped:
+        err.print(f"not compared: {for_terminal(why)}", highlight=False)
+    if json_file is not None:
+        write_json(findings, json_file, top, common)
+        out.print(f"wrote {escape(str(json_file))}", highlight=False)
+    if html_file is not None:
+        pages = write_html(findings, html_file, top, common)
+        out.print(f"wrote {escape(str(html_file))} and {pages} pair page(s) in {escape(str(pages_folder(html_file)))}", highlight=False)
+
+
 def main() -> None:
     """Entry point: user mistakes exit 2 with a message; our own bugs exit 3.
 
