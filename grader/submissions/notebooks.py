@@ -68,9 +68,14 @@ def notebooks(folder: Path) -> list[str]:
     return names
 
 
+def plain_stem(stem: str) -> str:
+    """A file's stem as the contract names it: `LeNet`, `5.5_lenet`, `lenet-Copy1`, `lenet - 副本` -> lenet."""
+    return _COPY.sub("", _SECTION.sub("", stem.casefold()))
+
+
 def own_file(notebook: str) -> str | None:
     """The file a notebook provides by its name: `LeNet.ipynb`, `5.5_lenet.ipynb`, `lenet-Copy1.ipynb` -> lenet.py."""
-    stem = _COPY.sub("", _SECTION.sub("", notebook[:-len(SUFFIX)].casefold()))
+    stem = plain_stem(notebook[:-len(SUFFIX)])
     return stem + ".py" if stem.isidentifier() else None
 
 
