@@ -57,7 +57,8 @@ def test_what_nbformat_writes_reads_back_cell_for_cell():
     data = notebook(cells, widgets={"state": {"x": [{"y": "}]"}] * 50}})
     expected = [(n, "".join(c["source"]), c["execution_count"]) for n, c in enumerate(data["cells"], start=1)
                 if c["cell_type"] == "code"]
-    for text in (json.dumps(data, ensure_ascii=False), json.dumps(data, indent=1), nbformat.writes(nbformat.from_dict(data))):
+    for text in (json.dumps(data, ensure_ascii=False), json.dumps(data, indent=1), nbformat.writes(nbformat.from_dict(data)),
+                 "\ufeff" + json.dumps(data)):  # a byte order mark, as some Windows editors write
         assert [(c.number, c.source, c.execution_count) for c in read(text)] == expected
 
 

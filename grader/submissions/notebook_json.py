@@ -2,17 +2,19 @@
 
 `json.loads` builds every value of a notebook before anything can be checked: a 100 MB
 file of small outputs or metadata becomes gigabytes of Python objects, and one 2 MB code
-cell became a gigabyte of syntax tree later. So the notebook is skimmed instead: only the
-kernel's language, each cell's type, and a code cell's source, execution count and
+cell became a gigabyte of syntax tree later. So the notebook's bytes are skimmed instead:
+only the kernel's language, each cell's type, and a code cell's source, execution count and
 language are decoded; everything else (outputs, attachments, widget state, other metadata)
-is stepped over by searching for its end, strings jumped in C (`str.find`, `re`), and no
-value of it is ever built. What is stepped over is capped in values, what is kept in cells
-and characters, each before it is decoded, and each refusal names the notebook and says
-how to fix it. The formats read are nbformat 4 and the older 3 (`worksheets`, `input`).
+is stepped over by searching for its end in C (`bytes.find`, `re`), and no value of it is
+ever built, nor is the file decoded as a whole (a 100 MB file is never 400 MB of text).
+What is stepped over is capped in lists, objects and strings, what is kept in cells and
+characters, each before it is decoded; each refusal names the notebook and says how to fix
+it. The formats read are nbformat 4 and the older 3 (`worksheets`, `input`).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 
@@ -230,7 +232,7 @@ def code_cells(text: bytes, label: str) -> list[Cell]:
     """The code cells of notebook `text`, its bytes (named `label` in messages), read as the module's notes say."""
     skim = _Skim(text)
     try:
-        start = skim.space(0)
+        start = skim.space(len(codecs.BOM_UTF8) if text.startswith(codecs.BOM_UTF8) else 0)
         if not text.startswith(b"{", start):
             raise UnreadableFile(f"{label} is not a Jupyter notebook (no list of cells); save it from Jupyter again")
         spans, end = skim.spans(start, "the notebook", {"metadata": {"kernelspec": {}}})
