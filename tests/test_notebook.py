@@ -68,10 +68,11 @@ def test_a_course_notebook_keeps_what_net_needs_and_lists_what_it_leaves_out(tmp
     compile(source, "lenet.py", "exec")  # what the child will import parses as one module
     note = notebook.note
     assert note.startswith("read from lenet.ipynb; left out, as no graded name needs it:")
-    assert "cell 4 (In [3]) line 2 `for layer in net:`" in note
+    assert "cell 4 (In [3]) lines 1-4 `X = torch.rand(size=(1, 1, 28, 28), dtype=torch...`" in note
     assert "cell 5 (In [4]) line 2 `train_iter, test_iter = d2l.load_data_fashion_m...`" in note
-    assert "cell 7 (In [6]) line 2 `d2l.train_ch6(" in note and "cell 6 (In [5]) line 1 `def evaluate_accuracy_gpu" in note
-    assert "`!nvidia-smi` (a magic or shell line)" in note and "cell 2 (In [1]) line 4 `from d2l import torch as d2l`" in note
+    assert "cell 7 (In [6]) lines 1-2 `lr, num_epochs = 0.9, 10`" in note and "cell 6 (In [5]) line 1 `def evaluate_accuracy_gpu" in note
+    assert "`!nvidia-smi` (a magic or shell line)" in note
+    assert "cell 2 (In [1]) line 4 `from d2l import torch as d2l` (an import of d2l, which is not installed" in note
     line = source.split("\n").index("class Reshape(nn.Module):") + 1
     assert notebook.locate(line) == ("lenet.ipynb cell 3 (In [2])", LENET.split("\n").index("class Reshape(nn.Module):") + 1)
     whole = student_code(tmp_path, "lenet.py").notebook  # no names: every name the notebook binds
@@ -164,7 +165,8 @@ def test_assignments_that_need_what_cannot_run_fall_back_to_the_binding_before()
     assert module.dropped == ["cell 1 line 1 `from d2l import torch as d2l` (an import of d2l, which is not installed "
                               "where code is graded)",
                               "cell 1 line 4 `device = d2l.try_gpu()` (it uses d2l, which is not run at import)"]
-    assert "cell 1 line 5 `train_iter = d2l.load_data_fashion_mnist(256)`" in module.left_out
+    assert "cell 1 line 5 `train_iter = d2l.load_data_fashion_mnist(256)` (an assignment that calls " \
+           "load_data_fashion_mnist())" in module.left_out
 
 
 def test_one_line_of_two_statements_keeps_only_the_definition(tmp_path):
@@ -224,7 +226,7 @@ def test_a_course_notebook_earns_the_reference_marks(tmp_path, code_grader):
     write_notebook(tmp_path / "lenet.ipynb", COURSE_CELLS)
     result = code_grader.grade(_lenet(), tmp_path)
     assert result.score == result.max_score, [(i.item_id, i.message) for i in result.items if i.score < i.max_score]
-    assert "left out, as no graded name needs it" in result.message and "train_ch6" in result.message
+    assert "left out, as no graded name needs it" in result.message and "load_data_fashion_mnist" in result.message
 
 
 def test_code_run_at_import_by_a_default_or_a_decorator_runs_in_the_child_and_names_its_cell(tmp_path, code_grader):
@@ -252,7 +254,7 @@ def test_grader_check_reports_a_notebook_submission_and_a_broken_one(tmp_path):
     run = grader("check", work, "--public-only", "-e", "lenet", "-e", "corr2d", "--json", tmp_path / "r.json")
     assert run.returncode == 1, run.stdout + run.stderr
     out = " ".join(run.stdout.split())
-    assert "read from lenet.ipynb; left out, as no graded name needs it:" in out and "d2l.train_ch6(" in out
+    assert "read from lenet.ipynb; left out, as no graded name needs it:" in out and "load_data_fashion_m" in out
     assert "conv.ipynb is not a Jupyter notebook: its JSON is broken (line 1, column 12)" in out
     assert "Traceback" not in run.stdout + run.stderr
     results = json.loads((tmp_path / "r.json").read_text())
@@ -311,7 +313,7 @@ def test_course_notebooks_under_their_own_names_score_what_their_code_scores(tmp
     for name, text in reports.items():
         text = text.replace("\\", "")  # Markdown escapes its punctuation
         assert "read from Transformer.ipynb; left out, as no graded name needs it:" in text, name
-        assert "cell 10 (In [9]) line 1 `cell = MultiHeadAttention(5, 9, 3, 0.5)`" in text, name
+        assert "cell 10 (In [9]) lines 1-4 `cell = MultiHeadAttention(5, 9, 3, 0.5)`" in text, name
         assert "cell 11 (In [10]) line 1 `class TransformerEncoder(d2l.Encoder):`" in text, name
         assert ("net is bound 2 times (cell 3 (In [2]) line 12 `net = nn.Sequential(`, cell 7 (In [6]) line 1 `net = "
                 "AlexNet()`); the one graded is the last that runs, in cell 7 (In [6]) line 1") in text, name

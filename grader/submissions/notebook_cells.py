@@ -69,8 +69,12 @@ class Statement:
 
     @property
     def place(self) -> str:
+        return f"{self.cell.label} line {self.first} `{self.snippet}`"
+
+    @property
+    def snippet(self) -> str:
         text = self.lines[0][0].strip() if self.lines else ""
-        return f"{self.cell.label} line {self.first} `{text if len(text) <= 50 else text[:47] + '...'}`"
+        return text if len(text) <= 50 else text[:47] + "..."
 
 
 @dataclass

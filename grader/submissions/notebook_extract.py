@@ -143,8 +143,8 @@ def extract(notebook: str, analysis: Analysis, names: Collection[str] | None = N
     _note_rebound(result, analysis.statements, picker, chosen)
     for index, why in sorted(picker.not_run.items()):
         result.dropped.append(f"{picker.statements[index].place} ({why})")
-    left_out += [(s.cell.number, s.first, s.place) for i, s in enumerate(analysis.statements)
-                 if i not in chosen and i not in picker.not_run]
+    left_out += _runs([i for i in range(len(analysis.statements)) if i not in chosen and i not in picker.not_run],
+                      analysis.statements)
     result.left_out = [text for _, _, text in sorted(left_out)]
     parts = []
     for index in sorted(chosen):
@@ -153,6 +153,31 @@ def extract(notebook: str, analysis: Analysis, names: Collection[str] | None = N
             result.origins.append((analysis.statements[index].cell, line))
     result.source = "\n".join(parts) + ("\n" if parts else "")
     return result
+
+
+def _runs(indexes: list[int], statements: list[Statement]) -> list[tuple[int, int, str]]:
+    """(cell, line, entry) for the statements left out, one entry for a run of them in one cell
+    (`cell 4 lines 1-3 `X = torch.rand(...)``): a demo cell is one entry, not one per line. A
+    statement that could not have run anyway stands alone, with why (`import d2l`: not installed)."""
+    runs: list[list[int]] = []
+    for index in indexes:
+        alone = statements[index].refusal is not None
+        if runs and not alone and runs[-1][-1] == index - 1 and statements[index - 1].cell is statements[index].cell \
+                and statements[index - 1].refusal is None:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    found = []
+    for run in runs:
+        first, last = statements[run[0]], statements[run[-1]]
+        if first.refusal is not None:
+            entry = f"{first.place} ({first.refusal})"
+        elif len(run) == 1:
+            entry = first.place
+        else:
+            entry = f"{first.cell.label} lines {first.first}-{last.lines[-1][1]} `{first.snippet}`"
+        found.append((first.cell.number, first.first, entry))
+    return found
 
 
 def _note_rebound(result: Extracted, statements: list[Statement], picker: _Picker, chosen: set[int]) -> None:
