@@ -138,3 +138,9 @@ def test_the_course_print_spread_over_lines_is_code_not_a_magic():
                    "          % (epoch + 1, loss, 0.1))"], ["net"])
     assert made.error is None and "cell 2 line 1 `for epoch in range(3):`" in made.left_out
     assert "magic" not in made.note
+
+
+def test_a_flood_of_statements_is_refused_before_it_is_looked_at():
+    made = module(["import torch"] + ["x=1;" * 2_000] * 3)
+    assert made.error == ("transformer.ipynb has over 5,000 top-level statements by cell 4; "
+                          "hand in the code of the exercises alone")

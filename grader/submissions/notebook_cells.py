@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from grader.submissions.notebook_magics import magic_lines
 
+MAX_STATEMENTS = 5_000  # top-level statements of a notebook; the course's longest have a few hundred
 FILE_MARK = re.compile(r"^#\s*file:\s*([A-Za-z_]\w*\.py)\s*$")
 TAKEN = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # calls whose result a module-level assignment must not be built from: data, training, plots, I/O
@@ -84,6 +85,7 @@ class Analysis:
     statements: list[Statement] = field(default_factory=list)
     skipped: list[tuple[int, int, str]] = field(default_factory=list)  # (cell, line, what): magics, other languages
     broken: list[tuple[Cell, str]] = field(default_factory=list)  # cells that do not parse: the message
+    too_many: Cell | None = None  # the cell past which there were more than MAX_STATEMENTS: nothing is taken
 
 
 def target_of(cell_source: str, own: str | None) -> str | None:
@@ -238,6 +240,9 @@ def analyse(cells: list[Cell], local: frozenset[str] = frozenset()) -> Analysis:
         except (RecursionError, MemoryError, ValueError):
             result.broken.append((cell, "is too deeply nested or too large to read"))
             continue
+        if len(result.statements) + len(tree.body) > MAX_STATEMENTS:  # each is looked at, some in a symbol table
+            result.too_many = cell
+            return result
         shared = _shared_lines(tree.body)
         for node in tree.body:
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])

@@ -21,7 +21,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from grader.submissions.notebook_cells import Analysis, Cell, Statement
+from grader.submissions.notebook_cells import MAX_STATEMENTS, Analysis, Cell, Statement
 
 SHOWN = 15  # entries of one list in the note; the rest are counted (a report shows 2,000 characters of it)
 _END = 1 << 62
@@ -126,6 +126,10 @@ def extract(notebook: str, analysis: Analysis, names: Collection[str] | None = N
     """The module of `analysis` that `names` need (every name it binds when None), with its note."""
     result = Extracted(notebook)
     roots = sorted({n for s in analysis.statements if s.candidate for n in s.binds} if names is None else set(names))
+    if analysis.too_many is not None:
+        result.error = (f"{notebook} has over {MAX_STATEMENTS:,} top-level statements by {analysis.too_many.label}; "
+                        "hand in the code of the exercises alone")
+        return result
     left_out = list(analysis.skipped)
     for cell, message in analysis.broken:
         if names is None or _mentions(cell, roots):
