@@ -144,3 +144,11 @@ def test_a_flood_of_statements_is_refused_before_it_is_looked_at():
     made = module(["import torch"] + ["x=1;" * 2_000] * 3)
     assert made.error == ("transformer.ipynb has over 5,000 top-level statements by cell 4; "
                           "hand in the code of the exercises alone")
+
+
+@pytest.mark.parametrize("source", ["x = " + "+".join(["1"] * 600) + "; net = 2",  # unparse recurses on one line
+                                    "net = " + "+".join(["1"] * 20_000)],
+                         ids=["two statements on a line", "a long chain"])
+def test_code_nested_past_what_python_reads_is_the_cells_error_never_the_graders(source):
+    made = module(["import torch", source], ["net"])
+    assert made.error == "transformer.ipynb cell 2, is too deeply nested or too large to read; fix the cell or delete it"

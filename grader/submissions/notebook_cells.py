@@ -243,17 +243,25 @@ def analyse(cells: list[Cell], local: frozenset[str] = frozenset()) -> Analysis:
         if len(result.statements) + len(tree.body) > MAX_STATEMENTS:  # each is looked at, some in a symbol table
             result.too_many = cell
             return result
-        shared = _shared_lines(tree.body)
-        for node in tree.body:
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            if first in shared or node.end_lineno in shared:  # `a = 1; train()`: this statement only
-                text = [(line, first) for line in ast.unparse(node).split("\n")]
-            else:
-                text = [(lines[i - 1], i) for i in range(first, node.end_lineno + 1)]
-            binds, now, later = _names("\n".join(t for t, _ in text), node)
-            candidate = isinstance(node, TAKEN) or _plain_targets(node)
-            result.statements.append(Statement(
-                cell, first, text, binds, now, later, _kind(node), candidate,
-                _refusal(node, now, local) if candidate else None,
-                star=isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)))
+        try:
+            result.statements += _statements(cell, lines, tree, local)
+        except (RecursionError, MemoryError):  # an expression nested past what unparse or a symbol table takes
+            result.broken.append((cell, "is too deeply nested or too large to read"))
     return result
+
+
+def _statements(cell: Cell, lines: list[str], tree: ast.Module, local: frozenset[str]) -> list[Statement]:
+    found = []
+    shared = _shared_lines(tree.body)
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        if first in shared or node.end_lineno in shared:  # `a = 1; train()`: this statement only
+            text = [(line, first) for line in ast.unparse(node).split("\n")]
+        else:
+            text = [(lines[i - 1], i) for i in range(first, node.end_lineno + 1)]
+        binds, now, later = _names("\n".join(t for t, _ in text), node)
+        candidate = isinstance(node, TAKEN) or _plain_targets(node)
+        found.append(Statement(cell, first, text, binds, now, later, _kind(node), candidate,
+                               _refusal(node, now, local) if candidate else None,
+                               star=isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)))
+    return found
