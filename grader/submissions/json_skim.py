@@ -133,7 +133,9 @@ class Skim:
         if self.text.startswith(b"}", pos):
             return pos + 1
         while True:
-            key, pos = self.string(pos, "a key")
+            end = self.string_end(pos) if self.text.startswith(b'"', pos) else pos
+            key = self.string(pos, "a key")[0] if end - pos <= 1024 else ""  # no one asks for a longer key: not decoded
+            pos = end
             pos = self.space(pos)
             if not self.text.startswith(b":", pos):
                 raise Broken(pos)
