@@ -116,3 +116,18 @@ def test_an_nbformat_3_notebook_and_cells_in_another_language():
     cells = read(v3)
     assert [(c.number, c.source, c.execution_count, c.language) for c in cells] == [
         (2, "import torch\nnet = 1", 4, None), (3, "x <- 1", None, "r")]
+
+
+def test_a_refused_notebook_is_read_once_while_it_is_unchanged(tmp_path, monkeypatch):
+    from grader.submissions import notebooks
+
+    path = tmp_path / "lenet.ipynb"
+    path.write_text(json.dumps(notebook([new_code_cell("net = 1")])).replace('"outputs": []', '"outputs": [' + "[[]]," * 600_000 + "1]"))
+    reads = []
+    monkeypatch.setattr(notebooks, "code_cells", lambda text, label: reads.append(label) or code_cells(text, label))
+    for _ in range(3):
+        with pytest.raises(UnreadableFile, match="clear its outputs"):
+            notebooks.read_cells(tmp_path, "lenet.ipynb")
+    assert reads == ["lenet.ipynb"]
+    path.write_text(json.dumps(notebook([new_code_cell("net = 2")])))  # saved again: read again
+    assert [c.source for c in notebooks.read_cells(tmp_path, "lenet.ipynb")] == ["net = 2"]

@@ -27,7 +27,7 @@ from grader.submissions.notebook_json import code_cells
 SUFFIX = ".ipynb"
 _SECTION = re.compile(r"^\d+(?:[._]\d+)*[._\- ]+")  # `5.5_lenet`
 _COPY = re.compile(r"(?:\s*-\s*(?:copy|副本)\s*\d*|\s*\(\d+\)|\s+(?:copy|副本)\s*\d*)+$")  # `-Copy1`, ` - 副本`, ` (1)`
-_CACHE: dict[tuple, list[Cell]] = {}
+_CACHE: dict[tuple, list[Cell] | UnreadableFile] = {}
 _ANALYSES: dict[tuple, Analysis] = {}
 
 
@@ -46,14 +46,20 @@ def _key(folder: Path, name: str) -> tuple | None:
 
 
 def read_cells(folder: Path, name: str) -> list[Cell]:
-    """The code cells of notebook `name` in `folder`; UnreadableFile says why it cannot be read."""
+    """The code cells of notebook `name` in `folder`; UnreadableFile says why it cannot be read.
+    Both are remembered for the file as it is now: a 100 MB notebook refused is read once, not once an exercise."""
     key = _key(folder, name)
-    if key is not None and key in _CACHE:
-        return _CACHE[key]
-    cells = code_cells(read_bytes(folder, name, limit=MAX_NOTEBOOK_BYTES, what="a notebook"), shown(name))
-    if key is not None:
-        _remember(_CACHE, key, cells)
-    return cells
+    found = _CACHE.get(key) if key is not None else None
+    if found is None:
+        try:
+            found = code_cells(read_bytes(folder, name, limit=MAX_NOTEBOOK_BYTES, what="a notebook"), shown(name))
+        except UnreadableFile as refused:
+            found = refused
+        if key is not None:
+            _remember(_CACHE, key, found)
+    if isinstance(found, UnreadableFile):
+        raise UnreadableFile(str(found))
+    return found
 
 
 def notebooks(folder: Path) -> list[str]:
