@@ -127,6 +127,7 @@ def test_hostile_chains_of_bindings_are_followed_without_recursion():
     ("for i in range(2):\n    !nvidia-smi\n    print(i)", [1]),
     ("files = !ls\nnet?\n%time x = 1", [0, 1, 2]),
     ("s = 'a(' # ( in a comment\n!echo \"it's (\"\nx = 1", [1]),
+    ("!pip install \\\n    torch\nx = 1", [0, 1]),  # a shell line going on after a backslash
 ])
 def test_magics_are_found_only_where_a_statement_starts(source, magics):
     assert magic_lines(source) == magics

@@ -10,7 +10,8 @@ course spreads long calls over lines, so a line may start with either inside bra
 A line is a magic only where it starts a logical line: outside brackets, outside a string
 that spans lines, and not after a backslash. The cell is scanned token by token (strings,
 comments, brackets) to know where logical lines start, so no pattern is fooled by a line's
-look; a magic line itself is not scanned (IPython hands it whole to the magic or the shell).
+look; a magic line itself is not scanned (IPython hands it whole to the magic or the shell),
+and one ending in a backslash goes on over the next line, as IPython reads it.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ def magic_lines(source: str) -> list[int]:
     lines = source.split("\n")
     found = []
     depth, quote, continued = 0, "", False  # open brackets, the string still open, a backslash at the end
+    in_magic = False  # the line before was a magic ending in a backslash: this one goes on with it
     for index, line in enumerate(lines):
         starts = depth == 0 and not quote and not continued
-        if starts and is_magic_line(line):
+        if in_magic or (starts and is_magic_line(line)):
             found.append(index)
+            in_magic = line.rstrip().endswith("\\")
             continue
         continued = False
         pos = 0
