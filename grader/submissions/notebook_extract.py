@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from grader.submissions.notebook_cells import MAX_STATEMENTS, Analysis, Cell, Statement
 
 SHOWN = 15  # entries of one list in the note; the rest are counted (a report shows 2,000 characters of it)
+NOTE_START = "read from "  # every note starts so, and quotes the student's code after it
 _END = 1 << 62
 
 
@@ -50,13 +51,21 @@ class Extracted:
     @property
     def note(self) -> str:
         """What the report says about the extraction: where from, what did not run, what was left out."""
-        parts = [f"read from {self.notebook}" + (f" ({self.chosen_from})" if self.chosen_from else "")]
+        parts = [f"{NOTE_START}{self.notebook}" + (f" ({self.chosen_from})" if self.chosen_from else "")]
         if self.dropped:
             parts.append(f"not run at import: {_listed(self.dropped)}")
         parts += self.rebound
         if self.left_out:
             parts.append(f"left out, as no graded name needs it: {_listed(self.left_out)}")
         return "; ".join(parts)
+
+
+def without_note(message: str) -> str:
+    """An exercise's message up to the extraction note in it: the grader's words, not the student's code it quotes."""
+    at = message.find(NOTE_START)
+    while at > 0 and not message[at - 1].isspace():
+        at = message.find(NOTE_START, at + 1)
+    return message if at < 0 else message[:at].rstrip()
 
 
 def _listed(entries: list[str]) -> str:
