@@ -33,9 +33,11 @@ def _select(bank: Path, ids: list[str] | None) -> list:
 
 def _code_table(result) -> Table:
     table = Table("exercise", "version", "score", "verdict", title="code exercises", title_justify="left")
-    for ref in result.references:
+    versions = [(ref, "reference") for ref in result.references]
+    versions += [(ref, "reference, parameters declared in reverse order") for ref in result.reordered]
+    for ref, version in versions:
         verdict = "[green]full marks[/green]" if ref.full_marks else "[red]lost points[/red]"
-        table.add_row(ref.exercise_id, "reference", f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
+        table.add_row(ref.exercise_id, version, f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
         for item in ref.result.items:
             if item.score < item.max_score:
                 table.add_row("", f"  {item.item_id}", "", f"[red]{escape(item.message[:120])}[/red]")
