@@ -234,6 +234,8 @@ def validate(
         err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)
     for warning in report.warnings:  # the bank is still valid: the exit code does not change
         err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", highlight=False)
+    for line in report.spread():  # where the keys were tried: a name stuck at one value proves little
+        err.print(f"sampled {escape(line)}", highlight=False)
     summary = (f"{report.exercises} exercises, {report.questions} questions, {report.variants} variants, "
                f"{report.verified} verify expressions agreed")
     if report.ok:

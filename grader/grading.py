@@ -131,6 +131,11 @@ def grade_submission(
     if runner is None and any(isinstance(e, CodeExercise) for e in chosen):
         raise RuntimeError("code exercises need a runner")
     code = [e for e in chosen if isinstance(e, CodeExercise)]
+    problems = list(submission.problems)
+    if code:  # a notebook feeds code exercises only: a quiz-only check never reads one
+        from grader.submissions.notebooks import notebook_problems
+
+        problems += notebook_problems(Path(folder), graded={e.file for e in code})
 
     def grade_quizzes() -> dict[str, ExerciseResult]:
         if not names_checked:
@@ -159,7 +164,7 @@ def grade_submission(
         student_id=submission.student_id,
         submission=str(folder),
         exercises=tuple(results[e.id] for e in chosen),
-        problems=tuple(submission.problems),
+        problems=tuple(problems),
         protections=runner.protections if runner else (),
         public_only=public_only,
         duration=time.perf_counter() - started,

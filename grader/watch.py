@@ -306,16 +306,16 @@ class Watcher:
     def _notebook_files(self, notebook: str) -> set[str]:
         """The .py files `notebook` provides now (its own one when it cannot be read)."""
         from grader.submissions.notebook_cells import target_of
-        from grader.submissions.notebooks import read_cells
+        from grader.submissions.notebooks import own_file, read_cells
 
-        own = notebook.removesuffix(".ipynb") + ".py"
+        own = own_file(notebook)
         if not present(self.folder, notebook):
             return set()
         try:
-            cells, _ = read_cells(self.folder, notebook)
+            cells = read_cells(self.folder, notebook)
         except UnreadableFile:
-            return {own}
-        return {target_of(c.source, own) for c in cells} | {own}
+            return {own} - {None}
+        return ({target_of(c.source, own) for c in cells} | {own}) - {None}
 
     def _module_source(self, file: str) -> str:
         try:

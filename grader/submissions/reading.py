@@ -175,8 +175,5 @@ def read_submission(folder: Path, quizzes: dict[str, QuizExercise]) -> Submissio
     folder = Path(folder)
     student_id, problems = identify(folder)
     problems += odd_names(folder)
-    from grader.submissions.notebooks import notebook_problems  # nbformat only for a folder with notebooks
-
-    problems += notebook_problems(folder)
     answers = _answers(folder, quizzes, problems)
     return Submission(folder, student_id, answers, problems)
