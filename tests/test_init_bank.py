@@ -50,5 +50,5 @@ def test_it_never_writes_over_files(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
     result = grader("init-bank", tmp_path / "mine")
-    assert result.returncode == 2 and "not an empty folder" in result.stderr
+    assert result.returncode == 2 and "is not empty; give a new folder" in " ".join(result.stderr.split())
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.errors import GraderError
 from grader.i18n import _
+from grader.paths import output_folder
 
 QUIZ_SPEC = '''\
 id: conv-output
@@ -157,10 +157,7 @@ FILES = {
 
 def init_bank(folder: Path) -> list[Path]:
     """Write the starter bank into `folder` (new or empty); the files written, in order."""
-    folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise GraderError(_("{folder}: exists and is not an empty folder; name a new folder for the bank "
-                            "(init-bank never overwrites files)").format(folder=folder))
+    folder = output_folder(folder, _("the bank's folder"), empty=True)
     written = []
     for name, text in FILES.items():
         path = folder / name

@@ -80,7 +80,7 @@ class CodeGrader:
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
         try:
-            source, companions, notebook = student_code(submission_dir, exercise.file)
+            source, companions, notebook = student_code(submission_dir, exercise.file, exercise.symbols)
         except UnreadableFile as refused:  # a link, a pipe, too large, not UTF-8: the message names the file
             message = str(refused)
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, message)]
@@ -98,7 +98,8 @@ class CodeGrader:
                 items += self._run(exercise, check, functions[check.id], session, reference)
         finally:
             session.close()
-        message = session.load_failure or (notebook.note if notebook else "")
+        # where a notebook gave the code, the note of what it took says why an import failed, too
+        message = "\n".join(m for m in (session.load_failure, notebook.note if notebook else "") if m)
         return self._result(exercise, _gated(exercise, items), message, hidden_remaining)
 
     def prepare(self, exercise: CodeExercise) -> None:

@@ -95,7 +95,7 @@ def submission(request, _code_grader, exercise):
     path = Path(folder) / exercise.file
     if not path.is_file():
         pytest.fail(f"{path} does not exist: {exercise.file} not submitted", pytrace=False)
-    source, companions, notebook = student_code(Path(folder), exercise.file)
+    source, companions, notebook = student_code(Path(folder), exercise.file, exercise.symbols)
     session = Session(_code_grader.sandbox, exercise.file, source, exercise.limits, companions=companions,
                       notebook=notebook, cuda=_code_grader.cuda and "cuda" in exercise.devices)
     yield Submission(session)

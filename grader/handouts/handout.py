@@ -32,6 +32,7 @@ from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.variants import PRACTICE, draw, question_values
 from grader.bank.yamlfile import read_yaml
 from grader.errors import GraderError
+from grader.paths import output_folder
 from grader.handouts.answer_sheet import blank_sheet
 from grader.handouts.starter import Stub, module_text, stubs
 from grader.i18n import N_, _
@@ -234,9 +235,7 @@ Your road:
 def build_handout(exercises_dir: Path, solutions_dir: Path, out: Path, *, student: str | None = None,
                   only: list[str] | None = None) -> Handout:
     """Write the handout of the bank at `exercises_dir` (references in `solutions_dir`) into `out`."""
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise HandoutError(_("{folder} is not empty; give a new folder for the handout").format(folder=out))
+    out = output_folder(out, _("the handout's folder"), empty=True)
     bank = [e for e in load_bank(exercises_dir) if not only or e.id in only]
     unknown = sorted(set(only or ()) - {e.id for e in bank})
     if unknown:
