@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import codecs
 
+from grader.i18n import N_, _
 from grader.submissions.files import UnreadableFile
 from grader.submissions.json_skim import MAX_CONTAINERS, MAX_STRINGS, Broken, Malformed, Skim, TooLarge
 from grader.submissions.notebook_cells import Cell
 
+NO_CELLS = N_("{name} is not a Jupyter notebook (no list of cells); save it from Jupyter again")
 MAX_CELLS = 10_000  # a whole chapter of the course is about 100
 MAX_CELL_CHARS = 100_000  # the code of one cell; the course's longest are about 5,000
 MAX_CODE_CHARS = 1_000_000  # the code of all cells together: a source file's limit
@@ -52,7 +54,7 @@ def code_cells(text: bytes, label: str) -> list[Cell]:
     try:
         start = skim.space(len(codecs.BOM_UTF8) if text.startswith(codecs.BOM_UTF8) else 0)
         if not text.startswith(b"{", start):
-            raise UnreadableFile(f"{label} is not a Jupyter notebook (no list of cells); save it from Jupyter again")
+            raise UnreadableFile(_(NO_CELLS).format(name=label))
         spans, end = skim.spans(start, "the notebook", {"metadata": {"kernelspec": {}}})
         if skim.space(end) != len(text):
             raise Broken(skim.space(end), "more after the notebook's end")
@@ -61,30 +63,32 @@ def code_cells(text: bytes, label: str) -> list[Cell]:
             shown = skim.scalar(spans["nbformat"]) or skim.kind(spans["nbformat"])
             version = int(shown) if shown.isdigit() else -1
         if version not in (3, 4):
-            raise UnreadableFile(f"{label} is a notebook of format {shown}, "
-                                 "which grader cannot read (it reads formats 3 and 4); save it from a current Jupyter")
+            raise UnreadableFile(_("{name} is a notebook of format {format}, which grader cannot read (it reads formats 3 "
+                                   "and 4); save it from a current Jupyter").format(name=label, format=shown))
         lists = ([spans["cells"]] if version == 4 else
                  [w["cells"] for w in _worksheets(skim, spans) if "cells" in w]) if (
             "cells" in spans or "worksheets" in spans) else []
         if not lists or any(not text.startswith(b"[", at) for at in lists):
-            raise UnreadableFile(f"{label} is not a Jupyter notebook (no list of cells); save it from Jupyter again")
+            raise UnreadableFile(_(NO_CELLS).format(name=label))
         kernel = spans.get("metadata", {}).get("kernelspec", {})
         language = skim.optional_text(kernel, "language", "the kernel's language") or "python"
         if language.lower() != "python":
-            raise UnreadableFile(f"{label} is a {language[:20]} notebook; hand in a Python notebook")
+            raise UnreadableFile(_("{name} is a {language} notebook; hand in a Python notebook").format(
+                name=label, language=language[:20]))
         cells: list[Cell] = []
         numbers, code = [0], [0]
 
-        def one(_, at):
+        def one(_index, at):
             numbers[0] += 1
             if numbers[0] > MAX_CELLS:
-                raise UnreadableFile(f"{label} has over {MAX_CELLS:,} cells; hand in the notebook of the exercise alone")
+                raise UnreadableFile(_("{name} has over {cap:,} cells; hand in the notebook of the exercise alone").format(
+                    name=label, cap=MAX_CELLS))
             cell, after = _cell(skim, at, numbers[0], version)
             if cell is not None:
                 code[0] += len(cell.source)
                 if code[0] > MAX_CODE_CHARS:
-                    raise UnreadableFile(f"{label} holds over {MAX_CODE_CHARS:,} characters of code, the limit for a "
-                                         "source file")
+                    raise UnreadableFile(_("{name} holds over {cap:,} characters of code, the limit for a source "
+                                           "file").format(name=label, cap=MAX_CODE_CHARS))
                 cells.append(cell)
             return after
 
@@ -94,22 +98,28 @@ def code_cells(text: bytes, label: str) -> list[Cell]:
     except Broken as broken:
         raise UnreadableFile(_broken(text, label, broken.position, broken.what)) from None
     except Malformed as malformed:
-        raise UnreadableFile(f"{label} is malformed: {malformed.what} is {malformed.found} where Jupyter writes "
-                             f"{malformed.wanted}; open it in Jupyter and save it again") from None
+        raise UnreadableFile(_("{name} is malformed: {what} is {found} where Jupyter writes {wanted}; open it in Jupyter "
+                               "and save it again").format(name=label, what=malformed.what, found=malformed.found,
+                                                           wanted=malformed.wanted)) from None
     except TooLarge as large:
         if large.cap == "values":
-            raise UnreadableFile(f"{label} holds over {MAX_CONTAINERS:,} lists and objects or {MAX_STRINGS:,} strings "
-                                 "outside its code (outputs, metadata); clear its outputs in Jupyter (Edit > Clear "
-                                 "Outputs of All Cells) and save it again") from None
-        raise UnreadableFile(f"{label} is too large: {large.what} holds about {large.size:,} characters, over the "
-                             f"{large.limit:,} a cell may hold; split it into smaller cells or hand in a .py file") from None
+            raise UnreadableFile(_("{name} holds over {containers:,} lists and objects or {strings:,} strings outside its "
+                                   "code (outputs, metadata); clear its outputs in Jupyter (Edit > Clear Outputs of All "
+                                   "Cells) and save it again").format(name=label, containers=MAX_CONTAINERS,
+                                                                     strings=MAX_STRINGS)) from None
+        raise UnreadableFile(_("{name} is too large: {what} holds about {size:,} characters, over the {limit:,} a cell may "
+                               "hold; split it into smaller cells or hand in a .py file").format(
+            name=label, what=large.what, size=large.size, limit=large.limit)) from None
 
 
 def _broken(text: bytes, label: str, position: int, what: str) -> str:
     line = text.count(b"\n", 0, position) + 1
     column = position - (text.rfind(b"\n", 0, position) + 1) + 1  # in bytes
-    return (f"{label} is not a Jupyter notebook: its JSON is broken (line {line}, column {column})"
-            f"{': ' + what if what else ''}; open it in Jupyter and save it again")
+    said = {"name": label, "line": line, "column": column, "what": what}
+    return (_("{name} is not a Jupyter notebook: its JSON is broken (line {line}, column {column}): {what}; open it in "
+              "Jupyter and save it again") if what else
+            _("{name} is not a Jupyter notebook: its JSON is broken (line {line}, column {column}); open it in Jupyter "
+              "and save it again")).format(**said)
 
 
 def _worksheets(skim: Skim, spans: dict[str, int]) -> list[dict[str, int]]:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
+from grader.i18n import _
 from grader.submissions.files import (MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, UnreadableFile, entries, megabytes,
                                      python_files, read_bytes, shown)
 from grader.submissions.notebook_cells import Analysis, Cell, analyse, target_of
@@ -130,8 +131,8 @@ def module_from_notebooks(folder: Path, file: str, names: Collection[str] | None
     if not chosen:
         return None
     if len(chosen) > 1:
-        raise UnreadableFile(f"{file} comes from more than one notebook ({', '.join(shown(n) for n, _ in chosen)}); "
-                             f"keep its cells in one")
+        raise UnreadableFile(_("{file} comes from more than one notebook ({notebooks}); keep its cells in one").format(
+            file=file, notebooks=", ".join(shown(entry[0]) for entry in chosen)))
     name, cells = chosen[0]
     local = frozenset(n.removesuffix(".py") for n in python_files(folder) + sorted(provided_files(folder)))
     key = (_key(folder, name), file, local)
@@ -143,8 +144,8 @@ def module_from_notebooks(folder: Path, file: str, names: Collection[str] | None
     module = extract(shown(name), analysis, names)
     module.chosen_from = _why_chosen(name, own[1:] if name in own else [], file)
     if len(module.source.encode()) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"the code of {file} in {shown(name)} is over {megabytes(MAX_FILE_BYTES)}, "
-                             "the limit for a source file")
+        raise UnreadableFile(_("the code of {file} in {notebook} is over {size}, the limit for a source file").format(
+            file=file, notebook=shown(name), size=megabytes(MAX_FILE_BYTES)))
     return module
 
 
@@ -172,5 +173,5 @@ def notebook_problems(folder: Path, graded: Collection[str] = ()) -> list[str]:
         try:
             read_cells(folder, name)
         except UnreadableFile as refused:
-            problems.append(f"{refused}; nothing in it was graded")
+            problems.append(_("{reason}; nothing in it was graded").format(reason=refused))
     return problems
