@@ -180,7 +180,8 @@ def _relabelled(graded, notebook: str):
 
     pattern = re.compile(r"(?:" + re.escape(notebook) + r" )?cell \d+ \(In \[(\d+)\]\)")
     fix = lambda text: pattern.sub(lambda m: f"In [{m.group(1)}]", text)  # noqa: E731
-    note = fix(graded.message).replace(f"read from {notebook}", "read from the cells run so far")
+    # the extraction note says "read from NOTEBOOK" (grader.submissions.notebook_extract, in English still)
+    note = fix(graded.message).replace(f"read from {notebook}", _("read from the cells run so far"))
     return replace(graded, message=note, items=tuple(replace(i, message=fix(i.message)) for i in graded.items))
 
 
