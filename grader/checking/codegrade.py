@@ -23,9 +23,9 @@ import torch
 
 from grader.bank.location import exercise_solutions
 from grader.bank.spec import CodeExercise
-from grader.checking import checks
+from grader.checking import checks, editions
 from grader.checking.remote import Submission
-from grader.checking.session import Budget, Session, student_code
+from grader.checking.session import Budget, Session, StudentFault, student_code
 from grader.errors import CheckError
 from grader.reports.results import ExerciseResult, ItemResult, Status
 from grader.sandbox import gpu
@@ -93,12 +93,35 @@ class CodeGrader:
                           cuda=self.cuda and "cuda" in exercise.devices)
         items = []
         try:
+            reading = self._read(exercise, source, session, solutions)
+            if reading.edition:
+                reference = self.reference(exercise, solutions, edition=reading.edition)
             for check in chosen:
-                items += self._run(exercise, check, functions[check.id], session, reference)
+                items += self._run(exercise, check, functions[check.id], session, reference, reading)
         finally:
             session.close()
-        message = session.load_failure or (notebook.note if notebook else "")
-        return self._result(exercise, _gated(exercise, items), message, hidden_remaining)
+        message = " ".join(m for m in (reading.note, session.load_failure or (notebook.note if notebook else "")) if m)
+        return self._result(exercise, _gated(exercise, items), message, hidden_remaining, reading.edition)
+
+    def _read(self, exercise, source: str, session: Session, solutions: Path | None) -> editions.Reading:
+        """The edition the submission is written in and graded as (grader.checking.editions)."""
+        if not exercise.editions:
+            return editions.Reading(None)
+
+        built: dict[str, list | None] = {}
+
+        def student_shapes(name: str):
+            if name not in built:
+                try:
+                    built[name] = Submission(session).build(f"{Path(exercise.file).stem}:{name}").parameter_shapes()
+                except StudentFault:
+                    built[name] = None
+                finally:
+                    session.forget()
+            return built[name]
+
+        return editions.read_as(exercise, source, student_shapes=student_shapes,
+                                reference_of=lambda edition: self.reference(exercise, solutions, edition=edition))
 
     def prepare(self, exercise: CodeExercise) -> None:
         """Import `exercise`'s checks and reference (once): before exercises are graded in threads,
@@ -106,7 +129,7 @@ class CodeGrader:
         self._collect(exercise)
         self.reference(exercise)
 
-    def _run(self, exercise, check, function, session, reference) -> list[ItemResult]:
+    def _run(self, exercise, check, function, session, reference, reading) -> list[ItemResult]:
         items = []
         for item in self._plan(exercise, check, function):
             if item.status is not None:
@@ -114,7 +137,8 @@ class CodeGrader:
                 continue
             torch.manual_seed(random.randrange(2**31))  # fresh inputs each grading: nothing to memorise
             started = time.perf_counter()
-            fixtures = {"submission": Submission(session), "reference": reference, "device": item.device or "cpu"}
+            fixtures = {"submission": Submission(session, editions.Dialect(exercise, reading.edition)),
+                        "reference": reference, "device": item.device or "cpu", "edition": reading.edition or ""}
             try:
                 outcome = checks.run(function, fixtures)
             finally:
@@ -152,16 +176,26 @@ class CodeGrader:
         """Where `exercise`'s reference and mutants are: `solutions`, this grader's, else its bank's."""
         return Path(solutions or self.solutions or exercise_solutions(exercise.folder))
 
-    def reference(self, exercise, solutions: Path | None = None, asked_by: str | None = None):
+    def reference(self, exercise, solutions: Path | None = None, asked_by: str | None = None,
+                  edition: str | None = None):
         """The reference solution, imported once per grader; checks copy what they change.
 
+        An `edition`'s is `solutions/<id>/<edition>/<file>` where that exists, else the
+        exercise's own, seen through the edition's names and calls (editions.EditionReference).
         None where the bank has none; a CheckError (the author's, exit 2) when a check
         (`asked_by`) asks for the `reference` fixture: without it that check would fail
         every student for a file the instructor forgot.
         """
-        path = self.solutions_of(exercise, solutions) / exercise.id / exercise.file
+        path = reference_path(self.solutions_of(exercise, solutions), exercise, edition)
         if path not in self._references:
             self._references[path] = self._import_reference(exercise, path)
+        contract = exercise.editions.get(edition) if edition else None
+        if contract is not None and (contract.names or contract.calls) and self._references[path] is not None:
+            key = (path, exercise.id, edition)
+            if key not in self._references:
+                self._references[key] = editions.EditionReference(self._references[path],
+                                                                    editions.Dialect(exercise, edition))
+            return self._references[key]
         if self._references[path] is None and asked_by:
             raise CheckError(path, f"the reference solution of {exercise.id} is missing, and {asked_by} "
                              "asks for the `reference` fixture",
@@ -172,7 +206,7 @@ class CodeGrader:
     def _import_reference(self, exercise, path: Path):
         if not path.is_file():
             return None
-        name = f"_grader_reference.{exercise.id}"
+        name = f"_grader_reference.{exercise.id}.{path.parent.name}"
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         torch.manual_seed(0)
@@ -185,9 +219,15 @@ class CodeGrader:
                              line=checks._line_in(exc, path), fix="fix the reference at that line") from None
         return module
 
-    def _result(self, exercise, items, message, hidden_remaining) -> ExerciseResult:
+    def _result(self, exercise, items, message, hidden_remaining, edition: str | None = None) -> ExerciseResult:
         return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items),
-                              message, hidden_remaining)
+                              message, hidden_remaining, edition or "")
+
+
+def reference_path(solutions: Path, exercise, edition: str | None = None) -> Path:
+    """`solutions/<id>/<edition>/<file>` where the edition has its own reference, else `solutions/<id>/<file>`."""
+    own = Path(solutions) / exercise.id / (edition or "") / exercise.file
+    return own if edition and own.is_file() else Path(solutions) / exercise.id / exercise.file
 
 
 def _gated(exercise: CodeExercise, items: list[ItemResult]) -> list[ItemResult]:

@@ -30,7 +30,7 @@ def item_from_data(data: dict) -> ItemResult:
 def exercise_from_data(data: dict) -> ExerciseResult:
     items = tuple(item_from_data(item) for item in data.get("items", ()))
     return ExerciseResult(data["exercise_id"], data["title"], data["kind"], data["topic"], items,
-                          data.get("message", ""), data.get("hidden_remaining", 0))
+                          data.get("message", ""), data.get("hidden_remaining", 0), data.get("edition", ""))
 
 
 def submission_from_data(data: dict) -> SubmissionResult:

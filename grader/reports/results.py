@@ -66,6 +66,7 @@ class ExerciseResult:
     items: tuple[ItemResult, ...]
     message: str = ""  # e.g. "conv.py not submitted" or "import failed: ..."
     hidden_remaining: int = 0  # checks not run because only public checks were asked for
+    edition: str = ""  # code exercises: the edition of the course the submission was read as (grader.checking.editions)
 
     @property
     def score(self) -> float:
