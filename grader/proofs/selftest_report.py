@@ -35,7 +35,10 @@ def _code_table(result) -> Table:
     table = Table("exercise", "version", "score", "verdict", title="code exercises", title_justify="left")
     for ref in result.references:
         verdict = "[green]full marks[/green]" if ref.full_marks else "[red]lost points[/red]"
-        table.add_row(ref.exercise_id, "reference", f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
+        if ref.edition and ref.result.edition != ref.edition:
+            verdict = f"[red]read as {escape(ref.result.edition or 'no edition')}, not {escape(ref.edition)}[/red]"
+        version = f"reference ({ref.edition})" if ref.edition else "reference"
+        table.add_row(ref.exercise_id, version, f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
         for item in ref.result.items:
             if item.score < item.max_score:
                 table.add_row("", f"  {item.item_id}", "", f"[red]{escape(item.message[:120])}[/red]")
@@ -47,7 +50,8 @@ def _code_table(result) -> Table:
             broke = {i.check_id for i in mutant.result.items if i.crash}
             why = "; ".join(f"{c} broke by an error of its own" if c in broke else f"{c} did not lose points" for c in missed)
             verdict = f"[red]survived: {escape(why)}[/red]"
-        table.add_row(mutant.exercise_id, f"mutant {mutant.name}: {escape(mutant.mistake)}",
+        edition = f" ({mutant.edition})" if mutant.edition else ""
+        table.add_row(mutant.exercise_id, f"mutant {mutant.name}{escape(edition)}: {escape(mutant.mistake)}",
                       f"{points(mutant.result.score)}/{points(mutant.result.max_score)}", verdict)
     return table
 
