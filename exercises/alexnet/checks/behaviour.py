@@ -12,9 +12,16 @@ from grader.checking import align
 from grader.checking.checks import expect_close, shared_reference, tolerance
 from grader.checking.evidence import close_to_scale, load_claimed_weights
 
-TRIES = 4  # fillings tried: two pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256)
+TRIES = 8  # fillings tried: pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256; two hidden 4096)
 ACTIVATION_HINT = ("a ReLU after every convolution and after the hidden dense layer (not sigmoid), 3x3 max pooling "
                    "with stride 2, and dropout only in training mode")
+EDITION_HINTS = {
+    "d2l-v1": "the first edition's AlexNet: the first convolution unpadded, a ReLU after every convolution and after "
+              "both hidden dense layers (not sigmoid), 3x3 max pooling with stride 2, and dropout only in training mode",
+    "d2l-zh-2": "d2l-zh 2.x's AlexNet: the first convolution padded by 1, a ReLU after every convolution and after "
+                "both hidden dense layers (not sigmoid), 3x3 max pooling with stride 2, and dropout only in training "
+                "mode",
+}
 
 
 def _shape_gap(shapes: list[tuple], ref: torch.nn.Module) -> str:
@@ -28,7 +35,7 @@ def _shape_gap(shapes: list[tuple], ref: torch.nn.Module) -> str:
     return f"yours have parameters of shapes {extra} where the course's have {missing}"
 
 
-def test_matches_reference(submission, reference, device):
+def test_matches_reference(submission, reference, device, edition):
     net = submission.build("alexnet:AlexNet", device=device).eval()
     ref = shared_reference(reference, "AlexNet").eval()  # load_claimed_weights overwrites every weight
     shapes = net.parameter_shapes()
@@ -43,7 +50,7 @@ def test_matches_reference(submission, reference, device):
     with torch.no_grad():
         expected = ref(x)
     expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",
-                 device=device, kind="network", hint=ACTIVATION_HINT)
+                 device=device, kind="network", hint=EDITION_HINTS.get(edition, ACTIVATION_HINT))
 
 
 def _two_of_one_image() -> torch.Tensor:
