@@ -129,19 +129,26 @@ def read_as(exercise: CodeExercise, source: str, *, reference_of: Callable[[str]
     if not exercise.editions:
         return Reading(None)
     accepted = accepted_editions(exercise)
-    fitting = [name for name in exercise.editions if _fits(exercise, name, _top_level(source))]
-    written_in = fitting[0] if fitting else None
+    defined = _top_level(source)
+    fitting = [name for name in exercise.editions if _fits(exercise, name, defined)]
+    fitting.sort(key=lambda name: -_agreement(exercise, name, defined))  # stable: the bank's order among equals
     references = {name: reference_of(name) for name in fitting}
+    written_in = fitting[0] if fitting else None
     if len({id(r) for r in references.values()}) > 1:
         written_in = next((name for name in fitting if _holds(exercise, name, references[name], student_shapes)),
                           written_in)
+    alike = [name for name in fitting if name != written_in and references[name] is references.get(written_in)
+             and _agreement(exercise, name, defined) == _agreement(exercise, written_in, defined)]
     edition = written_in if written_in in accepted else accepted[0]
-    return Reading(edition, written_in, _note(exercise, edition, written_in))
+    return Reading(edition, written_in, _note(exercise, edition, written_in, [a for a in alike if a in accepted]))
 
 
-def _note(exercise: CodeExercise, edition: str, written_in: str | None) -> str:
+def _note(exercise: CodeExercise, edition: str, written_in: str | None, alike: list[str]) -> str:
     settings = bank_settings(exercise.folder.parent)
     title = settings.title(edition)
+    if written_in == edition and alike:
+        return (f"Read as the {edition} edition of the course ({title}); {', '.join(alike)} writes "
+                f"{exercise.title} the same way.")
     if written_in == edition:
         return f"Read as the {edition} edition of the course ({title})."
     if written_in is None:
@@ -189,6 +196,30 @@ def _fits(exercise: CodeExercise, edition: str, defined: dict[str, ast.AST | Non
         if signature and node is not None and not _takes(node, signature_parameters(signature)[1]):
             return False
     return True
+
+
+def _agreement(exercise: CodeExercise, edition: str, defined: dict[str, ast.AST | None]) -> int:
+    """How many of the source's parameter names are this edition's (`strides` vs `stride`): which of
+    several editions that take the same arguments the code is copied from."""
+    contract, checks_contract = exercise.editions[edition], next(iter(exercise.editions.values()))
+    shared = 0
+    for symbol in exercise.symbols:
+        signature = contract.signatures.get(symbol) or (
+            checks_contract.signatures.get(symbol) if symbol not in contract.calls else None)
+        node = defined.get(contract.names.get(symbol, symbol))
+        if signature and node is not None:
+            shared += len(set(_parameters(node)) & set(signature_parameters(signature)[0]))
+    return shared
+
+
+def _parameters(node: ast.AST) -> list[str]:
+    """The positional parameter names of a def, or of a class's __init__ (self left out)."""
+    if isinstance(node, ast.ClassDef):
+        init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        return [a.arg for a in (init.args.posonlyargs + init.args.args)[1:]] if init else []
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [a.arg for a in node.args.posonlyargs + node.args.args]
+    return []
 
 
 def _takes(node: ast.AST, required: int) -> bool:
