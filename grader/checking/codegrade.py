@@ -239,13 +239,24 @@ def _gated(exercise: CodeExercise, items: list[ItemResult]) -> list[ItemResult]:
     """
     ran = {item.check_id for item in items}
     shown = {item.check_id for item in items if item.status == Status.PASSED}
+    failed: dict[str, str] = {}  # what each failed evidence check said (its first device's)
+    for item in items:
+        if item.status == Status.FAILED and item.message:
+            failed.setdefault(item.check_id, item.message)
     checks = {check.id: check for check in exercise.checks}
     gated = []
     for item in items:
         gate = [g for g in exercise.gate_of(checks[item.check_id]) if g in ran]
         if item.status == Status.PASSED and gate and not shown.intersection(gate):
+            # the last evidence check the spec lists is the one that compares most (outputs, not counts)
+            found = next((f"{g} found: {_clipped(failed[g])}" for g in reversed(gate) if g in failed), "")
             item = replace(item, status=Status.FAILED, score=0, message=(
                 f"passed, but not counted until {' or '.join(gate)} passes: that is what shows your code computes "
-                f"what {exercise.title} computes; code that is not the exercise's can pass this check alone"))
+                f"what {exercise.title} computes; code that is not the exercise's can pass this check alone"
+                + (f" ({found})" if found else "")))
         gated.append(item)
     return gated
+
+
+def _clipped(message: str, limit: int = 400) -> str:
+    return message if len(message) <= limit else message[:limit] + " [...]"

@@ -137,20 +137,17 @@ def read_as(exercise: CodeExercise, source: str, *, reference_of: Callable[[str]
     if len({id(r) for r in references.values()}) > 1:
         written_in = next((name for name in fitting if _holds(exercise, name, references[name], student_shapes)),
                           written_in)
-    alike = [name for name in fitting if name != written_in and references[name] is references.get(written_in)
-             and _agreement(exercise, name, defined) == _agreement(exercise, written_in, defined)]
     edition = written_in if written_in in accepted else accepted[0]
-    return Reading(edition, written_in, _note(exercise, edition, written_in, [a for a in alike if a in accepted]))
+    return Reading(edition, written_in, _note(exercise, edition, written_in))
 
 
-def _note(exercise: CodeExercise, edition: str, written_in: str | None, alike: list[str]) -> str:
+def _note(exercise: CodeExercise, edition: str, written_in: str | None) -> str:
+    """What the report says beyond the edition's name (ExerciseResult.edition): only where the code is
+    not the edition it is graded as."""
     settings = bank_settings(exercise.folder.parent)
-    title = settings.title(edition)
-    if written_in == edition and alike:
-        return (f"Read as the {edition} edition of the course ({title}); {', '.join(alike)} writes "
-                f"{exercise.title} the same way.")
     if written_in == edition:
-        return f"Read as the {edition} edition of the course ({title})."
+        return ""
+    title = settings.title(edition)
     if written_in is None:
         return (f"Your code fits the names and signatures of none of the editions this course accepts; "
                 f"it was graded as the {edition} edition ({title}).")

@@ -8,9 +8,13 @@ in the reference here, rather than each candidate filling being sent to the chil
 import pytest
 import torch
 
+from grader.bank.course_code import course_module
 from grader.checking import align
 from grader.checking.checks import expect_close, shared_reference, tolerance
 from grader.checking.evidence import close_to_scale, load_claimed_weights
+from grader.checking.session import StudentFault
+
+differences = course_module(__file__, "differences")  # the bank's: solutions/_course/
 
 TRIES = 8  # fillings tried: pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256; two hidden 4096)
 ACTIVATION_HINT = ("a ReLU after every convolution and after the hidden dense layer (not sigmoid), 3x3 max pooling "
@@ -40,7 +44,8 @@ def test_matches_reference(submission, reference, device, edition):
     ref = shared_reference(reference, "AlexNet").eval()  # load_claimed_weights overwrites every weight
     shapes = net.parameter_shapes()
     if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
-        pytest.fail(f"AlexNet()'s parameters cannot hold the course AlexNet's weights: {_shape_gap(shapes, ref)}")
+        pytest.fail(f"AlexNet()'s parameters cannot hold the course AlexNet's weights: {_shape_gap(shapes, ref)}."
+                    f"{_why(net, ref)}")
     rel = tolerance(device, kind="network")  # relative to the largest output; TF32 on a GPU (grader.checking.tolerances)
     x = torch.randn(2, 1, 224, 224)
     got = net(x)
@@ -49,8 +54,22 @@ def test_matches_reference(submission, reference, device, edition):
         load_claimed_weights(net, ref, (x[:1],), got[:1], lambda got, want: close_to_scale(got, want, rel), tries=TRIES)
     with torch.no_grad():
         expected = ref(x)
-    expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",
-                 device=device, kind="network", hint=EDITION_HINTS.get(edition, ACTIVATION_HINT))
+    hint = EDITION_HINTS.get(edition, ACTIVATION_HINT)
+    try:
+        expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",
+                     device=device, kind="network", hint=hint)
+    except AssertionError as differ:
+        raise AssertionError(f"{differ}.{_why(net, ref)}") from None
+
+
+def _why(net, ref) -> str:
+    """The differences from the reference that the layers show (a padding, max vs average pooling, a layer too many)."""
+    x = torch.randn(1, 1, 224, 224)
+    try:
+        theirs = net.trace_shapes(x)
+    except StudentFault:
+        return ""
+    return differences.explained(theirs, differences.layer_trace(ref, x))
 
 
 def _two_of_one_image() -> torch.Tensor:
