@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from grader.checking.session import StudentFault
+
 POOLING = {"MaxPool2d": "max pooling", "AvgPool2d": "average pooling"}
 ACTIVATIONS = {"Sigmoid": "sigmoid", "ReLU": "ReLU", "Tanh": "tanh"}
 
@@ -55,6 +57,16 @@ def explained(theirs, ours) -> str:
     """The differences as one sentence for a failure message, "" where the traces show none."""
     found = differences(theirs, ours)
     return f" Your layers differ from the reference's: {'; '.join(found)}." if found else ""
+
+
+def why(net, reference: torch.nn.Module, *inputs) -> str:
+    """`explained` for a student's module (a remote handle) beside the reference, both run on
+    `inputs`; "" where the student's cannot be traced."""
+    try:
+        theirs = net.trace_shapes(*inputs)
+    except StudentFault:
+        return ""
+    return explained(theirs, layer_trace(reference, *inputs))
 
 
 def _kinds(trace, kinds: dict[str, str]) -> list[str]:
