@@ -62,6 +62,24 @@ def test_the_checks_call_is_put_in_the_editions_words():
     assert alexnet.translate("alexnet:AlexNet", (), {}) == ("alexnet:net", (), {})
 
 
+def test_a_forward_that_does_not_fit_shows_the_call_and_each_editions_forward():
+    import torch
+
+    from grader.checking.session import StudentError
+
+    dialect = editions.Dialect(load_exercise(BANK / "masked-softmax"), "boyu")
+    fault = StudentError({"type": "TypeError", "message": "forward() takes 3 positional arguments but 5 were given",
+                          "file": "attention.py", "line": 12}, 2048)
+    told = str(dialect.explained(fault, "attention:DotProductAttention", (torch.ones(2, 3, 4), None), {},
+                                 method="forward"))
+    assert told.startswith("the check called DotProductAttention(...).forward(<tensor of shape (2, 3, 4)>, None), "
+                           "and your code raised TypeError"), told
+    assert ("This course accepts DotProductAttention.forward(query, key, value, valid_length=None) (boyu, d2l-v1) or "
+            "DotProductAttention.forward(queries, keys, values, valid_lens=None) (d2l-zh-2)") in told
+    other = StudentError({"type": "ValueError", "message": "bad argument"}, 2048)
+    assert dialect.explained(other, "attention:DotProductAttention", (), {}) is other  # only a call that did not fit
+
+
 @pytest.mark.parametrize("exercise_id, file, edition", [
     ("multi-head-attention", "d2l_zh_2/transformer.py", "d2l-zh-2"),
     ("multi-head-attention", "course_transformer/transformer.py", "boyu"),

@@ -85,15 +85,15 @@ class Dialect:
         if not self.exercise or not self.exercise.editions:
             return []
         key = f"{name}.{method}" if method else name
-        found = []
+        found: dict[str, list[str]] = {}  # signature -> the editions that give it
         for edition in accepted_editions(self.exercise):
             contract = self.exercise.editions[edition]
             signature = contract.signatures.get(key) or (
                 self.checks_contract.signatures.get(key) if name not in contract.calls else None)
             if signature:
-                shown = f"{contract.names.get(name, name)}{'.' + method if method else ''}{signature}"
-                found.append(f"{shown} ({edition})")
-        return list(dict.fromkeys(found))
+                found.setdefault(f"{contract.names.get(name, name)}{'.' + method if method else ''}{signature}",
+                                 []).append(edition)
+        return [f"{shown} ({', '.join(names)})" for shown, names in found.items()]
 
 
 def _defaults(signature: str) -> dict:
