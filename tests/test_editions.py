@@ -123,10 +123,18 @@ def test_every_report_says_which_edition_an_exercise_was_read_as(fmt, shown):
     assert shown in text and text.count("edition") == 1, text  # the exercise without one says nothing
 
 
-def test_source_that_does_not_parse_reads_as_no_edition():
+@pytest.mark.parametrize("source", ["def (:\n", "import torch\n\nnett = None\n"])
+def test_source_that_binds_none_of_the_names_is_left_to_the_checks(source):
     exercise = load_exercise(BANK / "lenet")
-    reading = editions.read_as(exercise, "def (:\n", reference_of=lambda e: None, student_shapes=lambda name: None)
-    assert (reading.edition, reading.written_in) == ("boyu", None)
+    reading = editions.read_as(exercise, source, reference_of=lambda e: None, student_shapes=lambda name: None)
+    assert reading == editions.Reading("boyu")  # graded as the first accepted; the checks say net is missing
+
+
+def test_a_symbol_missing_does_not_hide_the_edition_of_the_others():
+    exercise = load_exercise(BANK / "masked-softmax")
+    source = "def masked_softmax(X, valid_lens):\n    return X\n"
+    reading = editions.read_as(exercise, source, reference_of=lambda e: None, student_shapes=lambda name: None)
+    assert (reading.edition, reading.written_in, reading.note) == ("d2l-zh-2", "d2l-zh-2", "")
 
 
 # -- the bank's settings and the spec's contract are checked --------------------------------

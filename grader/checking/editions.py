@@ -88,12 +88,19 @@ class Dialect:
         found: dict[str, list[str]] = {}  # signature -> the editions that give it
         for edition in accepted_editions(self.exercise):
             contract = self.exercise.editions[edition]
-            signature = contract.signatures.get(key) or (
-                self.checks_contract.signatures.get(key) if name not in contract.calls else None)
+            signature = signature_of(self.exercise, edition, key)
             if signature:
                 found.setdefault(f"{contract.names.get(name, name)}{'.' + method if method else ''}{signature}",
                                  []).append(edition)
         return [f"{shown} ({', '.join(names)})" for shown, names in found.items()]
+
+
+def signature_of(exercise: CodeExercise, edition: str, key: str) -> str | None:
+    """The parameters `edition` gives `key` (a symbol, or `Symbol.forward`): its own, else the checks'
+    edition's, unless it calls the symbol otherwise (`calls:`)."""
+    contract, checks_contract = exercise.editions[edition], next(iter(exercise.editions.values()))
+    symbol = key.split(".")[0]
+    return contract.signatures.get(key) or (checks_contract.signatures.get(key) if symbol not in contract.calls else None)
 
 
 def _defaults(signature: str) -> dict:
@@ -138,7 +145,13 @@ def read_as(exercise: CodeExercise, source: str, *, reference_of: Callable[[str]
         written_in = next((name for name in fitting if _holds(exercise, name, references[name], student_shapes)),
                           written_in)
     edition = written_in if written_in in accepted else accepted[0]
+    if written_in is None and not _binds_any(exercise, defined):
+        return Reading(edition)  # none of its names: the checks say what is missing
     return Reading(edition, written_in, _note(exercise, edition, written_in))
+
+
+def _binds_any(exercise: CodeExercise, defined: dict) -> bool:
+    return any(c.names.get(s, s) in defined for c in exercise.editions.values() for s in exercise.symbols)
 
 
 def _note(exercise: CodeExercise, edition: str, written_in: str | None) -> str:
@@ -180,29 +193,25 @@ def _top_level(source: str) -> dict[str, ast.AST | None]:
 
 
 def _fits(exercise: CodeExercise, edition: str, defined: dict[str, ast.AST | None]) -> bool:
-    """Does the source bind each symbol under this edition's name, with a signature that takes
-    this edition's arguments?"""
-    contract, checks_contract = exercise.editions[edition], next(iter(exercise.editions.values()))
-    for symbol in exercise.symbols:
-        name = contract.names.get(symbol, symbol)
-        if name not in defined:
-            return False
-        signature = contract.signatures.get(symbol) or (
-            checks_contract.signatures.get(symbol) if symbol not in contract.calls else None)
-        node = defined[name]
+    """Does the source bind the exercise's symbols under this edition's names (one at least: a
+    missing one is the checks' to report), each with a signature that takes this edition's arguments?"""
+    contract = exercise.editions[edition]
+    present = [s for s in exercise.symbols if contract.names.get(s, s) in defined]
+    for symbol in present:
+        signature = signature_of(exercise, edition, symbol)
+        node = defined[contract.names.get(symbol, symbol)]
         if signature and node is not None and not _takes(node, signature_parameters(signature)[1]):
             return False
-    return True
+    return bool(present)
 
 
 def _agreement(exercise: CodeExercise, edition: str, defined: dict[str, ast.AST | None]) -> int:
     """How many of the source's parameter names are this edition's (`strides` vs `stride`): which of
     several editions that take the same arguments the code is copied from."""
-    contract, checks_contract = exercise.editions[edition], next(iter(exercise.editions.values()))
+    contract = exercise.editions[edition]
     shared = 0
     for symbol in exercise.symbols:
-        signature = contract.signatures.get(symbol) or (
-            checks_contract.signatures.get(symbol) if symbol not in contract.calls else None)
+        signature = signature_of(exercise, edition, symbol)
         node = defined.get(contract.names.get(symbol, symbol))
         if signature and node is not None:
             shared += len(set(_parameters(node)) & set(signature_parameters(signature)[0]))
