@@ -124,10 +124,12 @@ class CodeGrader:
                                 reference_of=lambda edition: self.reference(exercise, solutions, edition=edition))
 
     def prepare(self, exercise: CodeExercise) -> None:
-        """Import `exercise`'s checks and reference (once): before exercises are graded in threads,
+        """Import `exercise`'s checks and references (once): before exercises are graded in threads,
         since a reference is imported under a fixed torch seed."""
         self._collect(exercise)
         self.reference(exercise)
+        for edition in exercise.editions:  # each edition's too: grading picks one per submission
+            self.reference(exercise, edition=edition)
 
     def _run(self, exercise, check, function, session, reference, reading) -> list[ItemResult]:
         items = []
