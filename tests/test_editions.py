@@ -170,8 +170,8 @@ def test_a_call_mapped_onto_an_unknown_parameter_is_a_spec_error(tmp_path):
 
 # -- graded in the sandbox -----------------------------------------------------------------
 @pytest.mark.parametrize("folder, expected", [
-    ("d2l_zh_2", {"lenet": "boyu"}),  # d2l-zh 2.x writes LeNet as boyu does: one contract
-    ("d2l_v1", {"nin-block": "boyu"}),
+    ("d2l_zh_2", {"lenet": "boyu", "corr2d": "boyu", "vgg-block": "boyu"}),  # written as boyu writes them
+    ("d2l_v1", {"nin-block": "boyu", "inception": "boyu", "vgg-block": "boyu"}),
 ])
 def test_each_editions_own_code_gets_full_marks_read_as_that_edition(grader, folder, expected):
     default = folder.replace("_", "-")
