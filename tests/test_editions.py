@@ -222,3 +222,13 @@ def test_a_constructor_that_fits_no_accepted_edition_shows_the_call_and_the_sign
     assert "the check called MultiHeadAttention(10, 12, 3, 0.0)" in item.message, item.message
     assert "TypeError" in item.message
     assert "This course accepts MultiHeadAttention(input_size, hidden_size, num_heads, dropout) (boyu)" in item.message
+
+
+def test_a_handout_carries_the_editions_its_bank_accepts(tmp_path):
+    from grader.handouts.handout import build_handout
+
+    exercises = _copy_bank(tmp_path / "bank", ["lenet", "alexnet"], "editions: {boyu: B, d2l-v1: V, d2l-zh-2: Z}\n"
+                                                                     "accept: [boyu, d2l-zh-2]\n")
+    build_handout(exercises, exercises.parent / "solutions", tmp_path / "out")
+    shipped = {e.id: e.accept for e in load_bank(tmp_path / "out" / "bank" / "exercises", names=False)}
+    assert shipped == {"alexnet": ["boyu", "d2l-zh-2"], "lenet": ["boyu", "d2l-zh-2"]}
