@@ -1,6 +1,20 @@
 """grader: quizzes and auto-grading for deep-learning courses in PyTorch."""
 
-__version__ = "0.1.0"
+DISTRIBUTION = "dl-grader"  # the name on the package index (`grader` there is another project's)
+SOURCE_VERSION = "0.1.0"  # keep equal to pyproject.toml's version: a source checkout that is not installed reports it
+
+
+def _version() -> str:
+    """This grader's version: the installed distribution's metadata, else (a bare checkout) SOURCE_VERSION."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return SOURCE_VERSION
+
+
+__version__ = _version()
 
 
 def load_ipython_extension(ipython) -> None:

@@ -34,6 +34,22 @@ out = Console(highlight=False)
 # A message piped to a file or a log stays one line per message, whatever the path lengths.
 err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from grader import DISTRIBUTION, __version__
+
+        out.print(f"grader {__version__} ({DISTRIBUTION}, Python {sys.version.split()[0]})", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print grader's version and exit."),
+) -> None:
+    """Quizzes and auto-grading for deep-learning courses in PyTorch (installed as dl-grader; the command is grader)."""
+
+
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
                "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
@@ -49,11 +65,21 @@ def exercises_option():
     return typer.Option(None, "--exercises", metavar="DIR", help=EXERCISES_ALIAS_HELP)
 
 
-def _bank_dir(bank: Optional[Path], exercises: Optional[Path]) -> Path:
-    """The exercises folder of the bank the options name; its solutions/ are beside it."""
-    from grader.bank.location import locate_bank
+def _bank(bank: Optional[Path], exercises: Optional[Path] = None, *, submission: Optional[Path] = None):
+    """The bank the options name, else the one found for `submission` (grader.bank.location), said
+    aloud when no option named it and it is not the checkout's."""
+    from grader.bank.location import ENVIRONMENT, locate_bank
 
-    return locate_bank(bank, exercises=exercises).exercises
+    location = locate_bank(bank, exercises=exercises, near=submission)
+    if bank is None and exercises is None and not location.bundled:
+        how = f"from ${ENVIRONMENT}" if location.source == ENVIRONMENT else "found beside the work"
+        err.print(f"using the bank at {for_terminal(str(location.exercises.parent))} ({how})", highlight=False)
+    return location
+
+
+def _bank_dir(bank: Optional[Path], exercises: Optional[Path], *, submission: Optional[Path] = None) -> Path:
+    """The exercises folder of the bank (see `_bank`); its solutions/ are beside it."""
+    return _bank(bank, exercises, submission=submission).exercises
 
 
 def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | None = None, *,
@@ -104,7 +130,7 @@ def check(
     from grader.quiz.process import close_shared, start_shared  # no sympy in this import: the quiz worker imports it
 
     with ExitStack() as stack:
-        folder = _bank_dir(bank, exercises)
+        folder = _bank_dir(bank, exercises, submission=submission)
         kinds = None  # of the -e exercises, as their specs say (None: one that cannot tell)
         if only:
             from grader.bank.loading import spec_kind  # no sympy in this import
@@ -257,6 +283,49 @@ def _student_of(submission: Optional[Path]) -> str:
 
 
 @app.command()
+def key(
+    student: str = typer.Option(..., "--student", "-s", help="Whose variant: the student id, as in their student.yaml."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Only this quiz (repeatable)."),
+    bank: Optional[Path] = bank_option(),
+    exercises: Optional[Path] = exercises_option(),
+) -> None:
+    """Instructors: a student's quiz variant with every key and its value, proven on that variant.
+
+    Needs the course's full bank: a handout's bank has no graded keys. Practice questions are
+    asked with the practice numbers, the same for everyone, and are marked so.
+    Exit codes: 0 every key proven on this variant, 1 a proof failed (run grader validate), 2 usage.
+
+    [bold]Examples[/bold]
+
+      grader key --student s1234
+
+      grader key --student s1234 -e conv-params --bank my-course
+    """
+    from grader.bank.variants import PRACTICE
+    from grader.proofs.student_key import key_sheets
+
+    loaded, chosen = _load(bank, exercises, only)
+    sheets = key_sheets(chosen, student, only)
+    failed = False
+    for sheet in sheets:
+        params = ", ".join(f"{k}={v}" for k, v in sheet.params.items()) or "no parameters"
+        out.print(f"\n[bold]{escape(sheet.exercise_id)}[/bold] {escape(sheet.title)}  "
+                  f"[dim]variant of {for_terminal(student)}: {escape(params)}[/dim]", highlight=False)
+        for line in sheet.lines:
+            tag = f" [cyan]practice ({PRACTICE} numbers, the same for everyone)[/cyan]" if line.practice else ""
+            out.print(f"  [bold]{escape(line.question_id)}[/bold] ({line.points:g} pt){tag} {escape(line.prompt)}",
+                      highlight=False)
+            mark = "[green]✔ proven on this variant[/green]" if not line.proof else "[red]✘ not proven[/red]"
+            out.print(f"    key {escape(line.key)} = [bold]{escape(line.value)}[/bold]  {mark}", highlight=False)
+            for finding in line.proof:
+                out.print(f"      [red]{escape(finding)}[/red]", highlight=False)
+            failed = failed or bool(line.proof)
+    if not sheets:
+        err.print("no quiz in this bank: nothing has a key", highlight=False)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
 def watch(
     submission: Path = typer.Argument(..., help="The submission folder to watch (answers.yaml and the .py files).",
                                       exists=True, file_okay=False, resolve_path=False),
@@ -273,7 +342,7 @@ def watch(
 
     Each regrade prints a line per exercise graded again (score, failing checks), then the total.
 
-    Saves are found with watchfiles (pip install 'grader\\[watch]'), else by polling. Ctrl-C stops.
+    Saves are found with watchfiles (pip install 'dl-grader\\[watch]'), else by polling. Ctrl-C stops.
 
     [bold]Examples[/bold]
 
@@ -286,7 +355,7 @@ def watch(
     from grader.watch import Watcher, watch as watch_folder
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops, even where a shell started us ignoring it
-    watcher = Watcher(submission, _bank_dir(bank, exercises), only=only or None, public_only=public_only,
+    watcher = Watcher(submission, _bank_dir(bank, exercises, submission=submission), only=only or None, public_only=public_only,
                       budget_seconds=budget)
     try:
         watch_folder(watcher, lambda line: out.print(line, highlight=False, soft_wrap=True), poll=poll)
@@ -315,13 +384,12 @@ def handout(
 
       grader handout --out s1234/ --student s1234 -e lenet -e conv-shape
     """
-    from grader.bank.location import locate_bank
     from grader.handouts.handout import build_handout
     from grader.submissions.reading import ID_RULE, valid_id
 
     if student is not None and not valid_id(student):
         raise typer.BadParameter(f"'{student[:40]}' is not a student id: use {ID_RULE}", param_hint="--student")
-    location = locate_bank(bank)
+    location = _bank(bank)
     made = build_handout(location.exercises, location.solutions, out_dir, student=student, only=only or None)
     out.print(f"wrote {escape(str(made.folder))}: {len(made.files)} starter file(s) ({escape(', '.join(made.files))}), "
               f"{made.quizzes} quiz(zes), {made.practice_questions} practice question(s) with keys", highlight=False)
@@ -395,10 +463,9 @@ def bundle_gradescope(
 
       grader bundle gradescope --bank my-course --timeout 1200 --memory-mb 6144 --cpus 2
     """
-    from grader.bank.location import locate_bank
     from grader.lms.gradescope import build_bundle
 
-    built = build_bundle(locate_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
+    built = build_bundle(_bank(bank), out_file, hidden_visibility=hidden, timeout_seconds=timeout,
                          memory_mb=memory_mb, cpus=cpus)
     out.print(f"wrote {escape(str(built.path))}: {built.exercises} exercises ({built.code_exercises} code), "
               f"{built.files} files; code budget {built.budget_seconds:g} s, {built.memory_mb} MB per exercise; "
@@ -424,12 +491,11 @@ def export_quiz(
 
       grader export-quiz --bank my-course -e conv-params -n 5 --qti conv-params.zip
     """
-    from grader.bank.location import locate_bank
     from grader.lms.quiz_export import export_quiz as write_quizzes
 
     if moodle is None and qti is None:
         raise typer.BadParameter("name --moodle FILE.xml or --qti FILE.zip (or both)", param_hint="export-quiz")
-    done = write_quizzes(locate_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
+    done = write_quizzes(_bank(bank).exercises, only, variants, moodle=moodle, qti=qti)
     for line in done.notes:
         err.print(f"[cyan]note:[/cyan] {escape(line)}", highlight=False)
     for line in done.skipped:
@@ -458,11 +524,12 @@ def grade(
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable): a lab's part of the bank."),
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     allow_root_child: bool = typer.Option(False, "--allow-root-child", help="Grade even where student code would run as root (the grader runs as root and no other user can reach its Python). Refused without it."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask cluster's workers instead of local --jobs (needs grader[cluster] on every machine; see docs/scale.md)."),
-    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Grade on a Dask LocalCluster of N worker processes started here (needs grader[cluster])."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask cluster's workers instead of local --jobs (needs dl-grader[cluster] on every machine; see docs/scale.md)."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Grade on a Dask LocalCluster of N worker processes started here (needs dl-grader[cluster])."),
 ) -> None:
     """Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
 
@@ -477,6 +544,8 @@ def grade(
 
       grader grade submissions/ --student s1234
 
+      grader grade lab3/ -e conv-params -e corr2d -e lenet -e conv-shape
+
       grader grade submissions/ --bank my-course --gradebook fall.sqlite --force
 
       grader grade submissions/ --scheduler tcp://10.0.0.5:8786
@@ -488,12 +557,21 @@ def grade(
 
     where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(bank, exercises), book, student=student, force=force, budget_seconds=budget)
+        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book, student=student,
+                          force=force, budget_seconds=budget, only=only or ())
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)
+        overrides = book.adjustments()
+        changed = [f"{e.student_id} {target}" for e in (book.current() if overrides else []) if e.result is not None
+                   for target, o in e.result.overrides if o.changed]
     mean = f"; mean score {summary.mean_percent:.1f}%" if summary.mean_percent is not None else ""
     out.print(f"graded {summary.graded}, skipped {summary.skipped} (unchanged), failed to grade {summary.failed}{mean}")
+    if overrides:
+        out.print(f"{len(overrides)} override(s) stand over these grades (grader report lists them)", highlight=False)
+    if changed:
+        err.print(f"[yellow]warning:[/yellow] the grade under {len(changed)} override(s) changed since they were made: "
+                  f"{for_terminal(', '.join(changed))}; check they still hold (grader report flags them)", highlight=False)
     for worker, protections in sorted(summary.protections.items()):
         off = [name for name, on in protections if not on]
         if off:
@@ -507,48 +585,98 @@ def grade(
 @app.command()
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise and the total."),
-    gradescope: Optional[Path] = typer.Option(None, "--gradescope", help="A folder to fill with <student>/results.json (as `grader check --json`)."),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise, the total, the overrides with their comments."),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", metavar="FILE.csv", help="A CSV for a Gradescope assignment's Import Scores (SID, Email, Total Score)."),
     canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
+    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.csv", help="A grades CSV for Moodle's grade import (ID number, grade, feedback)."),
     assignment: str = typer.Option("grader", "--assignment", help="Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id."),
 ) -> None:
-    """Export every student's current grade: a CSV, Gradescope results.json files, a Canvas CSV.
+    """Export every student's current grade, overrides included: a CSV, or score imports for Gradescope, Canvas, Moodle.
 
-    Students whose grading failed get empty cells and no results.json; they are named.
+    Students whose grading failed get empty cells (no row for Gradescope); they are named.
 
     [bold]Examples[/bold]
 
       grader export --csv grades.csv
 
-      grader export --gradebook fall.sqlite --gradescope gradescope/
+      grader export --gradebook fall.sqlite --gradescope gradescope-scores.csv
 
       grader export --canvas canvas.csv --assignment "Lab 3 (1234)"
+
+      grader export --moodle moodle-grades.csv
     """
-    from grader.classroom.export import write_canvas, write_csv, write_gradescope
+    from grader.classroom.export import write_canvas, write_csv, write_gradescope, write_moodle
     from grader.classroom.gradebook import Gradebook
 
-    if not (csv_file or gradescope or canvas):
-        raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas", param_hint="export")
+    if not (csv_file or gradescope or canvas or moodle):
+        raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas, --moodle", param_hint="export")
+    if gradescope is not None and gradescope.is_dir():
+        raise typer.BadParameter(f"{gradescope} is a folder: --gradescope now writes one CSV for Gradescope's "
+                                 "Import Scores (e.g. --gradescope scores.csv)", param_hint="--gradescope")
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     left_out: set[str] = set()
-    for path, write in ((csv_file, write_csv), (gradescope, write_gradescope),
+    for path, write in ((csv_file, write_csv), (gradescope, write_gradescope), (moodle, write_moodle),
                         (canvas, lambda e, p: write_canvas(e, p, assignment))):
         if path is not None:
             left_out.update(write(entries, path))
             out.print(f"wrote {escape(str(path))}", highlight=False)
     if left_out:
         err.print(f"no grade for {len(left_out)} student(s) whose grading failed: {for_terminal(', '.join(sorted(left_out)))}", highlight=False)
+    overridden = sum(1 for e in entries if e.result is not None and e.result.overrides)
+    if overridden:
+        out.print(f"{overridden} student(s) with overrides (see `grader report`)", highlight=False)
     out.print(f"{len(entries) - len(left_out)} of {len(entries)} students exported")
+
+
+@app.command()
+def override(
+    student: str = typer.Argument(..., metavar="STUDENT", help="The student id, as the gradebook has it."),
+    target: str = typer.Argument(..., metavar="EXERCISE[/CHECK]", help="An exercise (its whole score) or one of its checks or questions."),
+    score: Optional[float] = typer.Option(None, "--score", help="The score to give, from 0 to the item's (or exercise's) maximum."),
+    comment: str = typer.Option("", "--comment", help="Why: the student's report and the class report show it."),
+    clear: bool = typer.Option(False, "--clear", help="Remove this override: the graded score counts again."),
+    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
+) -> None:
+    """Set a student's score by hand, with a comment; it stands over every regrade (`grade --force` too).
+
+    The gradebook keeps when it was made and the grade under it; if a regrade changes that
+    grade, the reports flag the override. Reports and every export show it.
+
+    [bold]Examples[/bold]
+
+      grader override s1234 lenet/shape --score 2 --comment "accepted late fix (email of 3 May)"
+
+      grader override s1234 conv-params --score 5 --comment "regrade request: the prompt was ambiguous"
+
+      grader override s1234 lenet/shape --clear
+    """
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.overrides import OverrideError, adjust, split_target
+
+    if clear == (score is not None):
+        raise OverrideError("give --score S --comment TEXT to set an override, or --clear to remove one")
+    with Gradebook(gradebook, create=False) as book:
+        if clear:
+            if not book.clear_override(student, *split_target(target)):
+                raise OverrideError(f"{student} has no override on {target}")
+            out.print(f"cleared the override of {for_terminal(student)} on {for_terminal(target)}", highlight=False)
+            return
+        made = adjust(book.current(graded_only=True), student, target, score, comment)
+        book.set_override(made)
+    out.print(f"{for_terminal(student)} {for_terminal(made.target)}: {made.score:g} (graded {made.graded_then:g}): "
+              f"{for_terminal(made.comment)}", highlight=False)
 
 
 @app.command()
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help="Write the class report here (one self-contained HTML page)."),
+    html_file: Path = typer.Option(..., "--html", help="Write the class report here (a self-contained HTML page; the students' own reports go into a folder beside it)."),
     templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
 ) -> None:
-    """Write a class report: score histogram, item analysis, common wrong answers, failures.
+    """Write a class report: every student linked to their own report, problems, overrides, score plots, item analysis.
+
+    Each graded student's report is written beside it, into FILE-stem-students/.
 
     [bold]Examples[/bold]
 
@@ -556,13 +684,65 @@ def report(
 
       grader report --gradebook fall.sqlite --html fall.html
     """
-    from grader.classroom.class_report import write_class_report
+    from grader.classroom.class_report import students_folder, write_class_report
     from grader.classroom.gradebook import Gradebook
 
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     summary = write_class_report(entries, html_file, templates)
-    out.print(f"wrote {escape(str(html_file))}: {summary.graded} of {summary.students} students graded", highlight=False)
+    out.print(f"wrote {escape(str(html_file))}: {summary.graded} of {summary.students} students graded, "
+              f"{len({t.student_id for t, _ in summary.troubles})} with problems, {len(summary.overrides)} override(s)",
+              highlight=False)
+    if summary.graded:
+        out.print(f"their own reports: {escape(str(students_folder(html_file)))}/", highlight=False)
+
+
+@app.command()
+def similarity(
+    submissions: Path = typer.Argument(..., help="The class folder: one folder per submission, as `grader grade` takes.",
+                                       exists=True, file_okay=False, resolve_path=False),
+    bank: Optional[Path] = bank_option(),
+    only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", metavar="ID", help="Compare only the files of this code exercise (repeatable). Default: every .py file and notebook."),
+    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help="The handout (or a folder of starter files) whose code never counts as shared."),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="Write the ranked pairs, with their shared line ranges, as JSON."),
+    html_file: Optional[Path] = typer.Option(None, "--html", help="Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it."),
+    top: int = typer.Option(50, "--top", min=1, help="How many pairs to list per file."),
+    common: int = typer.Option(10, "--common", min=2, metavar="N", help="Code that more than N submissions share counts as common knowledge (the course's own code), not as a copy."),
+) -> None:
+    """Rank pairs of submissions by the code they share, file by file, to find copies.
+
+    Code is compared as tokens, never run: renamed identifiers, comments, docstrings,
+    formatting and reordered definitions do not hide a copy. The handout's starter code
+    (--base) and code most of the class shares never count. A high score is a reason to
+    look at the pair side by side, not a verdict.
+
+    [bold]Examples[/bold]
+
+      grader similarity submissions/ --html similarity.html
+
+      grader similarity submissions/ -e lenet -e conv --base handout/ --json pairs.json
+    """
+    from grader.classroom.similarity import find_similar
+    from grader.classroom.similarity_report import pages_folder, write_html, write_json
+
+    files = None
+    if only:
+        _, picked = _load(bank, None, only, folder=_bank_dir(bank, None, submission=submissions), names=False)
+        files = {exercise.file for exercise in picked if getattr(exercise, "file", None)}
+        if not files:
+            raise typer.BadParameter("none of these exercises is a code exercise with a file to compare", param_hint="--exercise")
+    findings = find_similar(submissions, files=files, base=base, common=common)
+    for file, pairs in findings.pairs.items():
+        best = ", ".join(f"{for_terminal(p.a)} ~ {for_terminal(p.b)} {100 * p.similarity:.0f}%" for p in pairs[:3])
+        out.print(f"{escape(file)}: {len(pairs)} pair(s) share code" + (f"; most similar: {best}" if best else ""), highlight=False)
+    for why in findings.skipped:
+        err.print(f"not compared: {for_terminal(why)}", highlight=False)
+    if json_file is not None:
+        write_json(findings, json_file, top, common)
+        out.print(f"wrote {escape(str(json_file))}", highlight=False)
+    if html_file is not None:
+        pages = write_html(findings, html_file, top, common)
+        out.print(f"wrote {escape(str(html_file))} and {pages} pair page(s) in {escape(str(pages_folder(html_file)))}", highlight=False)
 
 
 def main() -> None:

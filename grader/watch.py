@@ -55,7 +55,7 @@ SETTLE_SECONDS = 0.05  # a burst of saves is over when nothing changed for this 
 MAX_DEBOUNCE_SECONDS = 1.6  # ... or when it has gone on this long
 BANK_POLL_EVERY = 5  # polls: the bank's files are stat'ed every BANK_POLL_EVERY * POLL_SECONDS
 MESSAGE_CHARS = 160  # of a failing item's message in the one-line report
-INSTALL_HINT = "pip install 'grader[watch]' to watch with watchfiles"
+INSTALL_HINT = "pip install 'dl-grader[watch]' to watch with watchfiles"
 
 _TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", "~")
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([A-Za-z_][\w.]*)?[ \t]+import[ \t]+([\w \t,()*]+)"

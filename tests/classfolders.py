@@ -73,3 +73,18 @@ def make_class(root: Path, size: int = 20) -> Path:
             answers = answers_for(student, MISTAKES[i % len(MISTAKES)])
         write_student(root / f"folder-{student}", student, answers)
     return root
+
+
+PROBE_RIGHT = "def double(x):\n    return 2 * x\n"
+PROBE_D2L = "from d2l import torch as d2l  # the course's helper library, not installed where grading runs\n\n\ndef double(x):\n    return 2 * x\n"
+
+
+def mixed_bank(root: Path) -> Path:
+    """A bank of the fixture quizzes and the sandbox tests' code exercise (`probe.py`: double(x))."""
+    import shutil
+
+    tests = Path(__file__).parent
+    shutil.copytree(FIXTURE_BANK, root / "exercises")
+    shutil.copytree(tests / "sandbox_bank" / "probe", root / "exercises" / "probe")
+    shutil.copytree(tests / "sandbox_bank_solutions", root / "solutions")
+    return root

@@ -53,6 +53,45 @@ def test_a_folder_that_holds_no_bank_and_two_different_banks_are_errors(course, 
     assert locate_bank(course, exercises=course / "exercises").exercises == course / "exercises"
 
 
+def test_without_an_option_the_bank_is_grader_bank_then_a_bank_folder_near_the_work_then_the_checkout(course, tmp_path):
+    handout = tmp_path / "handout"
+    shutil.copytree(course, handout / "bank")
+    (handout / "submission" / "deep").mkdir(parents=True)
+    other = tmp_path / "other"
+    shutil.copytree(course, other)
+    near = handout / "submission"
+    assert locate_bank(near=near, environ={}).exercises == handout / "bank" / "exercises"  # beside the submission
+    assert locate_bank(near=near / "deep", environ={}).exercises == handout / "bank" / "exercises"  # two above
+    assert locate_bank(near=handout, environ={}).exercises == handout / "bank" / "exercises"  # in the folder itself
+    assert locate_bank(near=tmp_path / "other" / "exercises", environ={}).bundled  # no bank/ near: the checkout's
+    by_env = locate_bank(near=near, environ={"GRADER_BANK": str(other)})
+    assert by_env.exercises == other / "exercises" and by_env.source == "GRADER_BANK"  # the variable beats bank/
+    assert locate_bank(course, near=near, environ={"GRADER_BANK": str(other)}).exercises == course / "exercises"
+    with pytest.raises(SpecError, match="GRADER_BANK: no such folder"):
+        locate_bank(near=near, environ={"GRADER_BANK": str(tmp_path / "gone")})
+
+
+def test_every_command_and_the_magic_find_the_same_bank(course, tmp_path):
+    from grader.notebook.magic import find_bank
+
+    handout = tmp_path / "handout"
+    shutil.copytree(course, handout / "bank")
+    submission = reference_as_submission(course, handout / "submission")
+    checked = grader("check", submission, "-e", "corr2d", "--public-only", "-q", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert f"using the bank at {handout / 'bank'} (found beside the work)" in checked.stderr
+    env_run = subprocess.run([sys.executable, "-m", "grader.cli", "validate"], capture_output=True, text=True,
+                             cwd=tmp_path, timeout=300, env={**os.environ, "GRADER_BANK": str(course), "NO_COLOR": "1",
+                                                              "COLUMNS": "200"})
+    assert env_run.returncode == 0 and f"using the bank at {course} (from $GRADER_BANK)" in env_run.stderr
+    here = Path.cwd()
+    try:
+        os.chdir(submission)
+        assert find_bank().exercises == handout / "bank" / "exercises"
+    finally:
+        os.chdir(here)
+
+
 def test_the_bank_version_covers_specs_checks_references_and_mutants(course):
     from grader.bank.loading import load_bank
     from grader.bank.version import bank_hash

@@ -210,3 +210,21 @@ def test_an_exception_of_ours_fails_only_that_submission_and_the_worker_goes_on(
     assert [r["index"] for r in replies] == [0, 1, 2]
     assert replies[1]["error"] == "internal error while grading: ZeroDivisionError: a bug of ours"
     assert replies[0]["result"]["student_id"] == "ann" and replies[2]["result"]["student_id"] == "bob"
+
+
+def test_grade_e_grades_only_the_named_exercises_and_another_choice_regrades(tmp_path):
+    subs = make_class(tmp_path / "class", size=3)
+    book = tmp_path / "gb.sqlite"
+    part = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", book, "-e", "layer-count", "-j", "1")
+    assert part.returncode == 0, part.stdout + part.stderr
+    db = sqlite3.connect(book)
+    assert {row[0] for row in db.execute("SELECT DISTINCT exercise_id FROM exercise_results")} == {"layer-count"}
+    db.close()
+    again = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", book, "-e", "layer-count", "-j", "1")
+    assert "graded 0, skipped 3" in again.stdout
+    whole = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", book, "-j", "1")
+    assert "graded 3, skipped 0" in whole.stdout
+    assert {e for _, (_, items) in final_grades(book).items() for e in {i.split("/")[0] for i in items}} == \
+        {"layer-count", "shapes-and-choices"}
+    unknown = grader("grade", subs, "--bank", FIXTURE_BANK, "--gradebook", book, "-e", "lenet")
+    assert unknown.returncode == 2 and "no exercise 'lenet'" in unknown.stderr and "Traceback" not in unknown.stderr

@@ -60,7 +60,24 @@ def test_the_page_is_self_contained_and_escapes_student_text(book):
     assert html.startswith("<!DOCTYPE html>") and html.count('<rect class="bar"') == 10
     assert RULE in html and "twin" in html
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert not re.search(r"""(src|href)\s*=|url\(|@import""", html)  # nothing fetched from anywhere
+    assert not re.search(r"""src\s*=|url\(|@import""", html)  # nothing fetched from anywhere
+    links = re.findall(r"""href\s*=\s*["']([^"']*)""", html)
+    assert links and all(re.fullmatch(r"class-students/[A-Za-z0-9_][A-Za-z0-9._@-]*\.html", link) for link in links), links
+    for link in set(links):  # each student's own report, beside the class report
+        assert (book / link).is_file() and "Grading report" in (book / link).read_text()
+
+
+def test_every_student_is_listed_with_scores_and_a_link_and_problems_have_their_section(book):
+    html = (book / "class.html").read_text()
+    table = html[html.index('<table id="students">'):html.index("</table>", html.index('<table id="students">'))]
+    for student in [f"s{i:02d}" for i in range(12)] + ["evil", "twin"]:
+        assert f">{student}<" in table
+    assert '<a href="class-students/s00.html">s00</a>' in table
+    assert "could not be graded" in table  # twin: two folders claim the id
+    troubles = html[html.index('id="troubles"'):html.index("Submissions that could not be graded")]
+    assert "s10" in troubles and "not submitted" in troubles  # no answers.yaml at all
+    assert "s11" in troubles and "(the submission)" in troubles  # its answers.yaml does not read
+    assert 'id="exercise-distribution"' in html and 'id="item-map"' in html and "<circle" in html
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
@@ -77,3 +94,55 @@ def test_the_page_renders_in_a_headless_browser(book, tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000  # a blank page compresses to a few KB
+    assert_not_blank_and_students_visible(shot)
+
+
+def png_pixels(path, max_rows: int = 700) -> tuple[int, int, list[bytes]]:
+    """(width, height, the first `max_rows` rows of RGB(A) bytes) of an 8-bit, non-interlaced PNG, as Chromium writes them."""
+    import struct
+    import zlib
+
+    data, chunks, offset = path.read_bytes(), {}, 8
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        chunks.setdefault(kind, []).append(data[offset + 8:offset + 8 + length])
+        offset += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"][0])
+    assert depth == 8 and colour in (2, 6) and not interlace, (depth, colour, interlace)
+    step = 4 if colour == 6 else 3
+    raw, rows, previous = zlib.decompress(b"".join(chunks[b"IDAT"])), [], bytearray(width * step)
+    stride = width * step + 1
+    for y in range(min(height, max_rows)):
+        kind, line = raw[y * stride], bytearray(raw[y * stride + 1:(y + 1) * stride])
+        for i in range(len(line)):
+            left = line[i - step] if i >= step else 0
+            up, corner = previous[i], previous[i - step] if i >= step else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
+        rows.append(bytes(line))
+        previous = line
+    return width, height, rows
+
+
+def assert_not_blank_and_students_visible(shot, link=(0x18, 0x64, 0xAB)) -> None:
+    """The screenshot has ink, and the student table's links (the page's only blue text near the
+    top) are on the first screen, not pushed off by the plots."""
+    width, height, rows = png_pixels(shot)
+    step = len(rows[0]) // width
+    top = rows
+    dark = blue = 0
+    for row in top:
+        for x in range(0, len(row), step):
+            r, g, b = row[x], row[x + 1], row[x + 2]
+            dark += r + g + b < 300
+            blue += abs(r - link[0]) < 40 and abs(g - link[1]) < 40 and abs(b - link[2]) < 40
+    assert dark > 2_000, f"the top of the page is almost blank ({dark} dark pixels)"
+    assert blue > 100, f"no student links on the first screen ({blue} link-blue pixels)"

@@ -101,7 +101,7 @@ def test_operator_mistakes_exit_2_with_a_message(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(subs), *map(str, book),
                               "--scheduler", "tcp://127.0.0.1:8786"], capture_output=True, text=True, cwd=REPO,
                              env={**QUICK, "PYTHONPATH": str(blocker.parent)}, timeout=120)
-    assert missing.returncode == 2 and "pip install 'grader[cluster]'" in missing.stderr, missing.stderr
+    assert missing.returncode == 2 and "pip install 'dl-grader[cluster]'" in missing.stderr, missing.stderr
 
 
 def test_shipped_content_rebuilds_a_folder_with_the_same_hash(tmp_path):

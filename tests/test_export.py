@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 
 import pytest
 
@@ -28,27 +27,32 @@ def test_csv_has_a_row_per_student_a_column_per_exercise_and_the_total(book, tmp
     assert result.returncode == 0, result.stderr
     assert "no grade for 1 student(s) whose grading failed: twin" in result.stderr
     rows = list(csv.DictReader((tmp_path / "grades.csv").open()))
-    assert list(rows[0]) == ["student", "layer-count", "shapes-and-choices", "total"]
+    assert list(rows[0]) == ["student", "layer-count", "shapes-and-choices", "total", "overrides"]
     by_student = {row["student"]: row for row in rows}
     assert sorted(by_student) == [f"s{i:02d}" for i in range(8)] + ["twin"]
-    assert by_student["s00"] == {"student": "s00", "layer-count": "5", "shapes-and-choices": "5", "total": "10"}
+    assert by_student["s00"] == {"student": "s00", "layer-count": "5", "shapes-and-choices": "5", "total": "10", "overrides": ""}
     assert by_student["s01"]["layer-count"] == "3"  # the bias was missing: 2 points lost
     assert by_student["s04"]["shapes-and-choices"] == "3"  # a multi-select with one wrong pick: 1 of 3 points
     assert by_student["twin"]["total"] == "" and by_student["s07"]["total"] == "0"
 
 
-def test_gradescope_files_are_what_grader_check_writes(book, tmp_path):
-    result = grader("export", "--gradebook", book / "gb.sqlite", "--gradescope", tmp_path / "gs")
+def test_gradescope_csv_is_what_its_import_scores_takes(book, tmp_path):
+    result = grader("export", "--gradebook", book / "gb.sqlite", "--gradescope", tmp_path / "gs.csv")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "gs").iterdir()) == [f"s{i:02d}" for i in range(8)]
-    check = grader("check", book / "class" / "folder-s02", "--exercises", FIXTURE_BANK, "--quiet",
-                   "--json", tmp_path / "check.json")
-    assert check.returncode == 1, check.stderr
-    exported = json.loads((tmp_path / "gs" / "s02" / "results.json").read_text())
-    direct = json.loads((tmp_path / "check.json").read_text())
-    for data in (exported, direct):
-        data.pop("execution_time")
-    assert exported == direct
+    rows = list(csv.reader((tmp_path / "gs.csv").open()))
+    assert rows[0] == ["SID", "Email", "Total Score"]
+    assert ["s00", "", "10"] in rows and ["s01", "", "8"] in rows
+    assert [row[0] for row in rows[1:]] == [f"s{i:02d}" for i in range(8)]  # no row for twin: Gradescope keeps its own
+    folder = grader("export", "--gradebook", book / "gb.sqlite", "--gradescope", tmp_path)
+    assert folder.returncode == 2 and "one CSV for Gradescope's Import Scores" in folder.stderr
+
+
+def test_moodle_csv_has_id_number_grade_and_feedback(book, tmp_path):
+    result = grader("export", "--gradebook", book / "gb.sqlite", "--moodle", tmp_path / "moodle.csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader((tmp_path / "moodle.csv").open()))
+    assert rows[0] == ["ID number", "Grade", "Feedback"]
+    assert ["s00", "10", ""] in rows and ["twin", "", ""] in rows
 
 
 def test_canvas_csv_matches_students_by_sis_id_with_points_possible(book, tmp_path):

@@ -97,6 +97,7 @@ def test_quiz_lists_ids_and_judges_practice_only(executed):
     _, notebook = executed
     sheet = html.unescape(_html(notebook.cells[6]))
     assert "course-case" in sheet and "count" in sheet and "Q1" in sheet
+    assert "<h1>Practice numbers</h1>" in sheet and "Quiz sheet:" not in sheet  # a handout has only those
     assert _text(notebook.cells[7]).strip() == "conv-params/course-case: correct"
     assert "graded by your instructor" in _text(notebook.cells[10])  # the handout has no key to judge it
 

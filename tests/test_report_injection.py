@@ -199,6 +199,11 @@ def test_class_report_is_inert(book, tmp_path):
     html = (tmp_path / "class.html").read_text()
     assert_html_inert(html)
     assert "ada\\x1b]52" in html and "=failed()" in html
+    # every student's own report is inside the folder beside it; ids that are no file names are numbered
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["class-students", "class.html", "gb.sqlite"] + \
+        sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("gb.sqlite-"))
+    pages = sorted(p.name for p in (tmp_path / "class-students").iterdir())
+    assert len(pages) == 7 and all(re.fullmatch(r"_\d+\.html", name) for name in pages), pages
 
 
 def test_progress_bar_shows_a_hostile_student_id_as_text():
@@ -212,13 +217,13 @@ def test_progress_bar_shows_a_hostile_student_id_as_text():
     assert "ada\\x1b]52" in text and "[red]x" in text
 
 
-def test_gradescope_export_writes_no_folder_outside_its_own(tmp_path):
-    """An id that is no student id (an old gradebook's '../x') is left out, not written beside the folder."""
-    from grader.classroom.export import write_gradescope
-    from grader.classroom.gradebook import Entry
+def test_gradescope_and_moodle_cells_are_never_formulas(book, tmp_path):
+    from grader.classroom.export import write_gradescope, write_moodle
 
-    entries = [Entry(sid, "f", "graded", "", "", "", "", hostile_result()) for sid in ("../escape", "ok-1")]
-    skipped = write_gradescope(entries, tmp_path / "gs")
-    assert skipped == ["../escape"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gs"]
-    assert (tmp_path / "gs" / "ok-1" / "results.json").is_file()
+    write_gradescope(book, tmp_path / "gs.csv")
+    write_moodle(book, tmp_path / "moodle.csv")
+    for name in ("gs.csv", "moodle.csv"):
+        rows = list(csv.reader((tmp_path / name).open()))
+        assert len(rows) > 5
+        for row in rows[1:]:
+            assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row if cell != "-1"), row

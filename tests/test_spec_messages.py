@@ -143,7 +143,33 @@ def test_validate_accepts_a_limited_rule_and_refuses_the_unlimited_one_with_the_
     refused = validate("--bank", tmp_path / "bad")
     assert refused.returncode == 2
     assert "spec.yaml:14: questions.0.feedback.0.when: this wrong answer equals the key" in refused.stderr
-    assert "(variant n=8, p=0)" in refused.stderr and "when_params: {" in refused.stderr
+    assert "(variant n=8, p=0)" in refused.stderr and "equals the key on 5 of the 15 variants" in refused.stderr
+    # the param that decides it, p, is named, not the first param of the spec
+    assert "it equals the key where p is 0" in refused.stderr and "when_params: {p: [1, 2]}" in refused.stderr
+    assert "{n:" not in refused.stderr
+
+
+def test_validate_reports_every_problem_of_a_bank_in_one_run(tmp_path):
+    """An author's five mistakes: an unknown name, a rule equal to the key, a wrong verify (all in one
+    spec), a field out of range in another, a check without its test function in a code exercise."""
+    from grader.bank.scaffold import init_bank
+
+    bank = tmp_path / "b"
+    init_bank(bank)
+    spec = bank / "exercises" / "conv-output" / "spec.yaml"
+    text = spec.read_text().replace("        when_params: {p: [1, 2]}", "        # (limit removed)")
+    text = text.replace("(torch.zeros(1, 1, n, n)).shape[-1]", "(torch.zeros(1, 1, n, n)).shape[-1] + 1")
+    spec.write_text(text + '  - id: extra\n    type: numeric\n    prompt: "x?"\n    answer: "n + q"\n')
+    write_spec(bank / "exercises" / "other", "id: other\ntitle: Other\nkind: quiz\ntopic: x\nquestions:\n"
+               '  - id: a\n    type: numeric\n    points: -1\n    prompt: "1?"\n    answer: "1"\n')
+    code = bank / "exercises" / "corr2d" / "spec.yaml"
+    code.write_text(code.read_text().replace("id: output-shape", "id: output-shapes"))
+    found = validate("--bank", bank)
+    assert found.returncode == 2
+    for words in ("questions.2.answer: unknown name 'q'", "questions.0.verify.0: gives", "questions.0.feedback.0.when:",
+                  "check 'output-shapes' has no test function", "questions.0.points: must be greater than 0"):
+        assert words in found.stderr, (words, found.stderr)
+    assert "5 problem(s) found" in found.stderr
 
 
 @pytest.mark.parametrize("limit, words", [

@@ -4,7 +4,13 @@ A bank is one folder with `exercises/` and `solutions/` side by side:
 
     bank = locate_bank(Path("my-course"))          # my-course/exercises, my-course/solutions
     bank = locate_bank(exercises=Path("my-course/exercises"))  # the older --exercises spelling
-    bank = locate_bank()                           # the bank that ships with grader
+    bank = locate_bank(near=Path("handout/submission"))  # no option: see below
+
+Without an option, the bank is, in this order: the folder `$GRADER_BANK` names; a `bank/`
+folder (with `exercises/` in it) in the submission's folder or one or two above it, as a
+handout lays it out (`handout/bank` beside `handout/submission`; `near` is the submission,
+else the current folder); the bank of the checkout grader runs from. The notebook magic
+uses the same lookup from the kernel's folder.
 
 `--bank DIR` may also name the exercises folder itself (its solutions are beside it), so
 `grader validate my-course/exercises` keeps working. Every command resolves its folders
@@ -14,6 +20,7 @@ bundle/export commands can never disagree about which references a bank has.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +28,10 @@ from grader.bank.resources import bundled
 from grader.errors import SpecError
 
 BANK_HELP = ("The course bank: a folder with exercises/ and solutions/ side by side (or its exercises/ folder). "
-             "Default: the bank that ships with grader.")
+             "Default: $GRADER_BANK, else a bank/ folder beside or above the submission (as a handout lays it out), "
+             "else the bank of grader's checkout.")
+ENVIRONMENT = "GRADER_BANK"
+FOUND_LEVELS = 3  # the folder itself and two above it
 EXERCISES_ALIAS_HELP = "The bank's exercises/ folder (its solutions/ beside it); the older spelling of --bank."
 
 
@@ -32,6 +42,7 @@ class BankLocation:
     exercises: Path
     solutions: Path
     bundled: bool = False
+    source: str = "--bank"  # how it was found: --bank, --exercises, GRADER_BANK, a found bank/ folder, the checkout
 
     def reference_dir(self, exercise_id: str) -> Path:
         """`solutions/<id>/`: the exercise's reference module and its mutants.yaml."""
@@ -39,11 +50,13 @@ class BankLocation:
 
 
 def bundled_bank() -> BankLocation:
-    return BankLocation(bundled("exercises"), bundled("solutions"), bundled=True)
+    return BankLocation(bundled("exercises"), bundled("solutions"), bundled=True, source="the checkout")
 
 
-def locate_bank(bank: Path | None = None, *, exercises: Path | None = None) -> BankLocation:
-    """Turn `--bank DIR` (or its alias `--exercises DIR`) into the bank's folders.
+def locate_bank(bank: Path | None = None, *, exercises: Path | None = None, near: Path | None = None,
+                environ: dict | None = None) -> BankLocation:
+    """Turn `--bank DIR` (or its alias `--exercises DIR`) into the bank's folders; without
+    either, look where the module docstring says (`near`: the submission, else the current folder).
 
     Raises SpecError (exit 2) for a folder that holds no bank, and for both options naming
     different folders: a command must never grade against a bank other than the one meant.
@@ -58,19 +71,32 @@ def locate_bank(bank: Path | None = None, *, exercises: Path | None = None) -> B
         return _resolve(bank)
     if exercises is not None:
         return _resolve(exercises, alias=True)
-    return bundled_bank()
+    named = (os.environ if environ is None else environ).get(ENVIRONMENT)
+    if named:
+        return _resolve(Path(named), option=ENVIRONMENT)
+    found = found_bank(Path.cwd() if near is None else Path(near))
+    return _resolve(found, option=f"the bank/ folder found at {found}") if found else bundled_bank()
 
 
-def _resolve(folder: Path, *, alias: bool = False) -> BankLocation:
+def found_bank(near: Path) -> Path | None:
+    """The `bank/` folder (one with exercises/) in `near` or up to two folders above it."""
+    near = Path(near).absolute()
+    for folder in (near, *near.parents)[:FOUND_LEVELS]:
+        if (folder / "bank" / "exercises").is_dir():
+            return folder / "bank"
+    return None
+
+
+def _resolve(folder: Path, *, alias: bool = False, option: str = "") -> BankLocation:
     folder = Path(folder)
-    option = "--exercises" if alias else "--bank"
+    option = option or ("--exercises" if alias else "--bank")
     if not folder.is_dir():
         raise SpecError(folder, f"{option}: no such folder",
                         fix="name a bank folder holding exercises/ and solutions/ (`grader init-bank DIR` writes one)")
     if not alias and (folder / "exercises").is_dir():
-        return BankLocation(folder / "exercises", solutions_beside(folder / "exercises"))
+        return BankLocation(folder / "exercises", solutions_beside(folder / "exercises"), source=option)
     if alias or folder.name == "exercises" or _holds_specs(folder):
-        return BankLocation(folder, solutions_beside(folder))
+        return BankLocation(folder, solutions_beside(folder), source=option)
     raise SpecError(folder, f"{option}: this folder holds no exercises/ folder and no <id>/spec.yaml",
                     fix="name the bank's folder (the one with exercises/ and solutions/ in it); "
                         "`grader init-bank DIR` writes a small working bank")

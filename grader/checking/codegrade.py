@@ -224,7 +224,7 @@ class CodeGrader:
 
     def _result(self, exercise, items, message, hidden_remaining, edition: str | None = None) -> ExerciseResult:
         return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items),
-                              message, hidden_remaining, edition or "")
+                              message, hidden_remaining, edition=edition or "")
 
 
 def reference_path(solutions: Path, exercise, edition: str | None = None) -> Path:

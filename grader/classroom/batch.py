@@ -13,7 +13,8 @@ the one `student` asked for.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -105,6 +106,7 @@ class Plan:
     folders: list[Folder]
     todo: list[Folder]
     budget_seconds: float | None = None  # each submission's code, else the bank's (grading.submission_budget)
+    only: tuple[str, ...] = ()  # the exercises to grade (`grade -e`); () for all
 
     @property
     def skipped(self) -> int:
@@ -112,13 +114,20 @@ class Plan:
 
 
 def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | None = None, force: bool = False,
-               budget_seconds: float | None = None) -> Plan:
-    """Find the submissions under `root` and choose those to grade (a broken bank raises SpecErrors)."""
+               budget_seconds: float | None = None, only: Sequence[str] = ()) -> Plan:
+    """Find the submissions under `root` and choose those to grade (a broken bank raises SpecErrors).
+
+    `only`: grade just these exercises (an id the bank lacks is a SpecError); a grading of
+    another choice of exercises is another version, so changing the choice regrades."""
     from grader.grading import submission_budget  # late: it brings the quiz engine
-    from grader.bank.loading import load_bank
+    from grader.bank.loading import chosen, load_bank
 
     exercises = load_bank(bank)
     version = bank_hash(bank, exercises)
+    only = tuple(dict.fromkeys(only))
+    if only:
+        exercises = chosen(exercises, only, bank)
+        version = hashlib.sha256(f"{version}\0only:{','.join(sorted(only))}".encode()).hexdigest()
     folders = find_submissions(root)
     if student is not None:
         folders = [f for f in folders if f.student_id == student]
@@ -129,7 +138,7 @@ def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | N
             if force or student or f.duplicate_of or f.problem or not gradebook.unchanged(f.student_id, f.content_hash, version)]
     budget = submission_budget(exercises) if budget_seconds is None else budget_seconds
     deadline = 120 + min(budget, sum(e.limits.exercise_seconds for e in exercises if isinstance(e, CodeExercise)))
-    return Plan(Path(root), Path(bank), version, deadline, folders, todo, budget_seconds)
+    return Plan(Path(root), Path(bank), version, deadline, folders, todo, budget_seconds, only)
 
 
 def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_only: bool = False,
@@ -145,13 +154,13 @@ def grade_planned(plan: Plan, gradebook: Gradebook, *, jobs: int = 1, public_onl
     todo = [f for f in plan.todo if not (f.problem or f.duplicate_of)]
     if cluster is None:
         pool = WorkerPool(plan.bank, jobs, public_only=public_only, deadline=plan.deadline, root_child=root_child,
-                          budget_seconds=plan.budget_seconds)
+                          budget_seconds=plan.budget_seconds, only=plan.only)
         outcomes = pool.run([f.path for f in todo])
     else:
         from grader.classroom.cluster import ClusterPool  # late: it needs the optional distributed
 
         pool = ClusterPool(cluster, plan.bank, plan.version, public_only=public_only, deadline=plan.deadline,
-                           root_child=root_child, budget_seconds=plan.budget_seconds)
+                           root_child=root_child, budget_seconds=plan.budget_seconds, only=plan.only)
         if todo:
             pool.connect()  # before the run is recorded: an unreachable scheduler records nothing
         jobs = pool.jobs

@@ -1,9 +1,13 @@
 """The class report: how a whole class did, from the gradebook's current gradings.
 
-Score distribution, item analysis (pass rate as difficulty, hardest first, and the
-corrected item-total correlation as discrimination), the most common wrong quiz answers
-with the feedback rule they matched, and the submissions that could not be graded.
-Numbers are computed here; templates/classreport.html.j2 only lays them out.
+Every student with their total and per-exercise scores, each linked to their own report
+(written into a folder beside the class report); the submissions graded with problems
+(import failure, not submitted, time or memory limit, budget) and those that could not be
+graded; the instructor's overrides; score distributions, overall and per exercise; item
+analysis (pass rate as difficulty, hardest first, and the corrected item-total
+correlation as discrimination), drawn as a map too; the most common wrong quiz answers
+with the feedback rule they matched. Numbers are computed here (pictures in
+grader.classroom.plots); templates/classreport.html.j2 only lays them out.
 """
 
 from __future__ import annotations
@@ -16,23 +20,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.classroom.gradebook import FEEDBACK_RULES, Entry
-from grader.reports.render import render_page
-from grader.reports.results import Status
+from grader.classroom.plots import (PLOT_HEIGHT, PLOT_WIDTH, WEAK_DISCRIMINATION, Bar, DistributionRow, Dot,
+                                    distribution_rows, histogram, item_map, plot_y)
+from grader.classroom.troubles import Trouble, troubles
+from grader.reports.render import render, render_page
+from grader.reports.results import Override, Status
+from grader.submissions.reading import valid_id
 
 TEMPLATE = "classreport.html.j2"
-BINS = 10
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bin of the score histogram, with its place in the SVG."""
-
-    label: str
-    count: int
-    x: float
-    y: float
-    width: float
-    height: float
 
 
 @dataclass(frozen=True)
@@ -65,15 +60,6 @@ def _correlation(xs: list[float], ys: list[float]) -> float | None:
     if len(xs) < 3 or len(set(xs)) < 2 or len(set(ys)) < 2:
         return None
     return statistics.correlation(xs, ys)
-
-
-def histogram(percents: Sequence[float], width: float = 600, height: float = 180) -> list[Bar]:
-    counts = [0] * BINS
-    for value in percents:
-        counts[min(BINS - 1, max(0, int(value // (100 / BINS))))] += 1
-    top, step = max(counts, default=0) or 1, width / BINS
-    return [Bar(f"{i * 100 // BINS}–{(i + 1) * 100 // BINS}%", n, i * step + 2, height - n / top * height,
-                step - 4, n / top * height) for i, n in enumerate(counts)]
 
 
 def exercise_stats(results) -> list[Stat]:
@@ -116,6 +102,34 @@ def wrong_answers(results, limit: int = 20) -> list[WrongAnswer]:
 
 
 @dataclass(frozen=True)
+class StudentRow:
+    """One line of the student table: scores by exercise id, and where their own report is."""
+
+    student_id: str
+    link: str  # the student's report, relative to the class report ("" when none was written)
+    status: str  # graded | failed
+    score: float | None
+    max_score: float | None
+    scores: dict[str, tuple[float, float]]  # exercise id -> (score, max)
+    overridden: frozenset[str]  # exercise ids with an override on them or on one of their items
+    troubles: int
+    message: str = ""  # why grading failed
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.score / self.max_score if self.max_score else (0.0 if self.score is not None else None)
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    student_id: str
+    link: str
+    target: str
+    max_score: float
+    override: Override
+
+
+@dataclass(frozen=True)
 class ClassReport:
     generated: str
     students: int
@@ -128,21 +142,86 @@ class ClassReport:
     wrong_answers: list[WrongAnswer]
     failures: list[Entry]
     problems: list[tuple[str, tuple[str, ...]]]  # graded, but with submission-level problems
+    columns: list[str] = ()  # exercise ids, bank order
+    rows: list[StudentRow] = ()
+    troubles: list[tuple[Trouble, str]] = ()  # each with the student's report link
+    overrides: list[OverrideRow] = ()
+    distribution: list[DistributionRow] = ()
+    dots: list[Dot] = ()
+    weak_line: float = plot_y(WEAK_DISCRIMINATION)
+    zero_line: float = plot_y(0.0)
+    plot_width: float = PLOT_WIDTH
+    plot_height: float = PLOT_HEIGHT
 
 
-def build(entries: Sequence[Entry]) -> ClassReport:
+def student_pages(entries: Sequence[Entry], folder_name: str) -> dict[str, str]:
+    """Student id -> the file name of their report in the folder beside the class report.
+
+    An id that is a safe file name is the name; any other (an old gradebook's '../x') is
+    numbered (_3), so no report is ever written outside that folder."""
+    names = {}
+    for number, entry in enumerate(entries, start=1):
+        if entry.result is not None:
+            stem = entry.student_id if valid_id(entry.student_id) else f"_{number}"  # no valid id starts with _
+            names[entry.student_id] = f"{folder_name}/{stem}.html"
+    return names
+
+
+def build(entries: Sequence[Entry], links: dict[str, str] | None = None) -> ClassReport:
+    """The report's numbers; `links`: student id -> their report's path (see `student_pages`)."""
+    links = links or {}
     results = [e.result for e in entries if e.result is not None]
     percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in results]
+    columns = list({e.exercise_id: None for r in results for e in r.exercises})
+    found = [(t, links.get(r.student_id, "")) for r in results for t in troubles(r)]
+    exercises = exercise_stats(results)
+    items = item_stats(results)
+    by_exercise = {s.name: (s.title, [100 * e.score / e.max_score if e.max_score else 0.0
+                                      for r in results for e in r.exercises if e.exercise_id == s.name])
+                   for s in exercises}
     return ClassReport(
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), students=len(entries), graded=len(results),
         mean=statistics.fmean(percents) if percents else None, median=statistics.median(percents) if percents else None,
-        bars=histogram(percents), exercises=exercise_stats(results), items=item_stats(results),
+        bars=histogram(percents), exercises=exercises, items=items,
         wrong_answers=wrong_answers(results), failures=[e for e in entries if e.result is None],
-        problems=[(r.student_id, r.problems) for r in results if r.problems])
+        problems=[(r.student_id, r.problems) for r in results if r.problems],
+        columns=columns, rows=[_row(e, links, found) for e in entries], troubles=found,
+        overrides=[OverrideRow(r.student_id, links.get(r.student_id, ""), target, _maximum(r, target), o)
+                   for r in results for target, o in r.overrides],
+        distribution=distribution_rows(by_exercise), dots=item_map(items))
+
+
+def _row(entry: Entry, links: dict[str, str], found: list[tuple[Trouble, str]]) -> StudentRow:
+    result = entry.result
+    if result is None:
+        return StudentRow(entry.student_id, "", entry.status, None, None, {}, frozenset(), 0, entry.message)
+    overridden = frozenset(target.split("/")[0] for target, _ in result.overrides)
+    return StudentRow(entry.student_id, links.get(entry.student_id, ""), entry.status, result.score, result.max_score,
+                      {e.exercise_id: (e.score, e.max_score) for e in result.exercises}, overridden,
+                      sum(1 for t, _ in found if t.student_id == entry.student_id))
+
+
+def _maximum(result, target: str) -> float:
+    exercise_id, _, item_id = target.partition("/")
+    exercise = next(e for e in result.exercises if e.exercise_id == exercise_id)
+    return next(i.max_score for i in exercise.items if i.item_id == item_id) if item_id else exercise.max_score
+
+
+def students_folder(path: Path) -> Path:
+    """Where the students' own reports go: `class-students/` beside `class.html`."""
+    return Path(path).parent / f"{Path(path).stem}-students"
 
 
 def write_class_report(entries: Sequence[Entry], path: Path, overrides: Path | None = None) -> ClassReport:
-    """Render the class report of `entries` to `path` as one self-contained HTML page."""
-    report = build(entries)
-    Path(path).write_text(render_page(TEMPLATE, overrides, c=report), encoding="utf-8")
+    """Render the class report of `entries` to `path` as one self-contained HTML page, and each
+    graded student's own report into `<path stem>-students/` beside it (same templates)."""
+    path = Path(path)
+    links = student_pages(entries, students_folder(path).name)
+    if links:
+        students_folder(path).mkdir(exist_ok=True)
+    for entry in entries:
+        if entry.student_id in links:
+            (path.parent / links[entry.student_id]).write_text(render(entry.result, "html", overrides), encoding="utf-8")
+    report = build(entries, links)
+    path.write_text(render_page(TEMPLATE, overrides, c=report), encoding="utf-8")
     return report

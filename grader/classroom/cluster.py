@@ -39,7 +39,7 @@ from grader.classroom.workers import Outcome
 from grader.errors import GraderError
 
 MISSING = ("grading on a cluster needs Dask's distributed, an optional extra: "
-           "pip install 'grader[cluster]' (or pip install distributed)")
+           "pip install 'dl-grader[cluster]' (or pip install distributed)")
 WORKERS_SECONDS = 60.0  # for a first worker to join the scheduler
 WAIT_SECONDS = 10.0  # between looks at the cluster while tasks run
 _ADDRESS = re.compile(r"(tcp|tls)://[^\s/]+:\d{1,5}")
@@ -91,13 +91,16 @@ class ClusterPool:
     """Grade folders on a Dask cluster; `run` yields an Outcome per folder as each ends."""
 
     def __init__(self, where: Target, bank: Path, version: str, *, public_only: bool = False, deadline: float = 600.0,
-                 root_child: str = "refuse", budget_seconds: float | None = None, connect_seconds: float | None = None):
+                 root_child: str = "refuse", budget_seconds: float | None = None, connect_seconds: float | None = None,
+                 only: Sequence[str] = ()):
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise GraderError(MISSING) from None
         self.where, self.bank, self.version, self.deadline = where, Path(bank), version, deadline
         self.options = {"public_only": public_only, "root_child": root_child, "budget_seconds": budget_seconds}
+        if only:
+            self.options["only"] = list(only)  # `grade -e`: the workers grade just these
         self.connect_seconds = connect_seconds or _connect_timeout()  # Dask's own setting unless told
         self.plugin = "grader-" + hashlib.sha256(json.dumps([version, self.options, deadline]).encode()).hexdigest()[:16]
         self.addresses: list[str] = []  # every worker that returned a grading, in order: Outcome.worker indexes it
@@ -140,7 +143,7 @@ class ClusterPool:
             facts = self.client.run(worker_facts)
         except Exception as error:  # noqa: BLE001 - a worker without grader cannot unpickle the call
             raise GraderError(f"the cluster's workers cannot run grader ({type(error).__name__}: {error}); "
-                              f"install grader {__version__} on every worker") from None
+                              f"install grader {__version__} (pip install 'dl-grader[cluster]=={__version__}') on every worker") from None
         ours = code_hash()
         wrong = sorted(f"{worker} has grader {fact['grader']} ({fact['code'][:12]})" for worker, fact in facts.items()
                        if (fact["grader"], fact["code"]) != (__version__, ours))

@@ -2,7 +2,8 @@
 
 Students, their submissions (a content hash of the folder's files), the runs that graded
 them, and per-exercise and per-item results with scores, messages and timings, each with
-the hash of the bank it was graded with. One transaction per graded submission, in WAL
+the hash of the bank it was graded with; and the instructor's overrides (`grader override`),
+kept apart from the gradings so that every regrade keeps them (grader.classroom.overrides). One transaction per graded submission, in WAL
 mode: a run killed at any point leaves every committed grading whole and nothing half
 written, and exactly one grading per student is `current` (a unique index says so).
 """
@@ -11,17 +12,27 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader.classroom.overrides import Adjustment, apply_overrides
 from grader.errors import GraderError
 from grader.reports.resultdata import submission_from_data, submission_to_data
 from grader.reports.results import SubmissionResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FEEDBACK_RULES = "feedback_rules"  # SubmissionResult.extra key: item name -> the feedback rule's message
 DEFAULT_PATH = Path("gradebook.sqlite")
+
+# version 2: overrides (item_id '' = the whole exercise); graded_then is the grade under it when it was made
+OVERRIDES_TABLE = """
+CREATE TABLE overrides (
+  student_id TEXT NOT NULL REFERENCES students(id), exercise_id TEXT NOT NULL, item_id TEXT NOT NULL DEFAULT '',
+  score NOT NULL, comment TEXT NOT NULL, made_at TEXT NOT NULL, graded_then NOT NULL,
+  PRIMARY KEY (student_id, exercise_id, item_id));
+"""
+MIGRATIONS = {1: OVERRIDES_TABLE}  # from version N to N + 1: one statement each
 
 # Scores and points carry no declared type: SQLite keeps ints as ints and floats as floats,
 # so a stored grading renders exactly as it did when it was graded.
@@ -49,7 +60,8 @@ CREATE TABLE item_results (
   item_id TEXT NOT NULL, title TEXT NOT NULL, score NOT NULL, max_score NOT NULL, status TEXT NOT NULL,
   message TEXT NOT NULL, hint TEXT NOT NULL, feedback_rule TEXT NOT NULL DEFAULT '', answer TEXT,
   hidden INTEGER NOT NULL, device TEXT, duration REAL NOT NULL, PRIMARY KEY (submission_id, exercise_id, item_id));
-"""
+""" + OVERRIDES_TABLE
+
 
 
 @dataclass(frozen=True)
@@ -97,9 +109,29 @@ class Gradebook:
             return
         if "schema_version" not in tables:
             raise GraderError(f"{self.path}: an SQLite file but not a gradebook; pass another --gradebook path")
-        version = self.db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        if version != SCHEMA_VERSION:
-            raise GraderError(f"{self.path}: gradebook schema version {version}; this grader reads version {SCHEMA_VERSION}")
+        version = self._version()
+        if version in MIGRATIONS:
+            self._migrate()
+        elif version != SCHEMA_VERSION:
+            raise GraderError(f"{self.path}: gradebook schema version {version}; this grader reads version {SCHEMA_VERSION}"
+                              + (" (it was written by a newer grader: upgrade grader)" if (version or 0) > SCHEMA_VERSION else ""))
+
+    def _version(self) -> int | None:
+        return self.db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        """Bring an older gradebook up to SCHEMA_VERSION in one transaction: tables are only added."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._version()  # another process may have migrated it meanwhile
+            while version in MIGRATIONS:
+                self.db.execute(MIGRATIONS[version])  # one statement each: executescript would commit midway
+                version += 1
+                self.db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def __enter__(self) -> "Gradebook":
         return self
@@ -166,6 +198,25 @@ class Gradebook:
                      item["answer"], int(item["hidden"]), item["device"], item["duration"]))
                 position += 1
 
+    # overrides ----------------------------------------------------------------------
+    def set_override(self, adjustment: Adjustment) -> None:
+        """Store `adjustment` (replacing the student's earlier one on the same exercise or item)."""
+        a = adjustment
+        self.db.execute("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (a.student_id, a.exercise_id, a.item_id, a.score, a.comment, a.made_at, a.graded_then))
+
+    def clear_override(self, student_id: str, exercise_id: str, item_id: str = "") -> bool:
+        """Remove one override; whether there was one."""
+        return self.db.execute("DELETE FROM overrides WHERE student_id = ? AND exercise_id = ? AND item_id = ?",
+                               (student_id, exercise_id, item_id)).rowcount > 0
+
+    def adjustments(self, student_id: str | None = None) -> list[Adjustment]:
+        """Every override (of one student), oldest first."""
+        where, args = ("WHERE student_id = ?", (student_id,)) if student_id is not None else ("", ())
+        rows = self.db.execute(f"SELECT * FROM overrides {where} ORDER BY made_at, student_id, exercise_id, item_id", args)
+        return [Adjustment(r["student_id"], r["exercise_id"], r["item_id"], r["score"], r["comment"], r["made_at"],
+                           r["graded_then"]) for r in rows]
+
     # reading -------------------------------------------------------------------------
     def unchanged(self, student_id: str, content_hash: str, bank_hash: str) -> bool:
         """Whether the student's current grading is of this content, on this bank, and succeeded."""
@@ -182,10 +233,17 @@ class Gradebook:
     def students(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT id FROM students ORDER BY id")]
 
-    def current(self) -> list[Entry]:
-        """Every student's current grading, by student id, results rebuilt from their rows."""
+    def current(self, *, graded_only: bool = False) -> list[Entry]:
+        """Every student's current grading, by student id, results rebuilt from their rows with the
+        instructor's overrides applied (`graded_only`: as graded, without them)."""
         rows = self.db.execute("SELECT * FROM submissions WHERE current = 1 ORDER BY student_id").fetchall()
-        return [self._entry(row) for row in rows]
+        adjustments: dict[str, list[Adjustment]] = {}
+        if not graded_only:
+            for adjustment in self.adjustments():
+                adjustments.setdefault(adjustment.student_id, []).append(adjustment)
+        entries = [self._entry(row) for row in rows]
+        return [replace(e, result=apply_overrides(e.result, adjustments[e.student_id]))
+                if e.result is not None and e.student_id in adjustments else e for e in entries]
 
     def _entry(self, row: sqlite3.Row) -> Entry:
         result = None

@@ -64,11 +64,12 @@ def _send(conn: Connection, message: dict) -> None:
 
 
 def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "refuse",
-           budget_seconds: float | None = None) -> None:
+           budget_seconds: float | None = None, only: Sequence[str] = ()) -> None:
     """The worker's main loop (run in the spawned process).
 
     The runner's sandbox is made ready before the worker says so: one whose children would
     be root stops the batch (unless `root_child` allows it) before any student code runs.
+    `only`: the exercises to grade (all when empty).
     """
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from grader.bank.loading import load_bank
@@ -78,10 +79,11 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
 
     try:
         exercises = load_bank(Path(bank))
+        graded = [e for e in exercises if not only or e.id in only]
         while True:  # one runner per pass; a crash of ours while grading gets a fresh one
             with ExitStack() as stack:
                 try:
-                    runner = stack.enter_context(runner_for(exercises, root_child=root_child))
+                    runner = stack.enter_context(runner_for(graded, root_child=root_child))
                     if runner is not None:
                         runner.protections  # noqa: B018 - waits for the sandbox, refuses a root child
                 except GraderError as error:
@@ -97,7 +99,7 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
                         return
                     try:
                         result = grade_submission(Path(task["folder"]), exercises, public_only=public_only, runner=runner,
-                                                  budget_seconds=budget_seconds)
+                                                  budget_seconds=budget_seconds, only=set(only) or None)
                         result.extra[FEEDBACK_RULES] = feedback_rules(result, exercises)
                         message = {"index": task["index"], "result": submission_to_data(result)}
                     except CheckError as error:  # a broken check would misgrade everyone: stop the batch
@@ -117,12 +119,14 @@ def _serve(conn: Connection, bank: str, public_only: bool, root_child: str = "re
 
 class _Worker:
     def __init__(self, context, serve, bank: Path, public_only: bool, slot: int, root_child: str = "refuse",
-                 budget_seconds: float | None = None):
+                 budget_seconds: float | None = None, only: Sequence[str] = ()):
         self.slot = slot
         self.conn, theirs = context.Pipe()
         options = {"root_child": root_child} if root_child != "refuse" else {}  # stand-in serves take none
         if budget_seconds is not None:
             options["budget_seconds"] = budget_seconds
+        if only:
+            options["only"] = list(only)
         self.process = context.Process(target=serve, args=(theirs, str(bank), public_only), kwargs=options,
                                        name="grader-worker")
         self.process.start()
@@ -150,9 +154,10 @@ class WorkerPool:
     """`jobs` workers grading folders of one bank; `run` yields an Outcome per folder as each ends."""
 
     def __init__(self, bank: Path, jobs: int, *, public_only: bool = False, deadline: float = 600.0, serve=_serve,
-                 root_child: str = "refuse", budget_seconds: float | None = None):
+                 root_child: str = "refuse", budget_seconds: float | None = None, only: Sequence[str] = ()):
         self.bank, self.jobs, self.public_only, self.deadline = Path(bank), max(1, jobs), public_only, deadline
         self.budget_seconds = budget_seconds  # each submission's, else the bank's (grading.submission_budget)
+        self.only = tuple(only)  # the exercises to grade (`grade -e`), all when empty
         self.root_child = root_child  # see grader.sandbox.launcher.Sandbox.root_child
         self.serve = serve  # the worker's main function; tests pass a stand-in that misbehaves
         self.context = multiprocessing.get_context("spawn")
@@ -178,7 +183,8 @@ class WorkerPool:
                 worker.stop()
 
     def _start(self, slot: int) -> _Worker:
-        return _Worker(self.context, self.serve, self.bank, self.public_only, slot, self.root_child, self.budget_seconds)
+        return _Worker(self.context, self.serve, self.bank, self.public_only, slot, self.root_child, self.budget_seconds,
+                       self.only)
 
     def _poll(self, worker: _Worker) -> tuple[Outcome | None, bool]:
         """(an outcome if the worker finished or lost its task, whether it can go on)."""

@@ -207,8 +207,10 @@ Who installs what:
 
 - instructors: the full bank (`pip install -e .` of the course repository: exercises/,
   solutions/, hidden checks); they run `grader handout`, `grader validate`, `grader grade`;
-- students: `pip install grader` (add `grader[notebook]` to check inside Jupyter) and this
-  handout; `--bank bank` points every command at the handout's exercises.
+- students: `pip install dl-grader` (the package's name on the package index; the command
+  is `grader`; add `dl-grader[notebook]` to check inside Jupyter) and this handout. The
+  package carries no bank: every command finds this handout's `bank/` by itself when run
+  on `submission/` (or give `--bank bank`).
 
 Your road:
 

@@ -159,9 +159,16 @@ def _grader_source(target: Path) -> None:
 
 
 def constraints() -> str:
-    """The versions of grader's dependencies here, pinned (torch is installed from its CPU index)."""
+    """The versions of grader's dependencies here, pinned (torch is installed from its CPU index).
+
+    The requirements are the checkout's pyproject.toml's (a bundle is built from a checkout),
+    so a checkout installed under another name, or not installed, pins the same."""
+    import tomllib
+
+    pyproject = Path(grader.__file__).resolve().parent.parent / "pyproject.toml"
+    requirements = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
     lines = []
-    for requirement in importlib.metadata.requires("grader") or []:
+    for requirement in requirements:
         if "extra ==" in requirement:
             continue
         name = re.match(r"[A-Za-z0-9_.-]+", requirement).group()

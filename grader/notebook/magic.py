@@ -7,14 +7,14 @@ checks only. The result is shown inline with the HTML report's template, one exe
 `quiz` shows a quiz's questions with their ids, and judges an answer to a practice question.
 
 The bank: `--bank DIR`, else `$GRADER_BANK`, else the `bank/` of a handout found in the
-current folder or one above it, else the bank that ships with grader.
+current folder or up to two above it, else the checkout's bank: the lookup every command
+uses (grader.bank.location.locate_bank).
 """
 
 from __future__ import annotations
 
 import atexit
 import html
-import os
 import re
 import shlex
 import tempfile
@@ -22,6 +22,8 @@ from pathlib import Path
 
 USAGE = ("usage: %grader check EXERCISE [--bank DIR]   |   %grader quiz EXERCISE [QUESTION ANSWER] "
          "[--bank DIR] [--student ID]")
+PRACTICE_HEADING = ("Practice numbers (the same for everyone; your own graded numbers are on your quiz sheet, "
+                    "sheet.md from your instructor)")
 _GRADER = None  # one warm sandbox per kernel: its zygote has imported torch once
 
 
@@ -82,16 +84,10 @@ def run_magic(line: str, ipython=None):
 
 
 def find_bank(bank: str | None = None):
-    """The bank the magic uses (see the module docstring)."""
-    from grader.bank.location import bundled_bank, locate_bank
+    """The bank the magic uses: the commands' own lookup (grader.bank.location) from the kernel's folder."""
+    from grader.bank.location import locate_bank
 
-    if bank or os.environ.get("GRADER_BANK"):
-        return locate_bank(Path(bank or os.environ["GRADER_BANK"]))
-    here = Path.cwd()
-    for folder in (here, *here.parents[:2]):
-        if (folder / "bank" / "exercises").is_dir():
-            return locate_bank(folder / "bank")
-    return bundled_bank()
+    return locate_bank(Path(bank) if bank else None, near=Path.cwd())
 
 
 def _exercise(exercise_id: str, bank: str | None, kind: type):
@@ -197,10 +193,14 @@ def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = 
     _, exercise = _exercise(exercise_id, bank, QuizExercise)
     student = student or _student_here() or PRACTICE
     if question_id is None:
+        # a handout's quiz holds only the practice variant: whoever asks, these are not their graded numbers
+        practice = exercise.handout or student == PRACTICE
         context = sheet_context([exercise], student)
-        text = "\n".join(f"Q{q['number']} {q['id']} ({q['points']:g} pt) {q['prompt']}" for q in context[0]["questions"])
-        return Shown(render_page("sheet.html.j2", student=student, quizzes=context), text,
-                     height=160 + 90 * len(exercise.questions))
+        heading = PRACTICE_HEADING if practice else f"Quiz sheet: {student}"
+        text = "\n".join([heading] + [f"Q{q['number']} {q['id']} ({q['points']:g} pt) {q['prompt']}"
+                                      for q in context[0]["questions"]])
+        return Shown(render_page("sheet.html.j2", student=student, quizzes=context, practice=practice), text,
+                     height=190 + 90 * len(exercise.questions))
     question = exercise.question(question_id)
     if question is None:
         known = ", ".join(q.id for q in exercise.questions)

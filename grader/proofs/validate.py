@@ -123,7 +123,12 @@ class _QuestionCheck:
                                             ".".join(str(p) for p in location), line))
 
     def run(self, variants: list[dict]) -> None:
-        warned = False
+        """Prove the key on every variant. The feedback rules and the `verify:` expressions are
+        proven apart, so a question's wrong rule and wrong verify are both reported in one run;
+        a rule that equals the key is reported once, with every variant where it does."""
+        warned, rules_ok, verify_ok = False, True, True
+        collisions: dict[int, list[dict]] = {}  # rule index -> the variants where it equals the key
+        applied: dict[int, list[dict]] = {}  # rule index -> the variants it applies to
         for number, values in enumerate(variants):
             try:
                 key = keys.key_value(self.exercise, self.question, values)
@@ -135,8 +140,16 @@ class _QuestionCheck:
                 return
             if self.question.type == "symbolic" and number < KEY_DOMAIN_VARIANTS and not warned:
                 warned = self._key_has_gap(key, values)  # one warning a question is enough
-            if not self._rules(key, values) or not self._verify(key, values):
-                return
+            if rules_ok:
+                rules_ok = self._rules(key, values, collisions, applied)
+            if verify_ok:
+                verify_ok = self._verify(key, values)
+            if not (rules_ok or verify_ok):
+                break
+        for index, hits in collisions.items():
+            shown = f"{len(hits)} of the {len(applied[index])} variants it applies to" if len(applied[index]) > 1 else "its only variant"
+            self.fail(f"this wrong answer equals the key on {shown}, so the rule can never fire there",
+                      ("feedback", index, "when"), hits[0], fix=_limit_fix(self.exercise, hits, applied[index]))
 
     def _key_has_gap(self, key, values: dict) -> bool:
         relations = keys.constraints(self.exercise, self.question, values)
@@ -152,19 +165,20 @@ class _QuestionCheck:
             ".".join(str(p) for p in location), self.document.line_of(location) if self.document else None))
         return True
 
-    def _rules(self, key, values: dict) -> bool:
+    def _rules(self, key, values: dict, collisions: dict[int, list[dict]], applied: dict[int, list[dict]]) -> bool:
+        """Evaluate each rule on this variant; one equal to the key is noted in `collisions`.
+        False once a rule does not evaluate (that finding is reported at once)."""
         for i, rule in enumerate(self.question.feedback):
             if not rule.applies(values):
                 continue  # when_params leaves this variant out: it never fires here, the key may equal it
+            applied.setdefault(i, []).append(values)
             try:
                 expected = keys.rule_value(self.exercise, self.question, rule.when, values)
             except (ExpressionError, ValueError, TypeError) as error:
                 self.fail(f"does not evaluate: {error}", ("feedback", i, "when"), values)
                 return False
             if self._equals_key(expected, key, values):
-                self.fail("this wrong answer equals the key on this variant, so the rule can never fire there",
-                          ("feedback", i, "when"), values, fix=_limit_fix(self.exercise, values))
-                return False
+                collisions.setdefault(i, []).append(values)
         return True
 
     def _equals_key(self, given, key, values: dict) -> bool:
@@ -217,16 +231,42 @@ def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
         _QuestionCheck(exercise, index, question, report, path, document).run(variants)
 
 
-def _limit_fix(exercise: QuizExercise, values: dict) -> str:
-    """How to keep a rule that equals the key on the variant `values`: limit it to the others."""
+def prove_on(exercise: QuizExercise, index: int, question: Question, variants: list[dict], report: Validation) -> None:
+    """Prove one question on `variants` as `validate_exercise` does (e.g. one student's, for `grader key`)."""
+    path = exercise.folder / "spec.yaml"
+    document = read_yaml(path) if path.is_file() else None
+    _QuestionCheck(exercise, index, question, report, path, document).run(variants)
+
+
+def _pool(domain) -> list:
+    return list(range(domain.min, domain.max + 1)) if isinstance(domain, IntRange) else list(domain)
+
+
+def _limit_fix(exercise: QuizExercise, hits: list[dict], applied: list[dict]) -> str:
+    """How to keep a rule that equals the key on the variants `hits` (of those it `applied` to):
+    limit it, with when_params, to the values of the params that decide when it does.
+
+    A param decides it when the values it takes where the rule equals the key are never
+    taken where the rule is a true mistake; each such param is named."""
+    if len(hits) == len(applied):
+        return "remove the rule: it is the right answer on every variant it applies to"
+    keys_of = [tuple(sorted(v.items())) for v in hits]
+    clean = [v for v in applied if tuple(sorted(v.items())) not in keys_of]
+    deciding = []
     for name, domain in exercise.params.items():
-        pool = list(range(domain.min, domain.max + 1)) if isinstance(domain, IntRange) else list(domain)
-        others = [v for v in pool if v != values.get(name)]
-        if others:
-            shown = ", ".join(str(v) for v in others[:6]) + (", ..." if len(others) > 6 else "")
-            return (f"remove the rule, or limit it to the variants where it is a mistake, e.g. "
-                    f"when_params: {{{name}: [{shown}]}} (see docs/specs.md, Feedback rules)")
-    return "remove the rule: on this exercise's only variant it is the right answer"
+        equal_at = {v[name] for v in hits}
+        if equal_at.isdisjoint(v[name] for v in clean):
+            others = [value for value in _pool(domain) if value not in equal_at]
+            deciding.append((name, sorted(equal_at), others))
+    if not deciding:
+        example = ", ".join(f"{k}={v}" for k, v in hits[0].items())
+        return ("no single param decides when it equals the key (e.g. " + example + "): remove the rule, or "
+                "write it so that it differs from the key on every variant")
+    where = " or ".join(f"{name} is {', '.join(map(str, equal))}" for name, equal, _ in deciding)
+    name, _, others = deciding[0]
+    listed = ", ".join(map(str, others))
+    return (f"it equals the key where {where}: limit it to the other variants, e.g. when_params: {{{name}: [{listed}]}} "
+            "(see docs/specs.md, Feedback rules), or remove it")
 
 
 def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:
@@ -250,13 +290,18 @@ def _finding(error: SpecError) -> Finding:
 
 
 def validate_bank(bank: Path) -> Validation:
-    """Load and prove every exercise of `bank`; problems are collected, not raised."""
+    """Load and prove every exercise of `bank`; problems are collected, not raised.
+
+    Every problem is reported in one run: a spec whose fields are right but some of whose
+    expressions name unknown things (loading's second pass, grader.bank.names) still has its
+    other questions proven, so an author does not fix the names only to meet the proofs' findings."""
     report = Validation()
     for folder in spec_folders(bank):
         try:
             exercise = load_exercise(folder)
         except SpecErrors as errors:
             report.findings += [_finding(e) for e in errors.errors]
+            _prove_the_rest(folder, errors.errors, report)
             continue
         except SpecError as error:
             report.findings.append(_finding(error))
@@ -266,3 +311,27 @@ def validate_bank(bank: Path) -> Validation:
         else:
             validate_code(exercise, report, solutions_beside(bank))
     return report
+
+
+def _prove_the_rest(folder: Path, errors, report: Validation) -> None:
+    """After a spec failed to load: if its fields are right (only names were wrong), prove the
+    questions no error points at; one whose field is wrong leaves nothing to prove."""
+    try:
+        exercise = load_exercise(folder, names=False)
+    except (SpecError, SpecErrors):
+        return  # its fields are wrong: those findings are all there is to say
+    if not isinstance(exercise, QuizExercise):
+        return
+    broken = {int(parts[1]) for e in errors if e.field and (parts := e.field.split("."))[0] == "questions"
+              and len(parts) > 1 and parts[1].isdigit()}
+    if any(not (e.field or "").startswith("questions.") for e in errors):
+        return  # a param or constraint is wrong: every question's values are in doubt
+    variants = variants_of(exercise)
+    report.exercises += 1
+    report.variants += len(variants)
+    path = exercise.folder / "spec.yaml"
+    document = read_yaml(path)
+    for index, question in enumerate(exercise.questions):
+        if index not in broken:
+            report.questions += 1
+            _QuestionCheck(exercise, index, question, report, path, document).run(variants)

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise
-from grader.bank.variants import draw, question_values
+from grader.bank.variants import PRACTICE, draw, question_values
 from grader.judge.scope import variable_symbols
 from grader.quiz.marking import mark
 from grader.reports.render import points
@@ -75,7 +75,8 @@ def run_quiz(exercise: QuizExercise, student_id: str, console: Console, *, retri
     """
     values = draw(exercise, student_id)
     variant = ("the practice variant of a handout: your own numbers are on your quiz sheet" if exercise.handout
-               else f"variant of {escape(student_id)}")
+               else "the practice variant, the same for everyone: give --student ID for a student's own numbers"
+               if student_id == PRACTICE else f"variant of {escape(student_id)}")
     console.print(f"[bold]{escape(exercise.title)}[/bold] [dim]({exercise.id}, {variant})[/dim]")
     if exercise.description:
         console.print(escape(exercise.description))

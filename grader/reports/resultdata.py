@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from grader.reports.results import ExerciseResult, ItemResult, Status, SubmissionResult
+from grader.reports.results import ExerciseResult, ItemResult, Override, Status, SubmissionResult
 
 
 def submission_to_data(result: SubmissionResult) -> dict:
@@ -24,13 +24,19 @@ def submission_to_data(result: SubmissionResult) -> dict:
 def item_from_data(data: dict) -> ItemResult:
     known = {f.name for f in fields(ItemResult)}
     values = {k: v for k, v in data.items() if k in known}
-    return ItemResult(**{**values, "status": Status(data["status"]), "hidden": bool(data.get("hidden", False))})
+    return ItemResult(**{**values, "status": Status(data["status"]), "hidden": bool(data.get("hidden", False)),
+                         "override": _override(data.get("override"))})
+
+
+def _override(data: dict | None) -> Override | None:
+    return Override(**{f.name: data[f.name] for f in fields(Override)}) if data else None
 
 
 def exercise_from_data(data: dict) -> ExerciseResult:
     items = tuple(item_from_data(item) for item in data.get("items", ()))
     return ExerciseResult(data["exercise_id"], data["title"], data["kind"], data["topic"], items,
-                          data.get("message", ""), data.get("hidden_remaining", 0), data.get("edition", ""))
+                          data.get("message", ""), data.get("hidden_remaining", 0), _override(data.get("override")),
+                          data.get("edition", ""))
 
 
 def submission_from_data(data: dict) -> SubmissionResult:

@@ -27,6 +27,26 @@ class Status(str, Enum):
 
 
 @dataclass(frozen=True)
+class Override:
+    """An instructor's hand-set score on an item or a whole exercise (`grader override`).
+
+    It stands over every regrading; `graded` is the score the grading under it gives now,
+    `graded_then` the one it gave when the override was made: when they differ, the
+    override was decided on another grade and is worth a second look (`changed`).
+    """
+
+    score: float
+    comment: str
+    made_at: str  # ISO 8601, UTC
+    graded: float
+    graded_then: float
+
+    @property
+    def changed(self) -> bool:
+        return round(self.graded, 6) != round(self.graded_then, 6)
+
+
+@dataclass(frozen=True)
 class ItemResult:
     """One question of a quiz or one check of a code exercise."""
 
@@ -43,6 +63,7 @@ class ItemResult:
     device: str | None = None  # code checks: cpu or cuda
     duration: float = 0.0
     crash: str = ""  # code checks, for authors only: where the check broke by an error rather than failed by assertion
+    override: Override | None = None  # an instructor's score over the graded one (then `score` is the override's)
 
     @property
     def name(self) -> str:
@@ -66,11 +87,17 @@ class ExerciseResult:
     items: tuple[ItemResult, ...]
     message: str = ""  # e.g. "conv.py not submitted" or "import failed: ..."
     hidden_remaining: int = 0  # checks not run because only public checks were asked for
+    override: Override | None = None  # an instructor's score for the whole exercise, over its items' sum
     edition: str = ""  # code exercises: the edition of the course the submission was read as (grader.checking.editions)
 
     @property
-    def score(self) -> float:
+    def graded_score(self) -> float:
+        """What the items add up to, whatever an override says."""
         return sum(item.score for item in self.items)
+
+    @property
+    def score(self) -> float:
+        return self.override.score if self.override is not None else self.graded_score
 
     @property
     def max_score(self) -> float:
@@ -110,6 +137,16 @@ class SubmissionResult:
     @property
     def hidden_remaining(self) -> int:
         return sum(exercise.hidden_remaining for exercise in self.exercises)
+
+    @property
+    def overrides(self) -> tuple[tuple[str, Override], ...]:
+        """(`exercise` or `exercise/item`, its override) of every override in this result."""
+        found = []
+        for exercise in self.exercises:
+            if exercise.override is not None:
+                found.append((exercise.exercise_id, exercise.override))
+            found += [(item.name, item.override) for item in exercise.items if item.override is not None]
+        return tuple(found)
 
     @property
     def passed(self) -> bool:
