@@ -77,7 +77,7 @@ def test_every_command_and_the_magic_find_the_same_bank(course, tmp_path):
     handout = tmp_path / "handout"
     shutil.copytree(course, handout / "bank")
     submission = reference_as_submission(course, handout / "submission")
-    checked = grader("check", submission, "-e", "corr2d", "--public-only", "-q", cwd=tmp_path)
+    checked = grader("check", submission, "-e", "moving-average", "--public-only", "-q", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert f"using the bank at {handout / 'bank'} (found beside the work)" in checked.stderr
     env_run = subprocess.run([sys.executable, "-m", "grader.cli", "validate"], capture_output=True, text=True,
