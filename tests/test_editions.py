@@ -232,3 +232,17 @@ def test_a_handout_carries_the_editions_its_bank_accepts(tmp_path):
     build_handout(exercises, exercises.parent / "solutions", tmp_path / "out")
     shipped = {e.id: e.accept for e in load_bank(tmp_path / "out" / "bank" / "exercises", names=False)}
     assert shipped == {"alexnet": ["boyu", "d2l-zh-2"], "lenet": ["boyu", "d2l-zh-2"]}
+
+
+def test_the_bank_version_and_the_shipped_bank_cover_its_own_modules_and_each_editions_reference(tmp_path):
+    from grader.bank.version import bank_files, bank_hash
+
+    exercises = _copy_bank(tmp_path, ["lenet"])
+    version = lambda: bank_hash(exercises, load_bank(exercises, names=False))  # noqa: E731
+    before = version()
+    (tmp_path / "solutions" / "_course" / "differences.py").write_text("# changed\n", encoding="utf-8")
+    after_course = version()
+    (tmp_path / "solutions" / "lenet" / "d2l-v1" / "lenet.py").write_text("net = None\n", encoding="utf-8")
+    assert len({before, after_course, version()}) == 3
+    shipped = {name for name, _, _ in bank_files(exercises)}
+    assert {"solutions/_course/nets.py", "solutions/lenet/d2l-v1/lenet.py"} <= shipped
