@@ -97,6 +97,22 @@ def test_signatures_and_names_in_the_source_tell_the_edition(exercise_id, file, 
     assert (reading.edition, reading.written_in) == (edition, edition)
 
 
+@pytest.mark.parametrize("references", [True, False])  # without: a handout's bank, by the spec's parameters:
+def test_where_the_source_leaves_a_choice_the_parameters_the_module_holds_decide(references):
+    from grader.checking.codegrade import CodeGrader
+
+    exercise = load_exercise(BANK / "lenet")
+    grader = CodeGrader(sandbox=object())
+    reference_of = (lambda e: grader.reference(exercise, edition=e)) if references else (lambda e: None)
+    first_edition = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 256), (120,), (84, 120), (84,), (10, 84), (10,)]
+    source = (SUBMISSIONS / "d2l_v1" / "lenet.py").read_text()
+    reading = editions.read_as(exercise, source, reference_of=reference_of, student_shapes=lambda name: first_edition)
+    assert (reading.edition, reading.note) == ("d2l-v1", "")
+    padded = [(120, 400) if shape == (120, 256) else shape for shape in first_edition]
+    reading = editions.read_as(exercise, source, reference_of=reference_of, student_shapes=lambda name: padded)
+    assert reading.edition == "boyu"
+
+
 def test_a_source_that_fits_no_edition_is_graded_as_the_first_accepted_and_told_so():
     exercise = load_exercise(BANK / "multi-head-attention")
     reading = editions.read_as(exercise, "class MultiHeadAttention:\n    def __init__(self, a, b):\n        pass\n",

@@ -332,6 +332,8 @@ class Edition(Model):
     signatures: dict[str, str] = {}  # the checks' name -> this edition's parameters: "(key_size, ..., bias=False)"
     calls: dict[str, list[Annotated[str, Field(pattern=IDENTIFIER)]]] = {}  # the checks' name -> this
     # edition's arguments, each one a parameter of the checks' signature (the first edition's)
+    parameters: dict[str, Annotated[int, Field(ge=0)]] = {}  # the checks' name -> how many parameters this
+    # edition's has, built without arguments: tells editions apart where no reference is at hand (a handout)
 
     @field_validator("signatures")
     @classmethod

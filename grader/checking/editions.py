@@ -141,7 +141,7 @@ def read_as(exercise: CodeExercise, source: str, *, reference_of: Callable[[str]
     fitting.sort(key=lambda name: -_agreement(exercise, name, defined))  # stable: the bank's order among equals
     references = {name: reference_of(name) for name in fitting}
     written_in = fitting[0] if fitting else None
-    if len({id(r) for r in references.values()}) > 1:
+    if len({(id(references[n]), tuple(sorted(exercise.editions[n].parameters.items()))) for n in fitting}) > 1:
         written_in = next((name for name in fitting if _holds(exercise, name, references[name], student_shapes)),
                           written_in)
     edition = written_in if written_in in accepted else accepted[0]
@@ -244,13 +244,19 @@ def _takes(node: ast.AST, required: int) -> bool:
 
 
 def _holds(exercise: CodeExercise, edition: str, reference, student_shapes) -> bool:
-    """Can the student's first symbol, built without arguments, hold this edition's reference's parameters?"""
-    if reference is None:
+    """Can the student's first symbol, built without arguments, hold this edition's reference's parameters
+    (without a reference, as a handout's bank is: has it as many as the edition's `parameters:` says)?"""
+    symbol, contract = exercise.symbols[0], exercise.editions[edition]
+    wanted = reference_shapes(reference, symbol) if reference is not None else None
+    count = contract.parameters.get(symbol)
+    if wanted is None and count is None:
         return False
-    symbol = exercise.symbols[0]
-    shapes = student_shapes(exercise.editions[edition].names.get(symbol, symbol))
-    wanted = reference_shapes(reference, symbol)
-    return shapes is not None and wanted is not None and next(align.assignments(wanted, shapes), None) is not None
+    shapes = student_shapes(contract.names.get(symbol, symbol))
+    if shapes is None:
+        return False
+    if wanted is not None:
+        return next(align.assignments(wanted, shapes), None) is not None
+    return sum(align._numel(shape) for shape in shapes) == count
 
 
 def reference_shapes(reference, symbol: str) -> list[torch.Tensor] | None:
