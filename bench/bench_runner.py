@@ -62,6 +62,7 @@ class InProcessSession:
         for name in [file, *(companions or {})]:
             sys.modules.pop(Path(name).stem, None)
         self.server = Server(scratch)
+        self.notes: list[str] = []  # as Session's: where a bound cut a check's search
         try:
             self.server.op_load(file, source, seed=0, companions=companions)
             self.failure = None

@@ -251,7 +251,9 @@ def quiz(
     _, (exercise,) = _load(bank, exercises, [exercise_id])
     if not isinstance(exercise, QuizExercise):
         raise typer.BadParameter(f"{exercise_id} is a code exercise; grade it with `grader check`", param_hint="EXERCISE")
-    student = student or _student_of(submission)
+    from grader.submissions.reading import student_id
+
+    student = student_id(student) if student else _student_of(submission)
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)
     if save is not None and score.answers:
         from grader.handouts.answer_sheet import save_answers
@@ -385,8 +387,9 @@ def handout(
       grader handout --out s1234/ --student s1234 -e lenet -e conv-shape
     """
     from grader.handouts.handout import build_handout
-    from grader.submissions.reading import ID_RULE, valid_id
+    from grader.submissions.reading import ID_RULE, student_id, valid_id
 
+    student = student_id(student) if student is not None else None
     if student is not None and not valid_id(student):
         raise typer.BadParameter(f"'{student[:40]}' is not a student id: use {ID_RULE}", param_hint="--student")
     location = _bank(bank)
@@ -557,8 +560,10 @@ def grade(
 
     where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book, student=student,
-                          force=force, budget_seconds=budget, only=only or ())
+        from grader.submissions.reading import student_id
+
+        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book,
+                          student=student and student_id(student), force=force, budget_seconds=budget, only=only or ())
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)

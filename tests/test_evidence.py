@@ -45,6 +45,20 @@ class Saturated(nn.Module):
 
     def forward(self, x):
         return torch.sigmoid(self.a(x)) * 1000
+
+
+class Three(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = (nn.Linear(4, 4) for _ in range(3))
+
+    def forward(self, x):
+        return self.c(self.b(self.a(x)))
+
+
+class Dropping(Used):
+    def forward(self, x):
+        return torch.nn.functional.dropout(super().forward(x), 0.5)  # on in eval mode too
 '''
 
 
@@ -54,6 +68,20 @@ def module():
         session = Session(sandbox, "nets.py", SOURCE, Limits(), companions={})
         yield lambda name: Submission(session).build(f"nets:{name}")
         session.close()
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """The operations asked of the child, in order."""
+    ops: list[str] = []
+    request = Session.request
+
+    def counted(self, op, **args):
+        ops.append(op)
+        return request(self, op, **args)
+
+    monkeypatch.setattr(Session, "request", counted)
+    return ops
 
 
 def test_a_module_that_uses_every_parameter_passes(module):
@@ -81,3 +109,39 @@ def test_the_probe_leaves_the_module_as_it_was(module):
     before = net(x)
     evidence.probe_parameters(net, x, gradients=True)
     assert torch.allclose(net(x), before, atol=1e-6)
+
+
+def test_a_forward_that_does_not_repeat_is_refused_before_any_nudge(module, asked):
+    reference = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3))
+    with pytest.raises(AssertionError, match="differed between two forward passes in eval mode"):
+        evidence.expect_parameters_used(module("Dropping"), torch.randn(5, 4), what="Dropping()", reference=reference)
+    assert "nudged_forwards" not in asked
+
+
+def test_a_missing_gradient_is_named_before_any_nudge(module, asked):
+    with pytest.raises(AssertionError, match=r"\(6, 4\), \(6,\)\] have no gradient"):
+        evidence.expect_true_gradients(module("Detached"), torch.randn(5, 4), what="Detached()")
+    assert "gradients" in asked and "nudged_forwards" not in asked
+
+
+def test_positions_in_a_large_tensor_are_drawn_without_permuting_it(monkeypatch):
+    permute = torch.randperm
+
+    def small_only(n, *args, **kwargs):
+        assert n <= 16 * evidence.POSITIONS, f"a permutation of {n} positions"
+        return permute(n, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "randperm", small_only)
+    for numel in (3, 64, 1000, 26_214_400):
+        positions = evidence._positions(numel).tolist()
+        assert len(positions) == len(set(positions)) == min(numel, evidence.POSITIONS)
+        assert all(0 <= p < numel for p in positions)
+
+
+def test_arrangements_left_untried_are_told_to_the_author(module):
+    net = module("Three")
+    reference = torch.nn.Sequential(*(torch.nn.Linear(4, 4) for _ in range(3)), torch.nn.Tanh())  # not what it computes
+    x = torch.randn(5, 4)
+    assert not evidence.load_claimed_weights(net, reference, (x,), net(x), lambda got, want: torch.allclose(got, want),
+                                             tries=2)
+    assert "tried in 2 arrangements" in net._session.notes[-1] and "left untried" in net._session.notes[-1]

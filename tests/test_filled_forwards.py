@@ -1,10 +1,13 @@
-"""`load_parameters_from` tries its fillings in a few round trips, with the outcome of trying
-them one by one: the same filling wins, and a forward that raises under a filling tried before
-the winner fails the check, while one after it is never reached.
+"""`load_parameters_from` finds the filling in a few round trips: the likeliest alone, then (the
+shapes being the reference's in another order) the arrangement by behaviour (align.by_behaviour).
+The winner is the filling one-by-one tries find, and it ends loaded; a forward that raises under a
+filling tried before the winner fails the check. Where no order fits, one forward under the
+groups' mean proves it: the fillings one-by-one tries would go on to (and raise under) are never
+run.
 
 A student's three same-shaped layers, applied in an order of its own, give several fillings to
 try; the student's forward raises under every filling that puts the reference's marked weight
-in its layer `a`. The check compares the batched tries with one-by-one tries made by hand.
+in its layer `a`. The check compares the outcome with one-by-one tries made by hand.
 """
 
 from __future__ import annotations
@@ -89,18 +92,19 @@ def test_batched_like_one_by_one(submission, reference):
     batched, by_hand = submission.build("layered:Layered"), submission.build("layered:Layered")
     got = outcome(lambda: batched.load_parameters_from(ref, probe=X, atol=1e-4))
     want = outcome(lambda: one_by_one(by_hand, ref, X))
-    assert got == want == EXPECTED, (got, want)
+    assert (got, want) == (EXPECTED, BY_HAND), (got, want)
     if got is True:
         with torch.no_grad():
             assert torch.allclose(batched(X), ref(X), atol=1e-4)  # the winner is loaded, not the batch's last
 """
 
 
-def graded(tmp_path: Path, order: str, marked: str, expected: str):
+def graded(tmp_path: Path, order: str, marked: str, expected: str, by_hand: str):
     bank = tmp_path / "bank" / "layered"
     (bank / "checks").mkdir(parents=True)
     (bank / "spec.yaml").write_text(SPEC)
-    (bank / "checks" / "batched.py").write_text(CHECK.replace("MARKED", marked).replace("EXPECTED", expected))
+    (bank / "checks" / "batched.py").write_text(
+        CHECK.replace("MARKED", marked).replace("EXPECTED", expected).replace("BY_HAND", by_hand))
     solutions = tmp_path / "solutions" / "layered"
     solutions.mkdir(parents=True)
     (solutions / "layered.py").write_text(REFERENCE)
@@ -111,19 +115,21 @@ def graded(tmp_path: Path, order: str, marked: str, expected: str):
         return grader.grade(load_exercise(bank), student).items[0]
 
 
-@pytest.mark.parametrize("order, marked, expected", [
-    # the winner (a=first, c=second, b=third) comes second, in the batch after the likeliest; the
-    # fillings after it with `second` in a raise in that batch: tried one by one, the winner is met first
-    ("self.b(torch.tanh(self.c(torch.tanh(self.a(X)))))", "second", "True"),
-    # a applied last: a filling with the marked `first` in a comes before the winner and raises
-    ("self.a(torch.tanh(self.b(torch.tanh(self.c(X)))))", "first", "('raised', 'ValueError')"),
-    # no filling fits (no tanh between the layers is the reference's): those with the marked weight in a raise
-    ("self.a(self.b(self.c(X)))", "second", "('raised', 'ValueError')"),
+@pytest.mark.parametrize("order, marked, expected, by_hand", [
+    # the winner (a=first, c=second, b=third) is found by behaviour after the likeliest; no filling
+    # with the marked `second` in a is ever run
+    ("self.b(torch.tanh(self.c(torch.tanh(self.a(X)))))", "second", "True", "True"),
+    # a applied last: the likeliest filling, tried first, has the marked `first` in a and raises
+    ("self.a(torch.tanh(self.b(torch.tanh(self.c(X)))))", "first", "('raised', 'ValueError')",
+     "('raised', 'ValueError')"),
+    # no filling fits (no tanh between the layers is the reference's): the forward under the groups' mean
+    # shows it, before any filling with the marked weight in a, which one-by-one tries meet and raise under
+    ("self.a(self.b(self.c(X)))", "second", "False", "('raised', 'ValueError')"),
     # a applied first: the winner is the likeliest filling, tried alone; nothing raises
-    ("self.c(torch.tanh(self.b(torch.tanh(self.a(X)))))", "third", "True"),
+    ("self.c(torch.tanh(self.b(torch.tanh(self.a(X)))))", "third", "True", "True"),
 ])
-def test_batched_tries_end_as_one_by_one_tries(tmp_path, order, marked, expected):
-    item = graded(tmp_path, order, marked, expected)
+def test_batched_tries_end_as_one_by_one_tries(tmp_path, order, marked, expected, by_hand):
+    item = graded(tmp_path, order, marked, expected, by_hand)
     assert item.status == Status.PASSED, item.message
 
 

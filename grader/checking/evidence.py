@@ -13,6 +13,7 @@ parameters it does not compute with, or gradients its outputs do not follow, is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from grader.checking.tolerances import Tolerance, tolerance
 
 POSITIONS = 64  # entries nudged per parameter tensor
 STEP = 1e-2  # nudge size: small enough to be near-linear, large enough to beat float32 noise
-STEPS = (STEP, 1.0)  # a saturated net (sigmoids) may need a larger nudge to show that it moves
+STEPS = (1.0, STEP)  # the large nudge first: it shows most parameters moving at once, a saturated net's (sigmoids) too
 GRADIENT_STEPS = (STEP, STEP / 10, STEP / 100)  # smaller where a nudge crosses ReLU or max-pooling kinks
 MOVED = 1e-6  # an output that moves less than this share of its size did not move
 FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float32 forward
@@ -33,7 +34,8 @@ FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float3
 
 @dataclass(frozen=True)
 class Probe:
-    """What nudging one claimed parameter tensor did, as the grader measured it."""
+    """What nudging one claimed parameter tensor did, as the grader measured it (NaN: not measured,
+    where a missing gradient claim decided without nudges)."""
 
     index: int
     shape: tuple[int, ...]
@@ -44,25 +46,34 @@ class Probe:
 
 
 def probe_parameters(module, *inputs, output: Callable | None = None, target: torch.Tensor | None = None,
-                     gradients: bool = False) -> list[Probe]:
+                     gradients: bool = False, seen=None) -> list[Probe]:
     """Nudge each parameter tensor of `module` (a grader.checking.remote.RemoteModule) and measure.
 
     The loss is `((out - target) ** 2).sum()`, computed here, with `target` drawn afresh
     when not given; with `gradients`, the child's claimed gradients of that same loss are
     asked for too, so each probe carries the slope they claim. `output` picks the tensor
-    from a structured forward result (e.g. `lambda out: out[0]`).
+    from a structured forward result (e.g. `lambda out: out[0]`). `seen`, the output of an
+    earlier forward of the same input in eval mode, ends a module whose forward is not
+    repeatable at once, before any nudge.
     """
     pick = output or (lambda out: out)
     module.eval()
     base = _tensor(pick(module(*inputs)))
+    if seen is not None:
+        _expect_repeated(base, _tensor(seen))
     if target is None:
         target = torch.randn(base.shape, dtype=base.dtype)
     claimed = module.gradients(*inputs, loss="squared_error", target=target) if gradients else None
     pending = [(index, tuple(shape), positions, torch.randn(len(positions), dtype=torch.float64))
                for index, shape in enumerate(module.parameter_shapes()) if _numel(shape)
-               for positions in [torch.randperm(_numel(shape))[:POSITIONS]]]
+               for positions in [_positions(_numel(shape))]]
     if not pending:
         return []
+    if gradients:  # a gradient the child does not claim decides before any nudge (moved and slope unmeasured)
+        claims = [(index, shape, _claimed_slope(claimed, index, shape, positions, directions * GRADIENT_STEPS[0]))
+                  for index, shape, positions, directions in pending]
+        if any(_unclaimed(slope) for _, _, slope in claims):
+            return [Probe(index, shape, math.nan, math.nan, slope) for index, shape, slope in claims]
     probes: dict[int, Probe] = {}
     for step in GRADIENT_STEPS if gradients else STEPS:  # smaller or larger nudges only where still unsettled
         nudges = []
@@ -73,9 +84,7 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
         unchanged = (pending[0][0], pending[0][2], torch.zeros(len(pending[0][2]), dtype=torch.float64))
         outputs = iter(module.nudged_forwards(inputs, [unchanged] + nudges))
         here = _tensor(pick(next(outputs)))  # the nudges before left rounding behind: measure from here
-        if here.shape != base.shape or not torch.allclose(here, base, rtol=0, atol=MOVED * float(base.abs().max()) + 1e-12):
-            raise AssertionError("the output for the same input and the same weights differed between two forward "
-                                 "passes in eval mode, so what the parameters do cannot be measured")
+        _expect_repeated(here, base)
         unsettled = []
         for index, shape, positions, directions in pending:
             plus = _tensor(pick(next(outputs)))
@@ -88,6 +97,23 @@ def probe_parameters(module, *inputs, output: Callable | None = None, target: to
         if not pending:
             break
     return [probes[index] for index in sorted(probes)]
+
+
+def _positions(numel: int) -> torch.Tensor:
+    """POSITIONS distinct flat positions drawn at random (all of them where there are fewer), without
+    a permutation of the whole tensor: AlexNet's 26 million weights took 0.3 s to permute."""
+    if numel <= 16 * POSITIONS:
+        return torch.randperm(numel)[:POSITIONS]
+    distinct = torch.unique(torch.randint(numel, (2 * POSITIONS,)))
+    if len(distinct) < POSITIONS:  # (about never)
+        return torch.randperm(numel)[:POSITIONS]
+    return distinct[torch.randperm(len(distinct))[:POSITIONS]]
+
+
+def _expect_repeated(again: torch.Tensor, base: torch.Tensor) -> None:
+    if again.shape != base.shape or not torch.allclose(again, base, rtol=0, atol=MOVED * float(base.abs().max()) + 1e-12):
+        raise AssertionError("the output for the same input and the same weights differed between two forward "
+                             "passes in eval mode, so what the parameters do cannot be measured")
 
 
 def _measure(base, target, index, shape, plus, minus, positions, deltas, claimed) -> Probe:
@@ -112,18 +138,24 @@ def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got,
 
     The claimed weights cross once and the arrangements are tried here: for a large net
     (AlexNet's 120 MB) far cheaper than sending each candidate to the child. Fillings that
-    use the claimed tensors whole (no slices or stacks) are tried first.
+    use the claimed tensors whole (no slices or stacks) are tried first; where `tries` leaves
+    some of those untried and none fitted, the author hears it (RemoteModule.note).
     """
     targets, theirs = list(reference.parameters()), module.parameters()
     fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
     whole = {id(t) for t in theirs}
-    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))[:tries]
+    fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))
+    untried = sum(all(id(t) in whole for t in filling) for filling in fillings[tries:])
+    fillings = fillings[:tries]
     for filling in fillings:
         _copy_into(targets, filling)
         with torch.no_grad():
             if close(got, reference(*inputs)):
                 return True
     _copy_into(targets, fillings[0] if fillings else [])  # the likeliest, for the comparison that follows
+    if untried:
+        module.note(f"the claimed weights were tried in {tries} arrangements, and {untried} more that use them "
+                    "whole were left untried (raise `tries`)")
     return False
 
 
@@ -141,12 +173,13 @@ def expect_parameters_used(module, *inputs, what: str, output: Callable | None =
     the reference reproduces under the weights the module claims uses every one of them (the
     reference does), and one forward shows it; otherwise each tensor is nudged on its own.
     """
+    got = None
     if reference is not None:
         got = (output or (lambda out: out))(module.eval()(*inputs))
         network = tolerance(kind="network")
         if load_claimed_weights(module, reference.eval(), inputs, got, lambda got, want: close_to_scale(got, want, network)):
             return
-    idle = [p.shape for p in probe_parameters(module, *inputs, output=output) if p.moved < MOVED]
+    idle = [p.shape for p in probe_parameters(module, *inputs, output=output, seen=got) if p.moved < MOVED]
     if idle:
         raise AssertionError(_join(
             f"{what}: changing the parameters of shapes {idle} does not change the output, so the "
@@ -156,7 +189,7 @@ def expect_parameters_used(module, *inputs, what: str, output: Callable | None =
 def expect_true_gradients(module, *inputs, what: str, hint: str = "") -> None:
     """Assert that the gradients the module reports are there, finite, and follow its outputs."""
     probes = probe_parameters(module, *inputs, gradients=True)
-    missing = [p.shape for p in probes if p.claimed in (None, 0.0) or p.claimed != p.claimed]
+    missing = [p.shape for p in probes if _unclaimed(p.claimed)]
     if missing:
         raise AssertionError(_join(f"{what}: after backward, the parameters of shapes {missing} have no gradient", hint))
     wrong = [p.shape for p in probes if not _agree(p)]
@@ -173,6 +206,11 @@ def _claimed_slope(gradients, index: int, shape, positions: torch.Tensor, deltas
     if not isinstance(grad, torch.Tensor) or tuple(grad.shape) != tuple(shape) or not grad.is_floating_point():
         return None
     return float((grad.reshape(-1)[positions].to(torch.float64) * deltas).sum())
+
+
+def _unclaimed(slope: float | None) -> bool:
+    """No gradient claimed along a probe: none, zero at every probed position, or not a number."""
+    return slope in (None, 0.0) or slope != slope
 
 
 def _agree(probe: Probe) -> bool:

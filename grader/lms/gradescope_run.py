@@ -67,7 +67,7 @@ def submission_folder(root: Path, scratch: Path) -> Path:
     """The folder to grade. A zip of one folder unpacks as submission/<folder>/: that folder is
     graded. Without a student.yaml the Gradescope student id (submission_metadata.json) seeds
     the quiz variants, so the folder is copied (its regular top-level files) under that name."""
-    from grader.submissions.reading import STUDENT, valid_id
+    from grader.submissions.reading import STUDENT, student_id, valid_id
 
     folder = root / "submission"
     entries = [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.is_dir() else []
@@ -76,6 +76,7 @@ def submission_folder(root: Path, scratch: Path) -> Path:
     if (folder / STUDENT).is_file():
         return folder
     student = _gradescope_student(root)
+    student = student_id(student) if student is not None else None
     if student is None or not valid_id(student):
         return folder
     copy = scratch / student

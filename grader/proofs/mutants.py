@@ -66,6 +66,44 @@ class Mutant:
     edition: str = ""  # the edition of the course whose reference it edits ("" the exercise's own)
 
 
+# Appended to a reference: every torch module class the file defines (containers aside) keeps its
+# parameters and submodules in the reverse of the order its __init__ declared them. The code computes
+# what it did; only the order that `parameters()` lists them in changes, as a student's may.
+REVERSED_DECLARATIONS = """
+
+# -- grader selftest: the same classes, their parameters and submodules declared in reverse order --
+def _grader_reverse_declarations(namespace):
+    import torch.nn as nn
+
+    containers = (nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict)
+
+    def reversing(cls):
+        declared = cls.__init__
+
+        def __init__(self, *args, **kwargs):
+            declared(self, *args, **kwargs)
+            if type(self) is cls:
+                self.__dict__["_parameters"] = dict(reversed(list(self._parameters.items())))
+                self.__dict__["_modules"] = dict(reversed(list(self._modules.items())))
+
+        cls.__init__ = __init__
+
+    for value in list(namespace.values()):
+        if (isinstance(value, type) and issubclass(value, nn.Module) and not issubclass(value, containers)
+                and value.__module__ == namespace["__name__"]):
+            reversing(value)
+
+
+_grader_reverse_declarations(globals())
+"""
+
+
+def reversed_declarations(reference: str) -> str:
+    """`reference` with its module classes' parameters declared in reverse order (selftest's own
+    mutant, which must keep full marks: right code may declare its layers in any order)."""
+    return reference.rstrip("\n") + "\n" + REVERSED_DECLARATIONS
+
+
 def own_editions(solutions: Path, exercise: CodeExercise) -> list[str]:
     """The editions of `exercise` with a reference of their own, `solutions/<id>/<edition>/<file>`."""
     return [e for e in exercise.editions if (Path(solutions) / exercise.id / e / exercise.file).is_file()]

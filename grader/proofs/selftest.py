@@ -2,7 +2,10 @@
 
 The mutants of an exercise are known-wrong versions of its reference, written as edits in
 `solutions/<id>/mutants.yaml` (grader/proofs/mutants.py); each names the checks that must lose
-points on it, and is graded exactly as a student's file would be, in the sandbox.
+points on it, and is graded exactly as a student's file would be, in the sandbox. One more is
+right code: the reference with its module classes' parameters declared in reverse order
+(mutants.reversed_declarations), which must keep full marks, since a student may declare a GRU's
+reset gate before its update gate, or W_v before W_q.
 
 A check catches a mutant only by failing: an assertion, pytest.fail, an expect_* helper, or
 the mutant's own code failing under it. A check that breaks by an error of its own (a
@@ -16,13 +19,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from torch import nn
+
 from grader.bank.loading import load_bank
 from grader.bank.location import solutions_beside
 from grader.bank.resources import bundled
 from grader.bank.spec import CodeExercise
 from grader.checking.codegrade import CodeGrader
 from grader.errors import SpecError
-from grader.proofs.mutants import Mutant, load_mutants, own_editions, reference_file
+from grader.proofs.mutants import Mutant, load_mutants, own_editions, reference_file, reversed_declarations
 from grader.reports.results import ExerciseResult
 from grader.sandbox.launcher import Sandbox
 
@@ -54,6 +59,7 @@ class MutantOutcome(Mutant):
 class SelftestResult:
     references: tuple[ReferenceOutcome, ...]
     mutants: tuple[MutantOutcome, ...]
+    reordered: tuple[ReferenceOutcome, ...] = ()  # references with their parameters declared in reverse order
 
     @property
     def mutation_score(self) -> float:
@@ -67,11 +73,13 @@ class SelftestResult:
                  for r in self.references for i in r.result.items if i.crash]
         found += [f"{m.exercise_id}: check {i.item_id} broke on mutant {m.name}: {i.crash}"
                   for m in self.mutants for i in m.result.items if i.crash]
+        found += [f"{r.exercise_id}: check {i.item_id} broke on the reference with its parameters declared in "
+                  f"reverse order: {i.crash}" for r in self.reordered for i in r.result.items if i.crash]
         return tuple(found)
 
     @property
     def ok(self) -> bool:
-        return (all(r.full_marks for r in self.references) and all(m.caught for m in self.mutants)
+        return (all(r.full_marks for r in (*self.references, *self.reordered)) and all(m.caught for m in self.mutants)
                 and not self.broken)
 
 
@@ -95,16 +103,29 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
 
 
 def _run(exercises: list[CodeExercise], solutions: Path, grader: CodeGrader) -> SelftestResult:
-    references, mutants = [], []
+    references, mutants, reordered = [], [], []
     for exercise in exercises:
         for edition in ["", *own_editions(solutions, exercise)]:
             reference = reference_file(solutions, exercise, edition).read_text(encoding="utf-8")
             references.append(ReferenceOutcome(exercise.id, _grade_source(grader, exercise, reference, solutions),
                                                edition))
+            if not edition and _declares_modules(grader.reference(exercise, solutions)):
+                reversed_source = reversed_declarations(reference)
+                reordered.append(ReferenceOutcome(exercise.id, _grade_source(grader, exercise, reversed_source,
+                                                                             solutions)))
             for mutant in load_mutants(solutions, exercise, edition):
                 result = _grade_source(grader, exercise, mutant.source, solutions)
                 mutants.append(MutantOutcome(**vars(mutant), lost=_lost(result), result=result))
-    return SelftestResult(tuple(references), tuple(mutants))
+    return SelftestResult(tuple(references), tuple(mutants), tuple(reordered))
+
+
+def _declares_modules(module) -> bool:
+    """Whether the reference defines a torch module class of its own (a container aside) with an
+    __init__ of its own: one whose parameters a student may declare in another order."""
+    containers = (nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict)
+    return module is not None and any(
+        isinstance(value, type) and issubclass(value, nn.Module) and not issubclass(value, containers)
+        and value.__module__ == module.__name__ and "__init__" in vars(value) for value in vars(module).values())
 
 
 def _grade_source(grader: CodeGrader, exercise: CodeExercise, source: str, solutions: Path) -> ExerciseResult:

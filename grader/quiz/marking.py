@@ -84,7 +84,11 @@ class _Marker:
 
 def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, judge: Judge = default_judge) -> ItemResult:
     """Mark `raw` (as read from answers.yaml; None when absent) against `question`."""
+    echo = None
+
     def result(status: Status, score: float = 0.0, message: str = "", hint: str = "") -> ItemResult:
+        if echo is not None:
+            message = f"{message} (read as `{echo}`)"
         return ItemResult(
             exercise.id, question.id, question.id, score, question.points, status, message,
             render_text(hint, values) if hint else "", None if raw is None else shown_answer(raw),
@@ -97,6 +101,7 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
         given = marker.read(raw)
     except responses.AnswerFormatError as error:
         return result(Status.ERROR, message=f"{error.heading}: {error}")
+    echo = responses.reading(raw, exercise, question)
     expected = keys.key_value(exercise, question, values)
     judgement = marker.same(given, expected)
     if judgement.verdict is Verdict.EQUAL:
