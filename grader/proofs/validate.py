@@ -18,6 +18,7 @@ from pathlib import Path
 import sympy
 from sympy.logic.boolalg import BooleanAtom
 
+from grader.bank.course_code import verify_names
 from grader.bank.loading import load_exercise, spec_folders
 from grader.bank.location import solutions_beside
 from grader.bank.spec import CodeExercise, IntRange, Question, QuizExercise, Tolerance
@@ -251,7 +252,7 @@ class _QuestionCheck:
                 names = {str(symbol): (int(v) if v.is_Integer else float(v)) for symbol, v in point.items()}
                 expected = key.subs(point) if point else key
                 try:
-                    result = evaluate(text, {**values, **names, "key": key})
+                    result = evaluate(text, {**verify_names(self.exercise.folder), **values, **names, "key": key})
                 except VerifyTimeout as stopped:
                     self.fail(f"exercise {self.exercise.id}, question {self.question.id}: verify expression "
                               f"{text!r} {stopped} (fix: make it faster, or prove the key another way)",
