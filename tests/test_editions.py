@@ -262,3 +262,24 @@ def test_the_bank_version_and_the_shipped_bank_cover_its_own_modules_and_each_ed
     assert len({before, after_course, version()}) == 3
     shipped = {name for name, _, _ in bank_files(exercises)}
     assert {"solutions/_course/nets.py", "solutions/lenet/d2l-v1/lenet.py"} <= shipped
+
+
+def test_editions_code_handed_in_as_the_courses_notebooks_scores_as_its_py_files(grader, tmp_path):
+    """d2l-zh 2.x's AlexNet is `net`, not `AlexNet`: a notebook extraction that followed only the
+    checks' symbols would take nothing from `AlexNet.ipynb`."""
+    import nbformat
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    for file, notebook_name in (("alexnet.py", "AlexNet.ipynb"), ("lenet.py", "LeNet-Copy1.ipynb")):
+        chunks = (SUBMISSIONS / "d2l_zh_2" / file).read_text().split("\n\n\n")
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [nbformat.v4.new_markdown_cell("# 笔记")] + [nbformat.v4.new_code_cell(c) for c in chunks]
+        notebook.cells.append(nbformat.v4.new_code_cell("X = torch.randn(1, 1, 224, 224)\nfor layer in net:\n    X = layer(X)\n    print(layer.__class__.__name__, 'output shape:\\t', X.shape)"))
+        nbformat.write(notebook, str(folder / notebook_name))
+    exercises = {e.id: e for e in load_bank(BANK, names=False) if isinstance(e, CodeExercise)}
+    for exercise_id, edition in (("alexnet", "d2l-zh-2"), ("lenet", "boyu")):
+        result = grader.grade(exercises[exercise_id], folder)
+        assert result.score == result.max_score, (exercise_id, result.message, [
+            (i.item_id, i.message) for i in result.items if i.status != Status.PASSED])
+        assert result.edition == edition
