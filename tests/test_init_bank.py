@@ -17,7 +17,8 @@ def test_the_new_bank_validates_and_passes_selftest(tmp_path):
     bank = tmp_path / "my-course"
     made = grader("init-bank", bank)
     assert made.returncode == 0, made.stderr
-    assert (bank / "exercises" / "corr2d" / "spec.yaml").is_file() and (bank / "solutions" / "corr2d" / "mutants.yaml").is_file()
+    assert (bank / "exercises" / "moving-average" / "spec.yaml").is_file()
+    assert (bank / "solutions" / "moving-average" / "mutants.yaml").is_file()
     valid = grader("validate", "--bank", bank)
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert "2 exercises, 2 questions" in valid.stdout and " 0 verify expressions" not in valid.stdout

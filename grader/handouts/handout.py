@@ -27,7 +27,8 @@ import yaml
 
 from grader.bank.loading import load_bank, load_exercise
 from grader.bank.prompts import render_text
-from grader.bank.settings import SETTINGS_FILE
+from grader.bank.settings import FILE_NAME as SETTINGS_FILE
+from grader.bank.settings import accepted_editions
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.variants import PRACTICE, draw, question_values
 from grader.bank.yamlfile import read_yaml
@@ -72,6 +73,8 @@ def _code_spec(exercise: CodeExercise, out: Path) -> None:
     data["checks"] = [dict(c, needs=[n for n in c.get("needs", []) if n in public]) if c.get("needs") else c
                       for c in data["checks"] if c["id"] in public]
     data["hidden_checks"] = len(exercise.checks) - len(data["checks"])  # so a self-check says how many remain
+    if exercise.editions:  # the bank's bank.yaml stays home: the editions it accepts travel in the spec
+        data["accept"] = accepted_editions(exercise)
     folder = out / exercise.id
     (folder / "public").mkdir(parents=True)
     for path in sorted((exercise.folder / "public").glob("*.py")):

@@ -18,6 +18,7 @@ from pathlib import Path
 import sympy
 from sympy.logic.boolalg import BooleanAtom
 
+from grader.bank.course_code import verify_names
 from grader.bank.loading import load_exercise, spec_folders
 from grader.bank.settings import bank_settings
 from grader.bank.location import solutions_beside
@@ -260,7 +261,7 @@ class _QuestionCheck:
                 names = {str(symbol): (int(v) if v.is_Integer else float(v)) for symbol, v in point.items()}
                 expected = key.subs(point) if point else key
                 try:
-                    result = evaluate(text, {**values, **names, "key": key})
+                    result = evaluate(text, {**verify_names(self.exercise.folder), **values, **names, "key": key})
                 except VerifyTimeout as stopped:
                     self.fail(_("exercise {exercise}, question {question}: verify expression {text!r} {reason} (fix: make "
                                 "it faster, or prove the key another way)").format(
