@@ -12,15 +12,12 @@ import math
 import torch
 from torch import nn
 
-from grader.i18n import _
-
-# Said in the language spoken when the checks import this module (grading's language, chosen first)
-HEAD_MAJOR = _(
+HEAD_MAJOR = (
     "valid_length is repeated head-major (np.tile / valid_length.repeat(num_heads), as the course's notebook "
     "does) while transpose_qkv lays the heads out batch-major (row b * num_heads + h), so the heads of one "
     "example get other examples' lengths; it shows only when the lengths in one batch differ. Hint: "
     "torch.repeat_interleave(valid_length, num_heads, dim=0)")
-PADDING_HINT = _(
+PADDING_HINT = (
     "mask with a large negative number (not 0) and give every head of example b the length of example b: the "
     "heads are laid out batch-major, so repeat the lengths with repeat_interleave; a head-major repeat (np.tile / "
     ".repeat(num_heads), as in the course's notebook) hands them other examples' lengths")
