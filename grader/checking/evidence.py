@@ -121,11 +121,14 @@ def _expect_repeated(again: torch.Tensor, base: torch.Tensor) -> None:
 def _measure(base, target, index, shape, plus, minus, positions, deltas, claimed, kinks: bool = False) -> Probe:
     """What one nudge by `deltas` did; with `minus` (the nudge the other way), a central difference.
 
-    With `kinks` (the smallest nudge, whose own curvature is negligible), the probe allows for a
-    kink crossed within the nudge: where the loss along the nudge is piecewise smooth with one
-    kink, the central difference misses the slope at the base by exactly half the second
-    difference (L(+) + L(-) - 2 L(0)) / 2, up to terms of the nudge's square. A bias just before
-    a ReLU whose input is near zero for one sample would otherwise fail right code now and then.
+    With `kinks` (the smallest nudge, whose own curvature is negligible), the probe allows for
+    kinks (ReLU, max-pooling) crossed within the nudge. Where an output is piecewise linear
+    along the nudge with one kink, its central difference misses its slope at the base by
+    exactly half its second difference (out(+) + out(-) - 2 out(0)) / 2; each output's miss,
+    weighted by how much the loss depends on it, bounds the miss of the loss's slope (the
+    loss's own curvature added). Outputs are taken one by one, so that the kinks of different
+    outputs cannot cancel. A bias just before a ReLU whose input is near zero for one sample
+    would otherwise fail right code now and then.
     """
     if plus.shape != base.shape or minus is not None and minus.shape != base.shape:
         raise AssertionError("the output changed its shape when a parameter value changed")
@@ -134,10 +137,13 @@ def _measure(base, target, index, shape, plus, minus, positions, deltas, claimed
     if minus is None:
         return Probe(index, shape, moved, float(_loss(plus, target) - _loss(base, target)))
     noise = float(((base - target.to(torch.float64)).abs() * (base.abs() + 1e-3)).sum()) * 2 * FLOAT32_ROUNDING
-    up, down, here = _loss(plus, target), _loss(minus, target), _loss(base, target)
-    kink = float(abs(up + down - 2 * here)) / 2 if kinks else 0.0
-    return Probe(index, shape, moved, float(up - down) / 2, _claimed_slope(claimed, index, shape, positions, deltas),
-                 noise, kink)
+    kink = 0.0
+    if kinks:
+        bends = (plus + minus - 2 * base).abs() / 2
+        kink = float((2 * (base - target.to(torch.float64)).abs() * bends).sum()
+                     + ((plus - base) ** 2 + (minus - base) ** 2).sum() / 2)
+    return Probe(index, shape, moved, float(_loss(plus, target) - _loss(minus, target)) / 2,
+                 _claimed_slope(claimed, index, shape, positions, deltas), noise, kink)
 
 
 def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got, close: Callable,
