@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from grader import paths
 from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP
 from grader.errors import GraderError, SpecErrors
 from grader.reports.untrusted_text import for_terminal
@@ -30,8 +31,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-# A message piped to a file or a log stays one line per message, whatever the path lengths.
+# A message piped to a file or a log stays one line per message, whatever the path lengths: rich
+# wraps at 80 columns where it is not writing to a terminal, so neither stream wraps there.
+out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 def _print_version(asked: bool) -> None:
@@ -53,6 +55,24 @@ def _options(
 BUDGET_HELP = ("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
                "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
+
+
+def checked(check, **options):
+    """A callback that checks a path as the command line is read, before any work (grader.paths):
+    a report, zip or folder that could not be written ends the command at once, with exit 2."""
+
+    def callback(ctx: typer.Context, param: typer.CallbackParam, value):
+        if value is None or ctx.resilient_parsing:
+            return value
+        name = param.opts[0] if param.param_type_name == "option" else (param.metavar or param.name.upper())
+        return check(value, name, **options)
+
+    return callback
+
+
+def output_file_option(*flags: str, help: str, default: Optional[Path] = None, **more):
+    """An option naming a file the command writes, checked before any work (see `checked`)."""
+    return typer.Option(default, *flags, help=help, callback=checked(paths.output_file), **more)
 
 
 def bank_option():
@@ -101,15 +121,16 @@ def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | Non
 @app.command()
 def check(
     submission: Path = typer.Argument(..., help="The submission folder (answers.yaml and the .py files).",
-                                      exists=True, file_okay=False, resolve_path=False),
+                                      callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable)."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Write Gradescope results.json here."),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
-    md_file: Optional[Path] = typer.Option(None, "--md", help="Write a Markdown report here."),
+    json_file: Optional[Path] = output_file_option("--json", help="Write Gradescope results.json here."),
+    html_file: Optional[Path] = output_file_option("--html", help="Write a self-contained HTML report here."),
+    md_file: Optional[Path] = output_file_option("--md", help="Write a Markdown report here."),
     public_only: bool = typer.Option(False, "--public-only", help="Run only the public checks (a student's self-test)."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones.",
+                                               callback=checked(paths.input_folder)),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report."),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     jobs: int = typer.Option(min(2, os.cpu_count() or 1), "--jobs", "-j", min=1, show_default="2 where there are 2 CPUs",
@@ -174,7 +195,8 @@ def check(
         err.print(f"[yellow]warning:[/yellow] {escape(ROOT_CHILD_FIX)}", highlight=False)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
         if path is not None:
-            write_report(result, fmt, path, templates)
+            with paths.writing(path, f"--{fmt}"):
+                write_report(result, fmt, path, templates)
     raise typer.Exit(0 if result.passed else 1)
 
 
@@ -212,6 +234,8 @@ def validate(
         err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)
     for warning in report.warnings:  # the bank is still valid: the exit code does not change
         err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", highlight=False)
+    for line in report.spread():  # where the keys were tried: a name stuck at one value proves little
+        err.print(f"sampled {escape(line)}", highlight=False)
     summary = (f"{report.exercises} exercises, {report.questions} questions, {report.variants} variants, "
                f"{report.verified} verify expressions agreed")
     if report.ok:
@@ -225,12 +249,14 @@ def validate(
 def quiz(
     exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="The id of a quiz exercise."),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Whose variant to show (seeds the numbers). Default: the id in the submission folder's student.yaml, else \"practice\"."),
-    submission: Optional[Path] = typer.Option(None, "--submission", file_okay=False, help="Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml."),
+    submission: Optional[Path] = typer.Option(None, "--submission", help="Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml.",
+                                              callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     retries: int = typer.Option(1, "--retries", min=0, help="Extra tries after a wrong answer (an answer that cannot be read is no try)."),
     show: bool = typer.Option(False, "--show", help="Only print the questions with their ids (no answers asked)."),
-    save: Optional[Path] = typer.Option(None, "--save", file_okay=False, help="Write the answers you give into DIR/answers.yaml (merged: other answers are kept)."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Write the answers you give into DIR/answers.yaml (merged: other answers are kept).",
+                                        callback=checked(paths.output_folder, exists=True)),
 ) -> None:
     """Take a quiz in the terminal: each question (its id is the key in answers.yaml), your answer, feedback at once.
 
@@ -251,7 +277,9 @@ def quiz(
     _, (exercise,) = _load(bank, exercises, [exercise_id])
     if not isinstance(exercise, QuizExercise):
         raise typer.BadParameter(f"{exercise_id} is a code exercise; grade it with `grader check`", param_hint="EXERCISE")
-    student = student or _student_of(submission)
+    from grader.submissions.reading import student_id
+
+    student = student_id(student) if student else _student_of(submission)
     score = run_quiz(exercise, student, out, retries=retries, ask=not show)
     if save is not None and score.answers:
         from grader.handouts.answer_sheet import save_answers
@@ -328,7 +356,7 @@ def key(
 @app.command()
 def watch(
     submission: Path = typer.Argument(..., help="The submission folder to watch (answers.yaml and the .py files).",
-                                      exists=True, file_okay=False, resolve_path=False),
+                                      callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Watch only this exercise (repeatable)."),
@@ -368,7 +396,8 @@ def watch(
 
 @app.command()
 def handout(
-    out_dir: Path = typer.Option(..., "--out", file_okay=False, help="A new (or empty) folder to write the handout into."),
+    out_dir: Path = typer.Option(..., "--out", help="A new (or empty) folder to write the handout into.",
+                                 callback=checked(paths.output_folder, empty=True)),
     bank: Optional[Path] = bank_option(),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Also write this student's quiz sheet (their numbers) and student.yaml."),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Only this exercise (repeatable)."),
@@ -385,8 +414,9 @@ def handout(
       grader handout --out s1234/ --student s1234 -e lenet -e conv-shape
     """
     from grader.handouts.handout import build_handout
-    from grader.submissions.reading import ID_RULE, valid_id
+    from grader.submissions.reading import ID_RULE, student_id, valid_id
 
+    student = student_id(student) if student is not None else None
     if student is not None and not valid_id(student):
         raise typer.BadParameter(f"'{student[:40]}' is not a student id: use {ID_RULE}", param_hint="--student")
     location = _bank(bank)
@@ -419,7 +449,8 @@ def selftest(
 
 @app.command("init-bank")
 def init_bank(
-    directory: Path = typer.Argument(..., metavar="DIR", help="A new (or empty) folder for the bank."),
+    directory: Path = typer.Argument(..., metavar="DIR", help="A new (or empty) folder for the bank.",
+                                     callback=checked(paths.output_folder, empty=True)),
 ) -> None:
     """Write a small working bank to start from: one quiz, one code exercise with its reference and mutants.
 
@@ -447,7 +478,7 @@ app.add_typer(bundle_app, name="bundle")
 
 @bundle_app.command("gradescope")
 def bundle_gradescope(
-    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help="The zip to write (upload it as the autograder)."),
+    out_file: Path = output_file_option("--out", "-o", help="The zip to write (upload it as the autograder).", default=Path("autograder.zip")),
     bank: Optional[Path] = bank_option(),
     hidden: str = typer.Option("after_published", "--hidden-visibility", metavar="WHEN",
                                help="When students see hidden checks: hidden, after_due_date, after_published or visible."),
@@ -475,8 +506,8 @@ def bundle_gradescope(
 @app.command("export-quiz")
 def export_quiz(
     variants: int = typer.Option(..., "--variants", "-n", min=1, help="Variants per question (at most those validate proves)."),
-    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help="Write a Moodle XML question bank."),
-    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help="Write a Canvas QTI 1.2 package."),
+    moodle: Optional[Path] = output_file_option("--moodle", help="Write a Moodle XML question bank.", metavar="FILE.xml"),
+    qti: Optional[Path] = output_file_option("--qti", help="Write a Canvas QTI 1.2 package.", metavar="FILE.zip"),
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Export only this quiz (repeatable)."),
 ) -> None:
@@ -518,11 +549,11 @@ def _default_jobs() -> int:
 @app.command()
 def grade(
     submissions: Path = typer.Argument(..., help="The class folder: one folder per submission (student id from its student.yaml or its name).",
-                                       exists=True, file_okay=False, resolve_path=False),
+                                       callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help="Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8."),
-    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP + " Created if missing."),
+    gradebook: Path = output_file_option("--gradebook", help=GRADEBOOK_HELP + " Created if missing.", default=Path("gradebook.sqlite")),
     student: Optional[str] = typer.Option(None, "--student", "-s", help="Regrade only this student's submission."),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help="Grade only this exercise (repeatable): a lab's part of the bank."),
     force: bool = typer.Option(False, "--force", help="Regrade every submission, changed or not."),
@@ -557,8 +588,10 @@ def grade(
 
     where = target(scheduler, cluster)
     with Gradebook(gradebook) as book:
-        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book, student=student,
-                          force=force, budget_seconds=budget, only=only or ())
+        from grader.submissions.reading import student_id
+
+        plan = plan_class(submissions, _bank_dir(bank, exercises, submission=submissions), book,
+                          student=student and student_id(student), force=force, budget_seconds=budget, only=only or ())
         with count_progress(err, len(plan.todo)) as done:
             summary = grade_planned(plan, book, jobs=jobs, on_done=done,
                                     root_child="allow" if allow_root_child else "refuse", cluster=where)
@@ -582,13 +615,22 @@ def grade(
     raise typer.Exit(1 if summary.failures else 0)
 
 
+def _scores_csv(path: Path, flag: str) -> Path:
+    """--gradescope once named a folder of results.json files: a folder now gets the why."""
+    if path.is_dir():
+        raise GraderError(f"{flag} {path}: is a folder: --gradescope now writes one CSV for Gradescope's "
+                          "Import Scores (e.g. --gradescope scores.csv)")
+    return paths.output_file(path, flag)
+
+
 @app.command()
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help="One row per student: a column per exercise, the total, the overrides with their comments."),
-    gradescope: Optional[Path] = typer.Option(None, "--gradescope", metavar="FILE.csv", help="A CSV for a Gradescope assignment's Import Scores (SID, Email, Total Score)."),
-    canvas: Optional[Path] = typer.Option(None, "--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
-    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.csv", help="A grades CSV for Moodle's grade import (ID number, grade, feedback)."),
+    csv_file: Optional[Path] = output_file_option("--csv", help="One row per student: a column per exercise, the total, the overrides with their comments."),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", metavar="FILE.csv", help="A CSV for a Gradescope assignment's Import Scores (SID, Email, Total Score).",
+                                              callback=checked(_scores_csv)),
+    canvas: Optional[Path] = output_file_option("--canvas", help="A grades CSV for Canvas's gradebook import (student ids as SIS ids)."),
+    moodle: Optional[Path] = output_file_option("--moodle", help="A grades CSV for Moodle's grade import (ID number, grade, feedback).", metavar="FILE.csv"),
     assignment: str = typer.Option("grader", "--assignment", help="Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id."),
 ) -> None:
     """Export every student's current grade, overrides included: a CSV, or score imports for Gradescope, Canvas, Moodle.
@@ -610,9 +652,6 @@ def export(
 
     if not (csv_file or gradescope or canvas or moodle):
         raise typer.BadParameter("name at least one of --csv, --gradescope, --canvas, --moodle", param_hint="export")
-    if gradescope is not None and gradescope.is_dir():
-        raise typer.BadParameter(f"{gradescope} is a folder: --gradescope now writes one CSV for Gradescope's "
-                                 "Import Scores (e.g. --gradescope scores.csv)", param_hint="--gradescope")
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     left_out: set[str] = set()
@@ -671,8 +710,9 @@ def override(
 @app.command()
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help="Write the class report here (a self-contained HTML page; the students' own reports go into a folder beside it)."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones."),
+    html_file: Path = output_file_option("--html", help="Write the class report here (a self-contained HTML page; the students' own reports go into a folder beside it).", default=...),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="Folder of report templates that override the bundled ones.",
+                                               callback=checked(paths.input_folder)),
 ) -> None:
     """Write a class report: every student linked to their own report, problems, overrides, score plots, item analysis.
 
@@ -687,6 +727,7 @@ def report(
     from grader.classroom.class_report import students_folder, write_class_report
     from grader.classroom.gradebook import Gradebook
 
+    paths.output_folder(students_folder(html_file), "--html")  # the students' own reports beside it
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     summary = write_class_report(entries, html_file, templates)
@@ -700,12 +741,13 @@ def report(
 @app.command()
 def similarity(
     submissions: Path = typer.Argument(..., help="The class folder: one folder per submission, as `grader grade` takes.",
-                                       exists=True, file_okay=False, resolve_path=False),
+                                       callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", metavar="ID", help="Compare only the files of this code exercise (repeatable). Default: every .py file and notebook."),
-    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help="The handout (or a folder of starter files) whose code never counts as shared."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Write the ranked pairs, with their shared line ranges, as JSON."),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it."),
+    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help="The handout (or a folder of starter files) whose code never counts as shared.",
+                                        callback=checked(paths.input_folder)),
+    json_file: Optional[Path] = output_file_option("--json", help="Write the ranked pairs, with their shared line ranges, as JSON."),
+    html_file: Optional[Path] = output_file_option("--html", help="Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it."),
     top: int = typer.Option(50, "--top", min=1, help="How many pairs to list per file."),
     common: int = typer.Option(10, "--common", min=2, metavar="N", help="Code that more than N submissions share counts as common knowledge (the course's own code), not as a copy."),
 ) -> None:
@@ -725,6 +767,8 @@ def similarity(
     from grader.classroom.similarity import find_similar
     from grader.classroom.similarity_report import pages_folder, write_html, write_json
 
+    if html_file is not None:
+        paths.output_folder(pages_folder(html_file), "--html")  # the pair pages beside the index
     files = None
     if only:
         _, picked = _load(bank, None, only, folder=_bank_dir(bank, None, submission=submissions), names=False)

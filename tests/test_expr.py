@@ -49,6 +49,7 @@ def parse(text, limits=STUDENT_LIMITS):
         ("sqrt(-1) + (-8)^(1/3)", sympy.I + 2 * (-1) ** sympy.Rational(1, 3)),  # read: the judge says it is not real
         ("(1 - x)**n", (1 - x) ** n),
         ("  1 \u2212 2\u00d7n ", 1 - 2 * n),  # pasted typography
+        ("2n + n(k+1)", 2 * n + n * (k + 1)),  # implied products with declared names
         ("1_000 + 0x10", sympy.Integer(1016)),
     ],
 )
@@ -91,7 +92,7 @@ HOSTILE = {
     "n & k": "'&'",
     "~n": "'~'",
     "True": "'True'",
-    "2j": "complex number",
+    "2J": "complex number",  # 2j would be 2*j: j is a declared name here
     "open('/etc/passwd')": "not a function you can use",
 }
 
@@ -117,8 +118,8 @@ def test_deep_nesting_is_refused_before_pythons_parser_recurses():
     ("text", "message"),
     [
         ("nh + 1", re.escape("unknown name 'nh' (did you mean 'n_h'?); use one of: n_h, p_h, k_h, s_h, k, n, x, y_i, y_j, i, j")),
-        ("2n", "write products with \\*"),
-        ("n(k+1)", "'n' is a variable, not a function"),
+        ("2m", "write products with \\*"),  # m is not declared: no implied product
+        ("m(k+1)", "'m' is not a function you can use"),
         ("floor", "'floor' is a function"),
         ("floor(n, k)", "floor\\(\\) takes 1 argument"),
         ("", "empty"),

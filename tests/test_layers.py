@@ -23,6 +23,7 @@ LAYERS = [
     {"grader.bank"},
     {"grader.judge"},
     {"grader.sandbox"},
+    {"grader.paths"},
     {"grader.errors"},
 ]
 FACE = "grader"  # grader/__init__.py: the version, and `%load_ext grader` handed to grader.notebook

@@ -92,7 +92,7 @@ def test_shapes_as_lists_or_text(bank, answer):
 def test_shape_feedback_and_bad_shapes(bank):
     student = next(s for s in (f"s{n}" for n in range(50)) if params(bank, "shapes-and-choices", s)["n"] == 28)
     assert marked(bank, "shapes-and-choices", "pooled", [2, 3, 14, 14], student).hint == "Pooling keeps the number of channels."
-    for bad in ["two by six", [2, "6"], {"a": 1}, [2.5, 6]]:
+    for bad in ["two by six", [2, "six"], [2, "6.5"], {"a": 1}, [2.5, 6], [2, None]]:
         result = marked(bank, "shapes-and-choices", "pooled", bad, student)
         assert result.status is Status.ERROR and "shape" in result.message
 

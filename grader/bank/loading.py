@@ -89,7 +89,15 @@ def load_bank(bank: Path, only: Collection[str] | None = None, *, names: bool = 
     their ids and question ids (answers to them are not "unknown"), never graded. Without
     `names`, no names are checked: the caller runs `check_names_of` on what it grades.
     """
+    from grader.bank.settings import bank_settings
+
     exercises, errors = [], []
+    try:
+        bank_settings(bank)  # bank.yaml: which editions of the course the bank accepts
+    except SpecErrors as error:
+        errors.extend(error.errors)
+    except SpecError as error:
+        errors.append(error)
     for folder in spec_folders(bank):
         try:
             exercises.append(load_exercise(folder, names=names and (only is None or folder.name in only)))

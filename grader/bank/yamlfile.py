@@ -8,6 +8,10 @@ be read as written (a student id `0123` is text, not the YAML 1.1 integer 83).
 Student files are parsed `plain`: no anchors or aliases (a 450-byte "billion laughs"
 file expands to gigabytes), refused while composing, before anything walks the document.
 Every file has a nesting limit, so deep brackets are a message, not a RecursionError.
+Students' files are also read as they were typed: a full-width colon or comma from a Chinese
+input method where YAML needs its ASCII twin (`which-gate：b`) is read as that twin and said
+in the document's `notes`; `12:30:00` is the text 12:30:00, never YAML 1.1's base-60 45000.
+A file that still does not parse names any full-width character on the line at fault.
 
 Instructors' files (not `plain`) are scanned and parsed by libyaml where PyYAML has it (ten
 times faster: a bank loads in a fraction of the time), with our own composer and
@@ -19,6 +23,7 @@ ever reads untrusted text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +42,7 @@ class YamlDocument:
     data: Any
     lines: dict[Location, int]  # 1-based line of each key or list item
     node: yaml.Node | None = None  # the composed document, for values as written
+    notes: tuple[str, ...] = ()  # what was read other than typed (students' files), one sentence each
 
     def line_of(self, location: Location) -> int | None:
         """The line of `location`, or of its nearest ancestor that has one."""
@@ -95,8 +101,17 @@ class _StrictLoader(_Strict, yaml.SafeLoader):
     """A safe loader that refuses duplicate keys, deep nesting and (plain) anchors and aliases."""
 
 
+_STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+
+
 class _PlainLoader(_StrictLoader):
     plain = True
+
+    def resolve(self, kind, value, implicit):
+        tag = super().resolve(kind, value, implicit)
+        if tag in (_INT, _FLOAT) and ":" in value:
+            return _STR  # YAML 1.1 base 60 (12:30:00 is 45000): a student means what they typed
+        return tag
 
 
 try:
@@ -186,8 +201,12 @@ def _record_lines(node: yaml.Node, here: Location, lines: dict[Location, int], l
 def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
     """Parse `text` strictly; raise SpecError naming `path` and the line on any problem.
 
-    `plain` is for students' files: anchors and aliases are refused, nesting is shallow.
+    `plain` is for students' files: anchors and aliases are refused, nesting is shallow, and
+    full-width YAML punctuation is read as ASCII (`fold_punctuation`), said in `notes`.
     """
+    notes: tuple[str, ...] = ()
+    if plain:
+        text, notes = fold_punctuation(text)
     if not plain and _FastLoader is not None:
         document = _parse_fast(text, path)
         if document is not None:
@@ -199,7 +218,7 @@ def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
         raise SpecError(path, f"not valid YAML: a control character (#x{error.character:02x}) is not allowed",
                         line=line, fix="delete it, or write it as an escape in double quotes") from None
     try:
-        return _document(loader, path)
+        return _document(loader, path, notes)
     except _DuplicateKey as error:
         raise SpecError(path, error.problem, line=error.problem_mark.line + 1, fix="keep only one of them") from None
     except _Refused as error:
@@ -208,7 +227,9 @@ def parse_yaml(text: str, path: Path, *, plain: bool = False) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         problem, fix = _syntax_problem(error.problem or str(error))
-        raise SpecError(path, f"not valid YAML: {problem}", line=line, fix=fix) from None
+        full_width = _full_width_fix(text, line)
+        raise SpecError(path, f"not valid YAML: {problem}", line=line,
+                        fix=f"{full_width}; otherwise {fix}" if full_width else fix) from None
     except yaml.YAMLError as error:
         raise SpecError(path, f"not valid YAML: {error}") from None
     except RecursionError:
@@ -238,15 +259,114 @@ def _parse_fast(text: str, path: Path) -> YamlDocument | None:
         loader.dispose()
 
 
-def _document(loader, path: Path) -> YamlDocument:
+def _document(loader, path: Path, notes: tuple[str, ...] = ()) -> YamlDocument:
     """The one document `loader` holds, with the line of every value."""
     node = loader.get_single_node()
     if node is None:
-        return YamlDocument(path, None, {})
+        return YamlDocument(path, None, {}, notes=notes)
     lines: dict[Location, int] = {}
     data = loader.construct_document(node)
     _record_lines(node, (), lines, loader)
-    return YamlDocument(path, data, lines, node)
+    return YamlDocument(path, data, lines, node, notes)
+
+
+# -- full-width punctuation, as a Chinese input method types it --------------------------------------
+_FULL_WIDTH = {"：": ("colon", ":"), "，": ("comma", ","), "\u3000": ("space", " "), "［": ("bracket", "["),
+               "］": ("bracket", "]"), "｛": ("brace", "{"), "｝": ("brace", "}"), "＃": ("number sign", "#"),
+               "－": ("hyphen", "-"), "＂": ("quote", '"'), "＇": ("quote", "'")}
+
+
+_FULL_WIDTH_ITEM = re.compile("^( *)－[ \u3000]+")
+
+
+def fold_punctuation(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` with the full-width colons and commas YAML would trip on made ASCII, and a note for each kind.
+
+    Only where YAML needs the ASCII mark: the colon after a key (`which-gate：b` is
+    `which-gate: b`; a colon in the value is the value's), a comma between the items of
+    brackets, the hyphen of a list item. Quoted text, comments and block scalars (`|`, `>`)
+    are left alone.
+    """
+    if not any(char in text for char in "：，－"):
+        return text, ()
+    lines = text.split("\n")
+    changed: dict[str, list[int]] = {"：": [], "，": [], "－": []}
+    flow = 0  # brackets open, over lines
+    block = None  # the indentation of the key whose block scalar the lines are in
+    for number, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip(" "))
+        if block is not None and (indent > block or not line.strip()):
+            continue
+        block = None
+        lines[number], flow, found = _fold_line(line, flow)
+        for char in found:
+            changed[char].append(number + 1)
+        if _BLOCK_SCALAR.search(lines[number]):
+            block = indent
+    notes = tuple(f"read the full-width {_FULL_WIDTH[char][0]} '{char}' on {_lines(found)} as '{_FULL_WIDTH[char][1]}' "
+                  "(YAML needs the ASCII one: type it with the input method in half-width mode)"
+                  for char, found in changed.items() if found)
+    return "\n".join(lines), notes
+
+
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\s-])[|>][+-]?\d*\s*(?:#.*)?$")
+
+
+def _fold_line(line: str, flow: int) -> tuple[str, int, list[str]]:
+    """One line folded (`fold_punctuation`), the brackets open after it, and the marks it folded."""
+    found = []
+    item = _FULL_WIDTH_ITEM.match(line)
+    if item and not flow:  # －　a: a list item
+        line = f"{item.group(1)}- {line[item.end():]}"
+        found.append("－")
+    out, quote, key_done = [], "", _ascii_key(line)
+    for index, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"" and (index == 0 or line[index - 1] in " [{,:-："):
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1] == " "):
+            out.append(line[index:])
+            break
+        elif char in "[{":
+            flow += 1
+        elif char in "]}":
+            flow = max(0, flow - 1)
+        elif char == "：" and not key_done and not flow and line[:index].strip(" -"):
+            out.append(": ")
+            key_done = True
+            found.append("：")
+            continue
+        elif char == "，" and flow:
+            out.append(", ")
+            found.append("，")
+            continue
+        out.append(char)
+    return "".join(out), flow, found
+
+
+def _ascii_key(line: str) -> bool:
+    """Whether `line` already has a key: an ASCII colon followed by a space or the line's end."""
+    code = line.split("#")[0].rstrip()
+    return code.endswith(":") or ": " in code
+
+
+def _lines(numbers: list[int]) -> str:
+    numbers = sorted(set(numbers))
+    return f"line {numbers[0]}" if len(numbers) == 1 else "lines " + ", ".join(map(str, numbers))
+
+
+def _full_width_fix(text: str, line: int | None) -> str:
+    """What to retype where the failing line, or the one before it, holds full-width punctuation; else ""."""
+    rows = text.split("\n")
+    for number in (line, line - 1) if line else ():
+        row = rows[number - 1] if 1 <= number <= len(rows) else ""
+        found = [char for char in dict.fromkeys(row) if char in _FULL_WIDTH]
+        if found:
+            named = ", ".join(f"the full-width {_FULL_WIDTH[c][0]} '{c}' (U+{ord(c):04X})" for c in found)
+            twins = ", ".join(f"'{_FULL_WIDTH[c][1]}'" for c in found)
+            return f"line {number} holds {named}: retype it as {twins} with the input method in half-width mode"
+    return ""
 
 
 _SYNTAX = (  # what PyYAML says -> (what is wrong, in the author's words; the fix)

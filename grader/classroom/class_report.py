@@ -23,6 +23,7 @@ from grader.classroom.gradebook import FEEDBACK_RULES, Entry
 from grader.classroom.plots import (PLOT_HEIGHT, PLOT_WIDTH, WEAK_DISCRIMINATION, Bar, DistributionRow, Dot,
                                     distribution_rows, histogram, item_map, plot_y)
 from grader.classroom.troubles import Trouble, troubles
+from grader.judge.typed import fold
 from grader.reports.render import render, render_page
 from grader.reports.results import Override, Status
 from grader.submissions.reading import valid_id
@@ -96,7 +97,8 @@ def wrong_answers(results, limit: int = 20) -> list[WrongAnswer]:
         rules = result.extra.get(FEEDBACK_RULES, {})
         for item in result.items:
             if item.answer is not None and item.status in (Status.FAILED, Status.PARTIAL, Status.ERROR):
-                groups[(item.name, rules.get(item.name, ""))][" ".join(item.answer.split())] += 1
+                # as read, not as typed: ２３５３ is 2353 (grader.judge.typed), one answer however it was typed
+                groups[(item.name, rules.get(item.name, ""))][" ".join(fold(item.answer).split())] += 1
     found = [WrongAnswer(name, rule, sum(c.values()), tuple(c.most_common(3))) for (name, rule), c in groups.items()]
     return sorted(found, key=lambda w: (-w.count, w.name, w.rule))[:limit]
 

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.classroom.gradebook import Entry
-from grader.errors import GraderError
+from grader.paths import output_file
 from grader.reports.render import points
 from grader.reports.results import SubmissionResult
 from grader.reports.untrusted_text import for_spreadsheet
@@ -69,12 +69,7 @@ def exercise_columns(entries: Sequence[Entry]) -> list[str]:
 
 
 def _writer(path: Path):
-    path = Path(path)
-    if path.is_dir():
-        raise GraderError(f"{path}: is a folder; pass a file name for the CSV")
-    if not path.parent.is_dir():
-        raise GraderError(f"{path}: the folder {path.parent} does not exist")
-    return open(path, "w", newline="", encoding="utf-8")
+    return open(output_file(path, "the CSV"), "w", newline="", encoding="utf-8")
 
 
 def overrides_text(result: SubmissionResult) -> str:

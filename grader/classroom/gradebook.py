@@ -11,6 +11,7 @@ written, and exactly one grading per student is `current` (a unique index says s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from grader.classroom.overrides import Adjustment, apply_overrides
 from grader.errors import GraderError
+from grader.paths import output_file
 from grader.reports.resultdata import submission_from_data, submission_to_data
 from grader.reports.results import SubmissionResult
 
@@ -87,12 +89,10 @@ class Gradebook:
 
     def __init__(self, path: Path = DEFAULT_PATH, *, create: bool = True):
         self.path = Path(path)
-        if self.path.is_dir():
-            raise GraderError(f"{self.path}: is a folder; pass the path of a gradebook file, e.g. {self.path / DEFAULT_PATH}")
-        if not self.path.exists() and not create:
+        if not create and not os.path.lexists(self.path):
             raise GraderError(f"{self.path}: no gradebook here; grade a class first with `grader grade SUBMISSIONS_DIR --gradebook {self.path}`")
-        if not self.path.parent.is_dir():
-            raise GraderError(f"{self.path}: the folder {self.path.parent} does not exist")
+        if create or self.path.is_dir():  # one only read need not be writable
+            output_file(self.path, "the gradebook")
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.reports.results import ExerciseResult, Status, SubmissionResult
+from grader.submissions.notebook_extract import without_note
 
 IMPORT_FAILURE = "import failure"
 NOT_SUBMITTED = "not submitted"
@@ -42,11 +43,11 @@ def exercise_trouble(student_id: str, exercise: ExerciseResult) -> Trouble | Non
     """The one kind of trouble that best explains `exercise`'s score, if any."""
     if exercise.items and all(item.status is Status.NOT_SUBMITTED for item in exercise.items):
         return Trouble(student_id, exercise.exercise_id, NOT_SUBMITTED, exercise.message or "not submitted")
-    if exercise.kind == "code" and (exercise.message.startswith("importing ")
-                                    or any(sign in exercise.message for sign in _IMPORT_SIGNS)):
+    ours = without_note(exercise.message)  # a notebook's extraction note quotes the student's code
+    if exercise.kind == "code" and (ours.startswith("importing ") or any(sign in ours for sign in _IMPORT_SIGNS)):
         return Trouble(student_id, exercise.exercise_id, IMPORT_FAILURE, exercise.message)
     for kind, signs in _SIGNS:
-        for text in (exercise.message, *(item.message for item in exercise.items if not item.status.counts_as_pass)):
+        for text in (ours, *(item.message for item in exercise.items if not item.status.counts_as_pass)):
             if not text.startswith(STUDENT_TEXT) and any(sign in text for sign in signs):
                 return Trouble(student_id, exercise.exercise_id, kind, text)
     if exercise.message.startswith("no answer in answers.yaml"):

@@ -2,7 +2,9 @@
 
 Nothing here evaluates text: the string is read with ``ast.parse(mode="eval")``, only
 whitelisted nodes are accepted, and the sympy object is built from the tree by hand.
-Accepted: integer and decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
+The text is first read as typed (`reading`, grader.judge.typed: full-width forms, −, ×,
+⌊x⌋, x², |x|, Greek letters, implied products such as 2x). Then accepted: integer and
+decimal numbers (decimals become exact rationals, ``0.5`` is 1/2),
 the names of the symbol table, the CONSTANTS ``pi`` and ``e`` (unless the table has those
 names), ``+ - * / // % **`` and ``^`` (a power, with the precedence of ``**``), parentheses,
 and calls of FUNCTIONS with positional arguments. ``/`` is exact, ``//`` is ``floor(a/b)``.
@@ -17,17 +19,18 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import sympy
 
 from grader.judge.expr_rules import CapExceeded, ExpressionError, check_number, check_numeric_power, check_powers
+from grader.judge.typed import ReadingError, read_typed
 
 __all__ = [
     "AUTHOR_LIMITS", "CONSTANTS", "FUNCTIONS", "STUDENT_LIMITS", "CapExceeded", "ExpressionError", "Limits",
-    "parse_expression", "parse_relation",
+    "parse_expression", "parse_relation", "reading",
 ]
 
 
@@ -89,8 +92,6 @@ _BINARY = {
     ast.Mod: sympy.Mod,
 }
 _COMPARE = {ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge, ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne}
-# Typographic characters that students paste from notes.
-_TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/"})
 
 _CONSTRUCTS = {
     ast.Attribute: "attribute access with '.'",
@@ -138,22 +139,35 @@ def _parsed_author(kind: str, text: str, symbols: tuple) -> sympy.Basic:
     return _parse(kind, text, dict(symbols), AUTHOR_LIMITS)  # sympy values are immutable: sharing is safe
 
 
+def reading(text: str, names: Collection[str]) -> str:
+    """`text` as the parser reads it, for a question that declares `names` (grader.judge.typed):
+    full-width forms, typography, Greek letters, |x| and implied products made plain."""
+    try:
+        return read_typed(text, names, _KNOWN_FUNCTIONS)
+    except ReadingError as error:
+        raise ExpressionError(str(error)) from None
+
+
+_KNOWN_FUNCTIONS = frozenset(FUNCTIONS) | frozenset(ALIASES)
+
+
 def _parse(kind: str, text: str, symbols: Mapping[str, sympy.Basic], limits: Limits) -> sympy.Basic:
-    source, tree = _read(text, limits)
+    source, tree = _read(text, symbols, limits)
     builder = _Builder(source, symbols, limits)
     result = builder.expression(tree.body) if kind == "expression" else builder.relation(tree.body)
     check_powers(result, limits.max_exponent, limits.max_in_exponent)
     return result
 
 
-def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
-    """Check sizes that protect Python's own (recursive) parser, then parse and check the tree."""
+def _read(text: str, names: Collection[str], limits: Limits) -> tuple[str, ast.Expression]:
+    """Check sizes that protect Python's own (recursive) parser, read the text as typed, then
+    parse and check the tree."""
     if not isinstance(text, str):
         raise ExpressionError(f"expected the answer as text, got {type(text).__name__}")
     if len(text) > limits.max_length:
         raise CapExceeded("max_length", f"the answer is too long: {len(text)} characters, over the length cap of "
                                         f"{limits.max_length} (at most {limits.max_length})")
-    source = text.translate(_TYPOGRAPHY).strip()
+    source = reading(text, names).strip()
     if not source:
         raise ExpressionError("the answer is empty; write an expression such as 2*n + 1")
     depth = deepest = 0
@@ -171,7 +185,7 @@ def _read(text: str, limits: Limits) -> tuple[str, ast.Expression]:
     except SyntaxError as error:
         where = f" at position {error.offset}" if error.offset else ""
         raise ExpressionError(
-            f"could not read the expression ({error.msg}{where}); write products with * (2*n, not 2n), "
+            f"could not read the expression ({error.msg}{where}); write products with * (2*n), "
             "powers with ** or ^, and close every bracket"
         ) from None
     except RecursionError:
@@ -258,11 +272,9 @@ class _Builder:
             kind = {str: "text in quotes", bytes: "bytes", complex: "a complex number (like 2j)"}.get(
                 type(value), f"'{value}'")
             raise self.refuse(node, kind)
-        if isinstance(value, int):
-            if len(str(abs(value))) > self.limits.max_int_digits:
-                cap = self.limits.max_int_digits
-                raise CapExceeded("max_int_digits", f"the number {str(value)[:12]}... is too long: over the cap of "
-                                                    f"{cap} digits (at most {cap})")
+        if isinstance(value, int):  # at most max_length characters: printing it is cheap
+            digits = tuple(int(digit) for digit in str(abs(value)))
+            self._check_size(str(value), digits, 0)
             return sympy.Integer(value)
         # A float literal: rebuild it exactly from its decimal text, never from the binary float.
         text = (ast.get_source_segment(self.source, node) or "").replace("_", "")
@@ -270,12 +282,27 @@ class _Builder:
             sign, digits, exponent = Decimal(text).as_tuple()
         except InvalidOperation:
             raise ExpressionError(f"could not read the number {text!r}") from None
-        if len(digits) > self.limits.max_int_digits or abs(exponent) > self.limits.max_int_digits:
-            cap = self.limits.max_int_digits
-            raise CapExceeded("max_int_digits", f"the number {text[:12]!r} is too long or too large: over the cap of "
-                                                f"{cap} digits (at most {cap})")
-        mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+        digits, exponent = self._check_size(text, digits, exponent)
+        mantissa = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
         return sympy.Integer(mantissa) * sympy.Rational(10) ** exponent
+
+    def _check_size(self, text: str, digits: tuple[int, ...], exponent: int) -> tuple[tuple[int, ...], int]:
+        """A number's caps bound its work, not how it is written: at most `max_int_digits` significant
+        digits (trailing zeros do not count: 1.050e33 and 1050000 pass), and a size within
+        `max_value_digits` decimal places either way (6.626e-34 and 1e31 pass, 1e400 does not).
+        Returns the significant digits and the exponent that goes with them."""
+        while len(digits) > 1 and digits[-1] == 0:
+            digits, exponent = digits[:-1], exponent + 1
+        if len(digits) > self.limits.max_int_digits:
+            cap = self.limits.max_int_digits
+            raise CapExceeded("max_int_digits", f"the number {text[:12]!r} is too long: over the cap of {cap} "
+                                                f"significant digits (at most {cap})")
+        size = exponent + len(digits) if any(digits) else 0  # 10**(size - 1) <= |number| < 10**size
+        if abs(size) > self.limits.max_value_digits:
+            cap = self.limits.max_value_digits
+            raise CapExceeded("max_value_digits", f"the number {text[:12]!r} is too large or too small: over the cap "
+                                                  f"of {cap} digits on the size of numbers (at most 10^{cap})")
+        return digits, exponent
 
     def _name(self, node: ast.Name) -> sympy.Basic:
         if node.id in self.symbols:
@@ -294,7 +321,7 @@ class _Builder:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         allowed = f"use one of: {', '.join(names)} (and the constants pi, e)" if names else (
             "this answer has no variables; write a number (pi and e may be used)")
-        raise ExpressionError(f"unknown name '{node.id}'{hint}; {allowed}")
+        raise ExpressionError(f"unknown name '{node.id[:40]}'{hint}; {allowed}")
 
     def _call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):

@@ -159,11 +159,12 @@ def _copy_neighbours(here: Path, scratch: Path, file: str) -> None:
     """The other modules of the kernel's folder (attention.py beside a transformer notebook), so
     the cells may import them as a submission's may; the exercise's own file and notebook are the cells."""
     from grader.submissions.files import UnreadableFile, entries, file_limit, read_bytes
+    from grader.submissions.notebooks import SUFFIX, own_file
 
-    own = {file, file.removesuffix(".py") + ".ipynb"}
     for raw, _ in entries(here):
         name = raw.decode("utf-8", "replace")
-        if name.endswith((".py", ".ipynb")) and name not in own and name.isprintable() and "/" not in name:
+        own = name == file or (name.lower().endswith(SUFFIX) and own_file(name) == file)  # LeNet.ipynb too
+        if name.endswith((".py", ".ipynb")) and not own and name.isprintable() and "/" not in name:
             try:
                 (scratch / name).write_bytes(read_bytes(here, name, limit=file_limit(name)))
             except UnreadableFile:

@@ -33,10 +33,12 @@ def _select(bank: Path, ids: list[str] | None) -> list:
 
 def _code_table(result) -> Table:
     table = Table("exercise", "version", "score", "verdict", title="code exercises", title_justify="left")
-    versions = [(ref, "reference") for ref in result.references]
+    versions = [(ref, f"reference ({ref.edition})" if ref.edition else "reference") for ref in result.references]
     versions += [(ref, "reference, parameters declared in reverse order") for ref in result.reordered]
     for ref, version in versions:
         verdict = "[green]full marks[/green]" if ref.full_marks else "[red]lost points[/red]"
+        if ref.edition and ref.result.edition != ref.edition:
+            verdict = f"[red]read as {escape(ref.result.edition or 'no edition')}, not {escape(ref.edition)}[/red]"
         table.add_row(ref.exercise_id, version, f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
         for item in ref.result.items:
             if item.score < item.max_score:
@@ -49,7 +51,8 @@ def _code_table(result) -> Table:
             broke = {i.check_id for i in mutant.result.items if i.crash}
             why = "; ".join(f"{c} broke by an error of its own" if c in broke else f"{c} did not lose points" for c in missed)
             verdict = f"[red]survived: {escape(why)}[/red]"
-        table.add_row(mutant.exercise_id, f"mutant {mutant.name}: {escape(mutant.mistake)}",
+        edition = f" ({mutant.edition})" if mutant.edition else ""
+        table.add_row(mutant.exercise_id, f"mutant {mutant.name}{escape(edition)}: {escape(mutant.mistake)}",
                       f"{points(mutant.result.score)}/{points(mutant.result.max_score)}", verdict)
     return table
 

@@ -1,7 +1,10 @@
 """Reading a student's raw answer (whatever YAML gave) into the form its question compares.
 
-Anything malformed raises AnswerFormatError with a message for the student; nothing the
-student wrote is ever evaluated as code.
+Answers are read as students type them (grader.judge.typed): full-width forms from a Chinese
+input method, typography pasted from notes, Greek letters, implied products. `reading` is the
+answer as read, for the report to echo where it differs from what was typed. Anything
+malformed raises AnswerFormatError with a message for the student; nothing the student wrote
+is ever evaluated as code.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ import sympy
 
 from grader.bank.spec import Question, QuizExercise
 from grader.judge.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
-from grader.judge.scope import exact, question_symbols, substitute
+from grader.judge.expr import reading as expression_reading
+from grader.judge.expr_rules import check_number
+from grader.judge.scope import answer_symbols, exact, question_symbols
+from grader.judge.typed import fold
 
 MAX_TEXT = 2000
 CAP_HEADING = "answer refused by a safety cap"  # never "could not read": the answer was read, and is too big
@@ -47,8 +53,13 @@ def read_number(raw: object) -> sympy.Expr:
         raise AnswerFormatError("expected a number, got true/false")
     if isinstance(raw, float) and not math.isfinite(raw):
         raise AnswerFormatError("expected a finite number")
-    if isinstance(raw, (int, float)):
-        return exact(raw)
+    if isinstance(raw, (int, float)):  # YAML's own number: the cap on the size of numbers, as for text
+        value = exact(raw)
+        try:
+            check_number(value, STUDENT_LIMITS.max_value_digits)
+        except ExpressionError as error:
+            raise _refused(error, "expected a number: ") from None
+        return value
     try:
         value = parse_expression(_text(raw, "a number"), {}, STUDENT_LIMITS)
     except ExpressionError as error:
@@ -63,20 +74,21 @@ def read_expression(raw: object, exercise: QuizExercise, question: Question, val
         return read_number(raw)
     text = _text(raw, "a formula")
     try:
-        parsed = parse_expression(text, question_symbols(exercise.params, question.variables), STUDENT_LIMITS)
+        return parse_expression(text, answer_symbols(exercise.params, question.variables, values), STUDENT_LIMITS)
     except ExpressionError as error:
         raise _refused(error) from None
-    return substitute(parsed, exercise.params, values)
 
 
 def read_shape(raw: object) -> list[int]:
     if isinstance(raw, list):
         if all(type(v) is int for v in raw):
             return list(raw)
-        raise AnswerFormatError("a shape is a list of whole numbers, like [2, 16, 5, 5]")
+        if not all(type(v) in (int, str) for v in raw):
+            raise AnswerFormatError("a shape is a list of whole numbers, like [2, 16, 5, 5]")
+        raw = ", ".join(map(str, raw))  # YAML reads the full-width digits of [２, １６, ５, ５] as text
     if type(raw) is int:
         return [raw]
-    match = _SHAPE_TEXT.match(_text(raw, "a shape such as [2, 16, 5, 5]"))
+    match = _SHAPE_TEXT.match(fold(_text(raw, "a shape such as [2, 16, 5, 5]")))
     parts = re.split(r"[\s,x×*]+", match.group(1).strip()) if match else []
     if not match or not all(part.isdigit() and len(part) <= 12 for part in parts if part):
         raise AnswerFormatError("write a shape as a list of whole numbers, like [2, 16, 5, 5] or (2, 16, 5, 5)")
@@ -85,12 +97,12 @@ def read_shape(raw: object) -> list[int]:
 
 def _letter(raw: object, question: Question) -> str:
     options = question.option_map
-    text = _text(raw, "an option letter").strip()
+    text = fold(_text(raw, "an option letter")).strip()
     candidate = text.strip("()[]. ").lower()
     if candidate in options:
         return candidate
     for letter, option in options.items():
-        if " ".join(option.split()).casefold() == " ".join(text.split()).casefold():
+        if " ".join(fold(option).split()).casefold() == " ".join(text.split()).casefold():
             return letter
     raise AnswerFormatError(f"{text[:60]!r} is not an option; answer with one of the letters {', '.join(options)}")
 
@@ -99,13 +111,45 @@ def read_choice(raw: object, question: Question) -> str:
     return _letter(raw, question)
 
 
+def _letters_in(text: str) -> list[str]:
+    """`a, c` or `a c` as its letters; any other text as one option's text."""
+    parts = [part for part in re.split(r"[,;\s]+", fold(text)) if part]
+    return parts if all(len(part.strip("()[].")) == 1 for part in parts) else [text]
+
+
 def read_choices(raw: object, question: Question) -> list[str]:
     if isinstance(raw, str):
-        parts = [part for part in re.split(r"[,;\s]+", raw) if part]
-        raw = parts if all(len(part.strip("()[].")) == 1 for part in parts) else [raw]
+        raw = _letters_in(_text(raw, "option letters"))
+    elif isinstance(raw, list):  # [a，c]: YAML reads the full-width comma as part of one item
+        raw = [letter for item in raw for letter in (_letters_in(_text(item, "option letters"))
+                                                     if isinstance(item, str) else [item])]
     if not isinstance(raw, list):
         raise AnswerFormatError("expected a list of option letters, like [a, c]")
     letters = [_letter(item, question) for item in raw]
     if len(set(letters)) != len(letters):
         raise AnswerFormatError("an option is chosen twice; list each letter once")
     return sorted(letters)
+
+
+def reading(raw: object, exercise: QuizExercise, question: Question) -> str | None:
+    """The answer as the grader read it, where that differs from what was typed (else None).
+
+    For an answer that was read: a report echoes it (read as `2352`), as STACK does.
+    """
+    items = raw if isinstance(raw, list) else [raw]
+    if not all(isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in items):
+        return None
+    if question.type not in ("numeric", "symbolic") and all(str(item).isascii() for item in items):
+        return None  # folding leaves ASCII as it is
+    typed = [str(item) for item in items]
+    try:
+        if question.type in ("numeric", "symbolic") and isinstance(raw, str):
+            names = question_symbols(exercise.params, question.variables) if question.type == "symbolic" else {}
+            read = [expression_reading(raw, names)]
+        else:
+            read = [fold(item) for item in typed]
+    except ExpressionError:
+        return None
+    if [" ".join(text.split()) for text in read] == [" ".join(text.split()) for text in typed]:
+        return None
+    return f"[{', '.join(read)}]" if isinstance(raw, list) else read[0]

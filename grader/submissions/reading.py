@@ -8,7 +8,7 @@ parsed as plain YAML (no anchors or aliases).
 from __future__ import annotations
 
 import difflib
-import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +20,15 @@ from grader.submissions.files import MAX_FILE_BYTES, UnreadableFile, odd_names, 
 ANSWERS = "answers.yaml"
 STUDENT = "student.yaml"
 MAX_YAML_BYTES = MAX_FILE_BYTES
-# A student id: 1 to 128 ASCII letters, digits, '.', '_', '@' or '-', starting with a letter or digit.
-_STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
-ID_RULE = "1 to 128 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+# A student id: letters and digits of any script (张三, ada, s1234) and '.', '_', '@', '+', '-', so that an
+# email with a tag (a+b@school.edu) is one too. It names files and folders (the class report's page
+# of each student, a Gradescope submission's copy), so it starts with a letter or digit, holds no path
+# separator, no '..' and no control or invisible character, and fits a file name (255 bytes) with room.
+MAX_ID_CHARS = 128
+MAX_ID_BYTES = 192  # UTF-8: 64 Chinese characters
+_ID_MARKS = frozenset("._@+-")
+ID_RULE = ("1 to 128 letters or digits (of any script), '.', '_', '@', '+' or '-', starting with a letter or digit, "
+           "without '..'")
 _NULL = "tag:yaml.org,2002:null"
 
 
@@ -34,11 +40,18 @@ class Submission:
     problems: list[str] = field(default_factory=list)
 
 
-def _document(folder: Path, name: str, problems: list[str]) -> YamlDocument | None:
-    """A student's YAML file read safely and parsed plain, or None with the problem recorded."""
+def _document(folder: Path, name: str, problems: list[str], notes: list[str] | None = None) -> YamlDocument | None:
+    """A student's YAML file read safely and parsed plain, or None with the problem recorded.
+
+    `notes` gets what was read other than typed (a full-width colon); where it is None that
+    goes unsaid (student.yaml: its id is shown as read, and a note there must not stop a batch).
+    """
     try:
         text = read_text(folder, name, limit=MAX_YAML_BYTES, what="a YAML file")
-        return parse_yaml(text, Path(name), plain=True)
+        document = parse_yaml(text, Path(name), plain=True)
+        if notes is not None:
+            notes.extend(f"{name}: {note}" for note in document.notes)
+        return document
     except UnreadableFile as refused:
         problems.append(str(refused))
     except SpecError as error:
@@ -47,9 +60,24 @@ def _document(folder: Path, name: str, problems: list[str]) -> YamlDocument | No
     return None
 
 
+def student_id(text: str) -> str:
+    """`text` as a student id is kept: NFKC, so that full-width ｓ１２３４ is s1234 and one name typed
+    two ways (composed é or e and its accent) is one student, with one variant."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def valid_id(text: str) -> bool:
-    """Whether `text` is a student id (see ID_RULE)."""
-    return _STUDENT_ID.fullmatch(text) is not None
+    """Whether `text` is a student id as kept (see ID_RULE and `student_id`)."""
+    if not 1 <= len(text) <= MAX_ID_CHARS or len(text.encode("utf-8", "replace")) > MAX_ID_BYTES:
+        return False
+    if text != student_id(text) or ".." in text or not _letter_or_digit(text[0]):
+        return False
+    return all(char in _ID_MARKS or _letter_or_digit(char) or unicodedata.category(char).startswith("M")
+               for char in text)
+
+
+def _letter_or_digit(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LN"
 
 
 def _id_from_file(folder: Path, problems: list[str]) -> str | None:
@@ -68,18 +96,19 @@ def _id_from_file(folder: Path, problems: list[str]) -> str | None:
         problems.append(f"{STUDENT}:{line}: id must be one value, like id: s1234")
     elif written[1] == _NULL or not written[0].strip():
         problems.append(f"{STUDENT}:{line}: id is empty; write your student id, like id: s1234")
-    elif not valid_id(written[0]):
+    elif not valid_id(student_id(written[0])):
         problems.append(f"{STUDENT}:{line}: id '{shown(written[0][:40])}' is not a student id: use {ID_RULE}")
     else:
-        return written[0]
+        return student_id(written[0])
     return None
 
 
 def identify(folder: Path) -> tuple[str, list[str]]:
     """Whose submission `folder` is, and the problems met finding out.
 
-    The id is student.yaml's `id:` as written, else the folder's name; either must follow
-    ID_RULE. With problems, the id returned is only a label (the folder's name, printable).
+    The id is student.yaml's `id:` as written, else the folder's name, NFKC-normalised
+    (`student_id`); either must follow ID_RULE. With problems, the id returned is only a label
+    (the folder's name, printable).
     """
     folder = Path(folder)
     problems: list[str] = []
@@ -87,7 +116,7 @@ def identify(folder: Path) -> tuple[str, list[str]]:
         written = _id_from_file(folder, problems)
         if written is not None:
             return written, problems
-    name = shown(folder.resolve().name)
+    name = student_id(shown(folder.resolve().name))
     if valid_id(name):
         if problems:
             problems[-1] += "; using the folder name"
@@ -105,7 +134,7 @@ def _suggest(name: str, known: list[str]) -> str:
 def _answers(folder: Path, quizzes: dict[str, QuizExercise], problems: list[str]) -> dict[str, dict[str, object]]:
     if not present(folder, ANSWERS):
         return {}
-    document = _document(folder, ANSWERS, problems)
+    document = _document(folder, ANSWERS, problems, notes=problems)
     data = document.data if document is not None else None
     if data is None:
         return {}
@@ -129,6 +158,13 @@ def _answers(folder: Path, quizzes: dict[str, QuizExercise], problems: list[str]
     return answers
 
 
+def written_id(folder: Path) -> str | None:
+    """The id student.yaml gives, as written; None without one (no file, no `id:`, or one that
+    `identify` reports as a problem)."""
+    folder = Path(folder)
+    return _id_from_file(folder, []) if present(folder, STUDENT) else None
+
+
 def read_student_id(folder: Path) -> str:
     """Whose submission `folder` is: the id in its student.yaml, else the folder's name."""
     return identify(Path(folder))[0]
@@ -139,8 +175,5 @@ def read_submission(folder: Path, quizzes: dict[str, QuizExercise]) -> Submissio
     folder = Path(folder)
     student_id, problems = identify(folder)
     problems += odd_names(folder)
-    from grader.submissions.notebooks import notebook_problems  # nbformat only for a folder with notebooks
-
-    problems += notebook_problems(folder)
     answers = _answers(folder, quizzes, problems)
     return Submission(folder, student_id, answers, problems)

@@ -8,13 +8,23 @@ in the reference here, rather than each candidate filling being sent to the chil
 import pytest
 import torch
 
+from grader.bank.course_code import course_module
 from grader.checking import align
 from grader.checking.checks import expect_close, shared_reference, tolerance
 from grader.checking.evidence import close_to_scale, load_claimed_weights
 
-TRIES = 4  # fillings tried: two pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256)
+differences = course_module(__file__, "differences")  # the bank's: solutions/_course/
+
+TRIES = 8  # fillings tried: pairs of biases share a shape (conv 3 and 4: 384; conv 2 and 5: 256; two hidden 4096)
 ACTIVATION_HINT = ("a ReLU after every convolution and after the hidden dense layer (not sigmoid), 3x3 max pooling "
                    "with stride 2, and dropout only in training mode")
+EDITION_HINTS = {
+    "d2l-v1": "the first edition's AlexNet: the first convolution unpadded, a ReLU after every convolution and after "
+              "both hidden dense layers (not sigmoid), 3x3 max pooling with stride 2, and dropout only in training mode",
+    "d2l-zh-2": "d2l-zh 2.x's AlexNet: the first convolution padded by 1, a ReLU after every convolution and after "
+                "both hidden dense layers (not sigmoid), 3x3 max pooling with stride 2, and dropout only in training "
+                "mode",
+}
 
 
 def _shape_gap(shapes: list[tuple], ref: torch.nn.Module) -> str:
@@ -28,12 +38,13 @@ def _shape_gap(shapes: list[tuple], ref: torch.nn.Module) -> str:
     return f"yours have parameters of shapes {extra} where the course's have {missing}"
 
 
-def test_matches_reference(submission, reference, device):
+def test_matches_reference(submission, reference, device, edition):
     net = submission.build("alexnet:AlexNet", device=device).eval()
     ref = shared_reference(reference, "AlexNet").eval()  # load_claimed_weights overwrites every weight
     shapes = net.parameter_shapes()
     if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
-        pytest.fail(f"AlexNet()'s parameters cannot hold the course AlexNet's weights: {_shape_gap(shapes, ref)}")
+        pytest.fail(f"AlexNet()'s parameters cannot hold the course AlexNet's weights: {_shape_gap(shapes, ref)}."
+                    f"{_why(net, ref)}")
     rel = tolerance(device, kind="network")  # relative to the largest output; TF32 on a GPU (grader.checking.tolerances)
     x = torch.randn(2, 1, 224, 224)
     got = net(x)
@@ -42,8 +53,17 @@ def test_matches_reference(submission, reference, device):
         load_claimed_weights(net, ref, (x[:1],), got[:1], lambda got, want: close_to_scale(got, want, rel), tries=TRIES)
     with torch.no_grad():
         expected = ref(x)
-    expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",
-                 device=device, kind="network", hint=ACTIVATION_HINT)
+    hint = EDITION_HINTS.get(edition, ACTIVATION_HINT)
+    try:
+        expect_close(got, expected, "the output of your AlexNet, compared with the course's under the same weights",
+                     device=device, kind="network", hint=hint)
+    except AssertionError as differ:
+        raise AssertionError(f"{differ}.{_why(net, ref)}") from None
+
+
+def _why(net, ref) -> str:
+    """The differences from the reference that the layers show (a padding, max vs average pooling, a layer too many)."""
+    return differences.why(net, ref, torch.randn(1, 1, 224, 224))
 
 
 def _two_of_one_image() -> torch.Tensor:

@@ -5,27 +5,41 @@ import copy
 import pytest
 import torch
 
+from grader.bank.course_code import course_module
 from grader.checking import align
 from grader.checking.checks import expect_close
 from grader.checking.evidence import expect_true_gradients
 
-ACTIVATION_HINT = "sigmoid after each convolution and the first two dense layers, and average (not max) pooling"
+differences = course_module(__file__, "differences")  # the bank's: solutions/_course/
+
+ACTIVATION_HINTS = {
+    "boyu": "sigmoid after each convolution and the first two dense layers, and average (not max) pooling",
+    "d2l-v1": "the first edition's LeNet: sigmoid after each convolution and the first two dense layers, and max "
+              "(not average) pooling",
+}
 
 
-def test_matches_reference(submission, reference, device):
+def test_matches_reference(submission, reference, device, edition):
+    hint = ACTIVATION_HINTS.get(edition, ACTIVATION_HINTS["boyu"])
     net = submission.build("lenet:net", device=device).eval()
     ref = copy.deepcopy(reference.net).eval()
     ref_params = [p.detach() for p in ref.parameters()]
     shapes = net.parameter_shapes()
     if next(align.assignments(ref_params, shapes), None) is None:
         pytest.fail(f"your parameters have shapes {shapes}, which cannot hold LeNet's "
-                    f"{[tuple(p.shape) for p in ref_params]}")
+                    f"{[tuple(p.shape) for p in ref_params]}.{_why(net, ref)}")
     if not net.load_parameters_from(ref, probe=torch.randn(3, 1, 28, 28), atol=1e-4):
-        pytest.fail(f"with the course LeNet's weights loaded into your net, its outputs differ. Hint: {ACTIVATION_HINT}")
+        pytest.fail(f"with the course LeNet's weights loaded into your net, its outputs differ.{_why(net, ref)} "
+                    f"Hint: {hint}")
     x = torch.randn(5, 1, 28, 28)
     with torch.no_grad():
         expected = ref(x)
-    expect_close(net(x), expected, "the output under the course LeNet's weights", atol=1e-4, hint=ACTIVATION_HINT)
+    expect_close(net(x), expected, "the output under the course LeNet's weights", atol=1e-4, hint=hint)
+
+
+def _why(net, ref) -> str:
+    """The differences from the reference that the layers show (max vs average pooling, a padding, ...)."""
+    return differences.why(net, ref, torch.randn(2, 1, 28, 28))
 
 
 def test_gradients(submission):

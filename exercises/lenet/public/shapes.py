@@ -12,10 +12,18 @@ def test_output_shape(submission, device):
                  hint="one score per class for each image in the batch")
 
 
-def test_parameter_count(submission):
+COUNTS = {  # edition: (parameters, hint)
+    "boyu": (61_706, "two 5x5 convolutions (1 to 6 channels with padding 2, 6 to 16) and dense layers "
+                     "400 -> 120 -> 84 -> 10"),
+    "d2l-v1": (44_426, "the first edition's LeNet: two 5x5 convolutions without padding (1 to 6 channels, 6 to 16) "
+                       "and dense layers 16*4*4 = 256 -> 120 -> 84 -> 10"),
+}
+
+
+def test_parameter_count(submission, edition):
     net = submission.build("lenet:net")
     count = net.num_parameters()
-    assert count == 61_706, (f"net has {count:,} trainable parameters, expected 61,706. Hint: two 5x5 convolutions "
-                             "(1 to 6 channels with padding 2, 6 to 16) and dense layers 400 -> 120 -> 84 -> 10")
+    expected, hint = COUNTS.get(edition, COUNTS["boyu"])
+    assert count == expected, f"net has {count:,} trainable parameters, expected {expected:,}. Hint: {hint}"
     expect_parameters_used(net, torch.randn(2, 1, 28, 28), what="net",
                            hint="every parameter of net should take part in computing its output")

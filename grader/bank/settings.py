@@ -1,0 +1,88 @@
+"""A bank's own settings, `exercises/bank.yaml`: the editions of the course it knows and accepts.
+
+    editions:                 # every edition an exercise may name, with its title
+      boyu: Boyu/Datawhale Dive-into-DL-PyTorch (Task04-06)
+      d2l-v1: Dive into Deep Learning, first edition (PyTorch port)
+    accept: [boyu, d2l-v1]    # the ones submissions may be written in (default: all of them)
+
+A bank without the file knows no editions: each exercise's own list (if any) is all there is.
+An exercise narrows `accept` with its own `accept:` (docs/specs.md).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import ValidationError, model_validator
+
+from grader.bank.spec import EDITION, AuthorError, Model
+from grader.bank.yamlfile import read_yaml
+from grader.errors import SpecError, SpecErrors
+
+FILE_NAME = "bank.yaml"
+
+
+class BankSettings(Model):
+    editions: dict[str, str] = {}  # name -> title
+    accept: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> BankSettings:
+        import re
+
+        for name in self.editions:
+            if not re.match(EDITION, name):
+                raise AuthorError(f"edition name {name!r} is not lowercase words joined by - or .",
+                                  fix="e.g. d2l-zh-2", at=("editions", name))
+        for position, name in enumerate(self.accept or ()):
+            if name not in self.editions:
+                raise AuthorError(f"accept names {name!r}, which editions: does not list",
+                                  fix=f"one of: {', '.join(self.editions) or '(list it under editions: first)'}",
+                                  at=("accept", position))
+        return self
+
+    @property
+    def accepted(self) -> list[str]:
+        return list(self.editions) if self.accept is None else list(self.accept)
+
+    def title(self, edition: str) -> str:
+        return self.editions.get(edition) or edition
+
+
+def bank_settings(exercises: Path) -> BankSettings:
+    """The settings of the bank whose exercises/ folder is `exercises` (defaults where it has no bank.yaml)."""
+    path = Path(exercises) / FILE_NAME
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return BankSettings()
+    return _read(path, stamp)
+
+
+@lru_cache(maxsize=16)
+def _read(path: Path, stamp: int) -> BankSettings:
+    from grader.bank.field_errors import field_errors
+
+    document = read_yaml(path)
+    if not isinstance(document.data, dict):
+        raise SpecError(path, "bank.yaml must be a mapping (editions:, accept:)")
+    try:
+        return BankSettings.model_validate(document.data)
+    except ValidationError as error:
+        raise SpecErrors(field_errors(document, error)) from None
+
+
+def accepted_editions(exercise) -> list[str]:
+    """The editions a submission of code `exercise` may be written in, in the bank's order: the bank's
+    accepted ones that the exercise has a contract for, narrowed by the exercise's own `accept:`."""
+    if not exercise.editions:
+        return []
+    settings = bank_settings(Path(exercise.folder).parent)
+    wanted = exercise.accept if exercise.accept is not None else settings.accepted if settings.editions else None
+    names = [name for name in exercise.editions if wanted is None or name in wanted]
+    if not names:
+        raise SpecError(Path(exercise.folder) / "spec.yaml", f"{exercise.id} accepts none of the editions it lists "
+                        f"({', '.join(exercise.editions)}) under the bank's accept: {', '.join(settings.accepted)}",
+                        field="editions", fix="list an accepted edition, or accept one of these in bank.yaml")
+    return names
