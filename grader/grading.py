@@ -114,7 +114,7 @@ def grade_submission(
     Answers are read against the whole bank, so answers to exercises left out by `only` are
     not mistaken for unknown ones. Each quiz answer is judged under its own short time limit.
     Code exercises need a `runner` (see `runner_for`); their checks share one wall-clock
-    budget, `budget_seconds` (default: `submission_budget`), from the first code exercise on;
+    budget, `budget_seconds` (default: `submission_budget`), from the first check on (its sandbox ready);
     once it is spent the rest fail with its message. Quizzes are graded first (while a sandbox
     started early finishes starting), or with `jobs` > 1 beside the code, whose exercises are
     then graded `jobs` at once, each in its own child: a single submission's check on an idle
@@ -156,12 +156,11 @@ def grade_submission(
         on_exercise(exercise.id)
         return runner.grade(exercise, Path(folder), public_only=public_only, budget=budget)
 
+    budget = Budget(seconds)  # its clock starts when the first check is about to run
     if jobs > 1 and code:
-        budget = Budget.starting_now(seconds)
         results = _at_once(grade_quizzes, grade_code, code, runner, jobs)
     else:
         results = grade_quizzes()  # first: a sandbox started early finishes starting meanwhile
-        budget = Budget.starting_now(seconds)  # the code's own: quizzes are not charged to it
         results.update((e.id, grade_code(e)) for e in code)
     return SubmissionResult(
         student_id=submission.student_id,

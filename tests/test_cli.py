@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,24 +91,39 @@ def test_one_exercise_grades_only_it_and_keeps_quiet_about_the_others(tmp_path):
     assert "shapes-and-choices" not in wrong.stdout + wrong.stderr
 
 
-def _zygotes() -> set[int]:
+def _zygotes(tag: Path) -> set[int]:
+    """The zygotes whose command line holds `tag` (their scratch folder is under it): this
+    test's alone, not those of tests running beside it on the machine."""
     found = set()
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"grader.sandbox.zygote" in (entry / "cmdline").read_bytes():
+            line = (entry / "cmdline").read_bytes()
+            if entry.name.isdigit() and b"grader.sandbox.zygote" in line and str(tag).encode() in line:
                 found.add(int(entry.name))
         except OSError:
             pass
     return found
 
 
-def test_a_sandbox_started_early_for_nothing_is_gone_when_check_ends(tmp_path):
+def test_a_sandbox_started_early_for_nothing_is_gone_when_check_ends(tmp_path, monkeypatch):
     sub = make_submission(tmp_path / "sub", right_answers())
     (sub / "conv.py").write_text("import time\n")  # Python files: check starts the zygote at once
-    before = _zygotes()
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the zygote's scratch folder, named in its command line
     result = grader("check", sub, "--exercises", FIXTURE_BANK)  # a bank of quizzes only
     assert result.returncode == 0 and "Total 10/10" in result.stdout, result.stdout + result.stderr
-    assert _zygotes() - before == set()
+    assert _zygotes(tmp_path) == set()
+
+
+def test_a_sandbox_killed_while_it_starts_leaves_no_zygote(tmp_path):
+    from grader.sandbox.launcher import Sandbox
+
+    for number, pause in enumerate([0] * 12 + [0.05, 0.2, 0.5]):  # mostly within bwrap's window
+        (tmp_path / str(number)).mkdir()
+        sandbox = Sandbox(scratch_root=tmp_path / str(number))
+        sandbox.start()
+        time.sleep(pause)
+        sandbox.close()
+        assert _zygotes(tmp_path) == set(), pause
 
 
 def test_a_broken_answers_file_scores_zero_without_a_traceback(tmp_path):

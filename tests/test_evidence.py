@@ -56,6 +56,26 @@ class Three(nn.Module):
         return self.c(self.b(self.a(x)))
 
 
+class Kinked(nn.Module):
+    """Right code at a ReLU kink: its units' inputs sit just above zero, so every nudge crosses it."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(4))
+
+    def forward(self, x):
+        return torch.relu(x + self.bias)
+
+
+class KinkedTwice(Kinked):
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(1))  # one output: a wrong claim cannot hide among others
+
+    def forward(self, x):
+        return torch.relu(x + 2 * self.bias - self.bias.detach())  # the same output, twice the gradient
+
+
 class Dropping(Used):
     def forward(self, x):
         return torch.nn.functional.dropout(super().forward(x), 0.5)  # on in eval mode too
@@ -101,6 +121,15 @@ def test_a_saturated_parameter_still_shows_it_is_used(module):
 def test_a_detached_layer_has_no_gradient(module):
     with pytest.raises(AssertionError, match=r"\(6, 4\), \(6,\)\] have no gradient"):
         evidence.expect_true_gradients(module("Detached"), torch.randn(5, 4), what="Detached()")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_gradient_at_a_relu_kink_passes_and_a_wrong_one_there_fails(module, seed):
+    torch.manual_seed(seed)
+    at_kink = torch.full((2, 4), 1e-6)  # each output crosses its own kink: their misses must not cancel
+    evidence.expect_true_gradients(module("Kinked"), at_kink, what="Kinked()")
+    with pytest.raises(AssertionError, match=r"shapes \[\(1,\)\] do not match"):
+        evidence.expect_true_gradients(module("KinkedTwice"), at_kink[:1, :1], what="KinkedTwice()")
 
 
 def test_the_probe_leaves_the_module_as_it_was(module):

@@ -50,7 +50,7 @@ def test_one_budget_holds_over_exercises_graded_at_once(tmp_path):
     bank = load_bank(sleepy_bank(tmp_path))
     with CodeGrader(solutions=SOLUTIONS, sandbox=Sandbox()) as grader:
         result = grade_submission(sleepy_student(tmp_path), bank, runner=grader, budget_seconds=2.5, jobs=2)
-    assert_budget_held(result, 2.5)
+    assert_budget_held(result, 2.5, lanes=2)
 
 
 def test_a_broken_check_stops_the_run_at_once_too(runner, tmp_path):

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -93,13 +94,25 @@ def test_a_worker_that_dies_mid_quiz_costs_that_question_only():
     exercise = _layer_count()
     answers = {"count": 1, "ratio": "1/3", "out-height": "n_h"}
     with QuizWorker() as worker:
-        worker.start()
-        pid = worker.worker_pid
-        threading.Timer(1.5, os.kill, (pid, signal.SIGKILL)).start()  # while it stalls on "count"
+        worker.mark(exercise, answers, "ana")  # started and ready: a slow start is not this test's death
+        threading.Thread(target=_kill_when_stalling, args=(worker.worker_pid,)).start()
         items = worker.mark(exercise, answers, "ana", _test_stall={"count": 30})
         assert items[0].status is Status.ERROR and "the judge worker failed: it exited" in items[0].message
         assert items[1].status is Status.PASSED and items[2].status is Status.FAILED
         assert worker.starts == 2
+
+
+def _kill_when_stalling(pid: int) -> None:
+    """SIGKILL the worker once it stalls in the test hook, which blocks SIGALRM (on a loaded
+    machine a fixed delay may fall before the request arrives, or before the worker is ready)."""
+    alarm = 1 << (signal.SIGALRM - 1)
+    for _ in range(6000):
+        with open(f"/proc/{pid}/status") as status:
+            blocked = next(int(line.split()[1], 16) for line in status if line.startswith("SigBlk:"))
+        if blocked & alarm:
+            break
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
 
 
 def test_a_worker_that_cannot_start_fails_the_exercise_once_not_question_by_question():

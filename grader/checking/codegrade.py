@@ -67,8 +67,9 @@ class CodeGrader:
               solutions: Path | None = None, budget: Budget | None = None) -> ExerciseResult:
         """Grade one submission folder; `solutions` overrides where the reference is found.
 
-        With a `budget` (the whole submission's, see grading.grade_submission), no call runs
-        past it, and once it is spent every check fails with its message, unrun.
+        With a `budget` (the whole submission's, see grading.grade_submission), started here
+        once the sandbox is ready, no call runs past it, and once it is spent every check fails
+        with its message, unrun.
         """
         functions = self._collect(exercise)
         chosen = [c for c in exercise.checks if functions[c.id].public or not public_only]
@@ -89,6 +90,8 @@ class CodeGrader:
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, budget.message)]
             return self._result(exercise, items, budget.message, hidden_remaining)
         self.sandbox.wait_ready()  # a sandbox refusing a root child says so here, not inside a check
+        if budget is not None:
+            budget.start()  # the student's clock: the sandbox is ready, the checks run now
         session = Session(self.sandbox, exercise.file, source, exercise.limits, seed=random.randrange(2**31),
                           companions=companions, budget=budget, notebook=notebook,
                           cuda=self.cuda and "cuda" in exercise.devices)

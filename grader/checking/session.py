@@ -8,6 +8,7 @@ meant for the student, never a traceback into the grader.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -61,17 +62,21 @@ def child_fault(raw, file: str) -> dict:
             "code": code if type(code) is int and -2**31 <= code < 2**31 else 1}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Budget:
-    """A whole submission's wall-clock time for its code: `seconds` in all, up to `deadline`
-    (time.monotonic()). Each call stops at the nearest of its own limit, its exercise's and this."""
+    """A whole submission's wall-clock time for its code: `seconds` in all, counted from `start`
+    up to `deadline` (time.monotonic()). Each call stops at the nearest of its own limit, its
+    exercise's and this. The clock starts when the first check is about to run (the sandbox
+    ready), not before: the grader's own start-up, slow on a loaded machine, is not the student's."""
 
     seconds: float
-    deadline: float
+    deadline: float = math.inf  # until `start`
 
-    @classmethod
-    def starting_now(cls, seconds: float) -> "Budget":
-        return cls(seconds, time.monotonic() + seconds)
+    def start(self) -> None:
+        """Start the clock (every exercise calls it; only the first call, or the first few
+        racing in threads within microseconds, sets it)."""
+        if self.deadline == math.inf:
+            self.deadline = time.monotonic() + self.seconds
 
     @property
     def spent(self) -> bool:

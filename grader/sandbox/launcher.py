@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import select
 import subprocess
 import sys
 import threading
@@ -214,12 +215,13 @@ class Sandbox:
         or never started, is waited for (or killed) as before.
         """
         ended = self._control is not None and bool(self.protections) and self._ask_to_end()
-        if self._control is not None:
-            self._control.close()
-            self._control = None
         if self._process is not None and not self.protections:  # never used: no need to let it finish starting
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGKILL)
+            self._await_zygote_gone()
+        if self._control is not None:
+            self._control.close()
+            self._control = None
         if self._process is not None and ended:
             threading.Thread(target=self._process.wait, name="grader-zygote-exit", daemon=True).start()
         elif self._process is not None:
@@ -230,6 +232,21 @@ class Sandbox:
                 self._process.wait()
         self._process = None
         shutil.rmtree(self.scratch_root, ignore_errors=True)
+
+    def _await_zygote_gone(self) -> None:
+        """Make the zygote of a killed wrapper exit too, and wait until it has. Killing the
+        wrapper's group may miss it (bwrap gives it a session of its own, and its die-with-parent
+        is set a moment after it starts); shutting our end tells it to leave, even mid-import.
+        Its end closes when the process holding it (it alone: its children close theirs) is gone:
+        EOF here, so the caller can say that nothing of the sandbox is left."""
+        if self._control is None:
+            return
+        deadline = time.monotonic() + CONTROL_SECONDS
+        with contextlib.suppress(OSError):
+            self._control.shutdown(socket.SHUT_WR)
+            while (remaining := deadline - time.monotonic()) > 0:
+                if select.select([self._control], [], [], remaining)[0] and not self._control.recv(65536):
+                    return
 
     def _ask_to_end(self) -> bool:
         """Whether the zygote confirmed that its children are killed and their scratch removed.

@@ -17,13 +17,36 @@ import ctypes
 import gc
 import os
 import shutil
+import select
 import signal
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 
-import torch
+
+def _leave_if_abandoned_while_starting() -> threading.Event:
+    """Exit at once if the grader shuts the control socket while torch is still importing (a
+    sandbox started early for nothing): killing the wrapper may miss us, since bwrap's
+    die-with-parent is set a moment after its child starts. Set the event once started: from
+    then on `serve` reads the EOF itself and ends its children first."""
+    started = threading.Event()
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(0, select.POLLRDHUP)  # the grader's end shut or closed; requests do not wake it
+        while not started.is_set():
+            if poller.poll(100):
+                os._exit(0)
+
+    threading.Thread(target=watch, name="zygote-abandoned", daemon=True).start()
+    return started
+
+
+_STARTED = _leave_if_abandoned_while_starting() if __name__ == "__main__" else threading.Event()
+
+import torch  # noqa: E402 - the watch above covers its import
 
 from grader.sandbox import child, confine, landlock, view, wire
 
@@ -222,6 +245,7 @@ def main() -> None:
     control = socket.socket(fileno=0)
     scratch_root = Path(sys.argv[1])
     warm_up()
+    _STARTED.set()
     Zygote(control, scratch_root, *sys.argv[2:3]).serve()
     # serve() has killed and reaped every child and removed their scratch folders (and said so
     # when the grader asked); skip the interpreter's teardown of torch (about 0.2 s of a core the
