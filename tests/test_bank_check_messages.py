@@ -21,6 +21,7 @@ from grader.bank.resources import bundled
 CHECK_FILES = sorted(p for p in bundled("exercises").glob("*/*/*.py") if p.parent.name in ("checks", "public"))
 HELPERS = {"expect_close": 2, "expect_shape": 2, "expect_parameters_used": None, "expect_true_gradients": None}
 SENTENCE = re.compile(r"[A-Za-z]+,? [A-Za-z]+,? [A-Za-z]+")  # three words in a row: English, not code
+LANGUAGE_PART = re.compile(r"\[['\"](en|zh)['\"]\]")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -46,7 +47,9 @@ def _is_code(text: str) -> bool:
 
 
 def _values(node: ast.expr) -> Counter:
-    return Counter(ast.unparse(part) for part in ast.walk(node) if isinstance(part, ast.FormattedValue))
+    """The values a text fills in; `hint['en']` and `hint['zh']` count as one (a part in the text's language)."""
+    return Counter(LANGUAGE_PART.sub("[language]", ast.unparse(part))
+                   for part in ast.walk(node) if isinstance(part, ast.FormattedValue))
 
 
 def _mapping_problems(node: ast.Dict) -> list[str]:
