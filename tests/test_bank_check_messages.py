@@ -22,7 +22,7 @@ CHECK_FILES = sorted(p for p in bundled("exercises").glob("*/*/*.py") if p.paren
 HELPERS = {"expect_close": 2, "expect_shape": 2, "expect_parameters_used": None, "expect_true_gradients": None}
 SENTENCE = re.compile(r"[A-Za-z]+,? [A-Za-z]+,? [A-Za-z]+")  # three words in a row: English, not code
 LANGUAGE_PART = re.compile(r"\[['\"](en|zh)['\"]\]")
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # ideographs and full-width punctuation
 
 
 def _name(node: ast.expr) -> str:
