@@ -96,7 +96,7 @@ def expect_masked_like_reference(submission, reference, valid_length, what):
     got = attention(query, key, value, valid_length)
     if isinstance(got, torch.Tensor) and got.shape == expected.shape and not torch.allclose(got, expected, atol=1e-4):
         if torch.allclose(got, tiled, atol=1e-4):
-            pytest.fail(say({"en": f"{what['en']}: {HEAD_MAJOR}", "zh": f"{what['zh']}：{HEAD_MAJOR}"}))
+            pytest.fail(say({"en": f"{what['en']}: {say(HEAD_MAJOR)}", "zh": f"{what['zh']}：{say(HEAD_MAJOR)}"}))
         if torch.allclose(got, zero_filled, atol=1e-4):
             pytest.fail(say({
                 "en": f"{what['en']}: masked scores are set to 0, so padded keys still get weight. Hint: fill them "
@@ -136,9 +136,9 @@ def test_padding_ignored(submission, device):
     leaked = [b for b in range(3) if not torch.allclose(before[b], after[b], atol=1e-5)]
     assert not leaked, say({
         "en": f"with valid_length {LENGTHS}, changing the keys and values beyond each example's length changed the "
-              f"output of example(s) {leaked}: padding gets attention weight. Hint: {PADDING_HINT}",
+              f"output of example(s) {leaked}: padding gets attention weight. Hint: {say(PADDING_HINT)}",
         "zh": f"valid_length 为 {LENGTHS} 时，改变超出各样本有效长度的键和值，改变了样本 {leaked} 的输出："
-              f"填充部分得到了注意力权重。提示：{PADDING_HINT}"})
+              f"填充部分得到了注意力权重。提示：{say(PADDING_HINT)}"})
 
 
 def test_dropout_train_only(submission):
