@@ -69,7 +69,7 @@ CPU = False  # --cpu: in this process, CPU time
 def timed(judging: Judge, candidate, key, domains_, constraints, repeat: int) -> tuple[str, float]:
     times, verdict = [], None
     for _ in range(repeat):
-        judging._cache.clear()  # a benchmark of the work, not of the cache
+        judging._judgements._cache.clear()  # a benchmark of the work, not of the cache
         clock = time.process_time if CPU else time.perf_counter
         started = clock()
         if CPU:

@@ -39,6 +39,7 @@ speak_for_libraries()
 LIBRARY_WORDS = (N_("Options"), N_("Arguments"), N_("Commands"), N_("Error"), N_("Aborted."), N_("[required]"),
                  N_("[default: {}]"), N_("Try [blue]'{command_path} {help_option}'[/] for help."))
 
+from grader import paths  # noqa: E402
 from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP  # noqa: E402 (their help in the language chosen)
 from grader.reports.untrusted_text import for_terminal  # noqa: E402
 
@@ -50,8 +51,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-# A message piped to a file or a log stays one line per message, whatever the path lengths.
+# A message piped to a file or a log stays one line per message, whatever the path lengths: rich
+# wraps at 80 columns where it is not writing to a terminal, so neither stream wraps there.
+out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 def _print_version(asked: bool) -> None:
@@ -81,6 +83,24 @@ def _options(
 BUDGET_HELP = _("Wall-clock seconds for all of a submission's code checks together; once spent, the checks "
                "left fail with \"the time budget for this submission (N s) ran out\" (quizzes are still graded). "
                "Default: the sum of the graded code exercises' limits.budget_seconds (20 s each unless a spec says).")
+
+
+def checked(check, **options):
+    """A callback that checks a path as the command line is read, before any work (grader.paths):
+    a report, zip or folder that could not be written ends the command at once, with exit 2."""
+
+    def callback(ctx: typer.Context, param: typer.CallbackParam, value):
+        if value is None or ctx.resilient_parsing:
+            return value
+        name = param.opts[0] if param.param_type_name == "option" else (param.metavar or param.name.upper())
+        return check(value, name, **options)
+
+    return callback
+
+
+def output_file_option(*flags: str, help: str, default: Optional[Path] = None, **more):
+    """An option naming a file the command writes, checked before any work (see `checked`)."""
+    return typer.Option(default, *flags, help=help, callback=checked(paths.output_file), **more)
 
 
 def bank_option():
@@ -140,15 +160,16 @@ def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | Non
   grader check sub/ --bank my-course"""))
 def check(
     submission: Path = typer.Argument(..., help=_("The submission folder (answers.yaml and the .py files)."),
-                                      exists=True, file_okay=False, resolve_path=False),
+                                      callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Grade only this exercise (repeatable).")),
-    json_file: Optional[Path] = typer.Option(None, "--json", help=_("Write Gradescope results.json here.")),
-    html_file: Optional[Path] = typer.Option(None, "--html", help=_("Write a self-contained HTML report here.")),
-    md_file: Optional[Path] = typer.Option(None, "--md", help=_("Write a Markdown report here.")),
+    json_file: Optional[Path] = output_file_option("--json", help=_("Write Gradescope results.json here.")),
+    html_file: Optional[Path] = output_file_option("--html", help=_("Write a self-contained HTML report here.")),
+    md_file: Optional[Path] = output_file_option("--md", help=_("Write a Markdown report here.")),
     public_only: bool = typer.Option(False, "--public-only", help=_("Run only the public checks (a student's self-test).")),
-    templates: Optional[Path] = typer.Option(None, "--templates", help=_("Folder of report templates that override the bundled ones.")),
+    templates: Optional[Path] = typer.Option(None, "--templates", help=_("Folder of report templates that override the bundled ones."),
+                                               callback=checked(paths.input_folder)),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=_("Print no terminal report.")),
     budget: Optional[float] = typer.Option(None, "--budget", min=1, metavar="SECONDS", help=BUDGET_HELP),
     jobs: int = typer.Option(min(2, os.cpu_count() or 1), "--jobs", "-j", min=1, show_default=_("2 where there are 2 CPUs"),
@@ -201,7 +222,8 @@ def check(
         err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(ROOT_CHILD_FIX)), highlight=False)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
         if path is not None:
-            write_report(result, fmt, path, templates)
+            with paths.writing(path, f"--{fmt}"):
+                write_report(result, fmt, path, templates)
     raise typer.Exit(0 if result.passed else 1)
 
 
@@ -238,6 +260,8 @@ def validate(
         err.print(f"[red]✘[/red] {escape(str(finding))}", highlight=False)
     for warning in report.warnings:  # the bank is still valid: the exit code does not change
         err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(str(warning))), highlight=False)
+    for line in report.spread():  # where the keys were tried: a name stuck at one value proves little
+        err.print(_("sampled {spread}").format(spread=escape(line)), highlight=False)
     summary = _("{exercises} exercises, {questions} questions, {variants} variants, {verified} verify expressions "
                 "agreed").format(exercises=report.exercises, questions=report.questions, variants=report.variants,
                                  verified=report.verified)
@@ -263,12 +287,14 @@ judged; graded ones are asked and can be saved to answers.yaml.
 def quiz(
     exercise_id: str = typer.Argument(..., metavar="EXERCISE", help=_("The id of a quiz exercise.")),
     student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Whose variant to show (seeds the numbers). Default: the id in the submission folder's student.yaml, else \"practice\".")),
-    submission: Optional[Path] = typer.Option(None, "--submission", file_okay=False, help=_("Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml.")),
+    submission: Optional[Path] = typer.Option(None, "--submission", help=_("Your submission folder: its student.yaml gives your id. Default: the current folder, when it holds a student.yaml."),
+                                              callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     retries: int = typer.Option(1, "--retries", min=0, help=_("Extra tries after a wrong answer (an answer that cannot be read is no try).")),
     show: bool = typer.Option(False, "--show", help=_("Only print the questions with their ids (no answers asked).")),
-    save: Optional[Path] = typer.Option(None, "--save", file_okay=False, help=_("Write the answers you give into DIR/answers.yaml (merged: other answers are kept).")),
+    save: Optional[Path] = typer.Option(None, "--save", help=_("Write the answers you give into DIR/answers.yaml (merged: other answers are kept)."),
+                                        callback=checked(paths.output_folder, exists=True)),
 ) -> None:
     from grader.bank.spec import QuizExercise
     from grader.quiz.interactive import run_quiz
@@ -371,7 +397,7 @@ Saves are found with watchfiles (pip install 'dl-grader\\[watch]'), else by poll
   grader watch my-work/ -e lenet -e conv-params --public-only"""))
 def watch(
     submission: Path = typer.Argument(..., help=_("The submission folder to watch (answers.yaml and the .py files)."),
-                                      exists=True, file_okay=False, resolve_path=False),
+                                      callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Watch only this exercise (repeatable).")),
@@ -406,7 +432,8 @@ Hidden checks, reference solutions and graded keys never ship; practice question
 
   grader handout --out s1234/ --student s1234 -e lenet -e conv-shape"""))
 def handout(
-    out_dir: Path = typer.Option(..., "--out", file_okay=False, help=_("A new (or empty) folder to write the handout into.")),
+    out_dir: Path = typer.Option(..., "--out", help=_("A new (or empty) folder to write the handout into."),
+                                 callback=checked(paths.output_folder, empty=True)),
     bank: Optional[Path] = bank_option(),
     student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Also write this student's quiz sheet (their numbers) and student.yaml.")),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Only this exercise (repeatable).")),
@@ -456,7 +483,8 @@ It passes `grader validate` and `grader selftest` as written; edit it into your 
 
   grader selftest --bank my-course"""))
 def init_bank(
-    directory: Path = typer.Argument(..., metavar="DIR", help=_("A new (or empty) folder for the bank.")),
+    directory: Path = typer.Argument(..., metavar="DIR", help=_("A new (or empty) folder for the bank."),
+                                     callback=checked(paths.output_folder, empty=True)),
 ) -> None:
     from grader.bank.scaffold import init_bank as write_bank
 
@@ -480,7 +508,7 @@ app.add_typer(bundle_app, name="bundle")
 
   grader bundle gradescope --bank my-course --timeout 1200 --memory-mb 6144 --cpus 2"""))
 def bundle_gradescope(
-    out_file: Path = typer.Option(Path("autograder.zip"), "--out", "-o", help=_("The zip to write (upload it as the autograder).")),
+    out_file: Path = output_file_option("--out", "-o", help=_("The zip to write (upload it as the autograder)."), default=Path("autograder.zip")),
     bank: Optional[Path] = bank_option(),
     hidden: str = typer.Option("after_published", "--hidden-visibility", metavar="WHEN",
                                help=_("When students see hidden checks: hidden, after_due_date, after_published or visible.")),
@@ -510,8 +538,8 @@ with why). Exit codes: 0 every question exported, 1 some skipped, 2 usage or spe
   grader export-quiz --bank my-course -e conv-params -n 5 --qti conv-params.zip"""))
 def export_quiz(
     variants: int = typer.Option(..., "--variants", "-n", min=1, help=_("Variants per question (at most those validate proves).")),
-    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.xml", help=_("Write a Moodle XML question bank.")),
-    qti: Optional[Path] = typer.Option(None, "--qti", metavar="FILE.zip", help=_("Write a Canvas QTI 1.2 package.")),
+    moodle: Optional[Path] = output_file_option("--moodle", help=_("Write a Moodle XML question bank."), metavar="FILE.xml"),
+    qti: Optional[Path] = output_file_option("--qti", help=_("Write a Canvas QTI 1.2 package."), metavar="FILE.zip"),
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Export only this quiz (repeatable).")),
 ) -> None:
@@ -564,11 +592,11 @@ could not be graded (listed at the end), 2 usage or spec error.
   grader grade submissions/ --scheduler tcp://10.0.0.5:8786"""))
 def grade(
     submissions: Path = typer.Argument(..., help=_("The class folder: one folder per submission (student id from its student.yaml or its name)."),
-                                       exists=True, file_okay=False, resolve_path=False),
+                                       callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     exercises: Optional[Path] = exercises_option(),
     jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", min=1, help=_("Worker processes grading in parallel, each with its own sandbox. Default: the number of CPUs, at most 8.")),
-    gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=_("The SQLite gradebook file. Created if missing.")),
+    gradebook: Path = output_file_option("--gradebook", help=_("The SQLite gradebook file. Created if missing."), default=Path("gradebook.sqlite")),
     student: Optional[str] = typer.Option(None, "--student", "-s", help=_("Regrade only this student's submission.")),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", help=_("Grade only this exercise (repeatable): a lab's part of the bank.")),
     force: bool = typer.Option(False, "--force", help=_("Regrade every submission, changed or not.")),
@@ -618,6 +646,14 @@ def grade(
     raise typer.Exit(1 if summary.failures else 0)
 
 
+def _scores_csv(path: Path, flag: str) -> Path:
+    """--gradescope once named a folder of results.json files: a folder now gets the why."""
+    if path.is_dir():
+        raise GraderError(_("{flag} {path}: is a folder: --gradescope now writes one CSV for Gradescope's Import Scores "
+                            "(e.g. --gradescope scores.csv)").format(flag=flag, path=path))
+    return paths.output_file(path, flag)
+
+
 @app.command(help=_("""Export every student's current grade, overrides included: a CSV, or score imports for Gradescope, Canvas, Moodle.
 
 Students whose grading failed get empty cells (no row for Gradescope); they are named.
@@ -633,10 +669,11 @@ Students whose grading failed get empty cells (no row for Gradescope); they are 
   grader export --moodle moodle-grades.csv"""))
 def export(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    csv_file: Optional[Path] = typer.Option(None, "--csv", help=_("One row per student: a column per exercise, the total, the overrides with their comments.")),
-    gradescope: Optional[Path] = typer.Option(None, "--gradescope", metavar="FILE.csv", help=_("A CSV for a Gradescope assignment's Import Scores (SID, Email, Total Score).")),
-    canvas: Optional[Path] = typer.Option(None, "--canvas", help=_("A grades CSV for Canvas's gradebook import (student ids as SIS ids).")),
-    moodle: Optional[Path] = typer.Option(None, "--moodle", metavar="FILE.csv", help=_("A grades CSV for Moodle's grade import (ID number, grade, feedback).")),
+    csv_file: Optional[Path] = output_file_option("--csv", help=_("One row per student: a column per exercise, the total, the overrides with their comments.")),
+    gradescope: Optional[Path] = typer.Option(None, "--gradescope", metavar="FILE.csv", help=_("A CSV for a Gradescope assignment's Import Scores (SID, Email, Total Score)."),
+                                              callback=checked(_scores_csv)),
+    canvas: Optional[Path] = output_file_option("--canvas", help=_("A grades CSV for Canvas's gradebook import (student ids as SIS ids).")),
+    moodle: Optional[Path] = output_file_option("--moodle", help=_("A grades CSV for Moodle's grade import (ID number, grade, feedback)."), metavar="FILE.csv"),
     assignment: str = typer.Option("grader", "--assignment", help=_("Canvas: the assignment column, e.g. \"Lab 3 (1234)\" with its Canvas id.")),
 ) -> None:
     from grader.classroom.export import write_canvas, write_csv, write_gradescope, write_moodle
@@ -644,9 +681,6 @@ def export(
 
     if not (csv_file or gradescope or canvas or moodle):
         raise typer.BadParameter(_("name at least one of --csv, --gradescope, --canvas, --moodle"), param_hint="export")
-    if gradescope is not None and gradescope.is_dir():
-        raise typer.BadParameter(_("{path} is a folder: --gradescope now writes one CSV for Gradescope's Import Scores "
-                                   "(e.g. --gradescope scores.csv)").format(path=gradescope), param_hint="--gradescope")
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     left_out: set[str] = set()
@@ -715,12 +749,14 @@ Each graded student's report is written beside it, into FILE-stem-students/.
   grader report --gradebook fall.sqlite --html fall.html"""))
 def report(
     gradebook: Path = typer.Option(Path("gradebook.sqlite"), "--gradebook", help=GRADEBOOK_HELP),
-    html_file: Path = typer.Option(..., "--html", help=_("Write the class report here (a self-contained HTML page; the students' own reports go into a folder beside it).")),
-    templates: Optional[Path] = typer.Option(None, "--templates", help=_("Folder of report templates that override the bundled ones.")),
+    html_file: Path = output_file_option("--html", help=_("Write the class report here (a self-contained HTML page; the students' own reports go into a folder beside it)."), default=...),
+    templates: Optional[Path] = typer.Option(None, "--templates", help=_("Folder of report templates that override the bundled ones."),
+                                               callback=checked(paths.input_folder)),
 ) -> None:
     from grader.classroom.class_report import students_folder, write_class_report
     from grader.classroom.gradebook import Gradebook
 
+    paths.output_folder(students_folder(html_file), "--html")  # the students' own reports beside it
     with Gradebook(gradebook, create=False) as book:
         entries = book.current()
     summary = write_class_report(entries, html_file, templates)
@@ -746,18 +782,21 @@ look at the pair side by side, not a verdict.
   grader similarity submissions/ -e lenet -e conv --base handout/ --json pairs.json"""))
 def similarity(
     submissions: Path = typer.Argument(..., help=_("The class folder: one folder per submission, as `grader grade` takes."),
-                                       exists=True, file_okay=False, resolve_path=False),
+                                       callback=checked(paths.input_folder)),
     bank: Optional[Path] = bank_option(),
     only: Optional[list[str]] = typer.Option(None, "--exercise", "-e", metavar="ID", help=_("Compare only the files of this code exercise (repeatable). Default: every .py file and notebook.")),
-    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help=_("The handout (or a folder of starter files) whose code never counts as shared.")),
-    json_file: Optional[Path] = typer.Option(None, "--json", help=_("Write the ranked pairs, with their shared line ranges, as JSON.")),
-    html_file: Optional[Path] = typer.Option(None, "--html", help=_("Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it.")),
+    base: Optional[Path] = typer.Option(None, "--base", metavar="HANDOUT", help=_("The handout (or a folder of starter files) whose code never counts as shared."),
+                                        callback=checked(paths.input_folder)),
+    json_file: Optional[Path] = output_file_option("--json", help=_("Write the ranked pairs, with their shared line ranges, as JSON.")),
+    html_file: Optional[Path] = output_file_option("--html", help=_("Write an HTML index of the ranked pairs, with a side-by-side page per pair in a folder beside it.")),
     top: int = typer.Option(50, "--top", min=1, help=_("How many pairs to list per file.")),
     common: int = typer.Option(10, "--common", min=2, metavar="N", help=_("Code that more than N submissions share counts as common knowledge (the course's own code), not as a copy.")),
 ) -> None:
     from grader.classroom.similarity import find_similar
     from grader.classroom.similarity_report import pages_folder, write_html, write_json
 
+    if html_file is not None:
+        paths.output_folder(pages_folder(html_file), "--html")  # the pair pages beside the index
     files = None
     if only:
         picked = _load(bank, None, only, folder=_bank_dir(bank, None, submission=submissions), names=False)[1]

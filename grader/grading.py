@@ -107,6 +107,7 @@ def grade_submission(
     budget_seconds: float | None = None,
     jobs: int = 1,
     names_checked: bool = True,
+    student_id: str | None = None,
 ) -> SubmissionResult:
     """Grade `folder` on `exercises` (those named in `only`, when given).
 
@@ -120,16 +121,24 @@ def grade_submission(
     machine (a class is parallel by submissions instead). Results keep the bank's order.
     Exercises loaded without their name checks (`names_checked=False`, see
     grader.bank.loading.check_names_of) have them run first in the quizzes' lane: a problem
-    raises SpecErrors, as loading would have.
+    raises SpecErrors, as loading would have. `student_id`: who submitted, where a platform
+    has authenticated them (Gradescope): it seeds the quizzes whatever the folder says.
     """
     started = time.perf_counter()
     chosen = [e for e in exercises if only is None or e.id in only]
     seconds = submission_budget(chosen) if budget_seconds is None else budget_seconds
     quizzes = {e.id: e for e in exercises if isinstance(e, QuizExercise)}
     submission = read_submission(Path(folder), quizzes)
+    if student_id is not None:
+        submission.student_id = student_id
     if runner is None and any(isinstance(e, CodeExercise) for e in chosen):
         raise RuntimeError("code exercises need a runner")
     code = [e for e in chosen if isinstance(e, CodeExercise)]
+    problems = list(submission.problems)
+    if code:  # a notebook feeds code exercises only: a quiz-only check never reads one
+        from grader.submissions.notebooks import notebook_problems
+
+        problems += notebook_problems(Path(folder), graded={e.file for e in code})
 
     def grade_quizzes() -> dict[str, ExerciseResult]:
         if not names_checked:
@@ -158,7 +167,7 @@ def grade_submission(
         student_id=submission.student_id,
         submission=str(folder),
         exercises=tuple(results[e.id] for e in chosen),
-        problems=tuple(submission.problems),
+        problems=tuple(problems),
         protections=runner.protections if runner else (),
         public_only=public_only,
         duration=time.perf_counter() - started,

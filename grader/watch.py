@@ -23,14 +23,18 @@ touch nothing. Saves are watched with `watchfiles` when it is installed (the `wa
 else by polling the folder's entries every POLL_SECONDS; either way a burst of saves (an
 editor writes twice) is one regrade.
 
-Student code still runs only in the sandbox's children; all the grader reads of the folder
-is read through grader.submissions (regular files, capped, no links followed).
+A watched folder that vanishes (deleted, moved, or deleted and made again by a checkout) is
+waited for, then watched again and graded whole. Student code still runs only in the
+sandbox's children; all the grader reads of the folder is read through grader.submissions
+(regular files, capped, no links followed): a file swapped for a link is the student's file,
+refused, never the bank file it points at.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -54,6 +58,7 @@ from grader.submissions.reading import ANSWERS, STUDENT, read_submission
 POLL_SECONDS = 0.2  # how often the polling fallback stats the folder
 SETTLE_SECONDS = 0.05  # a burst of saves is over when nothing changed for this long
 MAX_DEBOUNCE_SECONDS = 1.6  # ... or when it has gone on this long
+STARTED_MS = 200  # watchfiles says it has begun watching (an empty set) this soon, when nothing changed
 BANK_POLL_EVERY = 5  # polls: the bank's files are stat'ed every BANK_POLL_EVERY * POLL_SECONDS
 MESSAGE_CHARS = 160  # of a failing item's message in the one-line report
 INSTALL_HINT = N_("pip install 'dl-grader[watch]' to watch with watchfiles")
@@ -228,7 +233,10 @@ class Watcher:
         names, bank = set(), set()
         for raw in changed:
             path = Path(raw)
-            path = (self.folder / path if not path.is_absolute() else path).resolve(strict=False)
+            path = self.folder / path if not path.is_absolute() else path
+            # the folder resolved, never the file: a conv.py swapped for a link into the bank is the
+            # student's conv.py (refused when read, as `check` refuses it), not an edit of the bank
+            path = path.parent.resolve(strict=False) / path.name
             if path.parent == folder:
                 if not ignored(path.name) and (path.name in (ANSWERS, STUDENT) or path.suffix in (".py", ".ipynb")):
                     names.add(path.name)  # nothing else of the folder is graded
@@ -296,16 +304,16 @@ class Watcher:
     def _notebook_files(self, notebook: str) -> set[str]:
         """The .py files `notebook` provides now (its own one when it cannot be read)."""
         from grader.submissions.notebook_cells import target_of
-        from grader.submissions.notebooks import read_cells
+        from grader.submissions.notebooks import own_file, read_cells
 
-        own = notebook.removesuffix(".ipynb") + ".py"
+        own = own_file(notebook)
         if not present(self.folder, notebook):
             return set()
         try:
-            cells, _ = read_cells(self.folder, notebook)
+            cells = read_cells(self.folder, notebook)
         except UnreadableFile:
-            return {own}
-        return {target_of(c.source, own) for c in cells} | {own}
+            return {own} - {None}
+        return ({target_of(c.source, own) for c in cells} | {own}) - {None}
 
     def _module_source(self, file: str) -> str:
         try:
@@ -401,10 +409,12 @@ def _differ(old: dict, new: dict) -> set[str]:
 def poll_changes(folder: Path, bank_folders: Sequence[Path] = (), stop: threading.Event | None = None,
                  interval: float = POLL_SECONDS) -> Iterator[set[str]]:
     """Sets of changed paths, one per burst of saves, found by stat'ing `folder`'s entries every
-    `interval` seconds (the bank's files every BANK_POLL_EVERY polls). Ends when `stop` is set."""
+    `interval` seconds (the bank's files every BANK_POLL_EVERY polls). Ends when `stop` is set.
+    The first set is empty, said once watching has begun (see `watch`)."""
     stop = stop or threading.Event()
     seen = _snapshot(folder)
     bank_seen = _bank_snapshot(bank_folders)
+    yield set()
     polls = 0
     while not stop.wait(interval):
         polls += 1
@@ -430,17 +440,21 @@ def poll_changes(folder: Path, bank_folders: Sequence[Path] = (), stop: threadin
 
 def watchfiles_changes(folder: Path, bank_folders: Sequence[Path] = (),
                        stop: threading.Event | None = None) -> Iterator[set[str]]:
-    """Sets of changed paths from `watchfiles`, a burst of saves grouped into one set."""
+    """Sets of changed paths from `watchfiles`, a burst of saves grouped into one set. The first
+    comes once watching has begun (empty when nothing changed yet: see `watch`)."""
     import watchfiles
 
     def wanted(_change, path: str) -> bool:
         return not any(ignored(part) for part in Path(path).parts[1:])
 
     roots = [str(folder)] + [str(f) for f in bank_folders if Path(f).is_dir()]
+    began = False
     for changes in watchfiles.watch(*roots, watch_filter=wanted, step=int(SETTLE_SECONDS * 1000),
                                     debounce=int(MAX_DEBOUNCE_SECONDS * 1000), stop_event=stop,
-                                    raise_interrupt=True):
-        yield {path for _change, path in changes}
+                                    raise_interrupt=True, yield_on_timeout=True, rust_timeout=STARTED_MS):
+        if changes or not began:  # a timeout: said once, as the sign that watching has begun
+            began = True
+            yield {path for _change, path in changes}
 
 
 def change_source(folder: Path, bank_folders: Sequence[Path] = (), *, poll: bool = False,
@@ -521,23 +535,106 @@ def report_lines(regrade: Regrade) -> list[str]:
     return lines
 
 
+def folder_identity(folder: Path) -> tuple[int, int] | None:
+    """(device, inode) of `folder`, or None while it is not there as a folder: a folder deleted
+    and made again (git checkout, some editors) is another folder, which watchfiles does not watch."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+def wait_for_folder(folder: Path, stop: threading.Event, interval: float = POLL_SECONDS) -> bool:
+    """Wait until `folder` is there again and its entries have settled (a checkout writes its files
+    one by one); False when `stop` is set first."""
+    while folder_identity(folder) is None:
+        if stop.wait(interval):
+            return False
+    began, seen = time.monotonic(), _snapshot(folder)
+    while time.monotonic() - began < MAX_DEBOUNCE_SECONDS:
+        if stop.wait(SETTLE_SECONDS * 2):
+            return False
+        now = _snapshot(folder)
+        if now == seen:
+            break
+        seen = now
+    return True
+
+
 def watch(watcher: Watcher, say: Callable[[str], None], *, poll: bool = False,
           stop: threading.Event | None = None, on_ready: Callable[[str], None] | None = None) -> None:
     """Grade once, then again on every burst of saves until `stop` is set (or Ctrl-C, which
-    propagates as KeyboardInterrupt for the caller to end quietly). `say` prints one line."""
+    propagates as KeyboardInterrupt for the caller to end quietly). `say` prints one line.
+
+    A folder that vanishes (deleted, moved, or deleted and made again) is waited for; once it is
+    back, saves are watched in it and everything is graded again."""
+    stop = stop or threading.Event()
+    shown = for_terminal(str(watcher.folder))
     how, changes = change_source(watcher.folder, [watcher.bank_dir, watcher.solutions_dir], poll=poll, stop=stop)
-    say(_("watching {folder} with {how}; Ctrl-C to stop").format(folder=for_terminal(str(watcher.folder)), how=how))
+    say(_("watching {folder} with {how}; Ctrl-C to stop").format(folder=shown, how=how))
     watcher.start_sandbox()
-    before = _snapshot(watcher.folder)
-    for line in report_lines(watcher.start()):
-        say(line)
-    missed = _differ(before, _snapshot(watcher.folder))  # saved while the first grading ran
-    if missed:
-        _show(watcher.regrade(missed), say)
-    if on_ready is not None:
-        on_ready(how)
+    watched = folder_identity(watcher.folder)
+    while True:
+        seen = _graded_whole(watcher, say)
+        if seen is not None and on_ready is not None:
+            on_ready(how)
+            on_ready = None
+        if seen is not None and _follow(watcher, changes, watched, seen, say):
+            return  # stopped
+        changes.close()
+        if folder_identity(watcher.folder) is None:
+            say(f"{shown} is gone (deleted or moved); waiting for it to come back")
+            if not wait_for_folder(watcher.folder, stop):
+                return
+        say(f"{shown} is a new folder now: watching it, grading everything again")
+        watched = folder_identity(watcher.folder)
+        how, changes = change_source(watcher.folder, [watcher.bank_dir, watcher.solutions_dir], poll=poll, stop=stop)
+
+
+def _vanished(watcher: Watcher, error: OSError) -> None:
+    """An error reading the folder is its vanishing (deleted under the grading), else raised again."""
+    if folder_identity(watcher.folder) is not None:
+        raise error
+
+
+def _graded_whole(watcher: Watcher, say: Callable[[str], None]) -> dict | None:
+    """Grade everything, then what was saved meanwhile, and show it; what the folder held at the
+    end, or None when it vanished under the grading."""
+    try:
+        before = _snapshot(watcher.folder)
+        _show(watcher.start(), say)
+        after = _snapshot(watcher.folder)
+        if _differ(before, after):
+            _show(watcher.regrade(_differ(before, after)), say)
+        return after
+    except OSError as error:
+        _vanished(watcher, error)
+        return None
+
+
+def _follow(watcher: Watcher, changes: Iterator[set[str]], watched, seen: dict, say: Callable[[str], None]) -> bool:
+    """Regrade on every burst of saves: True once the changes end (stopped), False when the folder
+    vanished or was made again. `seen`: the folder as last graded; the saves between then and the
+    first set of changes (when watching began) count in that set."""
+    folder = os.path.abspath(watcher.folder)
+    first = True
     for changed in changes:
-        _show(watcher.regrade(changed), say)
+        if first:
+            changed, first = set(changed) | _differ(seen, _snapshot(watcher.folder)), False
+        if folder in {os.path.abspath(path) for path in changed}:
+            return False  # the folder itself was deleted (made again at once, it may even have its inode)
+        if folder_identity(watcher.folder) != watched:
+            return False
+        if changed:
+            try:
+                _show(watcher.regrade(changed), say)
+            except OSError as error:
+                _vanished(watcher, error)
+                return False
+        if folder_identity(watcher.folder) != watched:
+            return False
+    return True
 
 
 def _show(regrade: Regrade | None, say: Callable[[str], None]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sympy as sp
@@ -15,11 +16,15 @@ from grader.bank.loading import load_bank
 from grader.bank.prompts import render_text
 from grader.bank.spec import QuizExercise
 from grader.bank.variants import draw
+from grader.bank.course_code import verify_names
+from grader.bank.resources import bundled
 from grader.proofs import helpers as proofs
 from grader.proofs.validate import Validation, validate_exercise
 from grader.quiz import keys
 from grader.quiz.marking import mark
 from grader.reports.results import Status
+
+course = SimpleNamespace(**verify_names(bundled("exercises")))  # the bank's own: solutions/_course/
 
 REPO = Path(__file__).resolve().parent.parent
 BANK = REPO / "exercises"
@@ -161,13 +166,13 @@ def test_pool_and_same_padding_measurements():
 
 def test_course_numbers():
     assert proofs.param_count(nn.Conv2d(3, 10, 3)) == 280
-    assert proofs.param_count(proofs.lenet()) == 61706
-    assert proofs.param_share(proofs.lenet(), nn.Linear) > 0.9
-    assert proofs.output_shape(proofs.alexnet()[:14], [1, 1, 224, 224]) == [1, 256 * 5 * 5]
+    assert proofs.param_count(course.lenet()) == 61706
+    assert proofs.param_share(course.lenet(), nn.Linear) > 0.9
+    assert proofs.output_shape(course.alexnet()[:14], [1, 1, 224, 224]) == [1, 256 * 5 * 5]
     assert math.isclose(proofs.softmax_value([1, 1, 2], 2), 0.5761168847658291, rel_tol=1e-12)
     assert math.isclose(proofs.softmax_value([10, 10, 20], 2), 0.9999092083843412, rel_tol=1e-12)
     assert proofs.head_split_shape(2, 5, 512, 8) == [16, 5, 64]
-    assert proofs.output_shape(proofs.inception(192, 64, (96, 128), (16, 32), 32), [1, 192, 28, 28])[1] == 256
+    assert proofs.output_shape(course.inception(192, 64, (96, 128), (16, 32), 32), [1, 192, 28, 28])[1] == 256
 
 
 def test_multi_head_counts_tell_the_conventions_apart():
@@ -208,10 +213,10 @@ def test_recurrent_and_clipping_helpers():
 
 
 def test_positional_encoding_table():
-    table = proofs.positional_encoding(16, 4)
+    table = course.positional_encoding(16, 4)
     assert table[0, 0::2].abs().max() == 0 and (table[0, 1::2] == 1).all()
-    assert proofs.positional_encoding_angle(3, 4, 16) == pytest.approx(3 / 10000 ** (4 / 16))
-    assert proofs.positional_encoding_angle(3, 5, 16) == proofs.positional_encoding_angle(3, 4, 16)
+    assert course.positional_encoding_angle(3, 4, 16) == pytest.approx(3 / 10000 ** (4 / 16))
+    assert course.positional_encoding_angle(3, 5, 16) == course.positional_encoding_angle(3, 4, 16)
 
 
 def test_equivalence_proofs():

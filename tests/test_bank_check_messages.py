@@ -18,7 +18,8 @@ import pytest
 
 from grader.bank.resources import bundled
 
-CHECK_FILES = sorted(p for p in bundled("exercises").glob("*/*/*.py") if p.parent.name in ("checks", "public"))
+CHECK_FILES = sorted([*(p for p in bundled("exercises").glob("*/*/*.py") if p.parent.name in ("checks", "public")),
+                      *bundled("solutions").glob("_course/*.py")])  # the bank's own code the checks say hints from
 HELPERS = {"expect_close": 2, "expect_shape": 2, "expect_parameters_used": None, "expect_true_gradients": None}
 SENTENCE = re.compile(r"[A-Za-z]+,? [A-Za-z]+,? [A-Za-z]+")  # three words in a row: English, not code
 LANGUAGE_PART = re.compile(r"\[['\"](en|zh)['\"]\]")
@@ -89,6 +90,8 @@ def problems_in(source: str) -> list[str]:
                   and isinstance(body[0].value, ast.Constant)}
     in_mapping: set[int] = set()
     parts = {id(part) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for part in n.values}
+    parts |= {id(part) for n in ast.walk(tree) if isinstance(n, ast.Call) and _name(n.func) in ("_", "N_")
+              for arg in n.args for part in ast.walk(arg)}  # in grader's catalog, translated there
     found = []
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
@@ -137,6 +140,7 @@ def test_every_check_message_is_said_in_english_and_chinese(path):
     ('assert ok, say({"en": "the output is wrong"})\n', "not en and zh"),
     ('assert ok, say({"en": "the output is wrong", "zh": "the output is wrong"})\n', "has no Chinese"),
     ('HINT = "use padding of one"\n', "English outside a mapping"),
+    ('HINT = _("use padding of one") + "and stride two"\n', "English outside a mapping: 'and stride two'"),
 ])
 def test_the_reading_catches_an_english_only_message(source, problem):
     assert any(problem in found for found in problems_in(source)), problems_in(source)
@@ -151,3 +155,4 @@ def test_the_reading_passes_bilingual_messages_and_code():
 
 def test_every_bundled_check_file_is_read():
     assert len(CHECK_FILES) >= 30 and {p.parent.parent.name for p in CHECK_FILES} >= {"corr2d", "decoder-block"}
+    assert any(p.name == "differences.py" for p in CHECK_FILES)

@@ -29,7 +29,7 @@ def course(tmp_path) -> Path:
 
 def reference_as_submission(course: Path, folder: Path) -> Path:
     folder.mkdir()
-    shutil.copy(course / "solutions" / "corr2d" / "conv.py", folder / "conv.py")
+    shutil.copy(course / "solutions" / "moving-average" / "smooth.py", folder / "smooth.py")
     return folder
 
 
@@ -77,7 +77,7 @@ def test_every_command_and_the_magic_find_the_same_bank(course, tmp_path):
     handout = tmp_path / "handout"
     shutil.copytree(course, handout / "bank")
     submission = reference_as_submission(course, handout / "submission")
-    checked = grader("check", submission, "-e", "corr2d", "--public-only", "-q", cwd=tmp_path)
+    checked = grader("check", submission, "-e", "moving-average", "--public-only", "-q", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert f"using the bank at {handout / 'bank'} (found beside the work)" in checked.stderr
     env_run = subprocess.run([sys.executable, "-m", "grader.cli", "validate"], capture_output=True, text=True,
@@ -100,8 +100,8 @@ def test_the_bank_version_covers_specs_checks_references_and_mutants(course):
         return bank_hash(course / "exercises", load_bank(course / "exercises"))
 
     seen = {version()}
-    for path in ("exercises/corr2d/spec.yaml", "exercises/corr2d/checks/reference.py",
-                 "solutions/corr2d/conv.py", "solutions/corr2d/mutants.yaml"):
+    for path in ("exercises/moving-average/spec.yaml", "exercises/moving-average/checks/reference.py",
+                 "solutions/moving-average/smooth.py", "solutions/moving-average/mutants.yaml"):
         with open(course / path, "a") as f:
             f.write("\n# edited\n")
         seen.add(version())
@@ -113,7 +113,7 @@ def test_a_linked_reference_is_read_through_its_link(course, tmp_path):
     from grader.bank.version import bank_hash
 
     shared = tmp_path / "shared.py"
-    reference = course / "solutions" / "corr2d" / "conv.py"
+    reference = course / "solutions" / "moving-average" / "smooth.py"
     shutil.move(reference, shared)
     reference.symlink_to(shared)
     before = bank_hash(course / "exercises", load_bank(course / "exercises"))
@@ -126,28 +126,28 @@ def test_check_finds_a_course_banks_reference(course, tmp_path):
     """Before, a course bank got reference=None: matches-reference 'could not be checked (AttributeError)'."""
     submission = reference_as_submission(course, tmp_path / "alex")
     for option in (["--bank", course], ["--exercises", course / "exercises"]):
-        result = grader("check", submission, *option, "-e", "corr2d", "--json", tmp_path / "r.json")
+        result = grader("check", submission, *option, "-e", "moving-average", "--json", tmp_path / "r.json")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "could not be checked" not in (tmp_path / "r.json").read_text()
 
 
 def test_a_missing_reference_is_the_authors_error_in_check_and_grade(course, tmp_path):
-    (course / "solutions" / "corr2d" / "conv.py").unlink()
+    (course / "solutions" / "moving-average" / "smooth.py").unlink()
     submission = reference_as_submission_text(tmp_path / "class" / "alex")
-    result = grader("check", submission, "--bank", course, "-e", "corr2d")
+    result = grader("check", submission, "--bank", course, "-e", "moving-average")
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "solutions/corr2d/conv.py" in result.stderr and "test_matches_reference" in result.stderr
+    assert "solutions/moving-average/smooth.py" in result.stderr and "test_matches_reference" in result.stderr
     assert "add the reference module" in result.stderr and "Traceback" not in result.stderr
     graded = grader("grade", tmp_path / "class", "--bank", course, "--gradebook", tmp_path / "g.sqlite", "-j", "1")
     assert graded.returncode == 2, graded.stdout + graded.stderr
-    assert "solutions/corr2d/conv.py" in graded.stderr
+    assert "solutions/moving-average/smooth.py" in graded.stderr
 
 
 def reference_as_submission_text(folder: Path) -> Path:
     from grader.bank.scaffold import REFERENCE
 
     folder.mkdir(parents=True)
-    (folder / "conv.py").write_text(REFERENCE)
+    (folder / "smooth.py").write_text(REFERENCE)
     return folder
 
 
@@ -159,7 +159,7 @@ def test_grade_uses_the_course_banks_references(course, tmp_path):
 
     with Gradebook(tmp_path / "g.sqlite", create=False) as book:
         (entry,) = book.current()
-    code = next(e for e in entry.result.exercises if e.exercise_id == "corr2d")
+    code = next(e for e in entry.result.exercises if e.exercise_id == "moving-average")
     assert code.score == code.max_score, [(i.item_id, i.message) for i in code.items]
 
 
@@ -186,25 +186,25 @@ def run_pytest(*args, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_plugin_runs_a_course_banks_checks_against_its_reference(course):
-    result = run_pytest(course / "exercises" / "corr2d", cwd=course)
+    result = run_pytest(course / "exercises" / "moving-average", cwd=course)
     assert result.returncode == 0, result.stdout[-2000:]
     assert "2 passed" in result.stdout and "skipped" not in result.stdout
 
 
 def test_the_plugin_fails_not_skips_without_a_reference(course):
-    (course / "solutions" / "corr2d" / "conv.py").unlink()
-    result = run_pytest(course / "exercises" / "corr2d", cwd=course)
+    (course / "solutions" / "moving-average" / "smooth.py").unlink()
+    result = run_pytest(course / "exercises" / "moving-average", cwd=course)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "2 errors" in result.stdout and "skipped" not in result.stdout  # a fixture that fails: pytest's ERROR
-    assert "the reference solution of corr2d is missing" in result.stdout
+    assert "the reference solution of moving-average is missing" in result.stdout
 
 
 def test_the_plugins_bank_option_names_where_references_are(course, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(course, other)
-    (course / "solutions" / "corr2d" / "conv.py").unlink()
-    result = run_pytest(course / "exercises" / "corr2d", "--bank", other, cwd=course)
+    (course / "solutions" / "moving-average" / "smooth.py").unlink()
+    result = run_pytest(course / "exercises" / "moving-average", "--bank", other, cwd=course)
     assert result.returncode == 0, result.stdout[-2000:]
     assert "2 passed" in result.stdout
-    wrong = run_pytest(course / "exercises" / "corr2d", "--bank", tmp_path / "nowhere", cwd=course)
+    wrong = run_pytest(course / "exercises" / "moving-average", "--bank", tmp_path / "nowhere", cwd=course)
     assert wrong.returncode != 0 and "no such folder" in wrong.stdout + wrong.stderr

@@ -26,8 +26,10 @@ from conftest import FIXTURE_BANK, REPO, write_spec
 from grader.bank.loading import load_bank
 from grader.bank.location import locate_bank
 from grader.bank.resources import bundled
+from grader.bank.variants import draw
 from grader.errors import SpecError
 from grader.lms.gradescope import build_bundle, limits_for, torch_version
+from grader.lms.gradescope_run import Identity, identity
 
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 FORMATS = {"text", "html", "simple_format", "md", "ansi"}
@@ -208,17 +210,80 @@ def test_a_submission_that_blows_the_memory_limit_still_gets_results(installed, 
     assert "MemoryError" in corr2d[0]["output"] or "memory" in corr2d[0]["output"].lower()
 
 
-def test_the_gradescope_student_id_seeds_quizzes_when_no_student_yaml(installed):
-    root = installed
-    submit(root, {"answers.yaml": "conv-params:\n  course-case: 280\n"})
-    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"sid": "s1234", "email": "a@b.c"}]}))
+def right_count(student: str) -> int:
+    """The right answer of conv-params/count in `student`'s variant."""
+    p = draw({e.id: e for e in load_bank(bundled("exercises"))}["conv-params"], student)
+    return p["c_out"] * p["c_in"] * p["k"] ** 2 + p["c_out"]
+
+
+def graded_as(root: Path, users: list[dict], files: dict[str, str]) -> tuple[dict, str]:
+    """results.json and stdout of run_autograder on `files`, submitted by Gradescope `users`."""
+    submit(root, files)
+    (root / "submission_metadata.json").write_text(json.dumps({"users": users}))
     try:
-        assert run([str(root / "run_autograder")], root).returncode == 0
-        results = results_of(root)
+        graded = run([str(root / "run_autograder")], root)
+        assert graded.returncode == 0, graded.stdout + graded.stderr
+        return results_of(root), graded.stdout
     finally:
         (root / "submission_metadata.json").unlink()
-    assert results["extra_data"]["student"] == "s1234"
-    assert {t["name"]: t["status"] for t in results["tests"]}["conv-params/course-case"] == "passed"
+
+
+def test_the_gradescope_student_id_seeds_quizzes_when_no_student_yaml(installed):
+    results, _ = graded_as(installed, [{"sid": "s1234", "email": "a@b.c"}],
+                           {"answers.yaml": f"conv-params:\n  course-case: 280\n  count: {right_count('s1234')}\n"})
+    assert results["extra_data"]["student"] == "s1234" and results["extra_data"]["student_id_source"] == "gradescope"
+    statuses = {t["name"]: t["status"] for t in results["tests"]}
+    assert statuses["conv-params/course-case"] == statuses["conv-params/count"] == "passed"
+    assert "drawn for s1234" in results["output"]
+
+
+def test_a_classmates_student_yaml_does_not_earn_the_classmates_grade(installed):
+    """Handing in a classmate's student.yaml and answers: graded as the account that submitted."""
+    classmate, me = "s9999", "s1234"
+    assert right_count(classmate) != right_count(me)
+    files = {"student.yaml": f"id: {classmate}\n", "answers.yaml": f"conv-params:\n  count: {right_count(classmate)}\n"}
+    results, stdout = graded_as(installed, [{"sid": me, "email": "me@uni.edu"}], files)
+    assert results["extra_data"]["student"] == me
+    assert results["extra_data"]["student_yaml_id"] == classmate
+    assert {t["name"]: t["status"] for t in results["tests"]}["conv-params/count"] == "failed"  # the classmate's numbers
+    assert f"student.yaml says id: {classmate}" in results["output"]  # shown to the student
+    assert f"FLAG: student.yaml gives id '{classmate}'" in stdout  # and to the instructor (stdout is hidden)
+
+    # their own student.yaml (the same id, in another case) is no flag
+    files = {"student.yaml": "id: S1234\n", "answers.yaml": f"conv-params:\n  count: {right_count(me)}\n"}
+    results, stdout = graded_as(installed, [{"sid": me}], files)
+    assert {t["name"]: t["status"] for t in results["tests"]}["conv-params/count"] == "passed"
+    assert "student_yaml_id" not in results["extra_data"] and "FLAG" not in stdout
+
+
+def test_an_email_id_with_a_plus_seeds_its_own_variant(installed):
+    """No sid: the email is the id, `+` and all; it is never the folder's name that all would share."""
+    email = "ada+dl@uni.edu"
+    results, _ = graded_as(installed, [{"email": email, "sid": None}],
+                           {"answers.yaml": f"conv-params:\n  count: {right_count(email)}\n"})
+    assert results["extra_data"]["student"] == email
+    assert {t["name"]: t["status"] for t in results["tests"]}["conv-params/count"] == "passed"
+
+
+def test_identity_from_the_metadata_and_the_folder(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    assert identity(tmp_path, folder) == Identity(None, "submission")  # a dry run: the folder says
+    for metadata in ("{not json", json.dumps({"users": []}), json.dumps({"users": [{"sid": "\x1b[31m"}]})):
+        (tmp_path / "submission_metadata.json").write_text(metadata)
+        assert identity(tmp_path, folder).student_id is None
+    (tmp_path / "submission_metadata.json").write_text(json.dumps({"users": [{"sid": 1234, "email": "x@y.z"}]}))
+    assert identity(tmp_path, folder) == Identity("1234", "gradescope")
+    (folder / "student.yaml").write_text("id: [not, one]\n")  # a broken student.yaml is moot, not a claim
+    who = identity(tmp_path, folder)
+    assert who.student_id == "1234" and who.claimed is None and who.folder_problems and who.flag() is None
+    (folder / "student.yaml").write_text("name: Ada\n")  # no id: nothing claimed (not the folder's name either)
+    assert identity(tmp_path, folder) == Identity("1234", "gradescope")
+    (folder / "student.yaml").write_text("id: s42\n")
+    assert identity(tmp_path, folder).claimed == "s42" and "s42" in identity(tmp_path, folder).flag()
+    odd = tmp_path / "My Work"  # a zip's folder whose name is no id: moot where the account is known
+    odd.mkdir()
+    assert identity(tmp_path, odd).folder_problems and identity(tmp_path, odd).claimed is None
 
 
 def test_a_grader_that_cannot_start_still_leaves_results(installed):
@@ -261,11 +326,16 @@ def test_a_broken_bundle_config_gives_a_zero_with_a_message_not_a_missing_file(i
 
 
 def test_cli_bundle_gradescope(tmp_path):
-    out = tmp_path / "autograder.zip"
+    """Wherever the temporary folder lies: a long path is printed on one line (piped output never wraps)."""
+    deep = tmp_path.joinpath(*["a-folder-with-a-rather-long-name"] * 8)
+    deep.mkdir(parents=True)
+    out = deep / "autograder.zip"
     command = [sys.executable, "-m", "grader.cli", "bundle", "gradescope", "--bank", str(FIXTURE_BANK), "--out", str(out)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120, env=environment)
     assert done.returncode == 0, done.stderr
-    assert "2 exercises (0 code)" in done.stdout and out.is_file()
+    assert len(done.stdout.splitlines()) == 1 and f"wrote {out}: 2 exercises (0 code)" in done.stdout, done.stdout
+    assert out.is_file()
     bad = subprocess.run(command + ["--hidden-visibility", "later"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert bad.returncode == 2 and "unknown visibility 'later'" in bad.stderr
 
@@ -355,3 +425,49 @@ def test_the_bundled_bank_grades_the_example_submission(tmp_path):
     graded_code = {t["name"].split("/")[0] for t in results["tests"]} & code
     assert graded_code == code and len(code) == 13  # none lost to a missing reference
     assert 0 < results["score"] < results["extra_data"]["max_score"]  # she made a few classic mistakes
+
+
+def impostor_checkout(folder: Path) -> Path:
+    """A folder holding another grader (as a checkout's root does): importing it fails loudly."""
+    (folder / "grader").mkdir(parents=True)
+    (folder / "grader" / "__init__.py").write_text("raise SystemExit('the grader of the current folder was imported')\n")
+    return folder
+
+
+def test_setup_and_run_autograder_never_import_a_grader_in_the_current_folder(installed, tmp_path):
+    root, here = installed, impostor_checkout(tmp_path / "work")
+    environment = env(root)
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
+                           env=environment, cwd=here, timeout=420)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert f"grader from {root / 'source' / 'grader-src'}" in setup.stdout
+    submit(root)
+    graded = subprocess.run([str(root / "run_autograder")], capture_output=True, text=True, env=environment,
+                            cwd=here, timeout=420)
+    assert f"from {root / 'source' / 'grader-src'}" in graded.stdout, graded.stdout + graded.stderr
+    assert results_of(root)["extra_data"]["student"] == "ada-lovelace"
+
+
+def dry_run_block() -> str:
+    text = (REPO / "docs" / "instructors.md").read_text(encoding="utf-8")
+    start = text.index("**Trying a bundle without Gradescope.**")
+    return text[text.index("```bash\n", start) + len("```bash\n"):text.index("```", text.index("```bash\n", start) + 7)]
+
+
+def test_the_documented_dry_run_grades_with_the_bundles_code(course, tmp_path):
+    """docs/instructors.md's block as written, run where an instructor would: beside examples/ and
+    a grader of their own (the checkout's root), with the Python that has grader installed."""
+    here = impostor_checkout(tmp_path / "checkout")
+    shutil.copytree(REPO / "examples" / "submission", here / "examples" / "submission")
+    build_bundle(locate_bank(course), here / "autograder.zip")
+    ag = tmp_path / "ag"
+    script = dry_run_block().replace("AG=/tmp/ag", f"AG={ag}")
+    assert f"AG={ag}" in script
+    path = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"  # `which python` finds ours
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, cwd=here,
+                          timeout=420, env={**os.environ, "PATH": path})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"grader from {ag / 'source' / 'grader-src'}" in done.stdout
+    assert f"from {ag / 'source' / 'grader-src'}\n" in done.stdout  # run_autograder's own line
+    results = results_of(ag)
+    assert results["extra_data"]["student"] == "ada-lovelace" and results["tests"]

@@ -76,7 +76,8 @@ SAID_BY = {"status", "GraderError", "SpecError", "CheckError", "HandoutError", "
            "RootChildRefused", "BadParameter", "AuthorError", "ExpressionError", "CapExceeded", "Undefined",
            "Finding", "print", "append"}
 # modules whose messages are for the grader's own developers, or not yet translated (see the report)
-NOT_YET: set[str] = set()
+# the notebook statements' notes, rewritten on main at the last merge: English still (see the report)
+NOT_YET = {"grader/submissions/notebook_extract.py", "grader/submissions/notebook_cells.py"}
 
 
 WORDS = re.compile(r"[a-z]{2,} [a-z]{2,}")  # two English words: a sentence, not code or a name

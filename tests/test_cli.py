@@ -203,3 +203,93 @@ def test_internal_errors_exit_3(monkeypatch, capsys):
         cli.main()
     assert done.value.code == 3
     assert "internal error: RuntimeError: boom" in capsys.readouterr().err
+
+
+# -- paths checked before any work (grader.paths) ------------------------------------------
+
+
+def bad_paths(tmp_path: Path) -> list[tuple[list, str, str]]:
+    """(arguments, the path the message names, why): every output path of every command, and
+    the folders commands read, wrong in the ways users get them wrong."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    (tmp_path / "sim-pairs").write_text("where similarity's pair pages would go\n")
+    (tmp_path / "class-students").write_text("where the class report's student pages would go\n")
+    submission = make_submission(tmp_path / "alex", right_answers())
+    bank = ["--bank", FIXTURE_BANK]
+    return [
+        (["check", submission, *bank, "--json", tmp_path / "missing" / "r.json"], "missing/r.json", "does not exist"),
+        (["check", submission, *bank, "--json", folder], "a-folder", "is a folder"),
+        (["check", submission, *bank, "--html", folder], "a-folder", "is a folder"),
+        (["check", submission, *bank, "--html", a_file / "r.html"], "a-file/r.html", "a-file is a file, not a folder"),
+        (["check", submission, *bank, "--md", tmp_path / "missing" / "r.md"], "missing/r.md", "does not exist"),
+        (["check", "/dev/null", *bank], "/dev/null", "is not a folder"),
+        (["check", a_file, *bank], "a-file", "is not a folder"),
+        (["watch", "/dev/null", *bank], "/dev/null", "is not a folder"),
+        (["grade", a_file, *bank], "a-file", "is not a folder"),
+        (["report", "--html", a_file / "class.html"], "a-file/class.html", "a-file is a file, not a folder"),
+        (["report", "--html", folder], "a-folder", "is a folder"),
+        (["export-quiz", "-n", "1", *bank, "--moodle", a_file / "q.xml"], "a-file/q.xml", "is a file, not a folder"),
+        (["export-quiz", "-n", "1", *bank, "--qti", folder], "a-folder", "is a folder"),
+        (["bundle", "gradescope", *bank, "--out", a_file / "autograder.zip"], "a-file/autograder.zip", "is a file, not a folder"),
+        (["bundle", "gradescope", *bank, "--out", folder], "a-folder", "is a folder"),
+        (["handout", *bank, "--out", a_file / "handout"], "a-file/handout", "is a file, not a folder"),
+        (["handout", *bank, "--out", submission], "alex", "is not empty"),
+        (["init-bank", a_file / "course"], "a-file/course", "is a file, not a folder"),
+        (["grade", folder, *bank, "--gradebook", a_file / "gb.sqlite"], "a-file/gb.sqlite", "is a file, not a folder"),
+        (["export", "--csv", a_file / "grades.csv"], "a-file/grades.csv", "is a file, not a folder"),
+        (["export", "--canvas", folder], "a-folder", "is a folder"),
+        (["export", "--gradescope", a_file / "scores.csv"], "a-file/scores.csv", "is a file, not a folder"),
+        (["export", "--gradescope", folder], "a-folder", "is a folder"),
+        (["export", "--moodle", tmp_path / "missing" / "m.csv"], "missing/m.csv", "does not exist"),
+        (["report", "--html", tmp_path / "class.html"], "class-students", "is a file, not a folder"),
+        (["quiz", "layer-count", *bank, "--show", "--save", a_file / "work"], "a-file/work", "is a file, not a folder"),
+        (["quiz", "layer-count", *bank, "--show", "--save", tmp_path / "nowhere"], "nowhere", "does not exist"),
+        (["check", submission, *bank, "--templates", a_file], "a-file", "is not a folder"),
+        (["similarity", folder, "--json", a_file / "pairs.json"], "a-file/pairs.json", "is a file, not a folder"),
+        (["similarity", folder, "--html", folder], "a-folder", "is a folder"),
+        (["similarity", folder, "--html", tmp_path / "sim.html"], "sim-pairs", "is a file, not a folder"),
+        (["similarity", a_file], "a-file", "is not a folder"),
+        (["similarity", folder, "--base", a_file], "a-file", "is not a folder"),
+    ]
+
+
+def test_every_bad_path_exits_2_at_once_with_the_path_and_why(tmp_path):
+    """Before any work: nothing graded, built or written; exit 2, never an internal error."""
+    for args, named, why in bad_paths(tmp_path):
+        before = sorted(p.name for p in tmp_path.rglob("*"))
+        result = grader(*args, cwd=tmp_path)
+        shown = " ".join(result.stderr.split())
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert named in shown and why in shown, (args, shown)
+        assert "internal error" not in shown and "Traceback" not in shown, (args, shown)
+        assert result.stdout == "", (args, result.stdout)  # no report: nothing was graded
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before, args  # nothing was written
+
+
+def test_output_paths_that_can_be_written_are_taken(tmp_path):
+    from grader.errors import GraderError
+    from grader.paths import input_folder, output_file, output_folder
+
+    (tmp_path / "old.json").write_text("{}")
+    assert output_file(tmp_path / "old.json", "--json") == tmp_path / "old.json"  # overwritten, as before
+    assert output_file(tmp_path / "new.json", "--json") == tmp_path / "new.json"
+    assert output_file(Path("/dev/null"), "--json") == Path("/dev/null")
+    assert output_folder(tmp_path / "new" / "deeper", "--out", empty=True) == tmp_path / "new" / "deeper"
+    assert output_folder(tmp_path, "--gradescope") == tmp_path  # an existing folder, not empty: fine here
+    assert input_folder(tmp_path, "SUBMISSION") == tmp_path
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone" / "x.json")
+    with pytest.raises(GraderError, match="is a link to no file"):
+        output_file(tmp_path / "dangling", "--json")
+    with pytest.raises(GraderError, match="is not empty"):
+        output_folder(tmp_path, "--out", empty=True)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_report_that_fails_as_it_is_written_exits_2_with_the_path(tmp_path):
+    submission = make_submission(tmp_path / "alex", right_answers())
+    result = grader("check", submission, "--bank", FIXTURE_BANK, "-q", "--json", "/dev/full", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "--json /dev/full: could not be written (No space left on device)" in result.stderr

@@ -182,6 +182,17 @@ def test_small_integer_domains_are_checked_completely():
 
 
 @both_ways
+def test_a_grid_called_all_is_all_of_it(how):
+    """40 x 40 points: the judge kept the first 200 in grid order (n_in <= 5) and said "all"."""
+    gru = Question(n_in=integer(1, 40), n_h=integer(1, 40))
+    key = "3*(n_h*n_in + n_h^2 + 2*n_h)"
+    assert gru.judge(key + " + 3*n_h*n_in*0", key, how).reason == "proved by sympy"
+    assert points_checked(gru.judge("3*(n_h*max(n_in, 1) + n_h^2 + 2*n_h)", key, how)) == 1600
+    wrong = gru.judge("3*(n_h*min(n_in, 20) + n_h^2 + 2*n_h)", key, how)  # right while n_in <= 20
+    assert wrong.verdict is Verdict.DIFFERENT and int(wrong.counterexample["n_in"]) > 20
+
+
+@both_ways
 def test_reals_exact_and_irrational(how):
     x = Question(x=real(-1, 1))
     assert x.judge("sqrt(x**2)", "x", how).verdict is Verdict.DIFFERENT  # |x| differs for x < 0

@@ -422,3 +422,61 @@ def test_stack_questions_judge_as_validate_proves(bank):
         for row, line in enumerate(lines[1:]):
             verdicts = line[2:].strip("[] ").split(",")
             assert verdicts == ["true" if i == row else "false" for i in range(len(rules) + 1)], (question.findtext("idnumber"), row)
+
+
+# --- exported variants and STACK points spread over the whole domain (issue 20, item 1) -----------
+
+
+def test_exported_variants_spread_over_every_param(tmp_path):
+    """--variants 5 drew L = 4, 4, 4, 3, 4 (the first five in a hash order): each param now
+    takes as many values as it can, its ends first."""
+    from grader.lms.quiz_items import export_variants
+
+    exercise = quizzes(write_spec(tmp_path / "bank" / "spread", """\
+id: spread
+title: Spread
+kind: quiz
+topic: t
+params:
+  L: [2, 3, 4]
+  width: [16, 32, 64]
+  n: {min: 1, max: 50}
+questions:
+  - id: q
+    type: numeric
+    prompt: "{{ L }} {{ width }} {{ n }}"
+    answer: "L*width + n"
+""").parent)[0]
+    chosen = export_variants(exercise, 5)
+    assert len({variant_id(v) for v in chosen}) == 5
+    assert {v["L"] for v in chosen} == {2, 3, 4} and {v["width"] for v in chosen} == {16, 32, 64}
+    assert len({v["n"] for v in chosen}) == 5
+    assert export_variants(exercise, 5) == chosen  # the same file on every run
+    assert export_variants(exercise, 3) == chosen[:3]
+
+
+def test_stack_sample_points_vary_every_variable(tmp_path):
+    """Every exported STACK point had n_in = 1: the first points of a 40 x 40 grid in its order."""
+    from grader.lms.stack import POINTS, stack_parts
+
+    exercise = quizzes(write_spec(tmp_path / "bank" / "gru", """\
+id: gru
+title: GRU
+kind: quiz
+topic: rnn
+questions:
+  - id: count
+    type: symbolic
+    prompt: "How many parameters does nn.GRU(n_in, n_h) have?"
+    variables:
+      n_in: {integer: [1, 40]}
+      n_h: {integer: [1, 40]}
+    answer: "3*(n_h*n_in + n_h*n_h + 2*n_h)"
+""").parent)[0]
+    text = stack_parts(exercise, exercise.questions[0], {})["questionvariables"]
+    listed = re.findall(r"\[([^\[\]]*)\]", text.split("pts: ", 1)[1])
+    points = [dict(re.findall(r"(\w+) = \((\d+)\)", p)) for p in listed]
+    assert len(points) == POINTS
+    for name in ("n_in", "n_h"):
+        values = {int(p[name]) for p in points}
+        assert {1, 40} <= values and len(values) >= POINTS // 2, (name, sorted(values))

@@ -266,7 +266,7 @@ def test_a_missing_answer_names_the_question(tmp_path):
 
 def test_handout_mistakes_exit_2_with_a_message(handout, tmp_path):
     again = grader("handout", "--out", handout)
-    assert again.returncode == 2 and "is not empty; give a new folder" in again.stderr
+    assert again.returncode == 2 and "is not empty; give a new folder" in " ".join(again.stderr.split())
     bad = grader("handout", "--out", tmp_path / "x", "--student", "../etc")
     assert bad.returncode == 2 and "is not a student id" in bad.stderr
     unknown = grader("handout", "--out", tmp_path / "y", "-e", "no-such")

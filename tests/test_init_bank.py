@@ -17,7 +17,8 @@ def test_the_new_bank_validates_and_passes_selftest(tmp_path):
     bank = tmp_path / "my-course"
     made = grader("init-bank", bank)
     assert made.returncode == 0, made.stderr
-    assert (bank / "exercises" / "corr2d" / "spec.yaml").is_file() and (bank / "solutions" / "corr2d" / "mutants.yaml").is_file()
+    assert (bank / "exercises" / "moving-average" / "spec.yaml").is_file()
+    assert (bank / "solutions" / "moving-average" / "mutants.yaml").is_file()
     valid = grader("validate", "--bank", bank)
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert "2 exercises, 2 questions" in valid.stdout and " 0 verify expressions" not in valid.stdout
@@ -50,5 +51,5 @@ def test_it_never_writes_over_files(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
     result = grader("init-bank", tmp_path / "mine")
-    assert result.returncode == 2 and "not an empty folder" in result.stderr
+    assert result.returncode == 2 and "is not empty; give a new folder" in " ".join(result.stderr.split())
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]

@@ -23,6 +23,7 @@ LAYERS = [
     {"grader.bank"},
     {"grader.judge"},
     {"grader.sandbox"},
+    {"grader.paths"},
     {"grader.errors"},
     {"grader.i18n"},
 ]

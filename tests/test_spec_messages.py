@@ -162,7 +162,7 @@ def test_validate_reports_every_problem_of_a_bank_in_one_run(tmp_path):
     spec.write_text(text + '  - id: extra\n    type: numeric\n    prompt: "x?"\n    answer: "n + q"\n')
     write_spec(bank / "exercises" / "other", "id: other\ntitle: Other\nkind: quiz\ntopic: x\nquestions:\n"
                '  - id: a\n    type: numeric\n    points: -1\n    prompt: "1?"\n    answer: "1"\n')
-    code = bank / "exercises" / "corr2d" / "spec.yaml"
+    code = bank / "exercises" / "moving-average" / "spec.yaml"
     code.write_text(code.read_text().replace("id: output-shape", "id: output-shapes"))
     found = validate("--bank", bank)
     assert found.returncode == 2

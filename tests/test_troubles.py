@@ -38,6 +38,11 @@ def test_a_wrong_answer_is_no_trouble_and_a_folder_problem_is():
     # a student's own text naming a limit in a passed item says nothing: only failed items are read
     assert exercise_trouble("s1", code("", "ran out of memory", Status.PASSED)) is None
     assert exercise_trouble("s1", code("", "your code raised ValueError: timed out after 2 s at lenet.py line 3")) is None
+    # nor does a notebook's code quoted in the extraction note (`print('timed out after 2 s')`, left out)
+    note = "read from lenet.ipynb; left out, as no graded name needs it: cell 3 line 1 `print('timed out after 2 s')`"
+    assert exercise_trouble("s1", code(note, "expected 61,706 parameters")) is None
+    failed = _import_failure("lenet.py", {"type": "NameError", "message": "name 'x' is not defined", "line": 1}, 1024)
+    assert exercise_trouble("s1", code(failed + "\n" + note, failed)).kind == IMPORT_FAILURE
     result = SubmissionResult("s1", "f", (code("", "fine"),), problems=("answers.yaml line 2: not YAML",))
     (only,) = troubles(result)
     assert (only.kind, only.where) == (SUBMISSION, "")

@@ -29,7 +29,7 @@ from grader.classroom.class_report import build
 from grader.classroom.gradebook import Gradebook
 from grader.errors import SpecError, SpecErrors
 from grader.judge.expr import ExpressionError, parse_expression, reading
-from grader.lms.gradescope_run import submission_folder
+from grader.lms.gradescope_run import Identity, identity, submission_folder
 from grader.quiz.keys import key_value
 from grader.quiz.marking import mark
 from grader.quiz.process import QuizWorker
@@ -356,14 +356,13 @@ def test_a_class_of_names_and_tagged_emails_is_graded_exported_and_reported(tmp_
 @pytest.mark.parametrize("who", [{"email": "a+b@school.edu"}, {"sid": "张三", "email": "z@school.edu"},
                                  {"sid": "ｓ１２３４"}])
 def test_on_gradescope_a_tagged_email_or_a_chinese_id_is_the_student_not_submission(who, tmp_path):
-    root, scratch = tmp_path / "autograder", tmp_path / "scratch"
+    root = tmp_path / "autograder"
     (root / "submission").mkdir(parents=True)
-    scratch.mkdir()
     (root / "submission" / "answers.yaml").write_text("layer-count:\n  count: 1\n")
     (root / "submission_metadata.json").write_text(json.dumps({"users": [who]}, ensure_ascii=False), encoding="utf-8")
-    folder = submission_folder(root, scratch)
+    folder = submission_folder(root)
     expected = student_id(who.get("sid") or who["email"])
-    assert identify(folder) == (expected, []) and (folder / "answers.yaml").is_file()
+    assert identity(root, folder) == Identity(expected, "gradescope") and (folder / "answers.yaml").is_file()
 
 
 @pytest.mark.parametrize("hostile", ["|" * 499, "⌊" * 499 + "x", "xy" * 250, "α" * 500, "２" * 500, "x²" * 250,

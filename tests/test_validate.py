@@ -76,3 +76,88 @@ def test_a_mutant_whose_edit_no_longer_fits_the_reference_is_a_finding(tmp_path)
     assert all("mutants.yaml:" in f and "does not occur in the reference conv.py" in f for f in edited), edited
     line = int(edited[0].split("mutants.yaml:")[1].split(":")[0])
     assert mutants.splitlines()[line - 1].lstrip().startswith("- replace:")
+
+
+# --- keys proven on the whole domain (issue 20, item 1) ------------------------------------------
+
+GRU = """\
+id: gru
+title: GRU
+kind: quiz
+topic: rnn
+questions:
+  - id: count
+    type: symbolic
+    points: 3
+    prompt: "How many parameters does nn.GRU(n_in, n_h) have?"
+    variables:
+      n_in: {integer: [1, 40]}
+      n_h: {integer: [1, 40]}
+    answer: "KEY"
+    verify: ["sum(p.numel() for p in nn.GRU(n_in, n_h).parameters())"]
+"""
+GRU_RIGHT = "3*(n_h*n_in + n_h*n_h + 2*n_h)"
+GRU_FORGETS_N_IN = "3*(n_h + n_h*n_h + 2*n_h)"  # right at n_in = 1 only
+
+
+def test_a_key_that_forgets_a_variable_is_caught_by_grader_validate(tmp_path):
+    """A 40 x 40 grid: the verify points were its first dozen in grid order, all with n_in = 1."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    write_spec(tmp_path / "bank" / "gru", GRU.replace("KEY", GRU_FORGETS_N_IN))
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "validate", str(tmp_path / "bank")], cwd=REPO,
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "questions.0.verify.0: gives" in run.stderr and "but the key gives" in run.stderr
+    write_spec(tmp_path / "bank" / "gru", GRU.replace("KEY", GRU_RIGHT))
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "validate", str(tmp_path / "bank")], cwd=REPO,
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    line = run.stderr.split("sampled gru/count: ")[1].splitlines()[0]
+    taken = dict(part.split(" took ") for part in line.split(", "))
+    assert {name: int(text.split()[0]) for name, text in taken.items()} == {"n_in": 10, "n_h": 10}  # 2 ends + 8 inside
+
+
+def test_validate_tries_each_variable_at_its_ends_and_inside(tmp_path):
+    write_spec(tmp_path / "gru", GRU.replace("KEY", GRU_RIGHT))
+    report = validate_bank(tmp_path)
+    assert report.ok, report.findings
+    for name in ("n_in", "n_h"):
+        values = report.sampled["gru/count"][name]
+        assert {1, 40} <= values and len(values & set(range(2, 40))) >= 8, (name, sorted(values))
+
+
+SPREAD = """\
+id: spread
+title: Spread
+kind: quiz
+topic: t
+params:
+  L: [2, 3, 4]
+  a: {min: 1, max: 30}
+  b: {min: 1, max: 30}
+questions:
+  - id: q
+    type: numeric
+    prompt: "{{ L }} {{ a }} {{ b }}"
+    answer: "L*a + b"
+    verify: ["L*a + b"]
+"""
+
+
+def test_variants_cover_every_value_of_a_small_param_and_the_ends_of_a_range(tmp_path):
+    from grader.bank.loading import load_exercise
+    from grader.proofs.validate import variants_of
+
+    exercise = load_exercise(write_spec(tmp_path / "spread", SPREAD))
+    variants = variants_of(exercise)
+    assert {v["L"] for v in variants} == {2, 3, 4}
+    for name in ("a", "b"):
+        values = {v[name] for v in variants}
+        assert {1, 30} <= values and len(values) >= 20, (name, sorted(values))
+    report = validate_bank(tmp_path)
+    assert report.ok and {len(report.sampled["spread"][name]) for name in ("L",)} == {3}

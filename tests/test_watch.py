@@ -171,6 +171,7 @@ def test_polling_groups_a_burst_of_saves_into_one_change(tmp_path):
     (tmp_path / "lenet.py").write_text("a")
     stop = threading.Event()
     changes = poll_changes(tmp_path, stop=stop, interval=0.05)
+    assert next(changes) == set()  # said at once: watching has begun
 
     def save_twice():
         time.sleep(0.2)
@@ -230,3 +231,86 @@ def test_the_command_regrades_a_saved_answer_and_stops_on_sigint(submission):
             process.wait()
     assert process.returncode == 0, errors
     assert "stopped watching" in rest
+
+
+def test_a_file_swapped_for_a_link_into_the_bank_is_refused_not_taken_for_a_bank_edit(submission):
+    """conv.py replaced by a link to the reference: the student's conv.py, refused as `check` refuses it."""
+    with Watcher(submission, BANK, only=["corr2d", "conv-params"]) as watcher:
+        first = by_id(watcher.start())["corr2d"]
+        assert first.score > 0
+        (submission / "conv.py").unlink()
+        (submission / "conv.py").symlink_to(REPO / "solutions" / "corr2d" / "conv.py")
+        again = watcher.regrade([submission / "conv.py"])
+        assert again is not None and [r.exercise_id for r in again.regraded] == ["corr2d"]
+        assert again.regraded[0].score == 0 and "symbolic link" in again.regraded[0].message
+        assert not any("bank changed" in note for note in again.notes)
+
+
+class Lines:
+    """What `watch` says, collected from its thread, waited on line by line."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.seen = 0
+        self.changed = threading.Condition()
+
+    def say(self, line: str) -> None:
+        with self.changed:
+            self.lines.append(line)
+            self.changed.notify_all()
+
+    def wait_for(self, predicate, timeout: float = 60) -> list[str]:
+        """The lines said since the last wait, up to the first that `predicate` accepts."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for index in range(self.seen, len(self.lines)):
+                    if predicate(self.lines[index]):
+                        said, self.seen = self.lines[self.seen:index + 1], index + 1
+                        return said
+                left = deadline - time.monotonic()
+                assert left > 0, f"no such line within {timeout} s; got: {self.lines[self.seen:]}"
+                self.changed.wait(left)
+
+
+@pytest.mark.parametrize("how", ["poll", "watchfiles"])
+@pytest.mark.parametrize("gap", [0.0, 1.0], ids=["made-again-at-once", "gone-a-while"])
+def test_a_folder_deleted_and_made_again_is_waited_for_and_watched_again(submission, tmp_path, how, gap):
+    """As `git checkout` or an editor does it: the folder goes and comes back (at once, or later)."""
+    from grader.watch import watch, watchfiles_available
+
+    if how == "watchfiles" and not watchfiles_available():
+        pytest.skip("watchfiles is not installed")
+    saved = tmp_path / "saved"
+    shutil.copytree(submission, saved)
+    lines, stop, failed = Lines(), threading.Event(), []
+
+    def run():
+        try:
+            with Watcher(submission, BANK, only=["conv-params"]) as watcher:
+                watch(watcher, lines.say, poll=how == "poll", stop=stop)
+        except BaseException as error:  # the test reports it, not the thread
+            failed.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        lines.wait_for(lambda line: line.startswith("total "))
+        shutil.rmtree(submission)
+        if gap:
+            lines.wait_for(lambda line: "is gone" in line and "waiting for it" in line)
+            time.sleep(gap)
+        edit(saved / "answers.yaml", "count: 504 ", "count: 514 ")
+        shutil.copytree(saved, submission)
+        back = lines.wait_for(lambda line: "conv-params" in line and "you wrote 514" in line)
+        back += lines.wait_for(lambda line: line.startswith("total "))
+        if gap:
+            assert any("is a new folder now" in line for line in back), back
+        edit(submission / "answers.yaml", "count: 514 ", "count: 524 ")  # saves in the new folder are watched
+        again = lines.wait_for(lambda line: line.startswith("total "))
+        assert any("changed: answers.yaml" in line for line in again), again
+        assert any("you wrote 524" in line for line in again), again
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive() and not failed, failed

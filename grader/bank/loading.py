@@ -112,12 +112,18 @@ def load_bank(bank: Path, only: Collection[str] | None = None, *, names: bool = 
     Texts come in `language` (the one grader speaks now by default), and a bank that declares
     its languages (`bank.yaml`) must give each of them in every text.
     """
-    exercises, errors = [], []
-    folders = spec_folders(bank)
     from grader.bank.settings import bank_settings
 
-    languages = bank_settings(bank).languages
-    for folder in folders:
+    exercises, errors = [], []
+    languages: tuple = ()
+    try:
+        # bank.yaml: which editions of the course the bank accepts, and the languages of its texts
+        languages = bank_settings(bank).languages
+    except SpecErrors as error:
+        errors.extend(error.errors)
+    except SpecError as error:
+        errors.append(error)
+    for folder in spec_folders(bank):
         try:
             exercises.append(load_exercise(folder, names=names and (only is None or folder.name in only),
                                            languages=languages, language=language))

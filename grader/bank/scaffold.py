@@ -1,7 +1,9 @@
 """`grader init-bank DIR`: a small working bank to start a course from.
 
 One quiz (a feedback rule limited to variants with `when_params:`) and one code exercise
-with hidden and public checks, an evidence check against the reference, and two mutants.
+with hidden and public checks, an evidence check against the reference, and two mutants. The
+code exercise is a warm-up of its own (a moving average), not a course's: the grader ships
+no working solution of any exercise a course bank grades.
 It passes `grader validate --bank DIR` and `grader selftest --bank DIR` as written
 (tests/test_init_bank.py holds it to that), so an author edits from a bank that works.
 """
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.errors import GraderError
 from grader.i18n import _
+from grader.paths import output_folder
 
 QUIZ_SPEC = '''\
 id: conv-output
@@ -44,26 +46,28 @@ questions:
 '''
 
 CODE_SPEC = '''\
-id: corr2d
-title: Two-dimensional cross-correlation
+id: moving-average
+title: Moving average of a sequence
 kind: code
-topic: cnn-basics
-description: Write conv.py with corr2d(X, K), the course's 2-D cross-correlation.
-file: conv.py                # the student's file this exercise grades
-symbols: [corr2d]
+topic: warm-up
+description: >
+  Write smooth.py with moving_average(x, k): the mean of every k consecutive values of the
+  1-D tensor x, a tensor of len(x) - k + 1 values.
+file: smooth.py              # the student's file this exercise grades
+symbols: [moving_average]
 devices: [cpu]               # add cuda to run each device check on a GPU too, where there is one
 checks:
   - id: matches-reference
     points: 3
-    title: "corr2d equals the reference on random inputs"
-    evidence: true           # only a correct corr2d can pass it: the other checks count once it passed
+    title: "moving_average equals the reference on random inputs"
+    evidence: true           # only a correct moving_average can pass it: the other checks count once it passed
   - id: output-shape
     points: 1
-    title: "corr2d's output has shape (n_h - k_h + 1, n_w - k_w + 1)"
+    title: "moving_average's output has len(x) - k + 1 values"
 '''
 
 HIDDEN_CHECKS = '''\
-"""Hidden checks for corr2d: the student's outputs against the reference's, on fresh inputs."""
+"""Hidden checks for moving_average: the student's outputs against the reference's, on fresh inputs."""
 
 import torch
 
@@ -71,15 +75,15 @@ from grader.checking.checks import expect_close
 
 
 def test_matches_reference(submission, reference):
-    corr2d = submission.function("conv:corr2d")
-    for x_shape, k_shape in (((6, 7), (2, 3)), ((5, 5), (1, 4))):
-        X, K = torch.randn(x_shape), torch.randn(k_shape)
-        expect_close(corr2d(X, K), reference.corr2d(X, K), f"corr2d(X, K) for X {x_shape} and K {k_shape}",
-                     hint="K is not flipped: that would be a convolution, not a cross-correlation")
+    moving_average = submission.function("smooth:moving_average")
+    for n, k in ((9, 3), (6, 1), (5, 5)):
+        x = torch.randn(n)
+        expect_close(moving_average(x, k), reference.moving_average(x, k), f"moving_average(x, {k}) for {n} values",
+                     hint="the mean of x[i], ..., x[i + k - 1] for each i: divide the window's sum by k")
 '''
 
 PUBLIC_CHECKS = '''\
-"""Public checks for corr2d: students get these to test their own work."""
+"""Public checks for moving_average: students get these to test their own work."""
 
 import torch
 
@@ -87,47 +91,46 @@ from grader.checking.checks import expect_shape
 
 
 def test_output_shape(submission):
-    Y = submission.call("conv:corr2d", torch.ones(6, 8), torch.ones(3, 2))
-    expect_shape(Y, (4, 7), "corr2d(X, K) for X 6x8 and K 3x2",
-                 hint="the output is (n_h - k_h + 1) x (n_w - k_w + 1)")
+    y = submission.call("smooth:moving_average", torch.ones(8), 3)
+    expect_shape(y, (6,), "moving_average(x, 3) for 8 values", hint="a window fits len(x) - k + 1 times")
 '''
 
+# The starter's code exercise is a warm-up of its own, not one of a course's: an installed
+# grader carries no working solution of any exercise a course bank grades.
 REFERENCE = '''\
-"""Reference solution for corr2d; mutants.yaml holds known-wrong edits of it."""
+"""Reference solution for moving-average; mutants.yaml holds known-wrong edits of it."""
 
 import torch
 
 
-def corr2d(X, K):
-    h, w = K.shape
-    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
-    return Y
+def moving_average(x, k):
+    y = torch.zeros(len(x) - k + 1)
+    for i in range(len(y)):
+        y[i] = x[i : i + k].sum() / k
+    return y
 '''
 
 MUTANTS = '''\
-# Known-wrong versions of conv.py: `grader selftest` grades each and expects the checks
+# Known-wrong versions of smooth.py: `grader selftest` grades each and expects the checks
 # named in caught-by to lose points on it.
 
-flipped_kernel:
-  mistake: The kernel is flipped (a convolution, not a cross-correlation).
+sum_not_mean:
+  mistake: The window's sum, not its mean.
   caught-by: [matches-reference]
   edits:
     - replace: |
-        Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
+        y[i] = x[i : i + k].sum() / k
       with: |
-        Y[i, j] = (X[i : i + h, j : j + w] * K.flip(0, 1)).sum()
+        y[i] = x[i : i + k].sum()
 
-one_row_short:
-  mistake: The output is one row and one column short.
+one_short:
+  mistake: The output is one value short.
   caught-by: [matches-reference, output-shape]
   edits:
     - replace: |
-        Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+        y = torch.zeros(len(x) - k + 1)
       with: |
-        Y = torch.zeros((X.shape[0] - h, X.shape[1] - w))
+        y = torch.zeros(len(x) - k)
 '''
 
 README = '''\
@@ -147,20 +150,17 @@ README = '''\
 FILES = {
     "README.md": README,
     "exercises/conv-output/spec.yaml": QUIZ_SPEC,
-    "exercises/corr2d/spec.yaml": CODE_SPEC,
-    "exercises/corr2d/checks/reference.py": HIDDEN_CHECKS,
-    "exercises/corr2d/public/shapes.py": PUBLIC_CHECKS,
-    "solutions/corr2d/conv.py": REFERENCE,
-    "solutions/corr2d/mutants.yaml": MUTANTS,
+    "exercises/moving-average/spec.yaml": CODE_SPEC,
+    "exercises/moving-average/checks/reference.py": HIDDEN_CHECKS,
+    "exercises/moving-average/public/shapes.py": PUBLIC_CHECKS,
+    "solutions/moving-average/smooth.py": REFERENCE,
+    "solutions/moving-average/mutants.yaml": MUTANTS,
 }
 
 
 def init_bank(folder: Path) -> list[Path]:
     """Write the starter bank into `folder` (new or empty); the files written, in order."""
-    folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise GraderError(_("{folder}: exists and is not an empty folder; name a new folder for the bank "
-                            "(init-bank never overwrites files)").format(folder=folder))
+    folder = output_folder(folder, _("the bank's folder"), empty=True)
     written = []
     for name, text in FILES.items():
         path = folder / name

@@ -321,6 +321,45 @@ class Check(Model):
         return "test_" + self.id.replace("-", "_")
 
 
+EDITION = r"^[a-z0-9]+([-.][a-z0-9]+)*$"  # boyu, d2l-v1, d2l-zh-2
+
+
+def signature_parameters(signature: str) -> tuple[list[str], int]:
+    """The parameter names of a signature written `(a, b, c=1)`, and how many are required;
+    a ValueError where it is not a Python parameter list."""
+    import ast
+
+    try:
+        args = ast.parse(f"def f{signature.strip()}: pass").body[0].args
+    except (SyntaxError, IndexError, AttributeError):
+        raise ValueError(f"{signature!r} is not a parameter list such as (input_size, hidden_size, dropout=0.0)") from None
+    names = [a.arg for a in args.posonlyargs + args.args]
+    return names, len(names) - len(args.defaults)
+
+
+class Edition(Model):
+    """One edition of the course, for one code exercise: how its code names and calls the exercise's
+    symbols, where that differs from the edition the checks are written in (the first listed)."""
+
+    summary: str = ""  # what this edition's version is, e.g. "max pooling, no padding, 16*4*4 features"
+    names: dict[str, Annotated[str, Field(pattern=IDENTIFIER)]] = {}  # the checks' name -> this edition's
+    signatures: dict[str, str] = {}  # the checks' name -> this edition's parameters: "(key_size, ..., bias=False)"
+    calls: dict[str, list[Annotated[str, Field(pattern=IDENTIFIER)]]] = {}  # the checks' name -> this
+    # edition's arguments, each one a parameter of the checks' signature (the first edition's)
+    parameters: dict[str, Annotated[int, Field(ge=0)]] = {}  # the checks' name -> how many parameters this
+    # edition's has, built without arguments: tells editions apart where no reference is at hand (a handout)
+
+    @field_validator("signatures")
+    @classmethod
+    def _parameter_lists(cls, signatures: dict[str, str]) -> dict[str, str]:
+        for signature in signatures.values():
+            try:
+                signature_parameters(signature)
+            except ValueError as error:
+                raise AuthorError(str(error), fix=_("write the parameters as in a def, with their parentheses")) from None
+        return signatures
+
+
 class CodeExercise(ExerciseBase):
     kind: Literal["code"]
     file: str = Field(pattern=PYTHON_FILE)
@@ -329,6 +368,42 @@ class CodeExercise(ExerciseBase):
     limits: Limits = Limits()
     checks: Annotated[list[Check], Field(min_length=1)]
     hidden_checks: int = Field(default=0, ge=0)  # a handout's (grader.handouts.handout): the checks it does not ship
+    # the editions of the course this exercise has contracts for, the checks' own first (docs/specs.md)
+    editions: dict[Annotated[str, Field(pattern=EDITION)], Edition] = {}
+    accept: list[str] | None = None  # the editions accepted here, where fewer than the bank's (bank.yaml)
+
+    @property
+    def defined_names(self) -> list[str]:
+        """Every name a submission may define for this exercise: the symbols, and each edition's own names
+        for them (a d2l-zh 2.x alexnet.py defines `net`, not `AlexNet`)."""
+        names = list(self.symbols)
+        for edition in self.editions.values():
+            names += [name for name in edition.names.values() if name not in names]
+        return names
+
+    @model_validator(mode="after")
+    def _editions_known(self) -> CodeExercise:
+        for position, name in enumerate(self.accept or ()):
+            if name not in self.editions:
+                raise AuthorError(_("accept names {name!r}, which is not one of this exercise's editions").format(name=name),
+                                  fix=_("one of: {ids}").format(ids=", ".join(self.editions)) if self.editions
+                                  else _("add editions: first"), at=("accept", position))
+        checks_edition = next(iter(self.editions.values()), None)
+        for name, edition in self.editions.items():
+            for symbol, arguments in edition.calls.items():
+                if checks_edition is None or symbol not in checks_edition.signatures:
+                    raise AuthorError(_("edition {name} maps the checks' call of {symbol}, but the first edition gives no "
+                                        "signature for {symbol}").format(name=name, symbol=symbol),
+                                      fix=_("add it to the first edition's signatures:"), at=("editions", name, "calls"))
+                known = signature_parameters(checks_edition.signatures[symbol])[0]
+                unknown = [a for a in arguments if a not in known]
+                if unknown:
+                    raise AuthorError(_("edition {name} calls {symbol} with {argument!r}, which is not a parameter of the "
+                                        "checks' {signature}").format(name=name, symbol=symbol, argument=unknown[0],
+                                                                      signature=symbol + checks_edition.signatures[symbol]),
+                                      fix=_("use those names: {names}").format(names=", ".join(known)),
+                                      at=("editions", name, "calls", symbol))
+        return self
 
     @model_validator(mode="after")
     def _unique_checks(self) -> CodeExercise:

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.bank.course_code import FOLDER
 from grader.bank.loading import load_bank
 from grader.bank.location import solutions_beside
 from grader.bank.spec import CodeExercise, QuizExercise
@@ -51,12 +52,23 @@ def bank_hash(bank: Path, exercises: Sequence[QuizExercise | CodeExercise], solu
     `solutions` defaults to the bank's own, beside it (grader.bank.location)."""
     solutions = Path(solutions) if solutions else solutions_beside(bank)
     code = [e for e in exercises if isinstance(e, CodeExercise)]
-    digest = hashlib.sha256(_tree_hash(bank, *[solutions / e.id for e in code if (solutions / e.id).is_dir()]).encode())
+    folders = [solutions / e.id for e in code] + [solutions / FOLDER]  # FOLDER: the bank's own modules
+    digest = hashlib.sha256(_tree_hash(bank, *[f for f in folders if f.is_dir()]).encode())
     for exercise in code:
-        reference = solutions / exercise.id / exercise.file
-        digest.update(f"\0{exercise.id}/{exercise.file}\0".encode())
-        digest.update(reference.read_bytes() if reference.is_file() else b"(missing)")
+        for name, reference in _references(solutions, exercise):
+            digest.update(f"\0{name}\0".encode())
+            digest.update(reference.read_bytes() if reference.is_file() else b"(missing)")
     return digest.hexdigest()
+
+
+def _references(solutions: Path, exercise: CodeExercise) -> list[tuple[str, Path]]:
+    """The exercise's reference modules, its own and each edition's, by their names in the bank."""
+    found = [(f"{exercise.id}/{exercise.file}", solutions / exercise.id / exercise.file)]
+    for edition in exercise.editions:
+        path = solutions / exercise.id / edition / exercise.file
+        if path.is_file():
+            found.append((f"{exercise.id}/{edition}/{exercise.file}", path))
+    return found
 
 
 def bank_files(bank: Path) -> list[tuple[str, bytes, bool]]:
@@ -72,7 +84,9 @@ def bank_files(bank: Path) -> list[tuple[str, bytes, bool]]:
         if not isinstance(exercise, CodeExercise) or not folder.is_dir():
             continue
         found += [(f"solutions/{path.relative_to(solutions)}", path.read_bytes(), False) for path in instructor_files(folder)]
-        reference = folder / exercise.file
-        if reference.is_symlink() and reference.is_file():
-            found.append((f"solutions/{exercise.id}/{exercise.file}", reference.read_bytes(), True))
+        found += [(f"solutions/{name}", reference.read_bytes(), True) for name, reference in _references(solutions, exercise)
+                  if reference.is_symlink() and reference.is_file()]
+    if (solutions / FOLDER).is_dir():
+        found += [(f"solutions/{path.relative_to(solutions)}", path.read_bytes(), False)
+                  for path in instructor_files(solutions / FOLDER)]
     return found

@@ -3,7 +3,8 @@
 Checks are ordinary pytest-style functions in `exercises/<id>/checks/*.py` (hidden) and
 `public/*.py` (given to students), named `test_<check_id>` and asking for the fixtures
 `submission` (remote handles on the student's module, see grader.checking.remote), `reference`
-(the reference solution, imported here in the grader) and `device` ("cpu" or "cuda").
+(the reference solution of the edition the submission was read as, imported here in the grader),
+`device` ("cpu" or "cuda") and `edition` (that edition's name, "" where the exercise lists none).
 They assert with plain `assert ..., "message"`, `pytest.fail`, `pytest.skip`, or the
 `expect_*` helpers below, whose messages say what was expected, what came and a hint.
 A message, `what` or `hint` in a bilingual bank is one text per language, said in the
@@ -38,7 +39,7 @@ from grader.i18n import N_, _, pick
 from grader.reports.results import Status
 from grader.sandbox.launcher import SandboxError
 
-FIXTURES = ("submission", "reference", "device")
+FIXTURES = ("submission", "reference", "device", "edition")
 
 
 # -- helpers for check authors ---------------------------------------------------------

@@ -23,9 +23,9 @@ import torch
 
 from grader.bank.location import exercise_solutions
 from grader.bank.spec import CodeExercise
-from grader.checking import checks
+from grader.checking import checks, editions
 from grader.checking.remote import Submission
-from grader.checking.session import Budget, Session, student_code
+from grader.checking.session import Budget, Session, StudentFault, student_code
 from grader.errors import CheckError
 from grader.i18n import _
 from grader.reports.results import ExerciseResult, ItemResult, Status
@@ -80,7 +80,7 @@ class CodeGrader:
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.NOT_SUBMITTED, message)]
             return self._result(exercise, items, message, hidden_remaining)
         try:
-            source, companions, notebook = student_code(submission_dir, exercise.file)
+            source, companions, notebook = student_code(submission_dir, exercise.file, exercise.defined_names)
         except UnreadableFile as refused:  # a link, a pipe, too large, not UTF-8: the message names the file
             message = str(refused)
             items = [item for c in chosen for item in self._items(exercise, c, functions[c.id], Status.FAILED, message)]
@@ -94,20 +94,46 @@ class CodeGrader:
                           cuda=self.cuda and "cuda" in exercise.devices)
         items = []
         try:
+            reading = self._read(exercise, source, session, solutions)
+            if reading.edition:
+                reference = self.reference(exercise, solutions, edition=reading.edition)
             for check in chosen:
-                items += self._run(exercise, check, functions[check.id], session, reference)
+                items += self._run(exercise, check, functions[check.id], session, reference, reading)
         finally:
             session.close()
-        message = session.load_failure or (notebook.note if notebook else "")
-        return self._result(exercise, _gated(exercise, items), message, hidden_remaining)
+        # the edition read; where a notebook gave the code, the note of what it took says why an import failed, too
+        message = "\n".join(m for m in (reading.note, session.load_failure, notebook.note if notebook else "") if m)
+        return self._result(exercise, _gated(exercise, items), message, hidden_remaining, reading.edition)
+
+    def _read(self, exercise, source: str, session: Session, solutions: Path | None) -> editions.Reading:
+        """The edition the submission is written in and graded as (grader.checking.editions)."""
+        if not exercise.editions:
+            return editions.Reading(None)
+
+        built: dict[str, list | None] = {}
+
+        def student_shapes(name: str):
+            if name not in built:
+                try:
+                    built[name] = Submission(session).build(f"{Path(exercise.file).stem}:{name}").parameter_shapes()
+                except StudentFault:
+                    built[name] = None
+                finally:
+                    session.forget()
+            return built[name]
+
+        return editions.read_as(exercise, source, student_shapes=student_shapes,
+                                reference_of=lambda edition: self.reference(exercise, solutions, edition=edition))
 
     def prepare(self, exercise: CodeExercise) -> None:
-        """Import `exercise`'s checks and reference (once): before exercises are graded in threads,
+        """Import `exercise`'s checks and references (once): before exercises are graded in threads,
         since a reference is imported under a fixed torch seed."""
         self._collect(exercise)
         self.reference(exercise)
+        for edition in exercise.editions:  # each edition's too: grading picks one per submission
+            self.reference(exercise, edition=edition)
 
-    def _run(self, exercise, check, function, session, reference) -> list[ItemResult]:
+    def _run(self, exercise, check, function, session, reference, reading) -> list[ItemResult]:
         items = []
         for item in self._plan(exercise, check, function):
             if item.status is not None:
@@ -115,7 +141,8 @@ class CodeGrader:
                 continue
             torch.manual_seed(random.randrange(2**31))  # fresh inputs each grading: nothing to memorise
             started = time.perf_counter()
-            fixtures = {"submission": Submission(session), "reference": reference, "device": item.device or "cpu"}
+            fixtures = {"submission": Submission(session, editions.Dialect(exercise, reading.edition)),
+                        "reference": reference, "device": item.device or "cpu", "edition": reading.edition or ""}
             try:
                 outcome = checks.run(function, fixtures)
             finally:
@@ -157,16 +184,27 @@ class CodeGrader:
         """Where `exercise`'s reference and mutants are: `solutions`, this grader's, else its bank's."""
         return Path(solutions or self.solutions or exercise_solutions(exercise.folder))
 
-    def reference(self, exercise, solutions: Path | None = None, asked_by: str | None = None):
+    def reference(self, exercise, solutions: Path | None = None, asked_by: str | None = None,
+                  edition: str | None = None):
         """The reference solution, imported once per grader; checks copy what they change.
 
+        An `edition`'s is `solutions/<id>/<edition>/<file>` where that exists, else the
+        exercise's own, seen through the edition's names and calls (editions.EditionReference).
         None where the bank has none; a CheckError (the author's, exit 2) when a check
         (`asked_by`) asks for the `reference` fixture: without it that check would fail
         every student for a file the instructor forgot.
         """
-        path = self.solutions_of(exercise, solutions) / exercise.id / exercise.file
+        path = reference_path(self.solutions_of(exercise, solutions), exercise, edition)
         if path not in self._references:
             self._references[path] = self._import_reference(exercise, path)
+        contract = exercise.editions.get(edition) if edition else None
+        own = path.parent.name == edition  # a shared reference is written in the checks' words already
+        if own and contract is not None and (contract.names or contract.calls) and self._references[path] is not None:
+            key = (path, exercise.id, edition)
+            if key not in self._references:
+                self._references[key] = editions.EditionReference(self._references[path],
+                                                                    editions.Dialect(exercise, edition))
+            return self._references[key]
         if self._references[path] is None and asked_by:
             raise CheckError(path, _("the reference solution of {exercise} is missing, and {check} asks for the "
                                      "`reference` fixture").format(exercise=exercise.id, check=asked_by),
@@ -177,7 +215,7 @@ class CodeGrader:
     def _import_reference(self, exercise, path: Path):
         if not path.is_file():
             return None
-        name = f"_grader_reference.{exercise.id}"
+        name = f"_grader_reference.{exercise.id}.{path.parent.name}"
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         torch.manual_seed(0)
@@ -190,9 +228,15 @@ class CodeGrader:
                              line=checks._line_in(exc, path), fix=_("fix the reference at that line")) from None
         return module
 
-    def _result(self, exercise, items, message, hidden_remaining) -> ExerciseResult:
+    def _result(self, exercise, items, message, hidden_remaining, edition: str | None = None) -> ExerciseResult:
         return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items),
-                              message, hidden_remaining)
+                              message, hidden_remaining, edition=edition or "")
+
+
+def reference_path(solutions: Path, exercise, edition: str | None = None) -> Path:
+    """`solutions/<id>/<edition>/<file>` where the edition has its own reference, else `solutions/<id>/<file>`."""
+    own = Path(solutions) / exercise.id / (edition or "") / exercise.file
+    return own if edition and own.is_file() else Path(solutions) / exercise.id / exercise.file
 
 
 def _gated(exercise: CodeExercise, items: list[ItemResult]) -> list[ItemResult]:
@@ -203,14 +247,29 @@ def _gated(exercise: CodeExercise, items: list[ItemResult]) -> list[ItemResult]:
     """
     ran = {item.check_id for item in items}
     shown = {item.check_id for item in items if item.status == Status.PASSED}
+    failed: dict[str, str] = {}  # what each failed evidence check said (its first device's)
+    for item in items:
+        if item.status == Status.FAILED and item.message:
+            failed.setdefault(item.check_id, item.message)
     checks = {check.id: check for check in exercise.checks}
     gated = []
     for item in items:
         gate = [g for g in exercise.gate_of(checks[item.check_id]) if g in ran]
         if item.status == Status.PASSED and gate and not shown.intersection(gate):
-            item = replace(item, status=Status.FAILED, score=0, message=_(
-                "passed, but not counted until {checks} passes: that is what shows your code computes what {title} "
-                "computes; code that is not the exercise's can pass this check alone").format(
-                checks=_(" or ").join(gate), title=exercise.title))
+            # the last evidence check the spec lists is the one that compares most (outputs, not counts)
+            said = {"checks": _(" or ").join(gate), "title": exercise.title}
+            found = next((g for g in reversed(gate) if g in failed), None)
+            if found:
+                message = _("passed, but not counted until {checks} passes: that is what shows your code computes what "
+                            "{title} computes; code that is not the exercise's can pass this check alone ({check} found: "
+                            "{finding})").format(check=found, finding=_clipped(failed[found]), **said)
+            else:
+                message = _("passed, but not counted until {checks} passes: that is what shows your code computes what "
+                            "{title} computes; code that is not the exercise's can pass this check alone").format(**said)
+            item = replace(item, status=Status.FAILED, score=0, message=message)
         gated.append(item)
     return gated
+
+
+def _clipped(message: str, limit: int = 400) -> str:
+    return message if len(message) <= limit else message[:limit] + " [...]"

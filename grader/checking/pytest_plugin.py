@@ -4,7 +4,7 @@
     pytest -p grader.checking.pytest_plugin exercises/lenet --submission examples/submission
 
 The fixtures are the grader's own: `submission` (remote handles on the module, which
-runs in the sandbox), `reference` (the solution, imported here) and `device`. Without
+runs in the sandbox), `reference` (the solution, imported here), `device` and `edition`. Without
 `--submission` the reference solution plays the student, so every check should pass.
 References are found as every command finds them (grader.bank.location): in the
 `solutions/` beside the check's `exercises/` folder, or that of `--bank DIR`. A missing
@@ -95,11 +95,18 @@ def submission(request, _code_grader, exercise):
     path = Path(folder) / exercise.file
     if not path.is_file():
         pytest.fail(f"{path} does not exist: {exercise.file} not submitted", pytrace=False)
-    source, companions, notebook = student_code(Path(folder), exercise.file)
+    source, companions, notebook = student_code(Path(folder), exercise.file, exercise.defined_names)
     session = Session(_code_grader.sandbox, exercise.file, source, exercise.limits, companions=companions,
                       notebook=notebook, cuda=_code_grader.cuda and "cuda" in exercise.devices)
     yield Submission(session)
     session.close()
+
+
+@pytest.fixture
+def edition(exercise) -> str:
+    """The edition the checks are written in (the exercise's first), "" where it lists none: under
+    plain pytest the submission is not read as another edition (grading does that)."""
+    return next(iter(exercise.editions), "")
 
 
 @pytest.fixture(params=["cpu", "cuda"])

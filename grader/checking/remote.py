@@ -14,6 +14,7 @@ from typing import Callable
 import torch
 
 from grader.checking import align, tolerances
+from grader.checking.editions import Dialect
 from grader.checking.session import NAME_CHARS, ChildCrashed, Session, StudentError, child_text
 from grader.i18n import _
 
@@ -41,14 +42,15 @@ def _batches(fillings: Iterator[list[torch.Tensor]], sizes=FILLING_BATCHES) -> I
 
 
 class Submission:
-    """The student's module, as the `submission` fixture hands it to a check."""
+    """The student's module, as the `submission` fixture hands it to a check; `dialect` puts the
+    checks' calls in the words of the edition the submission was read as (grader.checking.editions)."""
 
-    def __init__(self, session: Session):
-        self._session = session
+    def __init__(self, session: Session, dialect: Dialect | None = None):
+        self._session, self._dialect = session, dialect or Dialect()
 
     def call(self, symbol: str, *args, **kwargs):
         """Call a function of the student's module: `call("conv:corr2d", X, K)`."""
-        return self._wrap(self._session.request("call", symbol=symbol, args=list(args), kwargs=kwargs))
+        return self._wrap(self._request("call", symbol, args, kwargs), symbol)
 
     def function(self, symbol: str):
         """A local stand-in for a student's function: `corr2d = submission.function("conv:corr2d")`."""
@@ -56,13 +58,21 @@ class Submission:
 
     def build(self, symbol: str, *args, device: str = "cpu", seed: int = 0, **kwargs) -> "RemoteModule":
         """A fresh torch module from a class, a factory or a module-level instance (copied)."""
-        reply = self._session.request("build", symbol=symbol, args=list(args), kwargs=kwargs,
-                                      seed=seed, device=device)
-        return self._wrap(reply)
+        return self._wrap(self._request("build", symbol, args, kwargs, seed=seed, device=device), symbol)
 
-    def _wrap(self, value):
+    def _request(self, op: str, symbol: str, args: tuple, kwargs: dict, **more):
+        sent, sent_args, sent_kwargs = self._dialect.translate(symbol, args, kwargs)
+        try:
+            return self._session.request(op, symbol=sent, args=list(sent_args), kwargs=sent_kwargs, **more)
+        except StudentError as fault:
+            raise self._dialect.explained(fault, symbol, args, kwargs) from None
+
+    def _wrap(self, value, symbol: str = ""):
         if isinstance(value, dict) and isinstance(value.get("$handle"), int):
-            return RemoteModule(self._session, value["$handle"], child_text(value.get("type"), NAME_CHARS))
+            module = RemoteModule(self._session, value["$handle"], child_text(value.get("type"), NAME_CHARS))
+            module._explain = lambda fault, args, kwargs: self._dialect.explained(fault, symbol, args, kwargs,
+                                                                                   method="forward")
+            return module
         return value
 
 
@@ -72,6 +82,7 @@ class RemoteModule:
     def __init__(self, session: Session, handle: int, type_name: str):
         self._session, self._handle, self.type_name = session, handle, type_name
         self._generation = session.generation
+        self._explain = lambda fault, args, kwargs: fault  # a forward that does not fit, in the checks' words
         self._fresh: list[torch.Tensor] | None = None  # parameter values before any were loaded
         self._loaded: list[torch.Tensor] | None = None  # the filling the child holds, where known
         self._seen: list[tuple] = []  # (args, fingerprint, filling, output) while the module is unchanged
@@ -86,7 +97,10 @@ class RemoteModule:
 
     def __call__(self, *args, **kwargs):
         """Forward without gradients; the output comes back as data."""
-        return self._request("forward", args=list(args), kwargs=kwargs)
+        try:
+            return self._request("forward", args=list(args), kwargs=kwargs)
+        except StudentError as fault:
+            raise self._explain(fault, args, kwargs) from None
 
     def train(self, mode: bool = True) -> "RemoteModule":
         self._request("mode", train=mode)

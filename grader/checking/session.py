@@ -9,6 +9,7 @@ meant for the student, never a traceback into the grader.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -16,7 +17,7 @@ from typing import NamedTuple
 from grader.i18n import N_, _
 from grader.sandbox.confine import ChildLimits
 from grader.sandbox.launcher import Child, ChildLost, Sandbox
-from grader.submissions.notebook_cells import Extracted
+from grader.submissions.notebook_extract import Extracted
 from grader.submissions.files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, UnreadableFile, megabytes, present,
                                      python_files, read_text)
 
@@ -125,15 +126,16 @@ class StudentCode(NamedTuple):
     notebook: Extracted | None = None
 
 
-def student_code(folder: Path, file: str) -> StudentCode:
+def student_code(folder: Path, file: str, names: Collection[str] | None = None) -> StudentCode:
     """`folder/file`'s text and the folder's other Python modules (up to 1 MB in all).
 
     A student's transformer.py may `from attention import masked_softmax`, as the course
     code does, so the child gets the submission's other modules beside the graded one.
     Every one is read by `submission_files` (a regular file, no link followed, UTF-8, capped);
     one that cannot be raises UnreadableFile naming it, which fails the exercise. Where no
-    `file` is handed in, a notebook may provide it (`grader.submissions.notebooks`), and the
-    modules the notebooks provide join the companions.
+    `file` is handed in, a notebook may provide it (`grader.submissions.notebooks`): the
+    statements that the exercise's `names` need (all it binds when None); the modules the
+    notebooks provide join the companions.
     """
     from grader.submissions.notebooks import module_from_notebooks, provided_files
 
@@ -141,7 +143,7 @@ def student_code(folder: Path, file: str) -> StudentCode:
     if present(folder, file):
         source = read_text(folder, file, limit=MAX_FILE_BYTES, what=_("a source file"))
     else:
-        notebook = module_from_notebooks(folder, file)
+        notebook = module_from_notebooks(folder, file, names)
         if notebook is None:
             raise UnreadableFile(_("{file} not submitted").format(file=file))
         if notebook.error:

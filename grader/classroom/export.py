@@ -39,8 +39,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.classroom.gradebook import Entry
-from grader.errors import GraderError
 from grader.i18n import _
+from grader.paths import output_file
 from grader.reports.render import points
 from grader.reports.results import SubmissionResult
 from grader.reports.untrusted_text import for_spreadsheet
@@ -70,12 +70,7 @@ def exercise_columns(entries: Sequence[Entry]) -> list[str]:
 
 
 def _writer(path: Path):
-    path = Path(path)
-    if path.is_dir():
-        raise GraderError(_("{path}: is a folder; pass a file name for the CSV").format(path=path))
-    if not path.parent.is_dir():
-        raise GraderError(_("{path}: the folder {folder} does not exist").format(path=path, folder=path.parent))
-    return open(path, "w", newline="", encoding="utf-8")
+    return open(output_file(path, _("the CSV")), "w", newline="", encoding="utf-8")
 
 
 def overrides_text(result: SubmissionResult) -> str:

@@ -11,6 +11,7 @@ written, and exactly one grading per student is `current` (a unique index says s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -19,6 +20,7 @@ from pathlib import Path
 from grader.classroom.overrides import Adjustment, apply_overrides
 from grader.errors import GraderError
 from grader.i18n import _
+from grader.paths import output_file
 from grader.reports.resultdata import submission_from_data, submission_to_data
 from grader.reports.results import SubmissionResult
 
@@ -88,14 +90,11 @@ class Gradebook:
 
     def __init__(self, path: Path = DEFAULT_PATH, *, create: bool = True):
         self.path = Path(path)
-        if self.path.is_dir():
-            raise GraderError(_("{path}: is a folder; pass the path of a gradebook file, e.g. {example}").format(
-                path=self.path, example=self.path / DEFAULT_PATH))
-        if not self.path.exists() and not create:
+        if not create and not os.path.lexists(self.path):
             raise GraderError(_("{path}: no gradebook here; grade a class first with `grader grade SUBMISSIONS_DIR "
                                 "--gradebook {path}`").format(path=self.path))
-        if not self.path.parent.is_dir():
-            raise GraderError(_("{path}: the folder {folder} does not exist").format(path=self.path, folder=self.path.parent))
+        if create or self.path.is_dir():  # one only read need not be writable
+            output_file(self.path, _("the gradebook"))
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row

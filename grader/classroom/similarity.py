@@ -13,7 +13,6 @@ everyone was given or copied from the course, as MOSS's -m does). A pair's simil
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -24,12 +23,10 @@ from grader.classroom.fingerprints import Document, fingerprint
 from grader.errors import GraderError
 from grader.i18n import _
 from grader.submissions.files import UnreadableFile, entries, read_text, shown
-from grader.submissions.notebooks import read_cells
+from grader.submissions.notebooks import plain_stem, read_cells
 
 COMMON = 10  # a fingerprint more submissions than this share is common knowledge, not a copy
 MIN_SHARED = 3  # fewer shared fingerprints are a chance run or two (e.g. at the seams of the base code)
-# Jupyter's copies of a notebook ("lenet-Copy1.ipynb", "lenet-副本.ipynb") stand for its file
-_JUPYTER_COPY = re.compile(r"(?:-copy\d*|-副本\d*|\s+\(\d+\))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -58,11 +55,11 @@ def file_key(name: str) -> str | None:
     stem, dot, suffix = name.rpartition(".")
     if not dot or suffix.lower() not in ("py", "ipynb"):
         return None
-    return _JUPYTER_COPY.sub("", stem).lower() + ".py"
+    return plain_stem(stem) + ".py"  # Jupyter's copies ("lenet-Copy1.ipynb", "lenet-副本.ipynb") stand for its file
 
 
 def _notebook_document(owner: str, file: str, folder: Path, name: str) -> Document:
-    cells, _ = read_cells(folder, name)
+    cells = read_cells(folder, name)
     text_lines: list[str] = []
     parts = []
     for cell in cells:

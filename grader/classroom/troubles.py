@@ -16,6 +16,7 @@ from grader.checking import session
 from grader.grading import NO_ANSWER_FOR
 from grader.i18n import N_, _, is_said
 from grader.reports.results import ExerciseResult, Status, SubmissionResult
+from grader.submissions.notebook_extract import without_note
 
 IMPORT_FAILURE = N_("import failure")
 NOT_SUBMITTED = N_("not submitted")
@@ -48,10 +49,11 @@ def exercise_trouble(student_id: str, exercise: ExerciseResult) -> Trouble | Non
     """The one kind of trouble that best explains `exercise`'s score, if any."""
     if exercise.items and all(item.status is Status.NOT_SUBMITTED for item in exercise.items):
         return Trouble(student_id, exercise.exercise_id, NOT_SUBMITTED, exercise.message or _("not submitted"))
-    if exercise.kind == "code" and _says(exercise.message, session.IMPORT_FAILURES, start=True):
+    ours = without_note(exercise.message)  # a notebook's extraction note quotes the student's code
+    if exercise.kind == "code" and _says(ours, session.IMPORT_FAILURES, start=True):
         return Trouble(student_id, exercise.exercise_id, IMPORT_FAILURE, exercise.message)
     for kind, templates in _SIGNS:
-        for text in (exercise.message, *(item.message for item in exercise.items if not item.status.counts_as_pass)):
+        for text in (ours, *(item.message for item in exercise.items if not item.status.counts_as_pass)):
             # what follows "your code raised" is the student's exception: never read for a kind
             if not _says(text, session.RAISED, start=True) and _says(text, templates):
                 return Trouble(student_id, exercise.exercise_id, kind, text)

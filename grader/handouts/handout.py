@@ -27,11 +27,13 @@ import yaml
 
 from grader.bank.loading import load_bank, load_exercise
 from grader.bank.prompts import render_text
-from grader.bank.settings import SETTINGS_FILE
+from grader.bank.settings import FILE_NAME as SETTINGS_FILE
+from grader.bank.settings import accepted_editions
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.variants import PRACTICE, draw, question_values
 from grader.bank.yamlfile import read_yaml
 from grader.errors import GraderError
+from grader.paths import output_folder
 from grader.handouts.answer_sheet import blank_sheet
 from grader.handouts.starter import Stub, module_text, stubs
 from grader.i18n import N_, _
@@ -71,6 +73,8 @@ def _code_spec(exercise: CodeExercise, out: Path) -> None:
     data["checks"] = [dict(c, needs=[n for n in c.get("needs", []) if n in public]) if c.get("needs") else c
                       for c in data["checks"] if c["id"] in public]
     data["hidden_checks"] = len(exercise.checks) - len(data["checks"])  # so a self-check says how many remain
+    if exercise.editions:  # the bank's bank.yaml stays home: the editions it accepts travel in the spec
+        data["accept"] = accepted_editions(exercise)
     folder = out / exercise.id
     (folder / "public").mkdir(parents=True)
     for path in sorted((exercise.folder / "public").glob("*.py")):
@@ -234,9 +238,7 @@ Your road:
 def build_handout(exercises_dir: Path, solutions_dir: Path, out: Path, *, student: str | None = None,
                   only: list[str] | None = None) -> Handout:
     """Write the handout of the bank at `exercises_dir` (references in `solutions_dir`) into `out`."""
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise HandoutError(_("{folder} is not empty; give a new folder for the handout").format(folder=out))
+    out = output_folder(out, _("the handout's folder"), empty=True)
     bank = [e for e in load_bank(exercises_dir) if not only or e.id in only]
     unknown = sorted(set(only or ()) - {e.id for e in bank})
     if unknown:

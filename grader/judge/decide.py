@@ -9,7 +9,14 @@
    points, or at every point of a small integer domain, gives EQUAL. When the key has a value
    at too few of the points drawn (it is defined on a narrow part of the declared domain),
    more are drawn near those where it has one.
-4. Too few usable points: a full `simplify` proof in the time left, else UNDECIDED.
+   A point where a value is too large to compute is never agreement: EQUAL needs every point
+   where the key has a value compared (the candidate too large at one of them is not EQUAL),
+   and at least COMPARED_SHARE of the points drawn (the key too large at the rest).
+4. The candidate too large to compute where the key has a value (and no difference found):
+   DIFFERENT, saying where; the student's blow-up is not the instructor's to review. Too few
+   points compared otherwise: a `simplify` proof in the time left, else UNDECIDED.
+   A judgement that runs out of time while evaluating the candidate took most of it is
+   DIFFERENT too ("too costly to evaluate"); one that runs out elsewhere is UNDECIDED.
 
 Sampling comes before `simplify` on purpose: it settles almost every answer in
 milliseconds, while `simplify` on floor/ceiling expressions takes a good part of a second.
@@ -25,7 +32,8 @@ from typing import TypeVar
 import sympy
 
 from grader.i18n import _
-from grader.judge.evaluate import PRECISE_DIGITS, Evaluator, TooLarge, Undefined, inexact, same, show, show_pair
+from grader.judge.evaluate import (DIGITS, MAX_DECIMAL_EXPONENT, PRECISE_DIGITS, Evaluator, TooLarge, Undefined, Value,
+                                   inexact, same, show, show_pair)
 from grader.judge.judgement import Domain, Judgement, Verdict
 from grader.judge.sampling import MIN_POINTS, WANT_POINTS, draw_points, holds, nearby, neighbours, satisfier, scan
 
@@ -33,6 +41,7 @@ T = TypeVar("T")
 # Runs a function, raising TimeoutError once the seconds are spent (the worker uses an alarm).
 Bounded = Callable[[Callable[[], T], float], T]
 _QUICK_PROOF_SECONDS = 0.5
+COMPARED_SHARE = 0.9  # of the points drawn where the key has a value, or is too large, this many must be compared
 
 
 def unbounded(function: Callable[[], T], seconds: float) -> T:
@@ -58,19 +67,34 @@ def decide(
 ) -> Judgement:
     """Is `candidate` equal to `key` wherever the domains and constraints hold?"""
     deadline = time.monotonic() + time_limit
+    costs = _Costs()
     try:
-        return _decide(candidate, key, domains, constraints, deadline, bounded)
+        return _decide(candidate, key, domains, constraints, deadline, bounded, costs)
     except TimeoutError:
+        if costs.candidate_to_blame(time_limit):
+            return Judgement(Verdict.DIFFERENT, _("too costly to evaluate within {seconds:g} s").format(seconds=time_limit),
+                             note=_("your answer takes too long to evaluate (over {seconds:g} s at the sample points, where "
+                                    "a correct answer takes a fraction of that); simplify it").format(seconds=time_limit))
         return Judgement(Verdict.UNDECIDED, _("could not judge within {seconds:g} s; the answer may be too costly to "
                                               "compare").format(seconds=time_limit))
     except (MemoryError, RecursionError):
         return Judgement(Verdict.UNDECIDED, _("could not judge: the expressions are too large to compare"))
     except Exception as error:  # a sympy failure must not crash the grading of a whole sheet
-        return Judgement(Verdict.UNDECIDED, _("could not judge: {kind}: {reason}").format(kind=type(error).__name__,
-                                                                                        reason=str(error)[:200]))
+        # the error's class only: its text can be pages long (Python's message on printing a 5000-digit int)
+        return Judgement(Verdict.UNDECIDED, _("could not judge: {kind}").format(kind=type(error).__name__))
 
 
-def _decide(candidate, key, domains, constraints, deadline, bounded) -> Judgement:
+class _Costs:
+    """Seconds spent evaluating the candidate and the key, to tell whose cost ran out the clock."""
+
+    def __init__(self):
+        self.candidate = self.key = 0.0
+
+    def candidate_to_blame(self, time_limit: float) -> bool:
+        return self.candidate > time_limit / 2 and self.candidate > 4 * self.key
+
+
+def _decide(candidate, key, domains, constraints, deadline, bounded, costs: _Costs) -> Judgement:
     stray = sorted({symbol.name for symbol in candidate.free_symbols} - domains.keys())
     if stray:
         return Judgement(Verdict.DIFFERENT, _("uses {names}, which this question has no variable for").format(names=", ".join(stray)))
@@ -87,10 +111,16 @@ def _decide(candidate, key, domains, constraints, deadline, bounded) -> Judgemen
         proved = False  # no quick proof: sample
     if proved and (not constraints or _satisfiable(variables, constraints, deadline)):
         return Judgement(Verdict.EQUAL, _("proved by sympy"))
-    verdict, usable = bounded(lambda: _compare(candidate, key, variables, constraints, deadline), deadline - time.monotonic())
+    comparison = _Comparison(candidate, key, variables, satisfier(constraints), deadline, costs)
+    verdict = bounded(lambda: _compare(comparison), deadline - time.monotonic())
     if verdict is not None:
         return verdict
-    if usable == 0:
+    # No simplify where the candidate was too large: on what it builds sympy works in single C
+    # calls (a primality test of a 30,000-digit number) that no alarm interrupts.
+    if comparison.blown is not None:
+        return _too_large(*comparison.blown)
+    usable = comparison.usable
+    if usable == 0 and not comparison.key_too_large:
         return Judgement(Verdict.UNDECIDED, _("no sample point satisfies the constraints (or the key has no value at any); "
                                               "check the constraints and domains"))
     try:
@@ -98,6 +128,10 @@ def _decide(candidate, key, domains, constraints, deadline, bounded) -> Judgemen
             return Judgement(Verdict.EQUAL, _("proved by sympy"))
     except TimeoutError:
         pass
+    if comparison.key_too_large:
+        return Judgement(Verdict.UNDECIDED, _("the key's value is too large to compute at {count} sample points, and "
+                                              "{usable} could be checked: too few to be sure").format(
+            count=comparison.key_too_large, usable=usable))
     return Judgement(Verdict.UNDECIDED, _("only {count} sample points could be checked, too few to be sure").format(count=usable))
 
 
@@ -122,32 +156,69 @@ class _Comparison:
     alone there is nothing to move: every integer the domain allows counts.
     """
 
-    def __init__(self, candidate, key, variables: Mapping[str, Domain], satisfies, deadline: float):
-        self.candidate, self.key = Evaluator(candidate), Evaluator(key)
+    def __init__(self, candidate, key, variables: Mapping[str, Domain], satisfies, deadline: float, costs: _Costs):
+        self._candidate, self._key = Evaluator(candidate), Evaluator(key)
+        self.expressions = [candidate, key]  # where the sampler looks for divisions to aim at
         self.constant = not candidate.free_symbols  # a number: "not a real number", not "no value at x=1"
-        self.variables, self.satisfies, self.deadline = variables, satisfies, deadline
+        self.variables, self.satisfies, self.deadline, self.costs = variables, satisfies, deadline, costs
         self.rng = random.Random(0)  # deterministic: the same answer gets the same judgement
         self.usable = 0
+        self.key_too_large = 0  # points where the key's value is too large to compute: not compared
+        self.blown: tuple[dict, Value] | None = None  # the first point where only the candidate's value is
         self.defined: list[dict] = []  # points where the key has a value: seeds for exploring its domain
         self.seen: set[tuple] = set()
+
+    def candidate(self, point: dict, digits: int = DIGITS) -> Value:
+        started = time.perf_counter()
+        try:
+            return self._candidate(point, digits)
+        finally:
+            self.costs.candidate += time.perf_counter() - started
+
+    def key(self, point: dict, digits: int = DIGITS) -> Value:
+        started = time.perf_counter()
+        try:
+            return self._key(point, digits)
+        finally:
+            self.costs.key += time.perf_counter() - started
 
     def check(self, point: dict) -> Judgement | None:
         """DIFFERENT at this point (or near it), else None."""
         self.seen.add(tuple(point.values()))
         try:
             expected = self.key(point)
-        except (Undefined, TooLarge):
+        except Undefined:
             return None  # outside the key's domain: any answer may do anything there
+        except TooLarge:
+            self.key_too_large += 1
+            return None
         self.defined.append(point)
         try:
             got = self.candidate(point)
         except TooLarge:
-            return None
+            self.blew(point, expected)
+            return None  # a difference elsewhere, if any, says more
         except Undefined as error:
             return self._undefined_at(point, expected, error)
         if not self._agree(point, got, expected):
             return _differs(point, *show_pair(got, expected))
         self.usable += 1
+        return None
+
+    def blew(self, point: dict, expected: Value) -> None:
+        """The candidate is too large to compute where the key has a value: not agreement."""
+        if self.blown is None:
+            self.blown = point, expected
+
+    def agreement(self, exhaustive: bool) -> Judgement | None:
+        """EQUAL when enough points were compared, and every one where the key has a value."""
+        usable = self.usable
+        if self.blown is not None or usable < COMPARED_SHARE * (usable + self.key_too_large):
+            return None
+        if usable >= MIN_POINTS or (exhaustive and usable > 0):
+            agrees = (_("agrees at all {count} sample points") if exhaustive and not self.key_too_large
+                      else _("agrees at {count} sample points"))
+            return Judgement(Verdict.EQUAL, agrees.format(count=usable))
         return None
 
     def _agree(self, point: dict, got, expected) -> bool:
@@ -170,6 +241,7 @@ class _Comparison:
             try:
                 got_near = self.candidate(near)
             except TooLarge:
+                self.blew(near, expected_near)
                 continue
             except Undefined:
                 return _undefined(point, error, show(expected), interval=True, constant=self.constant)
@@ -209,26 +281,32 @@ class _Comparison:
         return None
 
 
-def _compare(candidate, key, variables: Mapping[str, Domain], constraints, deadline: float) -> tuple[Judgement | None, int]:
-    """(a verdict, or None when too few points were usable; the number of usable points)."""
-    satisfies = satisfier(constraints)
-    sample = draw_points(variables, satisfies, [candidate, key], deadline=deadline)
-    comparison = _Comparison(candidate, key, variables, satisfies, deadline)
+def _compare(comparison: _Comparison) -> Judgement | None:
+    """DIFFERENT at a point, EQUAL, or None when the points compared cannot tell (see `comparison`)."""
+    sample = draw_points(comparison.variables, comparison.satisfies, comparison.expressions,
+                         deadline=comparison.deadline)
     for index, point in enumerate(sample.points):
-        if index % 32 == 0 and time.monotonic() > deadline:
+        if index % 32 == 0 and time.monotonic() > comparison.deadline:
             raise TimeoutError
         verdict = comparison.check(point)
         if verdict is not None:
-            return verdict, comparison.usable
+            return verdict
     if not sample.exhaustive and comparison.usable < MIN_POINTS:
         verdict = comparison.explore()
         if verdict is not None:
-            return verdict, comparison.usable
-    usable = comparison.usable
-    if usable >= MIN_POINTS or (sample.exhaustive and usable > 0):
-        agrees = _("agrees at all {count} sample points") if sample.exhaustive else _("agrees at {count} sample points")
-        return Judgement(Verdict.EQUAL, agrees.format(count=usable)), usable
-    return None, usable
+            return verdict
+    return comparison.agreement(sample.exhaustive)
+
+
+def _too_large(point: Mapping, expected: Value) -> Judgement:
+    judgement = _differs(point, _("too large to compute"), show(expected))
+    said = {"point": ", ".join(f"{name}={value}" for name, value in point.items()), "limit": MAX_DECIMAL_EXPONENT,
+            "expected": show(expected)}
+    note = (_("your answer is too large to compute at {point} (beyond 10^{limit:,} or as costly), where a correct answer "
+              "is {expected}; write it so that its values stay in range") if point else
+            _("your answer is too large to compute (beyond 10^{limit:,} or as costly), where a correct answer is "
+              "{expected}; write it so that its values stay in range")).format(**said)
+    return Judgement(judgement.verdict, judgement.reason, judgement.counterexample, note)
 
 
 def _undefined(point: Mapping, error: Undefined, expected: str, *, interval: bool, constant: bool) -> Judgement:

@@ -39,8 +39,9 @@ Value = Fraction | _mpf | bool  # _mpf: an mpmath number (of a private context, 
 DIGITS = 60  # working precision of inexact values
 PRECISE_DIGITS = 200  # a second look before two inexact values are called different
 MAX_DECIMAL_EXPONENT = 100_000  # |value| < 10**this, else TooLarge
-_MAX_BITS = 1 << 22  # an exact power beyond ~1.2 million digits is too costly to compare
+_MAX_BITS = 1 << 22  # an exact value (a power, a sum, a product) beyond ~1.2 million digits is too costly
 _LOG_LIMIT = MAX_DECIMAL_EXPONENT * math.log(10)
+_SHOWN_BITS = 200  # a rational of up to ~60 digits is shown exactly
 _TRIG_LIMIT = 1e30  # sin of a larger argument needs that many digits just to reduce it
 _RELATIVE = mpmath.mpf("1e-25")
 _ABSOLUTE = mpmath.mpf("1e-40")
@@ -95,11 +96,25 @@ def same(a: Value, b: Value) -> bool:
 
 
 def show(value: Value, digits: int = 12) -> str:
+    """A value as text: a rational exactly while short, else in scientific notation (the exact
+    digits of a 10^30000 are no help to a student, and Python refuses to print them)."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, Fraction):
-        return str(value)
+        if _size(value) <= _SHOWN_BITS:
+            return str(value)
+        value = _Compiler.at(DIGITS).real(value)
     return mpmath.nstr(value, digits)
+
+
+def _size(value: Fraction) -> int:
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
+
+
+def _exact_bits(values: list[Value]) -> int:
+    """The bits of the exact values, whose sum or product has at most as many."""
+    return sum(value.numerator.bit_length() + value.denominator.bit_length()
+               for value in values if type(value) is Fraction)
 
 
 def show_pair(got: Value, expected: Value) -> tuple[str, str]:
@@ -275,7 +290,7 @@ class _Compiler:
         def power(p: Point) -> Value:
             b, e = base(p), exponent(p)
             if type(b) is Fraction and type(e) is Fraction and e.denominator == 1:  # the common case, exact
-                if max(b.numerator.bit_length(), b.denominator.bit_length()) * abs(e.numerator) > _MAX_BITS:
+                if _size(b) * abs(e.numerator) > _MAX_BITS:
                     raise TooLarge
                 return b ** e.numerator  # 0 ** -1: ZeroDivisionError, "division by zero"
             if b == 0:
@@ -300,8 +315,7 @@ class _Compiler:
     def _checked_power(self, b: Fraction | _mpf, e: Fraction | _mpf) -> Value:
         integer = isinstance(e, Fraction) and e.denominator == 1
         if integer and isinstance(b, Fraction):
-            size = max(b.numerator.bit_length(), b.denominator.bit_length())
-            if size * abs(e.numerator) > _MAX_BITS:
+            if _size(b) * abs(e.numerator) > _MAX_BITS:
                 raise TooLarge
             return b ** e.numerator
         base = self.real(b)
@@ -378,6 +392,8 @@ class _Compiler:
         return lambda x, what: Fraction(0) if x == 0 else function(self.real(x))
 
     def _product(self, values: list[Value]) -> Value:
+        if _exact_bits(values) > _MAX_BITS:  # each factor is bounded, their product must be too
+            raise TooLarge
         try:
             return math.prod(values, start=Fraction(1))  # all exact: the common case
         except TypeError:
@@ -387,6 +403,8 @@ class _Compiler:
         return self.ctx.fprod([self.real(v) for v in values])
 
     def _sum(self, values: list[Value]) -> Value:
+        if _exact_bits(values) > _MAX_BITS:  # a sum of fractions has the product of their denominators
+            raise TooLarge
         try:
             return sum(values, Fraction(0))  # all exact: the common case
         except TypeError:
@@ -394,7 +412,7 @@ class _Compiler:
 
 
 def _exact_root(b: Fraction, degree: int) -> Fraction | None:
-    if max(b.numerator.bit_length(), b.denominator.bit_length()) > _MAX_BITS:
+    if _size(b) > _MAX_BITS:
         return None
     roots = [sympy.integer_nthroot(part, degree) for part in (b.numerator, b.denominator)]
     return Fraction(roots[0][0], roots[1][0]) if roots[0][1] and roots[1][1] else None

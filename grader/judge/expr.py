@@ -275,11 +275,9 @@ class _Builder:
         if isinstance(value, bool) or value is None or isinstance(value, (str, bytes, complex)) or value is ...:
             kind = {str: N_("text in quotes"), bytes: "bytes", complex: N_("a complex number (like 2j)")}.get(type(value))
             raise self.refuse(node, _(kind) if kind else f"'{value}'")
-        if isinstance(value, int):
-            if len(str(abs(value))) > self.limits.max_int_digits:
-                cap = self.limits.max_int_digits
-                raise CapExceeded("max_int_digits", _("the number {start}... is too long: over the cap of {cap} digits "
-                                                      "(at most {cap})").format(start=str(value)[:12], cap=cap))
+        if isinstance(value, int):  # at most max_length characters: printing it is cheap
+            digits = tuple(int(digit) for digit in str(abs(value)))
+            self._check_size(str(value), digits, 0)
             return sympy.Integer(value)
         # A float literal: rebuild it exactly from its decimal text, never from the binary float.
         text = (ast.get_source_segment(self.source, node) or "").replace("_", "")
@@ -287,12 +285,28 @@ class _Builder:
             sign, digits, exponent = Decimal(text).as_tuple()
         except InvalidOperation:
             raise ExpressionError(_("could not read the number {text!r}").format(text=text)) from None
-        if len(digits) > self.limits.max_int_digits or abs(exponent) > self.limits.max_int_digits:
-            cap = self.limits.max_int_digits
-            raise CapExceeded("max_int_digits", _("the number {start!r} is too long or too large: over the cap of {cap} "
-                                                  "digits (at most {cap})").format(start=text[:12], cap=cap))
-        mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+        digits, exponent = self._check_size(text, digits, exponent)
+        mantissa = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
         return sympy.Integer(mantissa) * sympy.Rational(10) ** exponent
+
+    def _check_size(self, text: str, digits: tuple[int, ...], exponent: int) -> tuple[tuple[int, ...], int]:
+        """A number's caps bound its work, not how it is written: at most `max_int_digits` significant
+        digits (trailing zeros do not count: 1.050e33 and 1050000 pass), and a size within
+        `max_value_digits` decimal places either way (6.626e-34 and 1e31 pass, 1e400 does not).
+        Returns the significant digits and the exponent that goes with them."""
+        while len(digits) > 1 and digits[-1] == 0:
+            digits, exponent = digits[:-1], exponent + 1
+        if len(digits) > self.limits.max_int_digits:
+            cap = self.limits.max_int_digits
+            raise CapExceeded("max_int_digits", _("the number {start!r} is too long: over the cap of {cap} significant "
+                                                  "digits (at most {cap})").format(start=text[:12], cap=cap))
+        size = exponent + len(digits) if any(digits) else 0  # 10**(size - 1) <= |number| < 10**size
+        if abs(size) > self.limits.max_value_digits:
+            cap = self.limits.max_value_digits
+            raise CapExceeded("max_value_digits", _("the number {start!r} is too large or too small: over the cap of "
+                                                    "{cap} digits on the size of numbers (at most 10^{cap})").format(
+                start=text[:12], cap=cap))
+        return digits, exponent
 
     def _name(self, node: ast.Name) -> sympy.Basic:
         if node.id in self.symbols:

@@ -1,10 +1,16 @@
 """Deterministic, domain-aware sample points for comparing two expressions.
 
-Small integer domains are enumerated completely. Otherwise points mix the special values of
-each domain (its ends, 0, 1, small numbers, the middle), random values (small, anywhere, near
-the top; rationals with small denominators for reals), and points adjusted so that each
-division in the expressions comes out both exact and inexact: for `floor((n+p-k+s)/s)` some
-points have s dividing n+p-k+s and some have remainder 1 or s-1.
+The judge's points (`draw_points`): an integer grid of at most EXHAUSTIVE_LIMIT points is
+enumerated completely. Otherwise points mix the special values of each domain (its ends, 0,
+1, small numbers, the middle), random values (small, anywhere, near the top; rationals with
+small denominators for reals), and points adjusted so that each division in the expressions
+comes out both exact and inexact: for `floor((n+p-k+s)/s)` some points have s dividing
+n+p-k+s and some have remainder 1 or s-1.
+
+Authors' points (`sample_points`, `spread_points`: a dozen for `grader validate`, two dozen for
+the STACK export) are few, so they are spread on purpose over every variable's whole range:
+the combinations of the ends, then strata of the interior. A first few points of a grid in its
+own order would leave a variable at one value, and a key that forgets it would pass.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ EXHAUSTIVE_LIMIT = 2000
 _CORNER_SHARE = 0.5  # at most this share of the points comes from special values alone
 _MAX_TRIES = 40 * WANT_POINTS
 _DENOMINATORS = (1, 2, 3, 4, 5, 7, 8, 10, 16, 97)
+_SPREAD_ROUNDS = 40  # rounds of strata an author's points may take to meet the constraints
 
 
 @dataclass(frozen=True)
@@ -51,20 +58,65 @@ def sample_points(
     seed: int = 0,
     time_limit: float = 30.0,
 ) -> list[dict]:
-    """Up to `count` points satisfying `constraints`, keyed like `domains`, values sympy numbers.
-
-    For authors' checks (e.g. `grader validate`); the judge uses `draw_points`.
+    """Up to `count` points satisfying `constraints`, keyed like `domains`, values sympy numbers,
+    spread over every variable's range (`spread_points`). For authors' checks (`grader validate`,
+    the STACK export); the judge uses `draw_points`.
     """
     keys = {key if isinstance(key, str) else key.name: key for key in domains}
-    sample = draw_points(
-        {name: domains[key] for name, key in keys.items()},
-        satisfier(constraints),
-        constraints,
-        deadline=time.monotonic() + time_limit,
-        want=count,
-        seed=seed,
-    )
-    return [{keys[name]: sympy.Rational(v.numerator, v.denominator) for name, v in point.items()} for point in sample.points]
+    points = spread_points({name: domains[key] for name, key in keys.items()}, satisfier(constraints), count,
+                           deadline=time.monotonic() + time_limit, seed=seed)
+    return [{keys[name]: sympy.Rational(v.numerator, v.denominator) for name, v in point.items()} for point in points]
+
+
+def spread_points(domains: Mapping[str, Domain], satisfies: Callable[[Point], bool], count: int, *,
+                  deadline: float, seed: int = 0) -> list[dict[str, Fraction]]:
+    """Up to `count` points that satisfy the constraints, spread over each variable's whole range:
+    the combinations of the ends first (up to half of `count`, all of them where they are few),
+    then rounds of strata (`scan`: each variable's range cut into `count` strips, one value from
+    each), so that every variable takes many values, its ends among them. An integer grid of at
+    most `count` points is enumerated whole. Simplest first; TimeoutError past `deadline`."""
+    rng = random.Random(seed)
+    names = list(domains)
+    bounds = {name: _bounds(domain) for name, domain in domains.items()}
+    tie = _item_tier(domains)
+    if _grid_size(domains, bounds) <= count:
+        return _simplest_first(_unique(_keep(_grid(names, bounds, tie), satisfies, math.inf, deadline)))
+    ends = [tie(dict(zip(names, values))) for values in itertools.islice(
+        itertools.product(*({low, high} for low, high in bounds.values())), 4096)]
+    rng.shuffle(ends)
+    points = _unique(_keep(ends, satisfies, max(1, count // 2), deadline))
+    _fill(points, (point for _ in range(_SPREAD_ROUNDS) for point in scan(domains, rng, count)), satisfies, count,
+          deadline)
+    if len(points) < count:  # constraints the strata rarely meet (n = 2*m): the judge's special and aimed points
+        _fill(points, draw_points(domains, satisfies, [], deadline=deadline, want=count, seed=seed).points, satisfies,
+              count, deadline)
+    return _simplest_first(points)
+
+
+def _fill(points: list[dict], candidates: Iterable[dict], satisfies: Callable[[Point], bool], count: int,
+          deadline: float) -> None:
+    """Add the new candidates that satisfy the constraints, until there are `count` points."""
+    seen = {tuple(point.values()) for point in points}
+    for point in candidates:
+        if len(points) >= count:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        if tuple(point.values()) not in seen and holds(satisfies, point):
+            seen.add(tuple(point.values()))
+            points.append(point)
+
+
+def _grid_size(domains: Mapping[str, Domain], bounds: Mapping[str, tuple[Fraction, Fraction]]) -> float:
+    """How many points an all-integer domain has (infinite with a real variable)."""
+    if not all(domain.kind == "integer" for domain in domains.values()):
+        return math.inf
+    return math.prod(int(high - low + 1) for low, high in bounds.values())
+
+
+def _grid(names: list[str], bounds: Mapping, tie: Callable[[dict], dict]) -> Iterable[dict]:
+    return (tie(dict(zip(names, map(Fraction, values)))) for values in itertools.product(
+        *(range(int(low), int(high) + 1) for low, high in bounds.values())))
 
 
 def satisfier(constraints: Sequence[sympy.Basic]) -> Callable[[Point], bool]:
@@ -82,17 +134,14 @@ def draw_points(
     want: int = WANT_POINTS,
     seed: int = 0,
 ) -> Sample:
-    """Up to `want` points in `domains` that satisfy the constraints; TimeoutError past `deadline`."""
+    """Up to `want` points in `domains` that satisfy the constraints (every one of a small integer
+    grid: `exhaustive`); TimeoutError past `deadline`."""
     rng = random.Random(seed)
     names = list(domains)
     bounds = {name: _bounds(domain) for name, domain in domains.items()}
     tie = _item_tier(domains)
-    integer = all(domains[name].kind == "integer" for name in names)
-    size = math.prod(int(high - low + 1) for low, high in bounds.values()) if integer else math.inf
-    if size <= EXHAUSTIVE_LIMIT:
-        grid = (tie(dict(zip(names, map(Fraction, values)))) for values in itertools.product(
-            *(range(int(low), int(high) + 1) for low, high in bounds.values())))
-        return Sample(_simplest_first(_unique(_keep(grid, satisfies, math.inf if want >= size else want, deadline))),
+    if _grid_size(domains, bounds) <= EXHAUSTIVE_LIMIT:  # every point, whatever `want`: "all" must mean all
+        return Sample(_simplest_first(_unique(_keep(_grid(names, bounds, tie), satisfies, math.inf, deadline))),
                       exhaustive=True)
     specials = {name: _special_values(domains[name].kind, *bounds[name]) for name in names}
     corners = [tie(dict(zip(names, values))) for values in itertools.islice(itertools.product(*specials.values()), 4096)]
@@ -153,9 +202,10 @@ def neighbours(point: Mapping[str, Fraction], domains: Mapping[str, Domain], sat
 
 
 def scan(domains: Mapping[str, Domain], rng: random.Random, count: int) -> Iterable[dict[str, Fraction]]:
-    """`count` points spread evenly (a Latin hypercube: each real variable's range cut into `count`
+    """`count` points spread evenly (a Latin hypercube: each variable's range cut into `count`
     strips, one point in each), to find a key that lives on a sliver of its declared domain
-    (sqrt((x - 2.9)*(3.1 - x)) on [-100, 100]) when random points all missed it."""
+    (sqrt((x - 2.9)*(3.1 - x)) on [-100, 100]) when random points all missed it, and to spread
+    authors' points (`spread_points`)."""
     strips = {}
     for name, domain in domains.items():
         order = list(range(count))
@@ -166,8 +216,11 @@ def scan(domains: Mapping[str, Domain], rng: random.Random, count: int) -> Itera
         point = {}
         for name, domain in domains.items():
             low, high = _bounds(domain)
-            if domain.kind == "integer":
-                point[name] = Fraction(rng.randint(int(low), int(high)))
+            if domain.kind == "integer":  # strip k of count holds the integers from low + k*width/count on
+                width = int(high - low) + 1
+                first = (strips[name][index] * width) // count
+                last = max(first, ((strips[name][index] + 1) * width) // count - 1)
+                point[name] = low + rng.randint(first, last)
             else:
                 offset = Fraction(strips[name][index]) + Fraction(rng.randint(1, 999), 1000)
                 point[name] = low + (high - low) * offset / count

@@ -44,6 +44,17 @@ def question_symbols(params: Mapping[str, object], variables: Mapping[str, objec
     return {**param_symbols(params), **variable_symbols(variables)}
 
 
+def answer_symbols(params: Mapping[str, object], variables: Mapping[str, object],
+                   values: Mapping[str, object]) -> dict[str, sympy.Basic]:
+    """The names a student's answer may use, the params standing for the variant's values: the
+    parser then checks every number they make as it builds it (`10**(99999*steps)` with steps = 20
+    is refused by the exponent cap), where putting the values in afterwards had sympy compute
+    a two-million-digit number first."""
+    plugged = {name: exact(values[name]) for name in param_symbols(params) if name in values}
+    return {**question_symbols(params, variables), **{name: value for name, value in plugged.items()
+                                                       if name not in variables}}
+
+
 def domains(variables: Mapping[str, object]) -> dict[sympy.Symbol, Domain]:
     """Where each variable ranges (each with `kind`, `bounds` and `item_of`), for the judge."""
     symbols = variable_symbols(variables)

@@ -7,6 +7,7 @@ the whitelist (a Float, an unknown function) raises `WireError`.
 
 from __future__ import annotations
 
+import math
 import re
 
 import sympy
@@ -27,6 +28,7 @@ _CONSTANTS = {
 }
 _MAX_DEPTH = 200
 _MAX_DIGITS = 4000  # below Python's int-from-text limit
+_MAX_BITS = int(_MAX_DIGITS * math.log2(10))  # a number of this many bits has at most _MAX_DIGITS digits
 
 
 class WireError(ValueError):
@@ -41,10 +43,10 @@ def encode(expr: sympy.Basic) -> object:
     if isinstance(expr, sympy.Symbol) and type(expr) is sympy.Symbol:
         assumptions = {key: value for key, value in expr.assumptions0.items() if isinstance(value, bool)}
         return ["Symbol", expr.name, assumptions]
-    if isinstance(expr, sympy.Integer):
-        return ["Integer", str(expr.p)]
     if isinstance(expr, sympy.Rational):
-        return ["Rational", str(expr.p), str(expr.q)]
+        if max(abs(expr.p), expr.q).bit_length() > _MAX_BITS:  # before str(), which Python refuses past 4,300 digits
+            raise WireError(f"cannot judge expressions holding a number of more than {_MAX_DIGITS:,} digits")
+        return ["Integer", str(expr.p)] if isinstance(expr, sympy.Integer) else ["Rational", str(expr.p), str(expr.q)]
     name = type(expr).__name__
     if _CLASSES.get(name) is not type(expr):
         raise WireError(f"cannot judge expressions containing {name} ({str(expr)[:40]})")

@@ -11,6 +11,10 @@ The zip holds, at its root:
 - `grader-src/`: this version of grader as source; `bank/`: the course's `exercises/` and
   `solutions/`; `grader_bundle.json`: the settings below.
 
+Both scripts run grader from `grader-src/` (PYTHONPATH) with PYTHONSAFEPATH=1: neither a
+grader installed elsewhere nor a `grader/` in the current folder is ever imported, so a dry
+run from a checkout grades with the bundle's code (docs/instructors.md).
+
 Gradescope's limits map onto the bank's: the autograder timeout caps the submission's
 wall-clock budget (less a reserve for start-up and quizzes), the container's memory caps
 each exercise's `limits.memory_mb` (less what the grader itself holds), and the CPU count
@@ -55,6 +59,8 @@ SETUP = r"""#!/usr/bin/env bash
 set -euo pipefail
 ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
+# Python never imports from the current folder (a checkout named grader/ there would shadow ours)
+export PYTHONSAFEPATH=1
 if [ -z "${GRADER_OFFLINE:-}" ]; then
   apt-get update
   apt-get install -y --no-install-recommends bubblewrap ca-certificates
@@ -79,7 +85,8 @@ else
   PYTHON="${GRADER_PYTHON:-python3}"
 fi
 command -v bwrap >/dev/null 2>&1 || echo "warning: bubblewrap (bwrap) is missing: student code runs without its filesystem view" >&2
-GRADER_AUTOGRADER_ROOT="$ROOT" "$PYTHON" -m grader.lms.gradescope_run --check-install
+# the grader run_autograder runs: this bundle's own, whatever else is installed
+GRADER_AUTOGRADER_ROOT="$ROOT" PYTHONPATH="$SOURCE/grader-src" "$PYTHON" -m grader.lms.gradescope_run --check-install
 """
 
 RUN = r"""#!/usr/bin/env bash
@@ -91,6 +98,7 @@ PYTHON="${GRADER_PYTHON:-$ROOT/venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON="$(command -v python3)"
 export OMP_NUM_THREADS=@CPUS@ MKL_NUM_THREADS=@CPUS@
 export PYTHONPATH="$ROOT/source/grader-src"  # this bundle's own grader, whatever else is installed
+export PYTHONSAFEPATH=1  # ... and never a grader/ in the current folder
 mkdir -p "$ROOT/results"
 rm -f "$ROOT/results/results.json"
 timeout --kill-after=5 @SECONDS@ "$PYTHON" -m grader.lms.gradescope_run

@@ -8,6 +8,11 @@ Whatever breaks, a results.json is written (score 0 and what happened); what onl
 instructor should see (tracebacks, sandbox layers) goes to stdout, which Gradescope keeps
 hidden from students.
 
+The student is the Gradescope account that submitted (`submission_metadata.json`), never
+the `id:` of a student.yaml in the submission: a different one is shown to the student and
+flagged for the instructor, and results.json's `extra_data` says which id seeded the quiz
+numbers (`student`, `student_id_source`). Without that file (a dry run) the folder says.
+
 `--check-install` (the last step of setup.sh) loads the bank and says whether this is the
 grader version and the bank the bundle was built with.
 """
@@ -16,11 +21,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import traceback
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.i18n import ENGLISH, _, set_language
@@ -65,37 +69,83 @@ def with_visibility(results: dict, hidden_visibility: str) -> dict:
     return results
 
 
-def submission_folder(root: Path, scratch: Path) -> Path:
-    """The folder to grade. A zip of one folder unpacks as submission/<folder>/: that folder is
-    graded. Without a student.yaml the Gradescope student id (submission_metadata.json) seeds
-    the quiz variants, so the folder is copied (its regular top-level files) under that name."""
-    from grader.submissions.reading import STUDENT, student_id, valid_id
-
+def submission_folder(root: Path) -> Path:
+    """The folder to grade. A zip of one folder unpacks as submission/<folder>/: that folder is graded."""
     folder = root / "submission"
     entries = [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.is_dir() else []
     if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
         folder = entries[0]
-    if (folder / STUDENT).is_file():
-        return folder
-    student = _gradescope_student(root)
-    student = student_id(student) if student is not None else None
-    if student is None or not valid_id(student):
-        return folder
-    copy = scratch / student
-    copy.mkdir()
-    for path in folder.iterdir():
-        if path.is_file() and not path.is_symlink():
-            shutil.copyfile(path, copy / path.name)
-    return copy
+    return folder
 
 
-def _gradescope_student(root: Path) -> str | None:
+@dataclass(frozen=True)
+class Identity:
+    """Who a submission is graded as. On Gradescope the account that submitted is the student:
+    an `id:` in student.yaml never overrides it (else a classmate's student.yaml would earn
+    the classmate's variant and grade); a different one is shown and flagged."""
+
+    student_id: str | None  # None: no Gradescope account is known, the folder says (student.yaml, else its name)
+    source: str  # what seeded the quiz numbers: "gradescope" or "submission"
+    claimed: str | None = None  # a different id that student.yaml gives, not used
+    folder_problems: tuple[str, ...] = ()  # what the folder's own id reading found: moot on Gradescope
+
+    def notes(self) -> list[str]:
+        """What the student is told, before the report."""
+        if self.student_id is None:
+            return []
+        notes = [_("Your quiz numbers are drawn for {student}, the Gradescope account this was submitted from.").format(
+            student=self.student_id)]
+        if self.claimed is not None:
+            notes.append(_("Your student.yaml says id: {claimed}, which is not that account: it was not used, and your "
+                           "instructor can see the difference.").format(claimed=self.claimed))
+        return notes
+
+    def flag(self) -> str | None:
+        """What the instructor is told (stdout, which students do not see), when anything."""
+        if self.claimed is None:
+            return None
+        return _("FLAG: student.yaml gives id {claimed!r}, but Gradescope account {student!r} submitted; graded as "
+                 "{student!r} (a classmate's student.yaml?)").format(claimed=self.claimed, student=self.student_id)
+
+    def extra(self) -> dict:
+        extra = {"student_id_source": self.source}
+        if self.claimed is not None:
+            extra["student_yaml_id"] = self.claimed
+        return extra
+
+
+MAX_ID_CHARS = 256
+
+
+def gradescope_student(root: Path) -> str | None:
+    """The id of the account that submitted (`sid`, else `email`, of the first user in
+    submission_metadata.json), or None where there is no usable one (a dry run)."""
+    from grader.submissions.reading import student_id
+
     try:
         users = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8")).get("users") or []
         user = users[0]
-        return str(user.get("sid") or user.get("email") or "") or None
+        for key in ("sid", "email"):
+            value = user.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                text = student_id(str(value).strip())  # as student.yaml's ids are kept (NFKC)
+                if text and len(text) <= MAX_ID_CHARS and text.isprintable():
+                    return text
     except (OSError, ValueError, AttributeError, IndexError, KeyError, TypeError):
-        return None
+        pass
+    return None
+
+
+def identity(root: Path, folder: Path) -> Identity:
+    """Who `folder` is graded as (see Identity)."""
+    from grader.submissions.reading import identify, written_id
+
+    account = gradescope_student(root)
+    if account is None:
+        return Identity(None, "submission")
+    claimed = written_id(folder)
+    differs = claimed is not None and claimed.strip().casefold() != account.casefold()
+    return Identity(account, "gradescope", claimed if differs else None, tuple(identify(folder)[1]))
 
 
 def _bank(root: Path, config: dict):
@@ -114,20 +164,27 @@ def grade(root: Path, config: dict) -> dict:
     from grader.reports.render import render
 
     exercises = _bank(root, config)
-    with tempfile.TemporaryDirectory(prefix="grader-submission-") as scratch:
-        folder = submission_folder(root, Path(scratch))
-        # Gradescope runs us as root in a throwaway container: a root child is reported, not refused
-        with runner_for(exercises, root_child="warn") as runner:
-            result = grade_submission(folder, exercises, runner=runner,
-                                      budget_seconds=config.get("budget_seconds") or None)
+    folder = submission_folder(root)
+    who = identity(root, folder)
+    # Gradescope runs us as root in a throwaway container: a root child is reported, not refused
+    with runner_for(exercises, root_child="warn") as runner:
+        result = grade_submission(folder, exercises, runner=runner, student_id=who.student_id,
+                                  budget_seconds=config.get("budget_seconds") or None)
+    if who.folder_problems:  # how the folder's own id was read: not used here, so not the student's concern
+        result = replace(result, problems=tuple(p for p in result.problems if p not in who.folder_problems))
     off = [name for name, on in result.protections if not on]
     import grader
 
     print(_("grader {version} from {folder}").format(version=grader.__version__, folder=Path(grader.__file__).parent.parent))
-    print(_("graded {student}: {score:g}/{max_score:g}; sandbox layers off: {layers}").format(
-        student=result.student_id, score=result.score, max_score=result.max_score, layers=", ".join(off) or _("none")))
+    print(_("graded {student} (id from {source}): {score:g}/{max_score:g}; sandbox layers off: {layers}").format(
+        student=result.student_id, source=who.source, score=result.score, max_score=result.max_score,
+        layers=", ".join(off) or _("none")))
+    if who.flag():
+        print(who.flag())
     results = with_visibility(json.loads(render(result, "json")), config["hidden_visibility"])
+    results["output"] = "\n".join(who.notes() + ([results["output"]] if results["output"] else []))
     results["extra_data"]["bank_sha256"] = config.get("bank_sha256", "")
+    results["extra_data"].update(who.extra())
     return results
 
 
@@ -159,8 +216,9 @@ def check_install(root: Path) -> int:
     for problem in problems:
         print(_("error: {problem}").format(problem=problem), file=sys.stderr)
     if not problems:
-        print(_("grader {version} ready: {count} exercises in {bank}").format(
-            version=grader.__version__, count=len(exercises), bank=root / "source" / config["bank"]))
+        print(_("grader {version} ready: {count} exercises in {bank}; grader from {folder}").format(
+            version=grader.__version__, count=len(exercises), bank=root / "source" / config["bank"],
+            folder=Path(grader.__file__).parent.parent))
     return 1 if problems else 0
 
 

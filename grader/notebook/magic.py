@@ -162,11 +162,12 @@ def _copy_neighbours(here: Path, scratch: Path, file: str) -> None:
     """The other modules of the kernel's folder (attention.py beside a transformer notebook), so
     the cells may import them as a submission's may; the exercise's own file and notebook are the cells."""
     from grader.submissions.files import UnreadableFile, entries, file_limit, read_bytes
+    from grader.submissions.notebooks import SUFFIX, own_file
 
-    own = {file, file.removesuffix(".py") + ".ipynb"}
     for raw, _ in entries(here):
         name = raw.decode("utf-8", "replace")
-        if name.endswith((".py", ".ipynb")) and name not in own and name.isprintable() and "/" not in name:
+        own = name == file or (name.lower().endswith(SUFFIX) and own_file(name) == file)  # LeNet.ipynb too
+        if name.endswith((".py", ".ipynb")) and not own and name.isprintable() and "/" not in name:
             try:
                 (scratch / name).write_bytes(read_bytes(here, name, limit=file_limit(name)))
             except UnreadableFile:
@@ -177,12 +178,10 @@ def _relabelled(graded, notebook: str):
     """Messages that name this kernel's cells as Jupyter shows them: In [5], not 'lenet.ipynb cell 3'."""
     from dataclasses import replace
 
-    from grader.submissions.notebook_cells import CELL_RUN, READ_FROM
-
-    label = re.escape(_(CELL_RUN)).replace(r"\{number\}", r"\d+").replace(r"\{count\}", r"(?P<count>\d+)")
-    pattern = re.compile(r"(?:" + re.escape(notebook) + r" )?" + label)
-    fix = lambda text: pattern.sub(lambda m: f"In [{m.group('count')}]", text)  # noqa: E731
-    note = fix(graded.message).replace(_(READ_FROM).format(notebook=notebook), _("read from the cells run so far"))
+    pattern = re.compile(r"(?:" + re.escape(notebook) + r" )?cell \d+ \(In \[(\d+)\]\)")
+    fix = lambda text: pattern.sub(lambda m: f"In [{m.group(1)}]", text)  # noqa: E731
+    # the extraction note says "read from NOTEBOOK" (grader.submissions.notebook_extract, in English still)
+    note = fix(graded.message).replace(f"read from {notebook}", _("read from the cells run so far"))
     return replace(graded, message=note, items=tuple(replace(i, message=fix(i.message)) for i in graded.items))
 
 

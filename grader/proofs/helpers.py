@@ -1,11 +1,11 @@
 """Trusted proof helpers that the `verify:` expressions of quiz specs call.
 
 `grader validate` evaluates each author's `verify:` expression with every name in
-`__all__` bound. A helper computes its value independently of the answer key: it builds
+`__all__` bound, and the names the bank's own modules export (`solutions/_course/*.py`, where the
+course's networks are: grader.bank.course_code). A helper computes its value independently of the answer key: it builds
 the network in torch and measures it, differentiates with sympy, or runs a seeded Monte
 Carlo experiment. It never restates the key's formula. Symbolic proofs (sympy) live here;
-measurements with torch live in `grader.proofs.measure` and the course nets in
-`grader.proofs.course_nets`; both are re-exported.
+measurements with torch live in `grader.proofs.measure`, re-exported here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 
 import sympy as sp
 
-from grader.proofs.course_nets import alexnet, inception, lenet, nin_block, vgg_block
 from grader.proofs.measure import (
     clipped_gradient,
     conv_output_size,
@@ -33,8 +32,6 @@ from grader.proofs.measure import (
     per_head_attention_params,
     pointwise_conv_equals_linear,
     pool_output_size,
-    positional_encoding,
-    positional_encoding_angle,
     rnn_cell_params,
     same_padding,
     self_attention_ignores_order,
@@ -43,14 +40,14 @@ from grader.proofs.measure import (
 )
 
 __all__ = [
-    "alexnet", "clipped_gradient", "conv_output_size", "decoder_forward_passes", "dot_product_mean",
-    "dot_product_variance", "ffn_equals_conv1x1", "head_split_shape", "inception",
-    "influence_count", "lenet", "letter_where", "letters_where", "linear_rnn_gradient",
-    "masked_attention_weights", "multiply_adds", "nin_block", "output_shape", "param_count",
+    "clipped_gradient", "conv_output_size", "decoder_forward_passes", "dot_product_mean",
+    "dot_product_variance", "ffn_equals_conv1x1", "head_split_shape",
+    "influence_count", "letter_where", "letters_where", "linear_rnn_gradient",
+    "masked_attention_weights", "multiply_adds", "output_shape", "param_count",
     "param_share", "per_head_attention_params", "pointwise_conv_equals_linear", "pool_output_size",
-    "positional_encoding", "positional_encoding_angle", "rnn_cell_params", "same_padding",
+    "rnn_cell_params", "same_padding",
     "self_attention_ignores_order", "softmax_derivative_holds", "softmax_grad", "softmax_jacobian",
-    "softmax_jacobian_is", "softmax_value", "vgg_block",
+    "softmax_jacobian_is", "softmax_value",
 ]
 
 

@@ -64,6 +64,7 @@ class Mutant:
     mistake: str
     caught_by: tuple[str, ...]  # checks that must lose points on it
     source: str  # the whole wrong file, as a student would hand it in
+    edition: str = ""  # the edition of the course whose reference it edits ("" the exercise's own)
 
 
 # Appended to a reference: every torch module class the file defines (containers aside) keeps its
@@ -104,21 +105,29 @@ def reversed_declarations(reference: str) -> str:
     return reference.rstrip("\n") + "\n" + REVERSED_DECLARATIONS
 
 
-def reference_file(solutions: Path, exercise: CodeExercise) -> Path:
-    """`solutions/<id>/<file>`, the exercise's reference solution; a SpecError where it is missing."""
-    path = Path(solutions) / exercise.id / exercise.file
+def own_editions(solutions: Path, exercise: CodeExercise) -> list[str]:
+    """The editions of `exercise` with a reference of their own, `solutions/<id>/<edition>/<file>`."""
+    return [e for e in exercise.editions if (Path(solutions) / exercise.id / e / exercise.file).is_file()]
+
+
+def reference_file(solutions: Path, exercise: CodeExercise, edition: str = "") -> Path:
+    """`solutions/<id>/<file>` (an edition's: `solutions/<id>/<edition>/<file>`), the exercise's reference
+    solution; a SpecError where it is missing."""
+    path = Path(solutions) / exercise.id / edition / exercise.file
     if not path.is_file():
+        where = f"{exercise.id}/{edition}/" if edition else f"{exercise.id}/"
         raise SpecError(path, _("the reference solution is missing"), fix=_("add {path}").format(
-            path=f"solutions/{exercise.id}/{exercise.file}"))
+            path=f"solutions/{where}{exercise.file}"))
     return path
 
 
-def load_mutants(solutions: Path, exercise: CodeExercise) -> list[Mutant]:
-    """The mutants of `exercise` (none when it has no mutants.yaml), applied to its reference."""
-    path = Path(solutions) / exercise.id / FILE_NAME
+def load_mutants(solutions: Path, exercise: CodeExercise, edition: str = "") -> list[Mutant]:
+    """The mutants of `exercise` (none when it has no mutants.yaml), applied to its reference
+    (an edition's mutants: `solutions/<id>/<edition>/mutants.yaml`, applied to that edition's)."""
+    path = Path(solutions) / exercise.id / edition / FILE_NAME
     if not path.is_file():
         return []
-    reference = reference_file(solutions, exercise).read_text(encoding="utf-8")
+    reference = reference_file(solutions, exercise, edition).read_text(encoding="utf-8")
     document = read_yaml(path)
     specs = _parse(document)
     mutants, errors = [], []
@@ -131,7 +140,8 @@ def load_mutants(solutions: Path, exercise: CodeExercise) -> list[Mutant]:
                         check=check, exercise=exercise.id), line=document.line_of((name, "caught-by")),
                         field=f"{name}.caught-by", fix=_("one of: {ids}").format(ids=", ".join(sorted(checks))))
             source = _apply(reference, spec.edits, document, (name, "edits"), exercise.file)
-            mutants.append(Mutant(exercise.id, name, spec.mistake.strip().splitlines()[0], tuple(spec.caught_by), source))
+            mutants.append(Mutant(exercise.id, name, spec.mistake.strip().splitlines()[0], tuple(spec.caught_by), source,
+                                  edition))
         except SpecError as error:
             errors.append(error)
     if errors:

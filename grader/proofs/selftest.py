@@ -28,7 +28,7 @@ from grader.bank.spec import CodeExercise
 from grader.checking.codegrade import CodeGrader
 from grader.errors import SpecError
 from grader.i18n import _
-from grader.proofs.mutants import Mutant, load_mutants, reference_file, reversed_declarations
+from grader.proofs.mutants import Mutant, load_mutants, own_editions, reference_file, reversed_declarations
 from grader.reports.results import ExerciseResult
 from grader.sandbox.launcher import Sandbox
 
@@ -37,13 +37,16 @@ from grader.sandbox.launcher import Sandbox
 class ReferenceOutcome:
     exercise_id: str
     result: ExerciseResult
+    edition: str = ""  # an edition's own reference (solutions/<id>/<edition>/), "" the exercise's
 
     @property
     def full_marks(self) -> bool:
-        return self.result.score == self.result.max_score and self.result.passed
+        """Full marks, and an edition's reference read as that edition."""
+        read_right = not self.edition or self.result.edition == self.edition
+        return self.result.score == self.result.max_score and self.result.passed and read_right
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MutantOutcome(Mutant):
     lost: tuple[str, ...]  # checks that did lose points
     result: ExerciseResult
@@ -106,14 +109,17 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
 def _run(exercises: list[CodeExercise], solutions: Path, grader: CodeGrader) -> SelftestResult:
     references, mutants, reordered = [], [], []
     for exercise in exercises:
-        reference = reference_file(solutions, exercise).read_text(encoding="utf-8")
-        references.append(ReferenceOutcome(exercise.id, _grade_source(grader, exercise, reference, solutions)))
-        if _declares_modules(grader.reference(exercise, solutions)):
-            reversed_source = reversed_declarations(reference)
-            reordered.append(ReferenceOutcome(exercise.id, _grade_source(grader, exercise, reversed_source, solutions)))
-        for mutant in load_mutants(solutions, exercise):
-            result = _grade_source(grader, exercise, mutant.source, solutions)
-            mutants.append(MutantOutcome(**vars(mutant), lost=_lost(result), result=result))
+        for edition in ["", *own_editions(solutions, exercise)]:
+            reference = reference_file(solutions, exercise, edition).read_text(encoding="utf-8")
+            references.append(ReferenceOutcome(exercise.id, _grade_source(grader, exercise, reference, solutions),
+                                               edition))
+            if not edition and _declares_modules(grader.reference(exercise, solutions)):
+                reversed_source = reversed_declarations(reference)
+                reordered.append(ReferenceOutcome(exercise.id, _grade_source(grader, exercise, reversed_source,
+                                                                             solutions)))
+            for mutant in load_mutants(solutions, exercise, edition):
+                result = _grade_source(grader, exercise, mutant.source, solutions)
+                mutants.append(MutantOutcome(**vars(mutant), lost=_lost(result), result=result))
     return SelftestResult(tuple(references), tuple(mutants), tuple(reordered))
 
 

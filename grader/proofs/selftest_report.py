@@ -34,10 +34,14 @@ def _select(bank: Path, ids: list[str] | None) -> list:
 
 def _code_table(result) -> Table:
     table = Table(_("exercise"), _("version"), _("score"), _("verdict"), title=_("code exercises"), title_justify="left")
-    versions = [(ref, _("reference")) for ref in result.references]
+    versions = [(ref, _("reference ({edition})").format(edition=ref.edition) if ref.edition else _("reference"))
+                for ref in result.references]
     versions += [(ref, _("reference, parameters declared in reverse order")) for ref in result.reordered]
     for ref, version in versions:
         verdict = "[green]" + _("full marks") + "[/green]" if ref.full_marks else "[red]" + _("lost points") + "[/red]"
+        if ref.edition and ref.result.edition != ref.edition:
+            verdict = "[red]" + _("read as {found}, not {edition}").format(
+                found=escape(ref.result.edition or _("no edition")), edition=escape(ref.edition)) + "[/red]"
         table.add_row(ref.exercise_id, version, f"{points(ref.result.score)}/{points(ref.result.max_score)}", verdict)
         for item in ref.result.items:
             if item.score < item.max_score:
@@ -51,7 +55,9 @@ def _code_table(result) -> Table:
             why = "; ".join((_("{check} broke by an error of its own") if c in broke else _("{check} did not lose points"))
                             .format(check=c) for c in missed)
             verdict = "[red]" + _("survived: {why}").format(why=escape(why)) + "[/red]"
-        table.add_row(mutant.exercise_id, _("mutant {name}: {mistake}").format(name=mutant.name, mistake=escape(mutant.mistake)),
+        name = (_("mutant {name} ({edition}): {mistake}") if mutant.edition else _("mutant {name}: {mistake}")).format(
+            name=mutant.name, edition=escape(mutant.edition or ""), mistake=escape(mutant.mistake))
+        table.add_row(mutant.exercise_id, name,
                       f"{points(mutant.result.score)}/{points(mutant.result.max_score)}", verdict)
     return table
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
 from sympy.logic.boolalg import BooleanAtom
 
+from grader.bank.course_code import verify_names
 from grader.bank.loading import load_exercise, spec_folders
 from grader.bank.settings import bank_settings
 from grader.bank.location import solutions_beside
@@ -62,23 +64,72 @@ class Validation:
     verified: int = 0  # verify expressions that agreed with a key
     findings: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)  # worth a look, but the bank is valid
+    # "exercise" (its params over the variants) or "exercise/question" (its variables over the
+    # verify points) -> each name -> the distinct values it took: a key is proven only where they went
+    sampled: dict[str, dict[str, set]] = field(default_factory=dict)
+
+    def took(self, where: str, values: dict) -> None:
+        """Note the values of one variant or sample point."""
+        seen = self.sampled.setdefault(where, {})
+        for name, value in values.items():
+            seen.setdefault(str(name), set()).add(value)
+
+    def spread(self) -> list[str]:
+        """'conv-shape/out-height: n_h took 12 values, s_h 4' for each place values were drawn."""
+        return [f"{where}: " + ", ".join(f"{name} took {len(values)} value{'s' * (len(values) != 1)}"
+                                         for name, values in names.items())
+                for where, names in self.sampled.items() if names]
 
     @property
     def ok(self) -> bool:
         return not self.findings
 
 
+def param_pools(exercise: QuizExercise) -> dict[str, list]:
+    """Each parameter's values, in order."""
+    return {name: list(range(v.min, v.max + 1)) if isinstance(v, IntRange) else list(v)
+            for name, v in exercise.params.items()}
+
+
 def variants_of(exercise: QuizExercise) -> list[dict]:
-    """Every variant when there are few, else a fixed set of drawn ones."""
+    """Every variant when there are few, else DRAWN_VARIANTS spread over every parameter's values
+    (`_spread_variants`), filled up with students' kind of draws where the constraints rule many out."""
     if not exercise.params:
         return [{}]
-    pools = [list(range(v.min, v.max + 1)) if isinstance(v, IntRange) else list(v) for v in exercise.params.values()]
-    if math.prod(len(pool) for pool in pools) > MAX_COMBINATIONS:
-        drawn = (draw(exercise, f"validate-{n}") for n in range(DRAWN_VARIANTS))
-        return list({tuple(sorted(v.items())): v for v in drawn}.values())
+    pools = param_pools(exercise)
     probe = draw(exercise, "validate")  # raises if no variant satisfies the constraints
-    combos = [dict(zip(exercise.params, values)) for values in itertools.product(*pools)]
+    if math.prod(len(pool) for pool in pools.values()) > MAX_COMBINATIONS:
+        kept = [values for values in _spread_variants(exercise.id, pools) if satisfies(exercise, values)]
+        drawn = (draw(exercise, f"validate-{n}") for n in range(DRAWN_VARIANTS))  # drawn only while needed
+        unique: dict[tuple, dict] = {}
+        for values in itertools.chain(kept, drawn):
+            if len(unique) >= DRAWN_VARIANTS:
+                break
+            unique.setdefault(tuple(sorted(values.items())), values)
+        return list(unique.values())
+    combos = [dict(zip(exercise.params, values)) for values in itertools.product(*pools.values())]
     return [values for values in combos if satisfies(exercise, values)] or [probe]
+
+
+def _spread_variants(seed: str, pools: dict[str, list]) -> list[dict]:
+    """DRAWN_VARIANTS variants in which each parameter takes values from the whole of its pool: the
+    pool cut into DRAWN_VARIANTS strata, one value from each in a shuffled order (a Latin
+    hypercube), the first and the last value always among them. Drawing each variant at random
+    left a parameter at a few of its values (L = 4, 4, 4, 3, 4 in five variants)."""
+    rng = random.Random(f"validate\x00{seed}")
+    count = DRAWN_VARIANTS
+    columns = {}
+    for name, pool in pools.items():
+        order = list(range(count))
+        rng.shuffle(order)
+        picks = []
+        for stratum in order:
+            first = stratum * len(pool) // count
+            last = max(first, (stratum + 1) * len(pool) // count - 1)
+            index = 0 if stratum == 0 else len(pool) - 1 if stratum == count - 1 else rng.randint(first, last)
+            picks.append(pool[index])
+        columns[name] = picks
+    return [{name: columns[name][row] for name in pools} for row in range(count)]
 
 
 def _number(value) -> sympy.Expr:
@@ -210,7 +261,7 @@ class _QuestionCheck:
                 names = {str(symbol): (int(v) if v.is_Integer else float(v)) for symbol, v in point.items()}
                 expected = key.subs(point) if point else key
                 try:
-                    result = evaluate(text, {**values, **names, "key": key})
+                    result = evaluate(text, {**verify_names(self.exercise.folder), **values, **names, "key": key})
                 except VerifyTimeout as stopped:
                     self.fail(_("exercise {exercise}, question {question}: verify expression {text!r} {reason} (fix: make "
                                 "it faster, or prove the key another way)").format(
@@ -227,6 +278,7 @@ class _QuestionCheck:
                     return False
                 if isinstance(result, (bool, BooleanAtom)):
                     break  # a proof covers the whole variant
+                self.report.took(f"{self.exercise.id}/{self.question.id}", point)
             self.report.verified += 1
         return True
 
@@ -236,6 +288,9 @@ def validate_exercise(exercise: QuizExercise, report: Validation) -> None:
     variants = variants_of(exercise)
     report.exercises += 1
     report.variants += len(variants)
+    varied = {name for name, pool in param_pools(exercise).items() if len(pool) > 1}
+    for values in variants:
+        report.took(exercise.id, {name: value for name, value in values.items() if name in varied})
     document = read_yaml(path) if path.is_file() else None  # it loaded, so it reads: for the findings' lines
     for index, question in enumerate(exercise.questions):
         report.questions += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
@@ -11,6 +12,7 @@ import sympy
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise, Tolerance
 from grader.bank.variants import draw, question_values
+from grader.errors import SpecError
 from grader.i18n import _
 from grader.judge.equivalence import Judgement, Verdict
 from grader.judge.equivalence import judge as default_judge
@@ -85,9 +87,8 @@ class _Marker:
 
 def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, judge: Judge = default_judge) -> ItemResult:
     """Mark `raw` (as read from answers.yaml; None when absent) against `question`."""
-    echo = None
-
-    def result(status: Status, score: float = 0.0, message: str = "", hint: str = "") -> ItemResult:
+    def result(status: Status, score: float = 0.0, message: str = "", hint: str = "", echo: str | None = None
+               ) -> ItemResult:
         if echo is not None:
             message = _("{message} (read as `{reading}`)").format(message=message, reading=echo)
         return ItemResult(
@@ -97,25 +98,36 @@ def mark(exercise: QuizExercise, question: Question, values: dict, raw: object, 
 
     if raw is None:
         return result(Status.NOT_SUBMITTED, message=_("no answer given"))
-    marker = _Marker(exercise, question, values, judge)
+    try:
+        return _marked(_Marker(exercise, question, values, judge), raw, result)
+    except SpecError:
+        raise  # the exercise's, not this answer's: no variant can be drawn
+    except Exception as error:  # noqa: BLE001 - one question's fault must not end the sheet, or the run
+        # the error's class only: its text can be pages long (Python's message on printing a 5000-digit int)
+        return result(Status.ERROR, message=unjudged_message(_("the grader failed on it: {kind}").format(
+            kind=type(error).__name__)))
+
+
+def _marked(marker: _Marker, raw: object, result: Callable[..., ItemResult]) -> ItemResult:
+    exercise, question, values = marker.exercise, marker.question, marker.values
     try:
         given = marker.read(raw)
     except responses.AnswerFormatError as error:
         return result(Status.ERROR, message=_("{heading}: {reason}").format(heading=error.heading, reason=error))
-    echo = responses.reading(raw, exercise, question)
+    answered = functools.partial(result, echo=responses.reading(raw, exercise, question))  # the answer as read
     expected = keys.key_value(exercise, question, values)
     judgement = marker.same(given, expected)
     if judgement.verdict is Verdict.EQUAL:
-        return result(Status.PASSED, question.points, _("correct"))
+        return answered(Status.PASSED, question.points, _("correct"))
     if judgement.verdict is Verdict.UNDECIDED:
-        return result(Status.ERROR, message=unjudged_message(judgement.reason))
+        return answered(Status.ERROR, message=unjudged_message(judgement.reason))
     hint = marker.rule_for(given) or question.hint
     if question.type == "multi":
         score = marker.score(given, expected)
         if score > 0:
-            return result(Status.PARTIAL, score, _("partly right"), hint)
+            return answered(Status.PARTIAL, score, _("partly right"), hint)
     message = _("not correct: {note}").format(note=judgement.note) if judgement.note else _("not correct")
-    return result(Status.FAILED, message=message, hint=hint)
+    return answered(Status.FAILED, message=message, hint=hint)
 
 
 def mark_questions(exercise: QuizExercise, answers: dict[str, object], student_id: str, judge: Judge = default_judge,

@@ -18,7 +18,8 @@ from grader.bank.spec import Question, QuizExercise
 from grader.i18n import N_, _
 from grader.judge.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
 from grader.judge.expr import reading as expression_reading
-from grader.judge.scope import exact, question_symbols, substitute
+from grader.judge.expr_rules import check_number
+from grader.judge.scope import answer_symbols, exact, question_symbols
 from grader.judge.typed import fold
 
 MAX_TEXT = 2000
@@ -55,8 +56,13 @@ def read_number(raw: object) -> sympy.Expr:
         raise AnswerFormatError(_("expected a number, got true/false"))
     if isinstance(raw, float) and not math.isfinite(raw):
         raise AnswerFormatError(_("expected a finite number"))
-    if isinstance(raw, (int, float)):
-        return exact(raw)
+    if isinstance(raw, (int, float)):  # YAML's own number: the cap on the size of numbers, as for text
+        value = exact(raw)
+        try:
+            check_number(value, STUDENT_LIMITS.max_value_digits)
+        except ExpressionError as error:
+            raise _refused(error, _("expected a number: {reason}")) from None
+        return value
     try:
         value = parse_expression(_text(raw, _("a number")), {}, STUDENT_LIMITS)
     except ExpressionError as error:
@@ -71,10 +77,9 @@ def read_expression(raw: object, exercise: QuizExercise, question: Question, val
         return read_number(raw)
     text = _text(raw, _("a formula"))
     try:
-        parsed = parse_expression(text, question_symbols(exercise.params, question.variables), STUDENT_LIMITS)
+        return parse_expression(text, answer_symbols(exercise.params, question.variables, values), STUDENT_LIMITS)
     except ExpressionError as error:
         raise _refused(error) from None
-    return substitute(parsed, exercise.params, values)
 
 
 def read_shape(raw: object) -> list[int]:

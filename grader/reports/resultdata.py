@@ -35,7 +35,8 @@ def _override(data: dict | None) -> Override | None:
 def exercise_from_data(data: dict) -> ExerciseResult:
     items = tuple(item_from_data(item) for item in data.get("items", ()))
     return ExerciseResult(data["exercise_id"], data["title"], data["kind"], data["topic"], items,
-                          data.get("message", ""), data.get("hidden_remaining", 0), _override(data.get("override")))
+                          data.get("message", ""), data.get("hidden_remaining", 0), _override(data.get("override")),
+                          data.get("edition", ""))
 
 
 def submission_from_data(data: dict) -> SubmissionResult:

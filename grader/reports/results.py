@@ -99,6 +99,7 @@ class ExerciseResult:
     message: str = ""  # e.g. "conv.py not submitted" or "import failed: ..."
     hidden_remaining: int = 0  # checks not run because only public checks were asked for
     override: Override | None = None  # an instructor's score for the whole exercise, over its items' sum
+    edition: str = ""  # code exercises: the edition of the course the submission was read as (grader.checking.editions)
 
     @property
     def graded_score(self) -> float:

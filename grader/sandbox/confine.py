@@ -13,6 +13,7 @@ import resource
 import signal
 import site
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,23 +61,33 @@ def holds_root() -> bool:
         return True
 
 
+def install_paths() -> set[str]:
+    """The interpreter's own installation: its prefixes, standard library and site-packages.
+
+    Never the current folder or PYTHONPATH's entries (sys.path holds both under `python -m`):
+    run from a folder above the bank, or from `/`, they would open that folder to children.
+    """
+    found = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages()}
+    found |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    if site.ENABLE_USER_SITE:
+        found.add(site.getusersitepackages())
+    return {os.path.realpath(p) for p in found if p} | {os.path.dirname(sys.executable)}
+
+
 def readable_paths() -> list[str]:
     """What a child may read: system dirs, the Python installation and `grader.sandbox`.
 
     Installed, the grader package ships the exercises and solutions, so it is hidden; in
-    a source checkout the whole checkout is. A sys.path entry that holds the hidden folder
-    is opened entry by entry around it.
+    a source checkout the whole checkout is. An installation folder that holds the hidden
+    folder is opened entry by entry around it.
     """
     paths = [p for p in SYSTEM_DIRS if os.path.isdir(p)]
     sites = {os.path.realpath(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
     package = str(GRADER_PACKAGE)
     hidden = package if str(GRADER_PACKAGE.parent) in sites else str(GRADER_PACKAGE.parent)
-    entries = {os.path.realpath(p or os.getcwd()) for p in sys.path} | {
-        os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)
-    }
-    for entry in sorted(entries):
-        if not os.path.exists(entry) or _within(entry, hidden) or any(_within(entry, p) for p in paths):
-            continue
+    for entry in sorted(install_paths()):
+        if not os.path.exists(entry) or entry == hidden or any(_within(entry, p) for p in paths):
+            continue  # a venv inside the checkout (.venv) is the interpreter's, and stays readable
         paths.extend(_siblings_of(hidden, entry) if _within(hidden, entry) else [entry])
     for folder in gpu.library_dirs():  # the GPU driver's libraries outside the system folders
         if not _within(folder, hidden) and not any(_within(folder, p) for p in paths):

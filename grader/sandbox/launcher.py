@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.i18n import N_, _
-from grader.sandbox import confine, gpu, wire
+from grader.sandbox import confine, gpu, scratch, wire
 
 SERVER_BROKE = 70  # the child's exit code when its own server code failed (see zygote.spawn)
 READY_SECONDS = 180  # importing torch cold can take a while on a loaded machine
@@ -84,7 +83,7 @@ class Child:
 class Sandbox:
     """The zygote and its children; use as a context manager."""
 
-    scratch_root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="grader-sandbox-")))
+    scratch_root: Path = field(default_factory=scratch.make_root)  # names its owner: see sandbox/scratch.py
     wrappers: tuple[str, ...] = ("bwrap", "unshare", "none")  # tried in this order
     wrapper: str = ""
     # the user children switch to when the grader runs as root (an operator may name a dedicated one)
@@ -107,10 +106,12 @@ class Sandbox:
         """Start the zygote (once); `wait_ready` (called by the first spawn) waits for its torch."""
         if self._process is not None:
             return
+        scratch.sweep_once()  # what a killed grader left behind
         os.chmod(self.scratch_root, 0o711)  # children (another user) reach their own folder only
         ours, theirs = socket.socketpair()
         self.wrapper, argv = self._wrapper()
-        argv += [sys.executable, "-s", "-m", "grader.sandbox.zygote", str(self.scratch_root), self.user]
+        # -P: nothing of its working folder on its path (see confine.install_paths for its view)
+        argv += [sys.executable, "-s", "-P", "-m", "grader.sandbox.zygote", str(self.scratch_root), self.user]
         log = open(self.scratch_root / "zygote.log", "wb")
         self._process = subprocess.Popen(argv, stdin=theirs, stdout=log, stderr=log, env=_zygote_env(),
                                          cwd=self.scratch_root, start_new_session=True)

@@ -1,82 +1,91 @@
-"""A module's source from notebook cells, by syntax tree: definitions kept, the rest listed.
+"""A notebook's code cells as top-level statements: what each binds, reads, and whether it may run.
 
 A course notebook mixes what is graded (imports, functions, classes, `net = nn.Sequential(...)`)
 with what must not run when the module is imported: training loops, plots, downloads,
-magics and shell lines. Each code cell is parsed with `ast`; its top-level statements are
-kept or dropped by kind, and every dropped one is named with its cell and line, so the
-student sees what was left out. Kept statements keep their text; the generated module
-remembers where each of its lines came from, so messages point to the notebook.
-
-This is not a sandbox: what is kept still runs only in the sandboxed child.
+magics, shell lines, demo lines. Each code cell is parsed with `ast` (magics blanked first,
+`notebook_magics`) and each top-level statement is described: the names it binds, the
+global names it reads as it runs (`now`: an assignment's value, a class body, defaults and
+decorators) and those its functions read when called (`later`), found with `symtable` so a
+function's own parameters are not taken for globals. Only an import, a `def`, a `class` or
+an assignment to plain names can be taken into a module (`candidate`); `refusal` says why a
+candidate still cannot run at import. `notebook_extract` picks the statements an exercise
+needs. Nothing here runs a line of the notebook: parsing and symbol tables only.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import re
+import symtable
 from dataclasses import dataclass, field
 
-from grader.i18n import N_, _
+from grader.submissions.notebook_magics import magic_lines
 
-MAGIC = re.compile(r"^\s*(%|!)")  # a line magic or a shell line (also `x = !ls` below)
-SHELL_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w, ]*=\s*[!%]")
+MAX_STATEMENTS = 5_000  # top-level statements of a notebook; the course's longest have a few hundred
 FILE_MARK = re.compile(r"^#\s*file:\s*([A-Za-z_]\w*\.py)\s*$")
-SAVE_MARK = re.compile(r"#\s*@save\b")
-KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+TAKEN = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # calls whose result a module-level assignment must not be built from: data, training, plots, I/O
 RUNS = re.compile(r"(load_data|download|train|fit|plot|show|savefig|Animator|open|read|write|input|sleep|system|urlopen)",
                   re.IGNORECASE)
-_KINDS = {ast.For: N_("a for loop"), ast.AsyncFor: N_("a for loop"), ast.While: N_("a while loop"),
-          ast.With: N_("a with block"), ast.AsyncWith: N_("a with block"), ast.If: N_("an if block"),
-          ast.Try: N_("a try block"), ast.Expr: N_("a bare expression"), ast.Assert: N_("an assert"),
-          ast.Delete: N_("a del"), ast.Raise: N_("a raise"), ast.AugAssign: N_("an augmented assignment")}
-CELL_RUN = N_("cell {number} (In [{count}])")  # grader.notebook.magic finds these in messages
-READ_FROM = N_("read from {notebook}")
+_INSTANT_SCOPES = ("listcomp", "setcomp", "dictcomp", "genexpr")  # run where they stand, not later
+_SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
+_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_KINDS = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop", ast.With: "a with block",
+          ast.AsyncWith: "a with block", ast.If: "an if block", ast.Try: "a try block", ast.Expr: "a bare expression",
+          ast.Assert: "an assert", ast.Delete: "a del", ast.Raise: "a raise", ast.AugAssign: "an augmented assignment"}
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One code cell: its 1-based position among all cells, its execution count, its text."""
+    """One code cell: its 1-based position among all cells, its text, its execution count, and its
+    language where it is not Python (VS Code's languageId, nbformat 3's language)."""
 
     number: int
     source: str
     execution_count: int | None = None
+    language: str | None = None
 
     @property
     def label(self) -> str:
-        if self.execution_count:
-            return _(CELL_RUN).format(number=self.number, count=self.execution_count)
-        return _("cell {number}").format(number=self.number)
+        run = f" (In [{self.execution_count}])" if self.execution_count else ""
+        return f"cell {self.number}{run}"
 
 
 @dataclass
-class Extracted:
-    """The module built for one file: its source, where each line came from, what was left out."""
+class Statement:
+    """One top-level statement of a cell (see the module's notes)."""
 
-    notebook: str
-    source: str = ""
-    origins: list[tuple[Cell, int]] = field(default_factory=list)  # generated line i+1 -> (cell, line in cell)
-    dropped: list[str] = field(default_factory=list)
-    error: str | None = None  # a cell that does not parse: the message, naming cell and line
-
-    def locate(self, line: int | None) -> tuple[str, int] | None:
-        """('lenet.ipynb cell 4 (In [3])', 2) for line 7 of the generated module, or None."""
-        if type(line) is not int or not 0 < line <= len(self.origins):
-            return None
-        cell, inner = self.origins[line - 1]
-        return f"{self.notebook} {cell.label}", inner
+    cell: Cell
+    first: int  # its first line in the cell, decorators included
+    lines: list[tuple[str, int]]  # its text, line by line, each with its line in the cell
+    binds: frozenset[str]
+    now: frozenset[str]
+    later: frozenset[str]
+    kind: str  # "an import", "a def", "a class", "an assignment", "a for loop", ...
+    candidate: bool
+    refusal: str | None = None
+    star: bool = False  # `from x import *`: it binds names no one can list
 
     @property
-    def note(self) -> str:
-        """What the report says about the extraction: the statements not run."""
-        if not self.dropped:
-            return _(READ_FROM).format(notebook=self.notebook)
-        shown = "; ".join(self.dropped[:30])
-        if len(self.dropped) > 30:
-            shown = _("{statements}; and {more} more").format(statements=shown, more=len(self.dropped) - 30)
-        return _("{read_from}; not run at import: {statements}").format(
-            read_from=_(READ_FROM).format(notebook=self.notebook), statements=shown)
+    def place(self) -> str:
+        return f"{self.cell.label} line {self.first} `{self.snippet}`"
+
+    @property
+    def snippet(self) -> str:
+        text = self.lines[0][0].strip() if self.lines else ""
+        return text if len(text) <= 50 else text[:47] + "..."
+
+
+@dataclass
+class Analysis:
+    """A notebook's statements in order, and the cells that were left out whole, with why."""
+
+    statements: list[Statement] = field(default_factory=list)
+    skipped: list[tuple[int, int, str]] = field(default_factory=list)  # (cell, line, what): magics, other languages
+    broken: list[tuple[Cell, str]] = field(default_factory=list)  # cells that do not parse: the message
+    too_many: Cell | None = None  # the cell past which there were more than MAX_STATEMENTS: nothing is taken
 
 
 def target_of(cell_source: str, own: str | None) -> str | None:
@@ -91,18 +100,6 @@ def _snippet(text: str) -> str:
     return line if len(line) <= 50 else line[:47] + "..."
 
 
-def _clean(cell: Cell, dropped: list[str]) -> list[str]:
-    """The cell's lines with magics and shell lines blanked (indented ones become `pass`)."""
-    lines = cell.source.split("\n")
-    for index, line in enumerate(lines):
-        if MAGIC.match(line) or SHELL_ASSIGN.match(line):
-            dropped.append(_("{cell} line {line} `{code}` (a magic or shell line)").format(
-                cell=cell.label, line=index + 1, code=_snippet(line)))
-            indent = line[:len(line) - len(line.lstrip())]
-            lines[index] = indent + "pass" if indent else ""
-    return lines
-
-
 def _installed(node: ast.Import | ast.ImportFrom, local: frozenset[str]) -> str | None:
     """The first top-level module `node` imports that is neither installed here nor `local`
     (the submission's own modules, sent beside the graded one)."""
@@ -112,77 +109,95 @@ def _installed(node: ast.Import | ast.ImportFrom, local: frozenset[str]) -> str 
         names = [alias.name for alias in node.names]
     for name in names:
         top = name.split(".")[0]
-        if top in local:
-            continue
-        try:
-            if importlib.util.find_spec(top) is None:
-                return top
-        except (ImportError, ValueError):
+        if top not in local and not _findable(top):
             return top
     return None
 
 
-def _uses_grader(node: ast.stmt) -> bool:
-    """An import of grader, or a top-level statement that calls into it (`r = grader.notebook.check(...)`)."""
-    if isinstance(node, ast.Import):
-        return any(alias.name.split(".")[0] == "grader" for alias in node.names)
-    if isinstance(node, ast.ImportFrom):
-        return (node.module or "").split(".")[0] == "grader" and node.level == 0
-    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Expr)) and node.value is not None:
-        return any(isinstance(n, ast.Name) and n.id in ("grader", "get_ipython") for n in ast.walk(node.value))
-    return False
+@functools.lru_cache(maxsize=256)
+def _findable(module: str) -> bool:
+    """Whether a top-level module is installed here (asked once a process: a course imports torch in every cell)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
-def _bound(node: ast.stmt) -> set[str]:
-    """The names a top-level import or assignment binds."""
+def _plain_targets(node: ast.stmt) -> bool:
+    """An assignment to names only (`a = ...`, `a, b = ...`), not into an object (`net[0].weight = ...`)."""
+    if isinstance(node, ast.AnnAssign):
+        return node.value is not None and isinstance(node.target, ast.Name)
+    if not isinstance(node, ast.Assign):
+        return False
+    return all(isinstance(t, ast.Name) or (isinstance(t, (ast.Tuple, ast.List)) and all(
+        isinstance(e, ast.Name) or (isinstance(e, ast.Starred) and isinstance(e.value, ast.Name)) for e in t.elts))
+        for t in node.targets)
+
+
+def _kind(node: ast.stmt) -> str:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        return "an import"
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return "a def"
+    if isinstance(node, ast.ClassDef):
+        return "a class"
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    return set()
+        return "an assignment" if _plain_targets(node) else "an assignment into an object"
+    if isinstance(node, ast.Expr):
+        return "a call" if isinstance(node.value, (ast.Call, ast.Await)) else "a value shown"
+    return _KINDS.get(type(node), "a statement")
 
 
-def _needs_dropped(node: ast.stmt, gone: set[str]) -> str | None:
-    """An assignment whose value reads a name that only a left-out statement binds, which
-    would fail at import (`device = d2l.try_gpu()` once `from d2l import ...` is out)."""
-    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
-        return None
-    used = sorted({n.id for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in gone})
-    return _("it uses {name}, which was left out").format(name=used[0]) if used else None
-
-
-def _verdict(node: ast.stmt, local: frozenset[str]) -> str | None:
-    """Why a top-level statement is not run at import, or None to keep it."""
-    if _uses_grader(node):
-        return _("a use of grader itself")
-    if isinstance(node, KEPT):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            missing = _installed(node, local)
-            return _("an import of {module}, which is not installed where code is graded").format(module=missing) if missing else None
-        return None
+def _refusal(node: ast.stmt, now: frozenset[str], local: frozenset[str]) -> str | None:
+    """Why a candidate statement that reads `now` cannot run at import, or None."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] * (node.level == 0)
+        if any(module.split(".")[0] == "grader" for module in modules):
+            return "a use of grader itself"
+        missing = _installed(node, local)
+        return f"an import of {missing}, which is not installed where code is graded" if missing else None
+    if now & {"grader", "get_ipython"}:  # `r = grader.notebook.check('lenet')`
+        return "a use of grader itself"
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        names = all(isinstance(t, ast.Name) or (isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts))
-                    for t in targets)
-        if not names:
-            return _("an assignment into an object")
-        for inner in ast.walk(node.value) if node.value is not None else ():
+        for inner in ast.walk(node.value):
             if isinstance(inner, ast.Call):
                 called = inner.func.attr if isinstance(inner.func, ast.Attribute) else getattr(inner.func, "id", "")
                 if RUNS.search(called):
-                    return _("an assignment that calls {function}()").format(function=called)
-        return None
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-        return None  # a docstring
-    if isinstance(node, ast.Expr):
-        return _("a call") if isinstance(node.value, (ast.Call, ast.Await)) else _("a value shown, not kept")
-    return _(_KINDS.get(type(node), N_("a statement")))
+                    return f"an assignment that calls {called}()"
+    return None
 
 
-def cell_language(metadata: dict) -> str | None:
-    language = (metadata.get("vscode") or {}).get("languageId") or metadata.get("language")
-    return language if isinstance(language, str) and language.lower() not in ("python", "python3") else None
+def _reads(table: symtable.SymbolTable, later: bool, now: set[str], deferred: set[str]) -> None:
+    """The global names read in `table` and the scopes inside it, each as read now or later."""
+    top = table.get_type() == "module"
+    for symbol in table.get_symbols():
+        if symbol.is_referenced() and (top or symbol.is_global()):
+            (deferred if later else now).add(symbol.get_name())
+    for child in table.get_children():
+        called_later = later or (child.get_type() == "function" and child.get_name() not in _INSTANT_SCOPES)
+        _reads(child, called_later, now, deferred)
+
+
+def _names(text: str, node: ast.stmt) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(binds, now, later) of the statement `text` (parsed as `node`)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return frozenset((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"), frozenset(), frozenset()
+    if isinstance(node, _SIMPLE) and not any(isinstance(n, _SCOPES) for n in ast.walk(node)):
+        # one scope only, the module's: what it reads, it reads now (most of a notebook's lines)
+        names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+        return (frozenset(n.id for n in names if isinstance(n.ctx, ast.Store)),
+                frozenset(n.id for n in names if isinstance(n.ctx, ast.Load)), frozenset())
+    try:
+        table = symtable.symtable(text, "cell", "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):  # the statement fails when it runs
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return frozenset(bound), frozenset(used), frozenset()
+    now: set[str] = set()
+    later: set[str] = set()
+    _reads(table, False, now, later)
+    binds = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+    return frozenset(binds), frozenset(now), frozenset(later - now)
 
 
 def _shared_lines(body: list[ast.stmt]) -> set[int]:
@@ -194,46 +209,59 @@ def _shared_lines(body: list[ast.stmt]) -> set[int]:
     return shared | {n.lineno for n in body if n.col_offset > 0}
 
 
-def extract(notebook: str, cells: list[Cell], languages: dict[int, str] | None = None,
-            local: frozenset[str] = frozenset()) -> Extracted:
-    """The module of `cells` (in order), as `ast` reads them; `languages` names cells not in
-    Python, `local` the modules the submission itself provides (importable in the child)."""
-    result, parts = Extracted(notebook), []
-    gone: set[str] = set()  # names only statements left out would bind (d2l, train_iter)
+def _cleaned(cell: Cell, skipped: list[str]) -> list[str]:
+    """The cell's lines with magics and shell lines blanked (indented ones become `pass`)."""
+    lines = cell.source.split("\n")
+    for index in magic_lines(cell.source):
+        line = lines[index]
+        skipped.append((cell.number, index + 1, f"{cell.label} line {index + 1} `{_snippet(line)}` (a magic or shell line)"))
+        indent = line[:len(line) - len(line.lstrip())]
+        lines[index] = indent + "pass" if indent else ""
+    return lines
+
+
+def analyse(cells: list[Cell], local: frozenset[str] = frozenset()) -> Analysis:
+    """The statements of `cells` (in order); `local` names the modules the submission itself
+    provides, which an import may name though they are not installed."""
+    result = Analysis()
     for cell in cells:
         if cell.source.lstrip().startswith("%%"):
-            result.dropped.append(_("{cell} `{code}` (a cell magic: not Python)").format(cell=cell.label, code=_snippet(cell.source)))
+            result.skipped.append((cell.number, 1, f"{cell.label} `{_snippet(cell.source)}` (a cell magic: not Python)"))
             continue
-        if languages and cell.number in languages:
-            result.dropped.append(_("{cell} (a {language} cell: not Python)").format(cell=cell.label, language=languages[cell.number]))
+        if cell.language:
+            result.skipped.append((cell.number, 1, f"{cell.label} (a {cell.language} cell: not Python)"))
             continue
-        lines = _clean(cell, result.dropped)
+        lines = _cleaned(cell, result.skipped)
         try:
             tree = ast.parse("\n".join(lines))
         except SyntaxError as error:
-            result.error = _("{notebook} {cell}, line {line} has a syntax error: {message}; fix the cell or delete it").format(
-                notebook=notebook, cell=cell.label, line=error.lineno or 1, message=error.msg)
-            return result
+            result.broken.append((cell, f"line {error.lineno or 1} has a syntax error: {error.msg}"))
+            continue
         except (RecursionError, MemoryError, ValueError):
-            result.error = _("{notebook} {cell} is too deeply nested or too large to read").format(notebook=notebook, cell=cell.label)
+            result.broken.append((cell, "is too deeply nested or too large to read"))
+            continue
+        if len(result.statements) + len(tree.body) > MAX_STATEMENTS:  # each is looked at, some in a symbol table
+            result.too_many = cell
             return result
-        shared = _shared_lines(tree.body)
-        for node in tree.body:
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            why = _verdict(node, local) or _needs_dropped(node, gone)
-            if why:
-                result.dropped.append(_("{cell} line {line} `{code}` ({why})").format(
-                    cell=cell.label, line=first, code=_snippet(lines[first - 1]), why=why))
-                gone.update(_bound(node))
-                continue
-            gone.difference_update(_bound(node) | {getattr(node, "name", "")})  # bound again by kept code
-            if first in shared or node.end_lineno in shared:  # `a = 1; train()`: only this statement
-                for text in ast.unparse(node).split("\n"):
-                    parts.append(text)
-                    result.origins.append((cell, first))
-                continue
-            for inner in range(first, node.end_lineno + 1):
-                parts.append(lines[inner - 1])
-                result.origins.append((cell, inner))
-    result.source = "\n".join(parts) + ("\n" if parts else "")
+        try:
+            result.statements += _statements(cell, lines, tree, local)
+        except (RecursionError, MemoryError):  # an expression nested past what unparse or a symbol table takes
+            result.broken.append((cell, "is too deeply nested or too large to read"))
     return result
+
+
+def _statements(cell: Cell, lines: list[str], tree: ast.Module, local: frozenset[str]) -> list[Statement]:
+    found = []
+    shared = _shared_lines(tree.body)
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        if first in shared or node.end_lineno in shared:  # `a = 1; train()`: this statement only
+            text = [(line, first) for line in ast.unparse(node).split("\n")]
+        else:
+            text = [(lines[i - 1], i) for i in range(first, node.end_lineno + 1)]
+        binds, now, later = _names("\n".join(t for t, _ in text), node)
+        candidate = isinstance(node, TAKEN) or _plain_targets(node)
+        found.append(Statement(cell, first, text, binds, now, later, _kind(node), candidate,
+                               _refusal(node, now, local) if candidate else None,
+                               star=isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)))
+    return found

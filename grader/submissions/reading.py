@@ -172,6 +172,13 @@ def _answers(folder: Path, quizzes: dict[str, QuizExercise], problems: list[str]
     return answers
 
 
+def written_id(folder: Path) -> str | None:
+    """The id student.yaml gives, as written; None without one (no file, no `id:`, or one that
+    `identify` reports as a problem)."""
+    folder = Path(folder)
+    return _id_from_file(folder, []) if present(folder, STUDENT) else None
+
+
 def read_student_id(folder: Path) -> str:
     """Whose submission `folder` is: the id in its student.yaml, else the folder's name."""
     return identify(Path(folder))[0]
@@ -182,8 +189,5 @@ def read_submission(folder: Path, quizzes: dict[str, QuizExercise]) -> Submissio
     folder = Path(folder)
     student_id, problems = identify(folder)
     problems += odd_names(folder)
-    from grader.submissions.notebooks import notebook_problems  # nbformat only for a folder with notebooks
-
-    problems += notebook_problems(folder)
     answers = _answers(folder, quizzes, problems)
     return Submission(folder, student_id, answers or {}, problems, answers_unreadable=answers is None)

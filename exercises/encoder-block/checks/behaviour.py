@@ -11,9 +11,14 @@ import pytest
 import torch
 from torch import nn
 
+from grader.bank.course_code import course_module
 from grader.checking import align
-from grader.checking.attention_variants import HEAD_MAJOR, PADDING_HINT, multi_head_attention
 from grader.checking.checks import expect_close, say
+
+_variants = course_module(__file__, "attention_variants")  # the bank's: solutions/_course/
+HEAD_MAJOR = _variants.HEAD_MAJOR
+PADDING_HINT = _variants.PADDING_HINT
+multi_head_attention = _variants.multi_head_attention
 
 D, FFN, HEADS = 12, 20, 3
 LENGTHS = [2, 6, 4]  # unequal within the batch: a head-major repeat of them shows

@@ -1,7 +1,7 @@
 """The course's multi-head attention on a reference's projections, with known mistakes as knobs.
 
-The Transformer checks (multi-head-attention, encoder-block, decoder-block) load these
-variants into a student's module by structure: when the student's outputs equal one of them
+The Transformer checks (multi-head-attention, encoder-block, decoder-block) import this bank
+module (grader.bank.course_code) and load these variants into a student's module by structure: when the student's outputs equal one of them
 under the same weights, the check names that mistake instead of saying "outputs differ".
 """
 

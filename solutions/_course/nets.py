@@ -1,8 +1,8 @@
-"""The course's networks and blocks, built in torch for proof helpers to measure.
+"""The course's networks and blocks, built in torch for the bank's `verify:` lines to measure.
 
 LeNet, AlexNet, vgg_block, nin_block and Inception as the course notes define them; dense
 layers that follow a flatten are lazy, so their input widths are measured, not written in.
-Re-exported by `grader.proofs.helpers` for `verify:` lines.
+The names in __all__ are bound in every `verify:` expression of this bank (grader.bank.course_code).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.proofs.measure import output_shape
+
+__all__ = ["alexnet", "inception", "lenet", "nin_block", "vgg_block"]
 
 
 def _materialised(build, shape: list[int]) -> nn.Module:

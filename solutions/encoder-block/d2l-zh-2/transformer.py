@@ -1,0 +1,1 @@
+../../multi-head-attention/d2l-zh-2/transformer.py
