@@ -18,7 +18,7 @@ from grader.checking.session import StudentFault
 POOLING = {"MaxPool2d": {"en": "max pooling", "zh": "最大池化"}, "AvgPool2d": {"en": "average pooling", "zh": "平均池化"}}
 ACTIVATIONS = {"Sigmoid": "sigmoid", "ReLU": "ReLU", "Tanh": "tanh"}
 LAYERS = {"Conv2d": {"en": "convolution", "zh": "卷积层"}, "Linear": {"en": "dense layer", "zh": "全连接层"}}
-AND = {"en": " and ", "zh": "和"}
+AND = {"en": " and ", "zh": "、"}
 TOO_MANY = {"en": "a layer too many", "zh": "多了一层"}
 MISSING = {"en": "a layer missing", "zh": "少了一层"}
 
