@@ -12,15 +12,22 @@ import math
 import torch
 from torch import nn
 
-HEAD_MAJOR = (
-    "valid_length is repeated head-major (np.tile / valid_length.repeat(num_heads), as the course's notebook "
-    "does) while transpose_qkv lays the heads out batch-major (row b * num_heads + h), so the heads of one "
-    "example get other examples' lengths; it shows only when the lengths in one batch differ. Hint: "
-    "torch.repeat_interleave(valid_length, num_heads, dim=0)")
-PADDING_HINT = (
-    "mask with a large negative number (not 0) and give every head of example b the length of example b: the "
-    "heads are laid out batch-major, so repeat the lengths with repeat_interleave; a head-major repeat (np.tile / "
-    ".repeat(num_heads), as in the course's notebook) hands them other examples' lengths")
+# Said to students, in each language the bank speaks (a check says one with grader.checking.checks.say)
+HEAD_MAJOR = {
+    "en": "valid_length is repeated head-major (np.tile / valid_length.repeat(num_heads), as the course's notebook "
+          "does) while transpose_qkv lays the heads out batch-major (row b * num_heads + h), so the heads of one "
+          "example get other examples' lengths; it shows only when the lengths in one batch differ. Hint: "
+          "torch.repeat_interleave(valid_length, num_heads, dim=0)",
+    "zh": "valid_length 按头优先重复（np.tile / valid_length.repeat(num_heads)，如课程笔记本中那样），而 transpose_qkv "
+          "按批量优先排列各个头（第 b * num_heads + h 行），因此一个样本的各个头拿到了别的样本的有效长度；"
+          "只有同一批量中长度不同时才会显现。提示：torch.repeat_interleave(valid_length, num_heads, dim=0)"}
+PADDING_HINT = {
+    "en": "mask with a large negative number (not 0) and give every head of example b the length of example b: the "
+          "heads are laid out batch-major, so repeat the lengths with repeat_interleave; a head-major repeat "
+          "(np.tile / .repeat(num_heads), as in the course's notebook) hands them other examples' lengths",
+    "zh": "用一个很大的负数（而不是 0）做掩码，并让样本 b 的每个头都使用样本 b 的有效长度：各个头按批量优先排列，"
+          "所以要用 repeat_interleave 重复长度；按头优先重复（np.tile / .repeat(num_heads)，如课程笔记本中那样）"
+          "会把别的样本的长度交给它们"}
 
 
 def multi_head_attention(mha: nn.Module, query, key, value, valid_length, *, heads: int | None = None,

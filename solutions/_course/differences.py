@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import torch
 
+from grader.checking.checks import say
 from grader.checking.session import StudentFault
 
-POOLING = {"MaxPool2d": "max pooling", "AvgPool2d": "average pooling"}
+# Said to students, in the language grader speaks (say picks it)
+POOLING = {"MaxPool2d": {"en": "max pooling", "zh": "最大池化"}, "AvgPool2d": {"en": "average pooling", "zh": "平均池化"}}
 ACTIVATIONS = {"Sigmoid": "sigmoid", "ReLU": "ReLU", "Tanh": "tanh"}
+LAYERS = {"Conv2d": {"en": "convolution", "zh": "卷积层"}, "Linear": {"en": "dense layer", "zh": "全连接层"}}
+AND = {"en": " and ", "zh": "、"}
+TOO_MANY = {"en": "a layer too many", "zh": "多了一层"}
+MISSING = {"en": "a layer missing", "zh": "少了一层"}
 
 
 def layer_trace(module: torch.nn.Module, *inputs) -> list[tuple[str, tuple[int, ...]]]:
@@ -34,29 +40,36 @@ def layer_trace(module: torch.nn.Module, *inputs) -> list[tuple[str, tuple[int, 
 
 
 def differences(theirs: list[tuple[str, tuple]], ours: list[tuple[str, tuple]]) -> list[str]:
-    """The differences the two traces show, each a phrase ("max pooling where the reference has average pooling")."""
+    """The differences the two traces show, each a phrase ("max pooling where the reference has average pooling"),
+    in the language grader speaks."""
     found = []
     for kinds in (POOLING, ACTIVATIONS):
-        mine, reference = _kinds(theirs, kinds), _kinds(ours, kinds)
+        mine, reference = say(AND).join(_kinds(theirs, kinds)), say(AND).join(_kinds(ours, kinds))
         if mine and reference and mine != reference:
-            found.append(f"{' and '.join(mine)} where the reference has {' and '.join(reference)}")
+            found.append(say({"en": f"{mine} where the reference has {reference}",
+                              "zh": f"{mine}，而参考网络用的是{reference}"}))
     convolutions = [(a, b) for a, b in zip(_shapes(theirs, "Conv2d"), _shapes(ours, "Conv2d")) if a != b]
     if convolutions:
-        got, wanted = convolutions[0]
-        found.append(f"a convolution gives {_size(got)} where the reference's gives {_size(wanted)} (its padding, "
-                     "kernel or stride differ)")
-    for layer, what in (("Conv2d", "convolution"), ("Linear", "dense layer")):
+        got, wanted = (_size(shape) for shape in convolutions[0])
+        found.append(say({"en": f"a convolution gives {got} where the reference's gives {wanted} (its padding, "
+                                "kernel or stride differ)",
+                          "zh": f"一个卷积层输出 {got}，而参考网络的输出 {wanted}（填充、卷积核或步幅不同）"}))
+    for layer, what in LAYERS.items():
         mine, reference = len(_shapes(theirs, layer)), len(_shapes(ours, layer))
         if mine != reference:
-            found.append(f"{mine} {what}s where the reference has {reference} "
-                         f"({'a layer too many' if mine > reference else 'a layer missing'})")
+            off = say(TOO_MANY if mine > reference else MISSING)
+            found.append(say({"en": f"{mine} {what['en']}s where the reference has {reference} ({off})",
+                              "zh": f"{mine} 个{what['zh']}，而参考网络有 {reference} 个（{off}）"}))
     return found
 
 
 def explained(theirs, ours) -> str:
     """The differences as one sentence for a failure message, "" where the traces show none."""
     found = differences(theirs, ours)
-    return f" Your layers differ from the reference's: {'; '.join(found)}." if found else ""
+    if not found:
+        return ""
+    listed = say({"en": "; ", "zh": "；"}).join(found)
+    return say({"en": f" Your layers differ from the reference's: {listed}.", "zh": f"你的层与参考网络的不同：{listed}。"})
 
 
 def why(net, reference: torch.nn.Module, *inputs) -> str:
@@ -69,8 +82,8 @@ def why(net, reference: torch.nn.Module, *inputs) -> str:
     return explained(theirs, layer_trace(reference, *inputs))
 
 
-def _kinds(trace, kinds: dict[str, str]) -> list[str]:
-    return sorted({kinds[name] for name, _ in trace if name in kinds})
+def _kinds(trace, kinds: dict) -> list[str]:
+    return sorted({say(kinds[name]) for name, _ in trace if name in kinds})
 
 
 def _shapes(trace, name: str) -> list[tuple]:

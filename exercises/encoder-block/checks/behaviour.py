@@ -13,7 +13,7 @@ from torch import nn
 
 from grader.bank.course_code import course_module
 from grader.checking import align
-from grader.checking.checks import expect_close
+from grader.checking.checks import expect_close, say
 
 _variants = course_module(__file__, "attention_variants")  # the bank's: solutions/_course/
 HEAD_MAJOR = _variants.HEAD_MAJOR
@@ -41,12 +41,14 @@ class Variant(nn.Module):
         return self._add_norm(self.addnorm_2, Y, self.ffn(X if self.ffn_on_x else Y))
 
 
-MISTAKES = {
-    HEAD_MAJOR: dict(tiled=True),
-    "valid_length is not passed on to the attention": dict(masked=False),
-    "the FFN reads the block's input X instead of the first Add & Norm's output": dict(ffn_on_x=True),
-    "Add & Norm normalises the sublayer's output before the residual add (X + LayerNorm(Y))": dict(norm_first=True),
-}
+MISTAKES = [  # (what the mistake is, the variant's knobs)
+    (HEAD_MAJOR, dict(tiled=True)),
+    ({"en": "valid_length is not passed on to the attention", "zh": "valid_length 没有传给注意力"}, dict(masked=False)),
+    ({"en": "the FFN reads the block's input X instead of the first Add & Norm's output",
+      "zh": "前馈网络读取的是块的输入 X，而不是第一个 Add & Norm 的输出"}, dict(ffn_on_x=True)),
+    ({"en": "Add & Norm normalises the sublayer's output before the residual add (X + LayerNorm(Y))",
+      "zh": "Add & Norm 在残差相加之前先对子层的输出做了规范化（X + LayerNorm(Y)）"}, dict(norm_first=True)),
+]
 
 
 def test_matches_reference(submission, reference, device):
@@ -54,19 +56,26 @@ def test_matches_reference(submission, reference, device):
     ref = copy.deepcopy(reference.EncoderBlock(D, FFN, HEADS, 0.0)).eval()
     shapes = block.parameter_shapes()
     if next(align.assignments([p.detach() for p in ref.parameters()], shapes), None) is None:
-        pytest.fail(f"your parameters have shapes {shapes}, which cannot hold the course's "
-                    f"{[tuple(p.shape) for p in ref.parameters()]}")
+        pytest.fail(say({
+            "en": f"your parameters have shapes {shapes}, which cannot hold the course's "
+                  f"{[tuple(p.shape) for p in ref.parameters()]}",
+            "zh": f"你的参数形状为 {shapes}，装不下课程中的参数 {[tuple(p.shape) for p in ref.parameters()]}"}))
     X, valid_length = torch.randn(3, 6, D), torch.tensor(LENGTHS)
     if not block.load_parameters_from(ref, probe=(X, valid_length), atol=1e-4):
-        for mistake, knobs in MISTAKES.items():
+        for mistake, knobs in MISTAKES:
             if block.load_parameters_from(Variant(ref, **knobs).eval(), probe=(X, valid_length), atol=1e-4):
-                pytest.fail(f"with the course's weights loaded, your EncoderBlock computes what you get when {mistake}")
-        pytest.fail("with the course's weights loaded into your EncoderBlock, its outputs differ. Hint: "
-                    "Y = AddNorm(X, attention(X, X, X, valid_length)); return AddNorm(Y, ffn(Y))")
+                pytest.fail(say({
+                    "en": f"with the course's weights loaded, your EncoderBlock computes what you get when {say(mistake)}",
+                    "zh": f"载入课程的权重后，你的 EncoderBlock 算出的正是这种情况下得到的结果：{say(mistake)}"}))
+        pytest.fail(say({"en": "with the course's weights loaded into your EncoderBlock, its outputs differ. Hint: "
+                               "Y = AddNorm(X, attention(X, X, X, valid_length)); return AddNorm(Y, ffn(Y))",
+                         "zh": "把课程的权重载入你的 EncoderBlock 后，它的输出不同。提示："
+                               "Y = AddNorm(X, attention(X, X, X, valid_length))；return AddNorm(Y, ffn(Y))"}))
     X = torch.randn(3, 6, D)
     with torch.no_grad():
         expected = ref(X, valid_length)
-    expect_close(block(X, valid_length), expected, "the output under the course's weights", atol=1e-4)
+    expect_close(block(X, valid_length), expected,
+                 {"en": "the output under the course's weights", "zh": "载入课程的权重后的输出"}, atol=1e-4)
 
 
 def test_padding_ignored(submission, device):
@@ -76,12 +85,14 @@ def test_padding_ignored(submission, device):
     for b, n in enumerate(LENGTHS):
         X[b, n:] = torch.randn_like(X[b, n:]) * 5
     after = block(X, valid_length)
-    assert isinstance(before, torch.Tensor) and isinstance(after, torch.Tensor) and before.shape == after.shape == X.shape, (
-        "EncoderBlock should return a tensor of the shape of X")
+    assert isinstance(before, torch.Tensor) and isinstance(after, torch.Tensor) and before.shape == after.shape == X.shape, say({
+        "en": "EncoderBlock should return a tensor of the shape of X", "zh": "EncoderBlock 应返回与 X 形状相同的张量"})
     leaked = [b for b, n in enumerate(LENGTHS) if not torch.allclose(before[b, :n], after[b, :n], atol=1e-5)]
-    assert not leaked, (
-        f"with valid_length {LENGTHS}, changing the padding positions changed the outputs at valid positions of "
-        f"example(s) {leaked}. Hint: pass valid_length to the self-attention; {PADDING_HINT}")
+    assert not leaked, say({
+        "en": f"with valid_length {LENGTHS}, changing the padding positions changed the outputs at valid positions of "
+              f"example(s) {leaked}. Hint: pass valid_length to the self-attention; {say(PADDING_HINT)}",
+        "zh": f"valid_length 为 {LENGTHS} 时，改变填充位置改变了样本 {leaked} 在有效位置上的输出。"
+              f"提示：把 valid_length 传给自注意力；{say(PADDING_HINT)}"})
 
 
 def test_dropout_train_only(submission):
@@ -89,8 +100,11 @@ def test_dropout_train_only(submission):
     plain = submission.build("transformer:EncoderBlock", D, FFN, HEADS, 0.0, seed=3).eval()(X, valid_length)
     block = submission.build("transformer:EncoderBlock", D, FFN, HEADS, 0.5, seed=3)
     expect_close(block.eval()(X, valid_length), plain,
-                 "EncoderBlock(..., dropout=0.5) in eval mode, compared with dropout=0.0 and the same seed", atol=1e-5,
-                 hint="dropout is off in eval mode (nn.Dropout does that)")
+                 {"en": "EncoderBlock(..., dropout=0.5) in eval mode, compared with dropout=0.0 and the same seed",
+                  "zh": "评估模式下的 EncoderBlock(..., dropout=0.5)（与 dropout=0.0、相同随机种子时比较）"}, atol=1e-5,
+                 hint={"en": "dropout is off in eval mode (nn.Dropout does that)",
+                       "zh": "评估模式下暂退法关闭（nn.Dropout 会自动做到）"})
     trained = block.train()(X, valid_length)
-    assert isinstance(trained, torch.Tensor) and not torch.allclose(trained, plain, atol=1e-5), (
-        "EncoderBlock(..., dropout=0.5) in training mode gives the eval-mode output: the dropout is missing")
+    assert isinstance(trained, torch.Tensor) and not torch.allclose(trained, plain, atol=1e-5), say({
+        "en": "EncoderBlock(..., dropout=0.5) in training mode gives the eval-mode output: the dropout is missing",
+        "zh": "训练模式下 EncoderBlock(..., dropout=0.5) 给出的是评估模式的输出：缺少暂退法"})
