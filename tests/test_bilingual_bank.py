@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -96,3 +97,22 @@ def test_the_bundled_bank_loads_whatever_it_declares():
     from grader.bank.resources import bundled
 
     assert load_bank(bundled("exercises"), names=False, language="zh-CN")
+
+
+@pytest.mark.parametrize("lang, typed", [
+    ("zh-CN", "Build a deep network by repeating a simple block: small 3x3 convolutions, then pooling."),
+    ("en", "通过重复一个简单的块来构建深层网络：小的 3x3 卷积，再接池化。"),
+    ("zh-CN", "通过重复一个简单的块来构建深层网络：小的 3x3 卷积，再接池化。"),
+])
+def test_an_options_text_is_read_in_any_of_the_banks_languages(tmp_path, lang, typed):
+    """A class graded in one language reads students who answered in the other: the grade does not
+    hang on the language grader speaks."""
+    from classfolders import grader
+
+    folder = tmp_path / "s1"
+    folder.mkdir()
+    (folder / "answers.yaml").write_text(f"vgg-design:\n  design: \"{typed}\"\n", encoding="utf-8")
+    done = grader("--lang", lang, "check", folder, "-e", "vgg-design", "--json", tmp_path / "r.json")
+    assert done.returncode in (0, 1), done.stderr
+    tests = {t["name"]: t for t in json.loads((tmp_path / "r.json").read_text())["tests"]}
+    assert tests["vgg-design/design"]["score"] == tests["vgg-design/design"]["max_score"], tests["vgg-design/design"]

@@ -155,6 +155,9 @@ class Question(Model):
     variables: dict[Annotated[str, Field(pattern=IDENTIFIER)], VariableDomain] = {}
     constraints: list[str] = []
     options: Union[list[Text], dict[Annotated[str, Field(pattern=OPTION_LETTER)], Text], None] = None
+    # option letter -> its text in the bank's other languages: an answer that gives an option's text
+    # is read in any of them, whatever language grader speaks (set by loading, grader.bank.texts)
+    option_aliases: dict[Annotated[str, Field(pattern=OPTION_LETTER)], list[str]] = {}
     verify: list[str] = []  # trusted author expressions that must agree with the key
 
     @model_validator(mode="after")

@@ -78,8 +78,11 @@ def _question_in(question: Question, language: str) -> Question:
         options = {letter: pick(text, language) for letter, text in options.items()}
     elif options is not None:
         options = [pick(text, language) for text in options]
+    aliases = {letter: [t for t in variants(text) if t != pick(text, language)]
+               for letter, text in question.option_map.items() if not isinstance(text, str)}
     return question.model_copy(update={
         "prompt": pick(question.prompt, language), "hint": pick(question.hint, language), "options": options,
+        "option_aliases": {letter: texts for letter, texts in aliases.items() if texts},
         "feedback": [_rule_in(rule, language) for rule in question.feedback]})
 
 

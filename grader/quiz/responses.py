@@ -104,8 +104,9 @@ def _letter(raw: object, question: Question) -> str:
     candidate = text.strip("()[]. ").lower()
     if candidate in options:
         return candidate
-    for letter, option in options.items():
-        if " ".join(fold(option).split()).casefold() == " ".join(text.split()).casefold():
+    typed = " ".join(text.split()).casefold()
+    for letter, option in options.items():  # an option's text, in any of the bank's languages
+        if any(" ".join(fold(t).split()).casefold() == typed for t in [option, *question.option_aliases.get(letter, [])]):
             return letter
     raise AnswerFormatError(_("{text!r} is not an option; answer with one of the letters {letters}").format(
         text=text[:60], letters=", ".join(options)))
