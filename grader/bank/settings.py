@@ -23,16 +23,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from grader.bank.spec import EDITION, LANGUAGE_TAG, AuthorError, Model
+from grader.bank.spec import EDITION, LANGUAGE_TAG, AuthorError, Model, Text
 from grader.bank.yamlfile import read_yaml
 from grader.errors import SpecError, SpecErrors
-from grader.i18n import _
+from grader.i18n import _, language, pick
 
 FILE_NAME = "bank.yaml"
 
 
 class BankSettings(Model):
-    editions: dict[str, str] = {}  # name -> title
+    editions: dict[str, Text] = {}  # name -> title (one text or one per language)
     accept: list[str] | None = None
     # the languages every text is written in; empty: none declared
     languages: list[Annotated[str, Field(pattern=LANGUAGE_TAG)]] = []
@@ -57,7 +57,7 @@ class BankSettings(Model):
         return list(self.editions) if self.accept is None else list(self.accept)
 
     def title(self, edition: str) -> str:
-        return self.editions.get(edition) or edition
+        return pick(self.editions.get(edition), language()) or edition
 
 
 def bank_settings(exercises: Path) -> BankSettings:

@@ -341,7 +341,7 @@ class Edition(Model):
     """One edition of the course, for one code exercise: how its code names and calls the exercise's
     symbols, where that differs from the edition the checks are written in (the first listed)."""
 
-    summary: str = ""  # what this edition's version is, e.g. "max pooling, no padding, 16*4*4 features"
+    summary: Text = ""  # what this edition's version is, e.g. "max pooling, no padding, 16*4*4 features"
     names: dict[str, Annotated[str, Field(pattern=IDENTIFIER)]] = {}  # the checks' name -> this edition's
     signatures: dict[str, str] = {}  # the checks' name -> this edition's parameters: "(key_size, ..., bias=False)"
     calls: dict[str, list[Annotated[str, Field(pattern=IDENTIFIER)]]] = {}  # the checks' name -> this

@@ -42,6 +42,7 @@ def exercise_texts(exercise: QuizExercise | CodeExercise) -> Iterator[tuple[Loca
             yield from ((("questions", index) + at, text) for at, text in question_texts(question))
     else:
         yield from ((("checks", index, "title"), check.title) for index, check in enumerate(exercise.checks))
+        yield from ((("editions", name, "summary"), edition.summary) for name, edition in exercise.editions.items())
 
 
 def needs_language(text: Text) -> bool:
@@ -90,4 +91,6 @@ def in_language(exercise: QuizExercise | CodeExercise, language: str) -> QuizExe
     else:
         update["checks"] = [check.model_copy(update={"title": pick(check.title, language)})
                             for check in exercise.checks]
+        update["editions"] = {name: edition.model_copy(update={"summary": pick(edition.summary, language)})
+                              for name, edition in exercise.editions.items()}
     return exercise.model_copy(update=update)

@@ -23,6 +23,7 @@ from grader.bank.settings import accepted_editions, bank_settings
 from grader.bank.spec import CodeExercise, signature_parameters
 from grader.checking import align
 from grader.checking.session import StudentError, StudentFault
+from grader.i18n import _, language, pick
 
 SHOWN_CHARS = 60  # of one argument's repr in a message
 
@@ -75,11 +76,11 @@ class Dialect:
         name = symbol.rpartition(":")[2]
         shown = ", ".join([_shown(a) for a in args] + [f"{k}={_shown(v)}" for k, v in kwargs.items()])
         call = f"{name}(...).{method}({shown})" if method else f"{name}({shown})"
-        text = f"the check called {call}, and {fault}"
         expected = self._signatures(name, method)
         if expected:
-            text += f". This course accepts {' or '.join(expected)}"
-        return StudentFault(text)
+            return StudentFault(_("the check called {call}, and {fault}. This course accepts {signatures}").format(
+                call=call, fault=fault, signatures=_(" or ").join(expected)))
+        return StudentFault(_("the check called {call}, and {fault}").format(call=call, fault=fault))
 
     def _signatures(self, name: str, method: str) -> list[str]:
         if not self.exercise or not self.exercise.editions:
@@ -162,12 +163,15 @@ def _note(exercise: CodeExercise, edition: str, written_in: str | None) -> str:
         return ""
     title = settings.title(edition)
     if written_in is None:
-        return (f"Your code fits the names and signatures of none of the editions this course accepts; "
-                f"it was graded as the {edition} edition ({title}).")
-    theirs, ours = exercise.editions[written_in].summary, exercise.editions[edition].summary
-    return (f"This is {exercise.title} as the {written_in} edition writes it ({settings.title(written_in)}: "
-            f"{theirs or 'its own contract'}); this course uses the {edition} edition's ({title}: "
-            f"{ours or 'its own contract'}), and graded your code against it.")
+        return _("Your code fits the names and signatures of none of the editions this course accepts; "
+                 "it was graded as the {edition} edition ({title}).").format(edition=edition, title=title)
+    own = _("its own contract")
+    theirs = pick(exercise.editions[written_in].summary, language()) or own
+    ours = pick(exercise.editions[edition].summary, language()) or own
+    return _("This is {exercise} as the {written_in} edition writes it ({written_title}: {theirs}); this course "
+             "uses the {edition} edition's ({title}: {ours}), and graded your code against it.").format(
+        exercise=pick(exercise.title, language()), written_in=written_in, written_title=settings.title(written_in),
+        theirs=theirs, edition=edition, title=title, ours=ours)
 
 
 def _top_level(source: str) -> dict[str, ast.AST | None]:
