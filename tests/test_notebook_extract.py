@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from grader.submissions.notebook_cells import Cell, analyse
-from grader.submissions.notebook_extract import extract
+from grader.i18n import CHINESE, ENGLISH, set_language
+from grader.submissions.notebook_extract import extract, without_note
 from grader.submissions.notebook_magics import magic_lines
 
 ATTENTION = '''\
@@ -153,3 +154,19 @@ def test_a_flood_of_statements_is_refused_before_it_is_looked_at():
 def test_code_nested_past_what_python_reads_is_the_cells_error_never_the_graders(source):
     made = module(["import torch", source], ["net"])
     assert made.error == "transformer.ipynb cell 2, is too deeply nested or too large to read; fix the cell or delete it"
+
+
+def test_a_note_said_in_chinese_is_still_told_from_the_graders_words():
+    """A gradebook graded in Chinese keeps a Chinese note, which quotes the student's code: the class
+    report reads the grader's words before it (grader.classroom.troubles), never that code."""
+    cells = [Cell(1, "net = 1"), Cell(2, "x = '导入 lenet.py 失败'", 7)]
+    set_language(CHINESE)
+    try:
+        note = extract("lenet.ipynb", analyse(cells), ["net"]).note
+    finally:
+        set_language(ENGLISH)
+    assert note.startswith("读取自 lenet.ipynb") and "单元格 2（In [7]） 第 1 行" in note
+    assert without_note("公开检查未通过\n" + note) == "公开检查未通过"
+    assert without_note(note) == ""
+    assert without_note("公开检查未通过") == "公开检查未通过"
+    assert without_note("ok\n" + extract("lenet.ipynb", analyse(cells), ["net"]).note) == "ok"  # and in English

@@ -21,6 +21,7 @@ import re
 import symtable
 from dataclasses import dataclass, field
 
+from grader.i18n import N_, _
 from grader.submissions.notebook_magics import magic_lines
 
 MAX_STATEMENTS = 5_000  # top-level statements of a notebook; the course's longest have a few hundred
@@ -32,9 +33,14 @@ RUNS = re.compile(r"(load_data|download|train|fit|plot|show|savefig|Animator|ope
 _INSTANT_SCOPES = ("listcomp", "setcomp", "dictcomp", "genexpr")  # run where they stand, not later
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
 _SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_KINDS = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop", ast.With: "a with block",
-          ast.AsyncWith: "a with block", ast.If: "an if block", ast.Try: "a try block", ast.Expr: "a bare expression",
-          ast.Assert: "an assert", ast.Delete: "a del", ast.Raise: "a raise", ast.AugAssign: "an augmented assignment"}
+# a statement's kind stays English (it is compared); it is translated where it is said, _(statement.kind)
+IMPORT, DEF, CLASS, ASSIGNMENT = N_("an import"), N_("a def"), N_("a class"), N_("an assignment")
+_KINDS = {ast.For: N_("a for loop"), ast.AsyncFor: N_("a for loop"), ast.While: N_("a while loop"),
+          ast.With: N_("a with block"), ast.AsyncWith: N_("a with block"), ast.If: N_("an if block"),
+          ast.Try: N_("a try block"), ast.Expr: N_("a bare expression"), ast.Assert: N_("an assert"),
+          ast.Delete: N_("a del"), ast.Raise: N_("a raise"), ast.AugAssign: N_("an augmented assignment")}
+TOO_DEEP = N_("is too deeply nested or too large to read")
+GRADER_ITSELF = N_("a use of grader itself")
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,9 @@ class Cell:
 
     @property
     def label(self) -> str:
-        run = f" (In [{self.execution_count}])" if self.execution_count else ""
-        return f"cell {self.number}{run}"
+        if self.execution_count:
+            return _("cell {number} (In [{count}])").format(number=self.number, count=self.execution_count)
+        return _("cell {number}").format(number=self.number)
 
 
 @dataclass
@@ -63,14 +70,14 @@ class Statement:
     binds: frozenset[str]
     now: frozenset[str]
     later: frozenset[str]
-    kind: str  # "an import", "a def", "a class", "an assignment", "a for loop", ...
+    kind: str  # IMPORT, DEF, CLASS, ASSIGNMENT, "a for loop", ... in English: said as _(kind)
     candidate: bool
-    refusal: str | None = None
+    refusal: str | None = None  # said in the language spoken when the notebook was read
     star: bool = False  # `from x import *`: it binds names no one can list
 
     @property
     def place(self) -> str:
-        return f"{self.cell.label} line {self.first} `{self.snippet}`"
+        return _("{cell} line {line} `{code}`").format(cell=self.cell.label, line=self.first, code=self.snippet)
 
     @property
     def snippet(self) -> str:
@@ -136,16 +143,16 @@ def _plain_targets(node: ast.stmt) -> bool:
 
 def _kind(node: ast.stmt) -> str:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return "an import"
+        return IMPORT
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return "a def"
+        return DEF
     if isinstance(node, ast.ClassDef):
-        return "a class"
+        return CLASS
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        return "an assignment" if _plain_targets(node) else "an assignment into an object"
+        return ASSIGNMENT if _plain_targets(node) else N_("an assignment into an object")
     if isinstance(node, ast.Expr):
-        return "a call" if isinstance(node.value, (ast.Call, ast.Await)) else "a value shown"
-    return _KINDS.get(type(node), "a statement")
+        return N_("a call") if isinstance(node.value, (ast.Call, ast.Await)) else N_("a value shown")
+    return _KINDS.get(type(node), N_("a statement"))
 
 
 def _refusal(node: ast.stmt, now: frozenset[str], local: frozenset[str]) -> str | None:
@@ -153,17 +160,19 @@ def _refusal(node: ast.stmt, now: frozenset[str], local: frozenset[str]) -> str 
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] * (node.level == 0)
         if any(module.split(".")[0] == "grader" for module in modules):
-            return "a use of grader itself"
+            return _(GRADER_ITSELF)
         missing = _installed(node, local)
-        return f"an import of {missing}, which is not installed where code is graded" if missing else None
+        if missing:
+            return _("an import of {module}, which is not installed where code is graded").format(module=missing)
+        return None
     if now & {"grader", "get_ipython"}:  # `r = grader.notebook.check('lenet')`
-        return "a use of grader itself"
+        return _(GRADER_ITSELF)
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         for inner in ast.walk(node.value):
             if isinstance(inner, ast.Call):
                 called = inner.func.attr if isinstance(inner.func, ast.Attribute) else getattr(inner.func, "id", "")
                 if RUNS.search(called):
-                    return f"an assignment that calls {called}()"
+                    return _("an assignment that calls {function}()").format(function=called)
     return None
 
 
@@ -214,7 +223,8 @@ def _cleaned(cell: Cell, skipped: list[str]) -> list[str]:
     lines = cell.source.split("\n")
     for index in magic_lines(cell.source):
         line = lines[index]
-        skipped.append((cell.number, index + 1, f"{cell.label} line {index + 1} `{_snippet(line)}` (a magic or shell line)"))
+        skipped.append((cell.number, index + 1, _("{cell} line {line} `{code}` (a magic or shell line)").format(
+            cell=cell.label, line=index + 1, code=_snippet(line))))
         indent = line[:len(line) - len(line.lstrip())]
         lines[index] = indent + "pass" if indent else ""
     return lines
@@ -226,19 +236,22 @@ def analyse(cells: list[Cell], local: frozenset[str] = frozenset()) -> Analysis:
     result = Analysis()
     for cell in cells:
         if cell.source.lstrip().startswith("%%"):
-            result.skipped.append((cell.number, 1, f"{cell.label} `{_snippet(cell.source)}` (a cell magic: not Python)"))
+            result.skipped.append((cell.number, 1, _("{cell} `{code}` (a cell magic: not Python)").format(
+                cell=cell.label, code=_snippet(cell.source))))
             continue
         if cell.language:
-            result.skipped.append((cell.number, 1, f"{cell.label} (a {cell.language} cell: not Python)"))
+            result.skipped.append((cell.number, 1, _("{cell} (a {language} cell: not Python)").format(
+                cell=cell.label, language=cell.language)))
             continue
         lines = _cleaned(cell, result.skipped)
         try:
             tree = ast.parse("\n".join(lines))
         except SyntaxError as error:
-            result.broken.append((cell, f"line {error.lineno or 1} has a syntax error: {error.msg}"))
+            result.broken.append((cell, _("line {line} has a syntax error: {error}").format(
+                line=error.lineno or 1, error=error.msg)))
             continue
         except (RecursionError, MemoryError, ValueError):
-            result.broken.append((cell, "is too deeply nested or too large to read"))
+            result.broken.append((cell, _(TOO_DEEP)))
             continue
         if len(result.statements) + len(tree.body) > MAX_STATEMENTS:  # each is looked at, some in a symbol table
             result.too_many = cell
@@ -246,7 +259,7 @@ def analyse(cells: list[Cell], local: frozenset[str] = frozenset()) -> Analysis:
         try:
             result.statements += _statements(cell, lines, tree, local)
         except (RecursionError, MemoryError):  # an expression nested past what unparse or a symbol table takes
-            result.broken.append((cell, "is too deeply nested or too large to read"))
+            result.broken.append((cell, _(TOO_DEEP)))
     return result
 
 
@@ -259,7 +272,7 @@ def _statements(cell: Cell, lines: list[str], tree: ast.Module, local: frozenset
             text = [(line, first) for line in ast.unparse(node).split("\n")]
         else:
             text = [(lines[i - 1], i) for i in range(first, node.end_lineno + 1)]
-        binds, now, later = _names("\n".join(t for t, _ in text), node)
+        binds, now, later = _names("\n".join(t for t, _line in text), node)
         candidate = isinstance(node, TAKEN) or _plain_targets(node)
         found.append(Statement(cell, first, text, binds, now, later, _kind(node), candidate,
                                _refusal(node, now, local) if candidate else None,

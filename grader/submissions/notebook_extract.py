@@ -21,10 +21,11 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from grader.submissions.notebook_cells import MAX_STATEMENTS, Analysis, Cell, Statement
+from grader.i18n import N_, _, is_said
+from grader.submissions.notebook_cells import IMPORT, MAX_STATEMENTS, Analysis, Cell, Statement
 
 SHOWN = 15  # entries of one list in the note; the rest are counted (a report shows 2,000 characters of it)
-NOTE_START = "read from "  # every note starts so, and quotes the student's code after it
+READ_FROM = N_("read from {notebook}")  # every note starts so, and quotes the student's code after it
 _END = 1 << 62
 
 
@@ -51,26 +52,33 @@ class Extracted:
     @property
     def note(self) -> str:
         """What the report says about the extraction: where from, what did not run, what was left out."""
-        parts = [f"{NOTE_START}{self.notebook}" + (f" ({self.chosen_from})" if self.chosen_from else "")]
+        if self.chosen_from:
+            parts = [_("read from {notebook} ({why})").format(notebook=self.notebook, why=self.chosen_from)]
+        else:
+            parts = [_(READ_FROM).format(notebook=self.notebook)]
         if self.dropped:
-            parts.append(f"not run at import: {_listed(self.dropped)}")
+            parts.append(_("not run at import: {statements}").format(statements=_listed(self.dropped)))
         parts += self.rebound
         if self.left_out:
-            parts.append(f"left out, as no graded name needs it: {_listed(self.left_out)}")
+            parts.append(_("left out, as no graded name needs it: {statements}").format(statements=_listed(self.left_out)))
         return "; ".join(parts)
 
 
 def without_note(message: str) -> str:
-    """An exercise's message up to the extraction note in it: the grader's words, not the student's code it quotes."""
-    at = message.find(NOTE_START)
-    while at > 0 and not message[at - 1].isspace():
-        at = message.find(NOTE_START, at + 1)
-    return message if at < 0 else message[:at].rstrip()
+    """An exercise's message up to the extraction note in it, said in any language (a gradebook keeps
+    the language it was graded in): the grader's words, not the student's code it quotes."""
+    if not is_said(message, READ_FROM):
+        return message
+    for at in [0] + [space.end() for space in re.finditer(r"\s+", message)]:  # a note starts a line or a word
+        if is_said(message[at:], READ_FROM, start=True):
+            return message[:at].rstrip()
+    return message
 
 
 def _listed(entries: list[str]) -> str:
     more = len(entries) - SHOWN
-    return ", ".join(entries[:SHOWN]) + (f", and {more} more" if more > 0 else "")
+    shown = ", ".join(entries[:SHOWN])
+    return _("{entries}, and {count} more").format(entries=shown, count=more) if more > 0 else shown
 
 
 class _Picker:
@@ -87,10 +95,11 @@ class _Picker:
         self.why: list[str | None] = []
         self.cause: dict[int, int | None] = {}  # a statement that cannot run for a name: that name's binding
         for index, statement in enumerate(self.statements):
-            why = statement.refusal if statement.candidate else f"{statement.kind}, which is not run at import"
+            why = statement.refusal if statement.candidate else \
+                _("{kind}, which is not run at import").format(kind=_(statement.kind))
             for name in sorted(statement.now) if why is None else ():
                 if name in self.bindings and self._last(self.runnable.get(name, []), index) is None:
-                    why = f"it uses {name}, which is not run at import"
+                    why = _("it uses {name}, which is not run at import").format(name=name)
                     self.cause[index] = self._last(self.bindings[name], index)
                     break
             self.why.append(why)
@@ -136,15 +145,17 @@ def extract(notebook: str, analysis: Analysis, names: Collection[str] | None = N
     result = Extracted(notebook)
     roots = sorted({n for s in analysis.statements if s.candidate for n in s.binds} if names is None else set(names))
     if analysis.too_many is not None:
-        result.error = (f"{notebook} has over {MAX_STATEMENTS:,} top-level statements by {analysis.too_many.label}; "
-                        "hand in the code of the exercises alone")
+        result.error = _("{notebook} has over {limit} top-level statements by {cell}; hand in the code of the "
+                         "exercises alone").format(notebook=notebook, limit=f"{MAX_STATEMENTS:,}",
+                                                   cell=analysis.too_many.label)
         return result
     left_out = list(analysis.skipped)
     for cell, message in analysis.broken:
         if names is None or _mentions(cell, roots):
-            result.error = f"{notebook} {cell.label}, {message}; fix the cell or delete it"
+            result.error = _("{notebook} {cell}, {problem}; fix the cell or delete it").format(
+                notebook=notebook, cell=cell.label, problem=message)
             return result
-        left_out.append((cell.number, 0, f"{cell.label} (it does not parse: {message})"))
+        left_out.append((cell.number, 0, _("{cell} (it does not parse: {problem})").format(cell=cell.label, problem=message)))
     picker = _Picker(analysis)
     chosen: set[int] = set()
     todo = [i for i in (picker.provider(name, _END) for name in roots) if i is not None]
@@ -155,10 +166,10 @@ def extract(notebook: str, analysis: Analysis, names: Collection[str] | None = N
             todo.extend(picker.needs(index) - chosen)
     _note_rebound(result, analysis.statements, picker, chosen)
     for index, why in sorted(picker.not_run.items()):
-        result.dropped.append(f"{picker.statements[index].place} ({why})")
+        result.dropped.append(_("{statement} ({why})").format(statement=picker.statements[index].place, why=why))
     left_out += _runs([i for i in range(len(analysis.statements)) if i not in chosen and i not in picker.not_run],
                       analysis.statements)
-    result.left_out = [text for _, _, text in sorted(left_out)]
+    result.left_out = [text for _cell, _line, text in sorted(left_out)]
     parts = []
     for index in sorted(chosen):
         for text, line in analysis.statements[index].lines:
@@ -184,23 +195,26 @@ def _runs(indexes: list[int], statements: list[Statement]) -> list[tuple[int, in
     for run in runs:
         first, last = statements[run[0]], statements[run[-1]]
         if first.refusal is not None:
-            entry = f"{first.place} ({first.refusal})"
+            entry = _("{statement} ({why})").format(statement=first.place, why=first.refusal)
         elif len(run) == 1:
             entry = first.place
         else:
-            entry = f"{first.cell.label} lines {first.first}-{last.lines[-1][1]} `{first.snippet}`"
+            entry = _("{cell} lines {first}-{last} `{code}`").format(cell=first.cell.label, first=first.first,
+                                                                      last=last.lines[-1][1], code=first.snippet)
         found.append((first.cell.number, first.first, entry))
     return found
 
 
 def _note_rebound(result: Extracted, statements: list[Statement], picker: _Picker, chosen: set[int]) -> None:
     """Names the module needs that the notebook binds more than once, with different code."""
-    needed = sorted({n for i in chosen for n in statements[i].binds if statements[i].kind != "an import"})
+    needed = sorted({n for i in chosen for n in statements[i].binds if statements[i].kind != IMPORT})
     for name in needed:
-        places = [i for i in picker.bindings[name] if statements[i].candidate and statements[i].kind != "an import"]
-        texts = {"\n".join(t for t, _ in statements[i].lines) for i in places}
+        places = [i for i in picker.bindings[name] if statements[i].candidate and statements[i].kind != IMPORT]
+        texts = {"\n".join(t for t, _line in statements[i].lines) for i in places}
         graded = max(i for i in places if i in chosen)
         if len(texts) > 1:
             where = _listed([statements[i].place for i in places])
-            result.rebound.append(f"{name} is bound {len(places)} times ({where}); the one graded is the last that "
-                                  f"runs, in {statements[graded].cell.label} line {statements[graded].first}")
+            result.rebound.append(_("{name} is bound {count} times ({places}); the one graded is the last that runs, "
+                                    "in {cell} line {line}").format(name=name, count=len(places), places=where,
+                                                                    cell=statements[graded].cell.label,
+                                                                    line=statements[graded].first))
