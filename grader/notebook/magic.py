@@ -178,10 +178,13 @@ def _relabelled(graded, notebook: str):
     """Messages that name this kernel's cells as Jupyter shows them: In [5], not 'lenet.ipynb cell 3'."""
     from dataclasses import replace
 
-    pattern = re.compile(r"(?:" + re.escape(notebook) + r" )?cell \d+ \(In \[(\d+)\]\)")
+    from grader.submissions.notebook_extract import READ_FROM
+
+    # a cell's label as grader.submissions.notebook_cells says it, in the language spoken
+    label = re.escape(_("cell {number} (In [{count}])")).replace(r"\{number\}", r"\d+").replace(r"\{count\}", r"(\d+)")
+    pattern = re.compile(r"(?:" + re.escape(notebook) + r" ?)?" + label)
     fix = lambda text: pattern.sub(lambda m: f"In [{m.group(1)}]", text)  # noqa: E731
-    # the extraction note says "read from NOTEBOOK" (grader.submissions.notebook_extract, in English still)
-    note = fix(graded.message).replace(f"read from {notebook}", _("read from the cells run so far"))
+    note = fix(graded.message).replace(_(READ_FROM).format(notebook=notebook), _("read from the cells run so far"))
     return replace(graded, message=note, items=tuple(replace(i, message=fix(i.message)) for i in graded.items))
 
 
