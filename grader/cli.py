@@ -217,9 +217,9 @@ def check(
     if not quiet:
         print_terminal(result, out, templates)
     if ("non-root-child", False) in result.protections:
-        from grader.sandbox.launcher import ROOT_CHILD_FIX
+        from grader.sandbox.launcher import root_child_fix
 
-        err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(ROOT_CHILD_FIX)), highlight=False)
+        err.print(_("[yellow]warning:[/yellow] {message}").format(message=escape(root_child_fix())), highlight=False)
     for fmt, path in (("json", json_file), ("html", html_file), ("md", md_file)):
         if path is not None:
             with paths.writing(path, f"--{fmt}"):

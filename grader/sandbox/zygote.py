@@ -38,12 +38,16 @@ def _leave_if_abandoned_while_starting() -> threading.Event:
         poller.register(0, select.POLLRDHUP)  # the grader's end shut or closed; requests do not wake it
         while not started.is_set():
             if poller.poll(100):
-                os._exit(0)
+                with _START_LOCK:  # a close just after the start is serve()'s to handle, children first
+                    if not started.is_set():
+                        os._exit(0)
+                return
 
     threading.Thread(target=watch, name="zygote-abandoned", daemon=True).start()
     return started
 
 
+_START_LOCK = threading.Lock()
 _STARTED = _leave_if_abandoned_while_starting() if __name__ == "__main__" else threading.Event()
 
 import torch  # noqa: E402 - the watch above covers its import
@@ -245,7 +249,8 @@ def main() -> None:
     control = socket.socket(fileno=0)
     scratch_root = Path(sys.argv[1])
     warm_up()
-    _STARTED.set()
+    with _START_LOCK:
+        _STARTED.set()
     Zygote(control, scratch_root, *sys.argv[2:3]).serve()
     # serve() has killed and reaped every child and removed their scratch folders (and said so
     # when the grader asked); skip the interpreter's teardown of torch (about 0.2 s of a core the
