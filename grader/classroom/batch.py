@@ -43,8 +43,8 @@ class Folder:
     problem: str = ""  # why its id or content could not be read: it is recorded as failed, not graded
 
 
-def _inspect(path: Path) -> Folder:
-    """One folder's student and hash, inside its own failure boundary: what it holds is the student's."""
+def _inspect(path: Path, hashed: bool) -> Folder:
+    """One folder's student and (when `hashed`) hash, inside its own failure boundary: what it holds is the student's."""
     student = shown(path.name)
     try:
         if path.is_symlink():
@@ -56,22 +56,26 @@ def _inspect(path: Path) -> Folder:
         student, problems = identify(path)
         if problems:
             return Folder(path, student, "", problem="; ".join(problems))
-        return Folder(path, student, folder_hash(path))
+        return Folder(path, student, folder_hash(path) if hashed else "")
     except Exception as error:  # noqa: BLE001 - whatever the folder holds, only this submission fails
         return Folder(path, student, "", problem=_("its folder could not be read: {kind}: {reason}").format(
             kind=type(error).__name__, reason=str(error)[:300]))
 
 
-def find_submissions(root: Path) -> list[Folder]:
-    """The submission folders directly under `root`, by name, each with its student and hash."""
+def find_submissions(root: Path, *, hashed: bool = True) -> list[Folder]:
+    """The submission folders directly under `root`, by name, each with its student and hash (without
+    `hashed`, none: a caller that reads only some files, as `grader similarity`, is spared reading all)."""
     root = Path(root)
     if not root.is_dir():
         raise GraderError(_("{root}: not a folder; pass the folder that holds one folder per submission").format(root=root))
     paths = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    found = [_inspect(path) for path in paths]
+    found = [_inspect(path, hashed) for path in paths]
+    claims: dict[str, list[Path]] = {}  # student id -> the folders that claim it, in order
+    for folder in found:
+        claims.setdefault(folder.student_id, []).append(folder.path)
     folders = []
     for folder in found:
-        others = [shown(f.path.name) for f in found if f.student_id == folder.student_id and f.path != folder.path]
+        others = [shown(path.name) for path in claims[folder.student_id] if path != folder.path]
         folders.append(replace(folder, duplicate_of=", ".join(others)))
     if not folders:
         looks_single = (root / "answers.yaml").is_file() or any(root.glob("*.py"))

@@ -145,7 +145,7 @@ def find_similar(root: Path, *, files: set[str] | None = None, base: Path | None
     """The class folder `root`'s submissions, their files fingerprinted and ranked in pairs per file."""
     skipped: list[str] = []
     by_file: dict[str, list[Document]] = {}
-    folders = find_submissions(root)
+    folders = find_submissions(root, hashed=False)  # the files are read once, below, as the pairs need them
     for folder in folders:
         if folder.problem or folder.duplicate_of:
             why = folder.problem or _("its id is also claimed by {others}").format(others=folder.duplicate_of)
