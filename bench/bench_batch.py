@@ -47,9 +47,19 @@ from grader.bank.loading import load_bank, load_exercise  # noqa: E402
 from grader.bank.variants import draw  # noqa: E402
 
 
+def copy_solutions(ids: list[str], target: Path) -> None:
+    """The references of `ids` into `target` (a bank's solutions/), with the course code they share."""
+    for name in [*ids, "_course"]:
+        if (bundled("solutions") / name).is_dir() and not (target / name).exists():
+            shutil.copytree(bundled("solutions") / name, target / name, symlinks=False)
+
+
 def copy_bank(target: Path, code: list[str]) -> list[str]:
-    """Quizzes and the chosen code exercises that load today (others are being edited); returns what was left out."""
+    """Quizzes and the chosen code exercises that load today (others are being edited), with the
+    bank's bank.yaml (its editions); returns what was left out."""
     left_out = []
+    if (bundled("exercises") / "bank.yaml").is_file():
+        shutil.copy(bundled("exercises") / "bank.yaml", target / "bank.yaml")
     for folder in sorted(p for p in bundled("exercises").iterdir() if (p / "spec.yaml").is_file()):
         try:
             exercise = load_exercise(folder)
@@ -59,7 +69,7 @@ def copy_bank(target: Path, code: list[str]) -> list[str]:
         if isinstance(exercise, QuizExercise) or exercise.id in code:
             shutil.copytree(folder, target / folder.name)
         if exercise.id in code:  # the references beside the bank, where grading looks for them
-            shutil.copytree(bundled("solutions") / exercise.id, target.parent / "solutions" / exercise.id)
+            copy_solutions([exercise.id], target.parent / "solutions")
     return left_out
 
 

@@ -36,7 +36,6 @@ from grader.classroom.batch import grade_planned, plan_class  # noqa: E402
 from grader.classroom.cluster import ClusterPool, Target, task_key  # noqa: E402
 from grader.classroom.cluster_process import GradingProcess  # noqa: E402
 from grader.classroom.gradebook import Gradebook  # noqa: E402
-from grader.bank.resources import bundled  # noqa: E402
 from grader.bank.loading import load_bank  # noqa: E402
 from grader.submissions.files import content_hash  # noqa: E402
 
@@ -95,8 +94,6 @@ def main() -> None:
     try:
         bank = work / "bank" / "exercises"
         left_out = copy_bank(bank, args.code)
-        for exercise in args.code:  # the references beside the bank, as grader.bank.location finds them
-            shutil.copytree(bundled("solutions") / exercise, work / "bank" / "solutions" / exercise, symlinks=False)
         exercises = load_bank(bank)
         folders = make_class(work / "class", exercises, args.size)
         print(f"class: {args.size} submissions, {len(exercises)} exercises"

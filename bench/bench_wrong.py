@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench_batch import copy_solutions  # noqa: E402
 from grader.bank.loading import load_bank  # noqa: E402
 from grader.bank.resources import bundled  # noqa: E402
 from grader.bank.spec import CodeExercise  # noqa: E402
@@ -41,7 +42,8 @@ def code_bank(target: Path) -> list[CodeExercise]:
     exercises = [e for e in load_bank(bundled("exercises")) if isinstance(e, CodeExercise)]
     for exercise in exercises:
         shutil.copytree(exercise.folder, target / "exercises" / exercise.id)
-        shutil.copytree(bundled("solutions") / exercise.id, target / "solutions" / exercise.id, symlinks=False)
+    shutil.copy(bundled("exercises") / "bank.yaml", target / "exercises" / "bank.yaml")
+    copy_solutions([e.id for e in exercises], target / "solutions")
     return exercises
 
 

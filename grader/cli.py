@@ -35,16 +35,19 @@ def _language_in(argv: list[str]) -> str | None:
 set_language(choose(_language_in(sys.argv[1:])))
 speak_for_libraries()
 # Typer's own words (its help panels, usage errors' frame), looked up in grader's catalog; the
-# click inside Typer says "Usage:" and its usage errors in English only
+# click inside Typer says its usage line and errors in English only, so grader.usage says them
 LIBRARY_WORDS = (N_("Options"), N_("Arguments"), N_("Commands"), N_("Error"), N_("Aborted."), N_("[required]"),
-                 N_("[default: {}]"), N_("Try [blue]'{command_path} {help_option}'[/] for help."))
+                 N_("[default: {}]"), N_("Try [blue]'{command_path} {help_option}'[/] for help."),
+                 N_("Missing command."), N_("No such command {name!r}."))
 
 from grader import paths  # noqa: E402
 from grader.bank.location import BANK_HELP, EXERCISES_ALIAS_HELP  # noqa: E402 (their help in the language chosen)
 from grader.reports.untrusted_text import for_terminal  # noqa: E402
+from grader.usage import Command, Group  # noqa: E402
 
 app = typer.Typer(
     name="grader",
+    cls=Group,
     help=_("Quizzes and auto-grading for deep-learning courses in PyTorch."),
     no_args_is_help=True,
     add_completion=False,
@@ -147,7 +150,7 @@ def _load(bank: Optional[Path], exercises: Optional[Path], only: list[str] | Non
     return loaded, chosen(loaded, only, folder)
 
 
-@app.command(help=_("""Grade one submission: quiz answers and code, with a report.
+@app.command(cls=Command, help=_("""Grade one submission: quiz answers and code, with a report.
 
 [bold]Examples[/bold]
 
@@ -233,7 +236,7 @@ def _progress(total: int):
     return exercise_progress(err, total)
 
 
-@app.command(help=_("""Check a bank: specs load, and every answer key is proven on many variants.
+@app.command(cls=Command, help=_("""Check a bank: specs load, and every answer key is proven on many variants.
 
 [bold]Examples[/bold]
 
@@ -272,7 +275,7 @@ def validate(
     raise typer.Exit(2)
 
 
-@app.command(help=_("""Take a quiz in the terminal: each question (its id is the key in answers.yaml), your answer, feedback at once.
+@app.command(cls=Command, help=_("""Take a quiz in the terminal: each question (its id is the key in answers.yaml), your answer, feedback at once.
 
 Answers can come from stdin, one per line. From a handout, only practice questions are
 judged; graded ones are asked and can be saved to answers.yaml.
@@ -338,7 +341,7 @@ def _student_of(submission: Optional[Path]) -> str:
     return student
 
 
-@app.command(help=_("""Instructors: a student's quiz variant with every key and its value, proven on that variant.
+@app.command(cls=Command, help=_("""Instructors: a student's quiz variant with every key and its value, proven on that variant.
 
 Needs the course's full bank: a handout's bank has no graded keys. Practice questions are
 asked with the practice numbers, the same for everyone, and are marked so.
@@ -382,7 +385,7 @@ def key(
     raise typer.Exit(1 if failed else 0)
 
 
-@app.command(help=_("""Grade a submission, then again each time you save a file: only what the save changed.
+@app.command(cls=Command, help=_("""Grade a submission, then again each time you save a file: only what the save changed.
 
 The bank, the quiz judge and the sandbox stay warm between saves.
 
@@ -421,7 +424,7 @@ def watch(
     raise typer.Exit(0)
 
 
-@app.command(help=_("""Write what students get: starter files (.py and .ipynb), public checks, a blank answers.yaml.
+@app.command(cls=Command, help=_("""Write what students get: starter files (.py and .ipynb), public checks, a blank answers.yaml.
 
 Hidden checks, reference solutions and graded keys never ship; practice questions
 (`practice: true`) ship their practice variant's key.
@@ -453,7 +456,7 @@ def handout(
                                                  practice=made.practice_questions), highlight=False)
 
 
-@app.command(help=_("""Prove the bank: quiz keys proven, references score full marks, every mutant is caught.
+@app.command(cls=Command, help=_("""Prove the bank: quiz keys proven, references score full marks, every mutant is caught.
 
 [bold]Examples[/bold]
 
@@ -473,7 +476,7 @@ def selftest(
     raise typer.Exit(0 if ok else 1)
 
 
-@app.command("init-bank", help=_("""Write a small working bank to start from: one quiz, one code exercise with its reference and mutants.
+@app.command("init-bank", cls=Command, help=_("""Write a small working bank to start from: one quiz, one code exercise with its reference and mutants.
 
 It passes `grader validate` and `grader selftest` as written; edit it into your course.
 
@@ -495,12 +498,12 @@ def init_bank(
               highlight=False)
 
 
-bundle_app = typer.Typer(help=_("Build what a course platform runs: a Gradescope autograder."), no_args_is_help=True,
+bundle_app = typer.Typer(cls=Group, help=_("Build what a course platform runs: a Gradescope autograder."), no_args_is_help=True,
                          rich_markup_mode="rich")
 app.add_typer(bundle_app, name="bundle")
 
 
-@bundle_app.command("gradescope", help=_("""Write a Gradescope autograder zip: setup.sh, run_autograder, grader and the bank, pinned.
+@bundle_app.command("gradescope", cls=Command, help=_("""Write a Gradescope autograder zip: setup.sh, run_autograder, grader and the bank, pinned.
 
 [bold]Examples[/bold]
 
@@ -526,7 +529,7 @@ def bundle_gradescope(
         budget=built.budget_seconds, memory=built.memory_mb, hidden=hidden), highlight=False)
 
 
-@app.command("export-quiz", help=_("""Export quizzes for Moodle (XML) or Canvas (QTI zip): each question's variants with proven keys.
+@app.command("export-quiz", cls=Command, help=_("""Export quizzes for Moodle (XML) or Canvas (QTI zip): each question's variants with proven keys.
 
 Symbolic questions become STACK questions in Moodle and are skipped for Canvas (each named,
 with why). Exit codes: 0 every question exported, 1 some skipped, 2 usage or spec error.
@@ -572,7 +575,7 @@ def _default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
-@app.command(help=_("""Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
+@app.command(cls=Command, help=_("""Grade a whole class into a gradebook, in parallel; unchanged submissions are skipped.
 
 A submission is graded again when its files or the bank changed, or when its last
 grading failed. A broken or hostile submission is recorded with its message and the
@@ -654,7 +657,7 @@ def _scores_csv(path: Path, flag: str) -> Path:
     return paths.output_file(path, flag)
 
 
-@app.command(help=_("""Export every student's current grade, overrides included: a CSV, or score imports for Gradescope, Canvas, Moodle.
+@app.command(cls=Command, help=_("""Export every student's current grade, overrides included: a CSV, or score imports for Gradescope, Canvas, Moodle.
 
 Students whose grading failed get empty cells (no row for Gradescope); they are named.
 
@@ -699,7 +702,7 @@ def export(
                                                                       students=len(entries)))
 
 
-@app.command(help=_("""Set a student's score by hand, with a comment; it stands over every regrade (`grade --force` too).
+@app.command(cls=Command, help=_("""Set a student's score by hand, with a comment; it stands over every regrade (`grade --force` too).
 
 The gradebook keeps when it was made and the grade under it; if a regrade changes that
 grade, the reports flag the override. Reports and every export show it.
@@ -738,7 +741,7 @@ def override(
         comment=for_terminal(made.comment)), highlight=False)
 
 
-@app.command(help=_("""Write a class report: every student linked to their own report, problems, overrides, score plots, item analysis.
+@app.command(cls=Command, help=_("""Write a class report: every student linked to their own report, problems, overrides, score plots, item analysis.
 
 Each graded student's report is written beside it, into FILE-stem-students/.
 
@@ -768,7 +771,7 @@ def report(
         out.print(_("their own reports: {folder}/").format(folder=escape(str(students_folder(html_file)))), highlight=False)
 
 
-@app.command(help=_("""Rank pairs of submissions by the code they share, file by file, to find copies.
+@app.command(cls=Command, help=_("""Rank pairs of submissions by the code they share, file by file, to find copies.
 
 Code is compared as tokens, never run: renamed identifiers, comments, docstrings,
 formatting and reordered definitions do not hide a copy. The handout's starter code
@@ -868,9 +871,35 @@ def _exit_now(code) -> None:
     os._exit(code)
 
 
+def _say_usage_error(error) -> None:
+    """A mistake on the command line, framed as Typer frames it and said in the language spoken."""
+    from rich.panel import Panel
+
+    from grader.usage import say_usage_error
+
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        err.print(escape(ctx.get_usage()), highlight=False)
+        if ctx.command.get_help_option(ctx) is not None:
+            err.print(_("Try [blue]'{command_path} {help_option}'[/] for help.").format(
+                command_path=escape(ctx.command_path), help_option=ctx.help_option_names[0]), highlight=False)
+    err.print(Panel(escape(say_usage_error(error)), title=_("Error"), title_align="left", border_style="red"),
+              highlight=False)
+
+
 def _main() -> None:
+    from grader.usage import ClickException, NoArgsIsHelpError
+
     try:
-        app()  # usage errors and typer.Exit end here with their own exit codes
+        code = app(standalone_mode=False)  # typer.Exit comes back as its code; click's errors are raised
+    except NoArgsIsHelpError as shown:  # the help is already on the screen
+        sys.exit(shown.exit_code)
+    except ClickException as error:
+        _say_usage_error(error)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        err.print(_("Aborted."))
+        sys.exit(1)
     except SpecErrors as errors:
         for error in errors.errors:
             err.print(_("[red]error:[/red] {message}").format(message=for_terminal(error)), highlight=False)
@@ -888,6 +917,7 @@ def _main() -> None:
         if os.environ.get("GRADER_DEBUG"):
             raise
         sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

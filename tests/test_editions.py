@@ -20,7 +20,7 @@ from grader.bank.settings import bank_settings
 from grader.bank.spec import CodeExercise
 from grader.checking import editions
 from grader.checking.codegrade import CodeGrader
-from grader.errors import SpecError, SpecErrors
+from grader.errors import CheckError, SpecError, SpecErrors
 from grader.reports.results import Status
 from grader.submissions.files import present
 
@@ -228,6 +228,24 @@ def test_the_layers_tell_a_layer_too_many_and_the_activation():
     assert differences.differences(theirs, ours) == [
         "ReLU where the reference has sigmoid", "3 dense layers where the reference has 2 (a layer too many)"]
     assert differences.differences(ours, ours) == [] and differences.explained(ours, ours) == ""
+
+
+def test_a_banks_course_code_is_found_beside_its_exercises_whatever_their_folder_is_called(tmp_path):
+    from grader.bank.course_code import course_folder, course_module
+
+    exercise = tmp_path / "course-bank" / "my-exercises" / "toy"  # not exercises/: found as references are
+    (exercise / "checks").mkdir(parents=True)
+    (exercise / "spec.yaml").write_text("id: toy\n")
+    course = tmp_path / "course-bank" / "solutions" / "_course"
+    course.mkdir(parents=True)
+    (course / "helpers.py").write_text("__all__ = ['ANSWER']\nANSWER = 42\n")
+    check = exercise / "checks" / "behaviour.py"
+    assert course_folder(check) == course_folder(exercise) == course_folder(exercise.parent) == course
+    assert course_module(check, "helpers").ANSWER == 42
+    shutil.rmtree(course)
+    assert course_folder(check) is None
+    with pytest.raises(CheckError, match="the bank has no solutions/_course/elsewhere.py"):
+        course_module(check, "elsewhere")
 
 
 def test_a_constructor_that_fits_no_accepted_edition_shows_the_call_and_the_signatures(grader, tmp_path):

@@ -235,3 +235,28 @@ def test_an_unreadable_answers_file_is_known_by_a_flag_not_by_its_words(tmp_path
             set_language(ENGLISH)
         assert broken.answers_unreadable and not unknown.answers_unreadable, language
         assert unknown.problems and not unknown.answers
+
+
+USAGE_MISTAKES = [  # (arguments, what the English message names)
+    (["check"], "missing argument 'submission'"),
+    (["check", "x", "--nope"], "no such option: --nope"),
+    (["grade", "--json"], "did you mean --jobs?"),
+    (["grade", "x", "--jobs", "0"], "invalid value for '--jobs' / '-j': must be at least 1"),
+    (["check", "x", "--budget", "abc"], "invalid value for '--budget': not a number"),
+    (["check", "--json"], "option --json needs a value"),
+    (["nocmd"], "No such command 'nocmd'."),
+]
+
+
+@pytest.mark.parametrize("arguments, said", USAGE_MISTAKES, ids=[" ".join(a) for a, _ in USAGE_MISTAKES])
+def test_a_mistake_on_the_command_line_is_said_in_the_language_chosen(arguments, said):
+    en = grader(*arguments, env=EN)
+    assert en.returncode == 2 and said in en.stderr, en.stderr
+    assert "Traceback" not in en.stderr and not re.search(r"[\u4e00-\u9fff]", en.stderr)
+    zh = grader(*arguments, env=ZH)
+    assert zh.returncode == 2 and "Traceback" not in zh.stderr, zh.stderr
+    shown = lines_of(zh)
+    assert any(re.search(r"[\u4e00-\u9fff]", line) for line in shown), zh.stderr
+    # the usage line's words too; what stays is the command, the arguments' names and what was typed
+    names = r"python -m grader\.cli( [a-z-]+)?|\{[a-z]+\}|'[^']*'"
+    assert not [line for line in shown if english(re.sub(names, " ", line))], "\n".join(shown)

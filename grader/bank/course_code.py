@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from grader.bank.location import solutions_beside
 from grader.errors import CheckError, SpecError
 from grader.i18n import _
 
@@ -25,12 +26,15 @@ _names: dict[Path | None, dict[str, object]] = {}
 
 
 def course_folder(anchor: Path | str) -> Path | None:
-    """`solutions/_course/` of the bank holding `anchor` (a check file, an exercise folder), if it has one."""
-    for parent in Path(anchor).resolve().parents:
-        folder = parent / "solutions" / FOLDER
-        if (parent / "exercises").is_dir() and folder.is_dir():
-            return folder
-    return None
+    """`solutions/_course/` of the bank holding `anchor` (a check file, an exercise folder), if it has one:
+    beside the folder of exercises, whatever that folder is called (as the references are found)."""
+    anchor = Path(anchor).resolve()
+    for parent in [anchor, *anchor.parents]:
+        if (parent / "spec.yaml").is_file():  # the exercise's folder; the bank's exercises are its parent's
+            folder = solutions_beside(parent.parent) / FOLDER
+            return folder if folder.is_dir() else None
+    folder = solutions_beside(anchor) / FOLDER  # the anchor is the bank's folder of exercises itself
+    return folder if folder.is_dir() else None
 
 
 def course_module(anchor: Path | str, name: str) -> ModuleType:
