@@ -63,6 +63,7 @@ class InProcessSession:
             sys.modules.pop(Path(name).stem, None)
         self.server = Server(scratch)
         self.notes: list[str] = []  # as Session's: where a bound cut a check's search
+        self.fits: dict = {}  # as Session's: the arrangements of claimed weights that explained them
         try:
             self.server.op_load(file, source, seed=0, companions=companions)
             self.failure = None

@@ -174,3 +174,48 @@ def test_arrangements_left_untried_are_told_to_the_author(module):
     assert not evidence.load_claimed_weights(net, reference, (x,), net(x), lambda got, want: torch.allclose(got, want),
                                              tries=2)
     assert "tried in 2 arrangements" in net._session.notes[-1] and "left untried" in net._session.notes[-1]
+
+
+class _Counted(torch.nn.Module):
+    """A reference with its layers declared last-first but applied first-last, counting its forwards."""
+
+    def __init__(self, squash: bool = False):
+        super().__init__()
+        self.c, self.b, self.a = (torch.nn.Linear(4, 4) for _ in range(3))
+        self.squash, self.forwards = squash, 0
+
+    def forward(self, x):
+        self.forwards += 1
+        y = self.c(self.b(self.a(x)))
+        return torch.tanh(y) if self.squash else y
+
+
+def test_what_one_check_found_of_claimed_weights_spares_the_next_checks_forwards():
+    same = lambda got, want: torch.allclose(got, want, atol=1e-5)  # noqa: E731
+    with Sandbox() as sandbox:
+        session = Session(sandbox, "nets.py", SOURCE, Limits(), companions={})
+        build = lambda seed=0: Submission(session).build("nets:Three", seed=seed)  # noqa: E731
+        try:
+            reference, net, x = _Counted(), build(), torch.randn(5, 4)
+            assert evidence.load_claimed_weights(net, reference, (x,), net(x), same, tries=36)
+            searched = reference.forwards
+            assert searched > 1  # the likeliest arrangement is not this reference's
+            assert torch.allclose(reference(x), net(x), atol=1e-5)  # the one that fitted is loaded
+            # a later check, a new build of the same weights, another input: the arrangement found is tried first
+            reference, net, y = _Counted(), build(), torch.randn(7, 4)
+            assert evidence.load_claimed_weights(net, reference, (y,), net(y), same, tries=36)
+            assert reference.forwards == 1
+
+            # a function no arrangement computes on one input is none on another: no forward is spent on it again
+            squashed, net = _Counted(squash=True), build()
+            assert not evidence.load_claimed_weights(net, squashed, (x,), net(x), same, tries=36)
+            assert squashed.forwards == 36
+            squashed.forwards = 0
+            assert not evidence.load_claimed_weights(build(), squashed, (y,), net(y), same, tries=36)
+            assert squashed.forwards == 0
+
+            # other weights are tried afresh
+            assert not evidence.load_claimed_weights(build(seed=1), squashed, (y,), net(y), same, tries=36)
+            assert squashed.forwards == 36
+        finally:
+            session.close()

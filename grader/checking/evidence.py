@@ -31,6 +31,7 @@ STEPS = (1.0, STEP)  # the large nudge first: it shows most parameters moving at
 GRADIENT_STEPS = (STEP, STEP / 10, STEP / 100)  # smaller where a nudge crosses ReLU or max-pooling kinks
 MOVED = 1e-6  # an output that moves less than this share of its size did not move
 FLOAT32_ROUNDING = 1e-6  # a generous bound on the relative rounding of a float32 forward
+FINGERPRINT_ENTRIES = 4096  # of each claimed tensor, in the summary that recognises the same weights again
 
 
 @dataclass(frozen=True)
@@ -157,30 +158,69 @@ def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got,
     The claimed weights cross once and the arrangements are tried here: for a large net
     (AlexNet's 120 MB) far cheaper than sending each candidate to the child. Each is tried
     in place of the reference's own tensors (torch.func.functional_call), not copied into
-    them, and only the one kept is copied: wrong code, which no arrangement explains, costs
-    forwards, not copies of every weight per arrangement. Fillings that use the claimed
-    tensors whole (no slices or stacks) are tried first; where `tries` leaves some of those
-    untried and none fitted, the author hears it (RemoteModule.note).
+    them, and only the one kept is copied. Fillings that use the claimed tensors whole (no
+    slices or stacks) are tried first; where `tries` leaves some of those untried and none
+    fitted, the author hears it (RemoteModule.note).
+
+    What a try found is kept for the exercise's later checks (`module.fits`, by the claimed
+    weights' fingerprint and the reference's settings): the arrangement that explained the same weights is tried first, and
+    where none did, a function that no arrangement of the reference computes on one input is
+    none on another, so no forward is spent on them again. It never passes a check by itself:
+    a remembered arrangement is tried like any other, and "none" sends the caller to the
+    stricter evidence it uses when nothing fits (expect_parameters_used nudges every tensor).
     """
-    names = [name for name, _ in reference.named_parameters()]
+    names = [name for name, _parameter in reference.named_parameters()]
     targets, theirs = list(reference.parameters()), module.parameters()
     fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
     whole = {id(t) for t in theirs}
     fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))
     untried = sum(all(id(t) in whole for t in filling) for filling in fillings[tries:])
     fillings = fillings[:tries]
-    for filling in fillings:
+    order = list(range(len(fillings)))
+    key = (_settings(reference), _claimed_fingerprint(theirs))
+    if key in module.fits:  # an earlier check of the exercise tried these weights
+        known, untried = module.fits[key], 0
+        order = [] if known is None else [known] + [i for i in order if i != known]
+    for index in order:
         held = {name: value.to(device=target.device, dtype=target.dtype)
-                for name, target, value in zip(names, targets, filling)}
+                for name, target, value in zip(names, targets, fillings[index])}
         with torch.no_grad():
             if close(got, torch.func.functional_call(reference, held, inputs)):
-                _copy_into(targets, filling)
+                _copy_into(targets, fillings[index])
+                module.fits[key] = index
                 return True
+    module.fits.setdefault(key, None)
     _copy_into(targets, fillings[0] if fillings else [])  # the likeliest, for the comparison that follows
     if untried:
         module.note(_("the claimed weights were tried in {tries} arrangements, and {untried} more that use them whole "
                       "were left untried (raise `tries`)").format(tries=tries, untried=untried))
     return False
+
+
+_PLAIN = (bool, int, float, str, tuple, type(None))
+
+
+def _settings(reference: torch.nn.Module) -> tuple:
+    """What makes `reference` the function it is, besides its weights: the class and every plain
+    setting (a kernel size, a flag, the training mode) of it and each of its layers, by name."""
+    return tuple((name, type(layer).__module__, type(layer).__qualname__,
+                  tuple(sorted((key, repr(value)) for key, value in vars(layer).items() if isinstance(value, _PLAIN))))
+                 for name, layer in reference.named_modules())
+
+
+def _claimed_fingerprint(tensors: list[torch.Tensor]) -> tuple:
+    """Claimed weights in brief, from at most FINGERPRINT_ENTRIES entries of each tensor spread over
+    it (AlexNet's 60M weights in well under a forward): equal weights give equal fingerprints. Two
+    builds of one seed that differ only between those entries could share one; then a remembered
+    arrangement is still tried, and "none fitted" only sends a check to its stricter evidence."""
+    with torch.no_grad():
+        summary = []
+        for t in tensors:
+            flat = t.reshape(-1)
+            picked = flat[:: max(1, flat.numel() // FINGERPRINT_ENTRIES)].double()
+            weights = torch.arange(1, picked.numel() + 1, dtype=torch.float64)
+            summary.append((tuple(t.shape), str(t.dtype), float(picked.sum()), float((picked * weights).sum())))
+        return tuple(summary)
 
 
 def _copy_into(targets: list[torch.Tensor], values: list[torch.Tensor]) -> None:

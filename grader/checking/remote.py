@@ -200,6 +200,11 @@ class RemoteModule:
             self.note(cut.message)
         return found
 
+    @property
+    def fits(self) -> dict:
+        """What earlier checks of the exercise found about claimed weights (evidence.load_claimed_weights)."""
+        return self._session.fits
+
     def note(self, message: str) -> None:
         """Tell the exercise's author that a bound cut a search of this check (where the check
         then fails, the item's `crash` says it, and `grader selftest` reports it)."""

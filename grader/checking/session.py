@@ -189,6 +189,7 @@ class Session:
         self.generation = 0  # handles from an earlier child are void
         self.load_failure: str | None = None
         self.notes: list[str] = []  # for the exercise's author: where a bound cut the check's search (see codegrade)
+        self.fits: dict = {}  # which arrangement of claimed weights explained them (evidence.load_claimed_weights)
 
     def request(self, op: str, **args):
         """Run `op` in the child and return its value, or raise a StudentFault."""
