@@ -99,6 +99,21 @@ def test_check_speaks_chinese_under_a_chinese_locale_and_english_under_c(bank, t
     assert '<html lang="en">' in (tmp_path / "en.html").read_text()
 
 
+def test_python_s_words_for_a_syntax_error_are_said_in_the_language_spoken(bank, tmp_path):
+    """Python's reason for a file and an answer that do not parse is quoted in the report: in Chinese
+    under a Chinese locale, as Python wrote it under C; the line stays where it was."""
+    sub = student(tmp_path / "s1")
+    (sub / "corr.py").write_text("import torch\n\ndef corr2d(X, K):\n    return (X\n")
+    (sub / "answers.yaml").write_text("pool:\n  size: 8 +* 2\n")
+    zh = grader("check", sub, "--bank", bank, env=ZH)
+    shown = lines_of(zh)
+    assert zh.returncode == 1 and not [line for line in shown if english(line, sub, tmp_path)], "\n".join(shown)
+    assert "corr.py 第 4 行有语法错误：'(' 没有闭合" in zh.stdout and "语法无效，位置 4" in zh.stdout, zh.stdout
+    en = grader("check", sub, "--bank", bank, env=EN)
+    assert "corr.py has a syntax error at line 4: '(' was never closed\n" in en.stdout, en.stdout
+    assert "(invalid syntax at position 4)" in en.stdout and not re.search(r"[\u4e00-\u9fff]", en.stdout)
+
+
 def test_lang_and_grader_lang_choose_over_the_locale(bank, tmp_path):
     sub = student(tmp_path / "s1")
     assert "总分" in grader("--lang", "zh-CN", "check", sub, "--bank", bank, "-e", "pool", env=EN).stdout
