@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -74,6 +75,18 @@ def test_the_language_is_chosen_by_option_then_grader_lang_then_the_locale():
     assert choose("klingon", {"GRADER_LANG": "fr", "LANG": "zh_TW.UTF-8"}) == "zh-CN"
     assert [normalize(t) for t in ("zh-cn", "zh_CN.UTF-8", "ZH", "en_GB", "C", "POSIX", "de")] == \
            ["zh-CN", "zh-CN", "zh-CN", "en", "en", "en", None]
+
+
+def test_speaking_a_language_for_a_while_restores_the_one_before(monkeypatch):
+    from grader.i18n import _, language, set_language, speaking
+
+    monkeypatch.delenv("GRADER_LANG", raising=False)
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    set_language("en")
+    os.environ.pop("GRADER_LANG")
+    with speaking("zh-CN"):
+        assert language() == "zh-CN" and os.environ["GRADER_LANG"] == "zh-CN" and _("invalid syntax") == "语法无效"
+    assert language() == "en" and "GRADER_LANG" not in os.environ and os.environ["LANGUAGE"] == "en"
 
 
 def test_check_speaks_chinese_under_a_chinese_locale_and_english_under_c(bank, tmp_path):
@@ -191,6 +204,27 @@ def test_watch_speaks_chinese_and_stops_in_chinese(bank, tmp_path):
     shown = [line for line in seen + rest.splitlines() if line.strip()]
     assert not [line for line in shown if english(line, sub, bank)], "".join(shown)
     assert "正在监视" in shown[0] and "已停止监视" in rest and "你的答案：8" in "".join(shown)
+
+
+def test_a_cluster_worker_of_another_locale_grades_in_the_client_s_language(bank, tmp_path):
+    """A Dask worker whose own environment says English (LANG=C, GRADER_LANG=en) grades the tasks of a
+    client that chose Chinese in Chinese: the language travels with the plugin and with each task."""
+    pytest.importorskip("distributed", reason="grader[cluster] is not installed")
+    from distributed import LocalCluster
+
+    classroom, book = tmp_path / "class", tmp_path / "book.sqlite"
+    (student(classroom / "s1", "s1") / "corr.py").write_text("def corr2d(X, K):\n    return (X\n")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      env={"LANG": "C", "LC_ALL": "C", "GRADER_LANG": "en"}) as cluster:
+        graded = grader("grade", classroom, "--bank", bank, "--gradebook", book, "--scheduler", cluster.scheduler_address,
+                        env=ZH)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert not [line for line in lines_of(graded) if english(line, book, classroom)], graded.stdout + graded.stderr
+    db = sqlite3.connect(book)
+    said = "\n".join(row[0] for row in db.execute("SELECT problems FROM submissions UNION ALL "
+                                                  "SELECT message FROM exercise_results"))
+    assert "answers.yaml 中没有这些题的答案：channels" in said, said  # the worker's grading process spoke Chinese
+    assert "corr.py 第 2 行有语法错误：'(' 没有闭合" in said, said  # and its sandbox's words were said in Chinese
 
 
 MAGIC = """
