@@ -232,8 +232,8 @@ def main() -> None:
     parser.add_argument("--code", nargs="*", default=["corr2d", "lenet"], help="code exercises to include")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
-    bank_dir = work / "bank"
-    bank_dir.mkdir()
+    bank_dir = work / "bank" / "exercises"  # solutions/ beside it, as a bank is laid out
+    bank_dir.mkdir(parents=True)
     left_out = copy_bank(bank_dir, args.code)
     bank = load_bank(bank_dir)
     folders = make_class(work / "class", bank, args.size)

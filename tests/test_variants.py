@@ -58,3 +58,41 @@ def test_constraints_are_met_by_redrawing(tmp_path):
 def test_impossible_constraints_are_a_spec_error_at_load(tmp_path):
     with pytest.raises(SpecErrors, match="no draw of params satisfied the constraints"):
         load_exercise(write_spec(tmp_path / "drawn", SPEC.replace("CONSTRAINT", '"a > 100"')))
+
+
+def test_numbers_are_put_into_every_bundled_key_rule_and_constraint_as_subs_puts_them():
+    """put_numbers rebuilds the tree instead of pattern matching: the same value as subs, for each key,
+    feedback rule and constraint of the bundled bank, over 12 variants each."""
+    import sympy
+
+    from grader.bank.loading import load_bank
+    from grader.bank.resources import bundled
+    from grader.bank.spec import QuizExercise
+    from grader.judge.expr import AUTHOR_LIMITS, parse_expression, parse_relation
+    from grader.judge.scope import exact, param_symbols, put_numbers, question_symbols
+
+    compared = 0
+    for exercise in (e for e in load_bank(bundled("exercises")) if isinstance(e, QuizExercise) and e.params):
+        symbols = param_symbols(exercise.params)
+        texts = [(parse_relation(text, symbols, AUTHOR_LIMITS)) for text in exercise.constraints]
+        for question in exercise.questions:
+            if question.type not in ("numeric", "symbolic", "shape"):
+                continue
+            written = list(question.answer) if question.type == "shape" else [question.answer]
+            for rule in question.feedback or []:
+                written += list(rule.when) if question.type == "shape" else [rule.when]
+            texts += [parse_expression(str(text), question_symbols(exercise.params, question.variables), AUTHOR_LIMITS)
+                      for text in written if isinstance(text, str)]
+        for student in range(12):
+            values = draw(exercise, f"student-{student}")
+            numbers = {symbols[name]: exact(value) for name, value in values.items() if name in symbols}
+            for expression in texts:
+                put, subbed = put_numbers(expression, numbers), expression.subs(numbers)
+                assert put == subbed and type(put) is type(subbed), (exercise.id, expression, values)
+                compared += 1
+    assert compared > 3000
+
+    x, n = sympy.symbols("x n")
+    bound = sympy.Derivative(x ** n, x)  # x is bound here: subs, not a rebuilt tree, decides what it becomes
+    assert put_numbers(bound, {x: sympy.Integer(2), n: sympy.Integer(3)}) == bound.subs({x: 2, n: 3})
+    assert put_numbers(sympy.floor((x + 2 * n - 3) / 2) + 1, {x: sympy.Integer(28), n: sympy.Integer(1)}) == 14

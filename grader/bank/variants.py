@@ -12,7 +12,7 @@ from grader.bank.spec import IntRange, Question, QuizExercise
 from grader.errors import SpecError
 from grader.i18n import _
 from grader.judge.expr import AUTHOR_LIMITS, parse_relation
-from grader.judge.scope import exact, param_symbols
+from grader.judge.scope import exact, param_symbols, put_numbers
 
 MAX_REDRAWS = 1000
 PRACTICE = "practice"  # the variant of practice questions (and of `grader quiz` without an id)
@@ -37,7 +37,7 @@ def satisfies(exercise: QuizExercise, values: dict[str, object]) -> bool:
     """Do these parameter values meet the exercise's constraints?"""
     symbols = param_symbols(exercise.params)
     mapping = {symbols[n]: exact(v) for n, v in values.items() if n in symbols}
-    return all(bool(parse_relation(text, symbols, AUTHOR_LIMITS).subs(mapping)) for text in exercise.constraints)
+    return all(bool(put_numbers(parse_relation(text, symbols, AUTHOR_LIMITS), mapping)) for text in exercise.constraints)
 
 
 def draw(exercise: QuizExercise, student_id: str) -> dict[str, object]:

@@ -155,10 +155,14 @@ def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got,
     after it says what differs. Returns whether an arrangement explained `got`.
 
     The claimed weights cross once and the arrangements are tried here: for a large net
-    (AlexNet's 120 MB) far cheaper than sending each candidate to the child. Fillings that
-    use the claimed tensors whole (no slices or stacks) are tried first; where `tries` leaves
-    some of those untried and none fitted, the author hears it (RemoteModule.note).
+    (AlexNet's 120 MB) far cheaper than sending each candidate to the child. Each is tried
+    in place of the reference's own tensors (torch.func.functional_call), not copied into
+    them, and only the one kept is copied: wrong code, which no arrangement explains, costs
+    forwards, not copies of every weight per arrangement. Fillings that use the claimed
+    tensors whole (no slices or stacks) are tried first; where `tries` leaves some of those
+    untried and none fitted, the author hears it (RemoteModule.note).
     """
+    names = [name for name, _ in reference.named_parameters()]
     targets, theirs = list(reference.parameters()), module.parameters()
     fillings = list(align.assignments(theirs, [tuple(p.shape) for p in targets]))
     whole = {id(t) for t in theirs}
@@ -166,9 +170,11 @@ def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got,
     untried = sum(all(id(t) in whole for t in filling) for filling in fillings[tries:])
     fillings = fillings[:tries]
     for filling in fillings:
-        _copy_into(targets, filling)
+        held = {name: value.to(device=target.device, dtype=target.dtype)
+                for name, target, value in zip(names, targets, filling)}
         with torch.no_grad():
-            if close(got, reference(*inputs)):
+            if close(got, torch.func.functional_call(reference, held, inputs)):
+                _copy_into(targets, filling)
                 return True
     _copy_into(targets, fillings[0] if fillings else [])  # the likeliest, for the comparison that follows
     if untried:
