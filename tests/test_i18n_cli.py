@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -76,6 +77,18 @@ def test_the_language_is_chosen_by_option_then_grader_lang_then_the_locale():
            ["zh-CN", "zh-CN", "zh-CN", "en", "en", "en", None]
 
 
+def test_speaking_a_language_for_a_while_restores_the_one_before(monkeypatch):
+    from grader.i18n import _, language, set_language, speaking
+
+    monkeypatch.delenv("GRADER_LANG", raising=False)
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    set_language("en")
+    os.environ.pop("GRADER_LANG")
+    with speaking("zh-CN"):
+        assert language() == "zh-CN" and os.environ["GRADER_LANG"] == "zh-CN" and _("invalid syntax") == "语法无效"
+    assert language() == "en" and "GRADER_LANG" not in os.environ and os.environ["LANGUAGE"] == "en"
+
+
 def test_check_speaks_chinese_under_a_chinese_locale_and_english_under_c(bank, tmp_path):
     sub = student(tmp_path / "s1")
     zh = grader("check", sub, "--bank", bank, "--html", tmp_path / "zh.html", "--md", tmp_path / "zh.md",
@@ -97,6 +110,21 @@ def test_check_speaks_chinese_under_a_chinese_locale_and_english_under_c(bank, t
     assert "slide the kernel over the input" in en.stdout
     assert not re.search(r"[\u4e00-\u9fff]", en.stdout + en.stderr)
     assert '<html lang="en">' in (tmp_path / "en.html").read_text()
+
+
+def test_python_s_words_for_a_syntax_error_are_said_in_the_language_spoken(bank, tmp_path):
+    """Python's reason for a file and an answer that do not parse is quoted in the report: in Chinese
+    under a Chinese locale, as Python wrote it under C; the line stays where it was."""
+    sub = student(tmp_path / "s1")
+    (sub / "corr.py").write_text("import torch\n\ndef corr2d(X, K):\n    return (X\n")
+    (sub / "answers.yaml").write_text("pool:\n  size: 8 +* 2\n")
+    zh = grader("check", sub, "--bank", bank, env=ZH)
+    shown = lines_of(zh)
+    assert zh.returncode == 1 and not [line for line in shown if english(line, sub, tmp_path)], "\n".join(shown)
+    assert "corr.py 第 4 行有语法错误：'(' 没有闭合" in zh.stdout and "语法无效，位置 4" in zh.stdout, zh.stdout
+    en = grader("check", sub, "--bank", bank, env=EN)
+    assert "corr.py has a syntax error at line 4: '(' was never closed\n" in en.stdout, en.stdout
+    assert "(invalid syntax at position 4)" in en.stdout and not re.search(r"[\u4e00-\u9fff]", en.stdout)
 
 
 def test_lang_and_grader_lang_choose_over_the_locale(bank, tmp_path):
@@ -176,6 +204,27 @@ def test_watch_speaks_chinese_and_stops_in_chinese(bank, tmp_path):
     shown = [line for line in seen + rest.splitlines() if line.strip()]
     assert not [line for line in shown if english(line, sub, bank)], "".join(shown)
     assert "正在监视" in shown[0] and "已停止监视" in rest and "你的答案：8" in "".join(shown)
+
+
+def test_a_cluster_worker_of_another_locale_grades_in_the_client_s_language(bank, tmp_path):
+    """A Dask worker whose own environment says English (LANG=C, GRADER_LANG=en) grades the tasks of a
+    client that chose Chinese in Chinese: the language travels with the plugin and with each task."""
+    pytest.importorskip("distributed", reason="grader[cluster] is not installed")
+    from distributed import LocalCluster
+
+    classroom, book = tmp_path / "class", tmp_path / "book.sqlite"
+    (student(classroom / "s1", "s1") / "corr.py").write_text("def corr2d(X, K):\n    return (X\n")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      env={"LANG": "C", "LC_ALL": "C", "GRADER_LANG": "en"}) as cluster:
+        graded = grader("grade", classroom, "--bank", bank, "--gradebook", book, "--scheduler", cluster.scheduler_address,
+                        env=ZH)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert not [line for line in lines_of(graded) if english(line, book, classroom)], graded.stdout + graded.stderr
+    db = sqlite3.connect(book)
+    said = "\n".join(row[0] for row in db.execute("SELECT problems FROM submissions UNION ALL "
+                                                  "SELECT message FROM exercise_results"))
+    assert "answers.yaml 中没有这些题的答案：channels" in said, said  # the worker's grading process spoke Chinese
+    assert "corr.py 第 2 行有语法错误：'(' 没有闭合" in said, said  # and its sandbox's words were said in Chinese
 
 
 MAGIC = """

@@ -335,7 +335,8 @@ def signature_parameters(signature: str) -> tuple[list[str], int]:
     try:
         args = ast.parse(f"def f{signature.strip()}: pass").body[0].args
     except (SyntaxError, IndexError, AttributeError):
-        raise ValueError(f"{signature!r} is not a parameter list such as (input_size, hidden_size, dropout=0.0)") from None
+        raise ValueError(_("{signature!r} is not a parameter list such as (input_size, hidden_size, dropout=0.0)").format(
+            signature=signature)) from None
     names = [a.arg for a in args.posonlyargs + args.args]
     return names, len(names) - len(args.defaults)
 

@@ -36,6 +36,7 @@ from grader.checking.session import StudentFault
 from grader.bank.spec import Text
 from grader.errors import CheckError, SpecError
 from grader.i18n import N_, _, pick
+from grader.i18n.syntax_errors import say_syntax_error
 from grader.reports.results import Status
 from grader.sandbox.launcher import SandboxError
 
@@ -247,4 +248,6 @@ def _broken(check: CheckFunction, exc: BaseException) -> CheckError:
 
 
 def _text(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):  # Python's words alone, in the language spoken; the line is said apart
+        return say_syntax_error(str(exc.msg))[:1000]
     return str(getattr(exc, "msg", None) or exc)[:1000]

@@ -9,6 +9,7 @@ meant for the student, never a traceback into the grader.
 from __future__ import annotations
 
 import math
+import string
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from grader.i18n import N_, _
+from grader.i18n.syntax_errors import say_syntax_error
+from grader.sandbox import wire
 from grader.sandbox.confine import ChildLimits
 from grader.sandbox.launcher import Child, ChildLost, Sandbox
 from grader.submissions.notebook_extract import Extracted
@@ -25,6 +28,7 @@ from grader.submissions.files import (MAX_COMPANION_BYTES, MAX_FILE_BYTES, Unrea
 
 MESSAGE_CHARS = 400  # of any text the child reports; the child's own cap runs beside student code
 NAME_CHARS = 80
+SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 REPLY_KEYS = ("ok", "raised", "missing", "unsendable")
 # what torch says when code asks for CUDA where there is none (a CPU-only build, no driver, no GPU)
 NO_CUDA = ("Torch not compiled with CUDA enabled", "No CUDA GPUs are available", "Found no NVIDIA driver",
@@ -52,12 +56,28 @@ def child_text(value, limit: int = MESSAGE_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + " [...]"
 
 
+def child_said(raw) -> str:
+    """One of the child's own sentences (wire.CHILD_SENTENCES), which it sends as its template and
+    fields, said in the language spoken; "" where `raw` is not one. Each field is a plain int or a
+    short text: the template is the grader's, only the fields are the child's."""
+    raw = raw if type(raw) is dict else {}
+    template, fields = raw.get("template"), raw.get("fields")
+    if type(template) is not str or template not in wire.CHILD_SENTENCES or type(fields) is not dict:
+        return ""
+    names = {name for _text, name, _spec, _conversion in string.Formatter().parse(template) if name}
+    return _(template).format(**{name: fields[name] if type(fields.get(name)) is int else
+                                 child_text(fields.get(name), NAME_CHARS) for name in names})
+
+
 def child_fault(raw, file: str) -> dict:
     """What the child says the student's code raised, checked field by field: the file is the
-    grader's own name for it, a line or exit code that is not a plain int is dropped."""
+    grader's own name for it, a line or exit code that is not a plain int is dropped. The child's
+    own sentences and Python's words for a syntax error are said in the language spoken."""
     raw = raw if type(raw) is dict else {}
     kind, line, code = child_text(raw.get("type"), NAME_CHARS), raw.get("line"), raw.get("code")
-    return {"type": kind if kind.isidentifier() else "Exception", "message": child_text(raw.get("message")),
+    kind = kind if kind.isidentifier() else "Exception"
+    message = child_said(raw.get("said")) or child_text(raw.get("message"))
+    return {"type": kind, "message": say_syntax_error(message) if kind in SYNTAX_ERRORS else message,
             "file": file, "line": line if type(line) is int and 0 < line < 10**7 else None,
             "code": code if type(code) is int and -2**31 <= code < 2**31 else 1}
 
@@ -202,8 +222,9 @@ class Session:
             raise StudentFault(_("{file} does not define {name}").format(file=self.file, name=name) if name
                                else _("{file} lacks what the check asked for").format(file=self.file))
         if "unsendable" in reply:
+            unsendable = reply["unsendable"] if type(reply["unsendable"]) is dict else {}
             raise StudentFault(_("your code returned {value}, which cannot be graded").format(
-                value=child_text(reply["unsendable"])))
+                value=child_said(unsendable.get("said")) or child_text(unsendable.get("message"))))
         return reply["ok"]
 
     def forget(self) -> None:
@@ -279,7 +300,7 @@ class Session:
 
 def _import_failure(file: str, fault: dict, memory_mb: int) -> str:
     kind, line = fault.get("type"), fault.get("line")
-    if kind in ("SyntaxError", "IndentationError", "TabError"):
+    if kind in SYNTAX_ERRORS:
         return _(IMPORT_FAILURES[0]).format(file=fault.get("file", file), line=line, message=fault.get("message", ""))
     if kind == "SystemExit":
         return _(IMPORT_FAILURES[1]).format(file=file, code=fault.get("code", 1))

@@ -14,6 +14,8 @@ as `WorkerPool.run`, so `batch.grade_planned` records them the same way.
 - A task's key is a hash of everything its grade depends on (the folder's name, its
   content hash, the bank version, the options), so the scheduler holds one task per
   distinct submission however often it is sent.
+- The language chosen here travels with the plugin and with each task: a worker, whatever
+  its own locale, grades and words the task's messages in it (`grader.i18n.speaking`).
 - A worker that dies mid-task (SIGKILL, out of memory) has its task rescheduled by Dask on
   another; a submission whose every worker died is given up by the scheduler after its
   `distributed.scheduler.allowed-failures` (3 by default: 4 tries) and recorded failed.
@@ -37,7 +39,7 @@ from grader import __version__
 from grader.bank.version import bank_files
 from grader.classroom.workers import Outcome
 from grader.errors import GraderError
-from grader.i18n import N_, _
+from grader.i18n import N_, _, language
 
 MISSING = N_("grading on a cluster needs Dask's distributed, an optional extra: "
              "pip install 'dl-grader[cluster]' (or pip install distributed)")
@@ -155,8 +157,8 @@ class ClusterPool:
                                 "could differ: {workers}; install the same grader everywhere").format(
                 version=__version__, code=ours[:12], workers="; ".join(wrong)))
         self.jobs = self._count = len(facts)
-        self.client.register_plugin(GradingPlugin(bank_files(self.bank), self.version, self.options, self.deadline),
-                                    name=self.plugin)
+        self.client.register_plugin(GradingPlugin(bank_files(self.bank), self.version, self.options, self.deadline,
+                                                  language()), name=self.plugin)
         self.stack.callback(self._unregister)
 
     def _unregister(self) -> None:
@@ -227,8 +229,8 @@ class ClusterPool:
                 yield Outcome(index, None, _("it cannot be sent to a cluster worker: {reason}").format(reason=refused))
                 continue
             key = task_key(folder.name, content_hash, self.version, self.options)
-            future = self.client.submit(grade_content, self.plugin, folder.name, content, content_hash, key=key,
-                                        pure=False, retries=0)
+            future = self.client.submit(grade_content, self.plugin, folder.name, content, content_hash, language(),
+                                        key=key, pure=False, retries=0)
             running[future] = (index, folder)
 
     def _outcome(self, index: int, folder: Path, future, killed) -> Outcome:

@@ -18,7 +18,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from grader.i18n import _
+from grader.i18n import ENGLISH, _, speaking
 
 STARTUP_SECONDS = 300.0  # a grading process that has not said ready by then is taken for dead
 
@@ -26,8 +26,8 @@ STARTUP_SECONDS = 300.0  # a grading process that has not said ready by then is 
 class GradingProcess:
     """One warm `grader.classroom.workers._serve` process and the pipe to it."""
 
-    def __init__(self, bank: Path, options: dict):
-        self.bank, self.options = bank, options
+    def __init__(self, bank: Path, options: dict, language: str = ENGLISH):
+        self.bank, self.options, self.language = bank, options, language  # the language it grades in
         self.process: subprocess.Popen | None = None
         self.conn: Connection | None = None
         self.ready = False
@@ -36,7 +36,8 @@ class GradingProcess:
         ours, theirs = os.pipe(), os.pipe()  # (read, write) each way
         argv = [sys.executable, "-m", "grader.classroom.cluster_process", str(theirs[0]), str(ours[1]), str(self.bank),
                 json.dumps(self.options)]
-        self.process = subprocess.Popen(argv, pass_fds=(theirs[0], ours[1]), stdin=subprocess.DEVNULL)
+        with speaking(self.language):  # its environment says it: its quiz worker and sandbox speak it too
+            self.process = subprocess.Popen(argv, pass_fds=(theirs[0], ours[1]), stdin=subprocess.DEVNULL)
         os.close(theirs[0])
         os.close(ours[1])
         self.conn = _Duplex(ours[0], theirs[1])

@@ -31,7 +31,7 @@ from distributed import WorkerPlugin, get_worker
 
 from grader import __version__
 from grader.classroom.cluster_process import GradingProcess
-from grader.i18n import _
+from grader.i18n import ENGLISH, _, speaking
 
 
 class GradingPlugin(WorkerPlugin):
@@ -39,11 +39,17 @@ class GradingPlugin(WorkerPlugin):
 
     idempotent = True  # a rerun with the same bank and options keeps the warm process
 
-    def __init__(self, bank_files: list[tuple[str, bytes, bool]], version: str, options: dict, deadline: float):
+    def __init__(self, bank_files: list[tuple[str, bytes, bool]], version: str, options: dict, deadline: float,
+                 language: str = ENGLISH):
         self.bank_files, self.version, self.options, self.deadline = bank_files, version, options, deadline
+        self.language = language  # the client's: what this worker says, and its grading process starts in
         self.problem = ""  # why this worker cannot grade: every task says so, and the batch stops
 
     def setup(self, worker=None) -> None:
+        with speaking(self.language):
+            self._setup(worker)
+
+    def _setup(self, worker) -> None:
         self.lock = threading.Lock()
         # in the worker's own folder, which Dask clears after a worker that was killed
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-cluster-", dir=getattr(worker, "local_directory", None)))
@@ -56,7 +62,7 @@ class GradingPlugin(WorkerPlugin):
             self.problem = _("the bank could not be installed on worker {worker}: {kind}: {reason}").format(
                 worker=self.address, kind=type(error).__name__, reason=error)
             return
-        self.process = GradingProcess(self.exercises, self.options)
+        self.process = GradingProcess(self.exercises, self.options, self.language)
         self.process.start()  # it imports torch and starts its zygote while the first task is on its way
 
     def _check(self) -> None:
@@ -78,14 +84,19 @@ class GradingPlugin(WorkerPlugin):
             self.process.stop()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def grade(self, name: str, content: list, content_hash: str) -> dict:
+    def grade(self, name: str, content: list, content_hash: str, language: str | None = None) -> dict:
+        """Grade one shipped submission in `language` (the client's; the plugin's when None)."""
         from grader.submissions.content import ContentRefused, from_wire, write_content
         from grader.submissions.files import content_hash as hash_of
 
-        with self.lock:  # one submission at a time per warm process
+        language = language or self.language
+        with self.lock, speaking(language):  # one submission at a time per warm process
             self._check()
             if self.problem:
                 return {"fatal": self.problem}
+            if self.process is not None and self.process.language != language:  # a client of another language
+                self.process.stop()
+                self.process = GradingProcess(self.exercises, self.options, language)
             folder = Path(tempfile.mkdtemp(prefix="submission-", dir=self.scratch)) / name
             try:
                 try:
@@ -133,14 +144,16 @@ def _version_problem(exercises: Path, version: str, address: str) -> str:
                                                                                      version=version[:12])
 
 
-def grade_content(plugin_name: str, name: str, content: list, content_hash: str) -> bytes:
-    """The cluster task: grade one shipped submission with this worker's warm grading process."""
+def grade_content(plugin_name: str, name: str, content: list, content_hash: str, language: str = ENGLISH) -> bytes:
+    """The cluster task: grade one shipped submission with this worker's warm grading process, and
+    say what it says in `language`, the client's, whatever the worker's own locale."""
     worker = get_worker()
     plugin = worker.plugins.get(plugin_name)
     if plugin is None:
-        message = {"fatal": _("the grading plugin is missing on worker {worker}").format(worker=worker.address)}
+        with speaking(language):
+            message = {"fatal": _("the grading plugin is missing on worker {worker}").format(worker=worker.address)}
     else:
-        message = plugin.grade(name, content, content_hash)
+        message = plugin.grade(name, content, content_hash, language)
     message["worker"] = worker.address
     return json.dumps(message).encode()
 

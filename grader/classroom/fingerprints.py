@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from grader.i18n import _
+from grader.i18n.syntax_errors import say_syntax_error
 
 NOISE = 12  # tokens: a shared run shorter than this is chance (`self.x = nn.Linear(a, b)` is 12)
 WINDOW = 8  # a shared run of NOISE + WINDOW - 1 = 19 tokens is always found
@@ -68,7 +69,7 @@ def tokens(source: str, first_line: int = 1) -> tuple[list[Token], str]:
             found.append(Token(_normalised(token), token.start[0] + first_line - 1, token.end[0] + first_line - 1))
     except (tokenize.TokenError, SyntaxError) as error:  # IndentationError is a SyntaxError
         line = error.lineno if isinstance(error, SyntaxError) else error.args[1][0]
-        problem = _("line {line}: {reason}").format(line=(line or 1) + first_line - 1, reason=str(error.args[0])[:120])
+        problem = _("line {line}: {reason}").format(line=(line or 1) + first_line - 1, reason=say_syntax_error(str(error.args[0]))[:120])
     return _without_docstrings(found), problem
 
 

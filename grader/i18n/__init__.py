@@ -6,8 +6,9 @@
 
 The interface's words live in gettext catalogs (`locale/<lang>/LC_MESSAGES/grader.po`, compiled
 to `.mo` and shipped in the package; `babel.cfg` says what is extracted). The language is
-kept in `GRADER_LANG` too, so the quiz worker and the grading workers speak it; the sandboxed
-child's environment is scrubbed, and the few words it says itself stay English.
+kept in `GRADER_LANG` too, so the quiz worker and the grading workers speak it; `speaking` lends a
+language for a while (a cluster task in its client's language). The sandboxed child's environment
+is scrubbed and it imports no catalog: its few sentences cross as templates the grader says.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import gettext as _gettext
 import os
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +68,23 @@ def set_language(language: str) -> None:
     _current[0] = chosen
     os.environ[ENV] = chosen
     os.environ["LANGUAGE"] = chosen.replace("-", "_")  # what the stdlib's gettext (speak_for_libraries) reads
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Speak `language` inside the block, then as before (a cluster worker grading a task in the
+    language of the client that sent it). The language is the process's: one language at a time."""
+    before, kept = _current[0], {name: os.environ.get(name) for name in (ENV, "LANGUAGE")}
+    set_language(language)
+    try:
+        yield
+    finally:
+        _current[0] = before
+        for name, value in kept.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def speak_for_libraries() -> None:

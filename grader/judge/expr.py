@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 import sympy
 
 from grader.i18n import N_, _
+from grader.i18n.syntax_errors import say_syntax_error
 from grader.judge.expr_rules import CapExceeded, ExpressionError, check_number, check_numeric_power, check_powers
 from grader.judge.typed import ReadingError, read_typed
 
@@ -185,7 +186,7 @@ def _read(text: str, names: Collection[str], limits: Limits) -> tuple[str, ast.E
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        said = {"reason": error.msg, "position": error.offset}
+        said = {"reason": say_syntax_error(error.msg), "position": error.offset}
         raise ExpressionError((_("could not read the expression ({reason} at position {position}); write products with "
                                  "* (2*n), powers with ** or ^, and close every bracket") if error.offset else
                                _("could not read the expression ({reason}); write products with * (2*n), powers with ** "

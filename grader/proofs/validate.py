@@ -27,6 +27,7 @@ from grader.bank.variants import draw, satisfies
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
 from grader.i18n import _
+from grader.i18n.syntax_errors import say_syntax_error
 from grader.judge.decide import named_domains
 from grader.judge.equivalence import Verdict
 from grader.judge.expr import ExpressionError
@@ -269,7 +270,8 @@ class _QuestionCheck:
                               where, {**values, **names})
                     return False
                 except Exception as error:  # author code: any failure is a finding, not a crash
-                    self.fail(_("raised {kind}: {reason}").format(kind=type(error).__name__, reason=error), where,
+                    reason = say_syntax_error(str(error.msg)) if isinstance(error, SyntaxError) else error
+                    self.fail(_("raised {kind}: {reason}").format(kind=type(error).__name__, reason=reason), where,
                               {**values, **names})
                     return False
                 if not _same(self.question, result, expected):

@@ -71,7 +71,7 @@ class Server:
         else:
             module = target(*args, **kwargs)
         if not isinstance(module, torch.nn.Module):
-            raise TypeError(f"{symbol} gave a {type(module).__name__}, not a torch.nn.Module")
+            raise _said(TypeError, wire.NOT_A_MODULE, symbol=symbol, type=type(module).__name__)
         self._keep(key, module)
         return self._handle(module.to(device), device)
 
@@ -207,19 +207,40 @@ class Server:
         return _to(self.devices.get(handle) or _device_of(self.objects[handle]), value)
 
     def fault(self, exc: BaseException) -> dict:
-        """What the student's code raised, with their own traceback lines only."""
+        """What the student's code raised, with their own traceback lines only. A SyntaxError's
+        message is Python's words alone (`msg`, its line apart), which the grader says in its language."""
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == self.path]
+        fault = {"type": type(exc).__name__[:80], "file": Path(self.path).name,
+                 "line": frames[-1].lineno if frames else None, "said": said(exc)}
         try:
-            message = str(exc)[:MESSAGE_LIMIT]
+            fault["message"] = str(exc.msg if isinstance(exc, SyntaxError) else exc)[:MESSAGE_LIMIT]
         except BaseException:
-            message = "<unprintable>"
-        fault = {"type": type(exc).__name__[:80], "message": message,
-                 "file": Path(self.path).name, "line": frames[-1].lineno if frames else None}
+            fault["message"], fault["said"] = "", {"template": wire.UNPRINTABLE, "fields": {}}
         if isinstance(exc, SyntaxError):
             fault["line"] = exc.lineno
         if isinstance(exc, SystemExit):
             fault["code"] = exc.code if isinstance(exc.code, int) else 1
         return fault
+
+
+def _said(kind: type[Exception], template: str, **fields) -> Exception:
+    """An exception of `kind` whose message is one of the child's own sentences (wire.CHILD_SENTENCES)."""
+    exc = kind(template.format(**fields))
+    exc.template, exc.fields = template, fields
+    return exc
+
+
+def said(exc: BaseException) -> dict | None:
+    """The child's own sentence that `exc` says, as its template and fields (plain ints and short
+    texts), for the grader to say in its language; None for any other exception."""
+    try:
+        template, fields = getattr(exc, "template", None), getattr(exc, "fields", None)
+    except BaseException:  # the student's exception, its attributes the student's too
+        return None
+    if type(template) is not str or template not in wire.CHILD_SENTENCES or type(fields) is not dict:
+        return None
+    return {"template": template,
+            "fields": {str(k)[:40]: v if type(v) is int else str(v)[:MESSAGE_LIMIT] for k, v in fields.items()}}
 
 
 def sgd_step(params: list[torch.Tensor], loss: torch.Tensor, lr: float) -> None:
@@ -263,11 +284,11 @@ def _loss(kind: str, output: torch.Tensor, target):
         return output.sum()
     if kind == "squared_error":
         if output.shape != target.shape:
-            raise ValueError(f"the output has shape {tuple(output.shape)}, the target {tuple(target.shape)}")
+            raise _said(ValueError, wire.SHAPES_DIFFER, output=str(tuple(output.shape)), target=str(tuple(target.shape)))
         return ((output - target) ** 2).sum()
     if kind == "cross_entropy":
         return F.cross_entropy(output, target)
-    raise ValueError(f"unknown loss {kind!r}")
+    raise _said(ValueError, wire.UNKNOWN_LOSS, kind=repr(kind))
 
 
 def serve(sock: socket.socket, scratch: Path) -> None:
@@ -280,12 +301,15 @@ def serve(sock: socket.socket, scratch: Path) -> None:
         try:
             reply = {"ok": getattr(server, "op_" + request["op"])(**request["args"])}
             frame = wire.frame_parts(reply)
-        except (wire.Unsendable, Missing) as exc:
-            kind = "missing" if isinstance(exc, Missing) else "unsendable"
-            frame = wire.frame_parts({kind: str(exc)[:MESSAGE_LIMIT]})
+        except Missing as exc:
+            frame = wire.frame_parts({"missing": str(exc)[:MESSAGE_LIMIT]})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             try:
-                frame = wire.frame_parts({"raised": server.fault(exc)})
+                if isinstance(exc, wire.Unsendable):
+                    frame = wire.frame_parts({"unsendable": {"message": str(exc)[:MESSAGE_LIMIT], "said": said(exc)}})
+                else:
+                    frame = wire.frame_parts({"raised": server.fault(exc)})
             except BaseException:
-                frame = wire.frame_parts({"raised": {"type": "Exception", "message": "<unreportable>"}})
+                frame = wire.frame_parts({"raised": {"type": "Exception", "message": "",
+                                                     "said": {"template": wire.UNREPORTABLE, "fields": {}}}})
         wire.send_parts(sock, frame)

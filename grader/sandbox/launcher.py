@@ -51,6 +51,12 @@ def root_child_fix() -> str:
     return _(_ROOT_CHILD).format(python=sys.prefix)
 
 
+def said(error: wire.Said) -> str:
+    """One of the sandbox's own sentences, raised in the grader's process (a frame that breaks the
+    protocol), in the language spoken."""
+    return _(error.template).format(**error.fields) if error.fields else _(error.template)
+
+
 class ChildLost(Exception):
     """The child died, hung or broke the protocol during a request; the message says how."""
 
@@ -203,7 +209,7 @@ class Sandbox:
         except (EOFError, OSError, wire.ProtocolError) as exc:
             ending = self.end(child)
             if isinstance(exc, wire.ProtocolError):
-                raise ChildLost(_("broke the grading protocol ({reason})").format(reason=exc)) from None
+                raise ChildLost(_("broke the grading protocol ({reason})").format(reason=said(exc))) from None
             raise ChildLost(describe(ending, child.limits)) from None
 
     def close(self) -> None:

@@ -41,12 +41,45 @@ def dtypes() -> dict:
     return {name: getattr(torch, name) for name in DTYPE_NAMES}
 
 
-class ProtocolError(Exception):
+def N_(message: str) -> str:
+    """Marks `message` for grader's catalog, as grader.i18n.N_ does: the child never imports the
+    catalog; the grader says the sentence in its language (sandbox.launcher, checking.session)."""
+    return message
+
+
+class Said(Exception):
+    """An error of ours whose message is a sentence: `template` (marked with N_) filled with
+    `fields`, so that the grader can say it in its language; str() is the English."""
+
+    def __init__(self, template: str, **fields):
+        self.template, self.fields = template, fields
+        super().__init__(template.format(**fields) if fields else template)
+
+
+class ProtocolError(Said):
     """A frame that breaks the protocol: malformed, oversized, or cut short."""
 
 
-class Unsendable(TypeError):
+class Unsendable(Said, TypeError):
     """A value of a type that may not cross the boundary."""
+
+
+# Sentences of the child's own (a value it cannot send, what child.py refuses): the child sends
+# one as its template and fields, never as words, and the grader says it in its language only
+# where the template is one of these (checking/session.py `child_said`).
+VALUE_TOO_LARGE = N_("value too large to send ({size} bytes)")
+VALUE_TOO_DEEP = N_("value nested too deeply")
+KEY_TYPE = N_("dict key of type {type}")
+VALUE_TYPE = N_("a value of type {type}")
+TENSOR_LAYOUT = N_("a tensor of layout/dtype {layout}/{dtype}")
+TENSOR_DTYPE = N_("a tensor of dtype {dtype}")
+NOT_A_MODULE = N_("{symbol} gave a {type}, not a torch.nn.Module")
+SHAPES_DIFFER = N_("the output has shape {output}, the target {target}")
+UNKNOWN_LOSS = N_("unknown loss {kind}")
+UNPRINTABLE = N_("(a message that could not be turned into text)")
+UNREPORTABLE = N_("(what it raised could not be reported)")
+CHILD_SENTENCES = frozenset({VALUE_TOO_LARGE, VALUE_TOO_DEEP, KEY_TYPE, VALUE_TYPE, TENSOR_LAYOUT, TENSOR_DTYPE,
+                             NOT_A_MODULE, SHAPES_DIFFER, UNKNOWN_LOSS, UNPRINTABLE, UNREPORTABLE})
 
 
 def encode(value) -> bytes:
@@ -62,13 +95,13 @@ def frame_parts(value) -> list:
     header = json.dumps({"v": _tree(value, blobs, 0), "blobs": [len(view) for _, view in blobs]}).encode()
     size = 4 + len(header) + sum(len(view) for _, view in blobs)
     if size > MAX_FRAME:
-        raise Unsendable(f"value too large to send ({size} bytes)")
+        raise Unsendable(VALUE_TOO_LARGE, size=size)
     return [_LEN.pack(size) + _LEN.pack(len(header)) + header, *blobs]
 
 
 def _tree(value, blobs: list[bytes], depth: int):
     if depth > MAX_DEPTH:
-        raise Unsendable("value nested too deeply")
+        raise Unsendable(VALUE_TOO_DEEP)
     if value is None:
         return None
     if isinstance(value, bool):
@@ -93,10 +126,10 @@ def _tree(value, blobs: list[bytes], depth: int):
         items = []
         for k, v in value.items():
             if not isinstance(k, (str, int)):
-                raise Unsendable(f"dict key of type {type(k).__name__}")
+                raise Unsendable(KEY_TYPE, type=type(k).__name__)
             items.append([_tree(k, blobs, depth + 1), _tree(v, blobs, depth + 1)])
         return {"$": "dict", "items": items}
-    raise Unsendable(f"a value of type {type(value).__name__}")
+    raise Unsendable(VALUE_TYPE, type=type(value).__name__)
 
 
 def _tensor(t: torch.Tensor, blobs: list[bytes]) -> dict:
@@ -105,10 +138,10 @@ def _tensor(t: torch.Tensor, blobs: list[bytes]) -> dict:
     with torch._C.DisableTorchFunctionSubclass():  # a subclass is sent as its plain data
         t = torch.Tensor.as_subclass(t, torch.Tensor).detach().to("cpu").contiguous()
         if t.is_sparse or t.is_quantized or t.is_complex() and t.dtype != torch.complex64:
-            raise Unsendable(f"a tensor of layout/dtype {t.layout}/{t.dtype}")
+            raise Unsendable(TENSOR_LAYOUT, layout=str(t.layout), dtype=str(t.dtype))
         name = str(t.dtype).removeprefix("torch.")
         if name not in DTYPE_NAMES:
-            raise Unsendable(f"a tensor of dtype {t.dtype}")
+            raise Unsendable(TENSOR_DTYPE, dtype=str(t.dtype))
         blobs.append((t, _memory_of(t)))
     return {"$": "tensor", "dtype": name, "shape": list(t.shape), "blob": len(blobs) - 1}
 
@@ -144,11 +177,11 @@ def decode(body: bytes | bytearray | memoryview, caps: Caps = UNTRUSTED):
     """The value of one frame body (without its length prefix)."""
     view = memoryview(body)
     if len(view) > caps.frame_bytes:
-        raise ProtocolError(f"frame of {len(view)} bytes is over the limit of {caps.frame_bytes}")
+        raise ProtocolError(N_("frame of {size} bytes is over the limit of {limit}"), size=len(view), limit=caps.frame_bytes)
     try:
         (hlen,) = _LEN.unpack_from(view)
     except struct.error:
-        raise ProtocolError("malformed frame (no header length)") from None
+        raise ProtocolError(N_("malformed frame (no header length)")) from None
     header, sizes = _header(view[4 : 4 + hlen], len(view) - 4, caps)
     blobs, pos = [], 4 + hlen
     for n in sizes:
@@ -161,25 +194,25 @@ def _header(raw, rest: int, caps: Caps) -> tuple[dict, list[int]]:
     """The parsed header and its blob sizes, once `raw` and the sizes fit `caps` and the `rest`
     of the frame (header and blobs) exactly."""
     if len(raw) > caps.header_bytes:
-        raise ProtocolError(f"frame header of {len(raw)} bytes is over the limit of {caps.header_bytes}")
+        raise ProtocolError(N_("frame header of {size} bytes is over the limit of {limit}"), size=len(raw), limit=caps.header_bytes)
     raw = bytes(raw)
     # every value but the first follows a [ { , or : ; counting them in strings too makes this an
     # upper bound, found before JSON builds anything, that no honest reply comes near
     if sum(raw.count(c) for c in (b"[", b"{", b",", b":")) + 1 > caps.values:
-        raise ProtocolError(f"frame has more than {caps.values} values")
+        raise ProtocolError(N_("frame has more than {values} values"), values=caps.values)
     try:
         header = json.loads(raw)
         sizes = header["blobs"]
         if type(sizes) is not list or any(type(n) is not int or n < 0 for n in sizes):
-            raise ProtocolError("bad blob length")
+            raise ProtocolError(N_("bad blob length"))
     except ProtocolError:
         raise
     except RecursionError:
-        raise ProtocolError(f"frame nested deeper than {caps.depth}") from None
+        raise ProtocolError(N_("frame nested deeper than {depth}"), depth=caps.depth) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise ProtocolError(f"malformed frame ({type(exc).__name__})") from None
+        raise ProtocolError(N_("malformed frame ({kind})"), kind=type(exc).__name__) from None
     if len(raw) + sum(sizes) != rest:
-        raise ProtocolError("frame length does not match its blobs")
+        raise ProtocolError(N_("frame length does not match its blobs"))
     return header, sizes
 
 
@@ -189,9 +222,9 @@ def _build(header: dict, blobs: list, caps: Caps):  # blobs: bytearrays, or uint
     except ProtocolError:
         raise
     except RecursionError:
-        raise ProtocolError(f"frame nested deeper than {caps.depth}") from None
+        raise ProtocolError(N_("frame nested deeper than {depth}"), depth=caps.depth) from None
     except (ValueError, KeyError, TypeError, IndexError, RuntimeError, OverflowError) as exc:
-        raise ProtocolError(f"malformed frame ({type(exc).__name__})") from None
+        raise ProtocolError(N_("malformed frame ({kind})"), kind=type(exc).__name__) from None
 
 
 class _Builder:
@@ -202,13 +235,13 @@ class _Builder:
 
     def value(self, node, depth: int):
         if depth > self.caps.depth:  # as encode counts: no value deeper than MAX_DEPTH
-            raise ProtocolError(f"frame nested deeper than {self.caps.depth}")
+            raise ProtocolError(N_("frame nested deeper than {depth}"), depth=self.caps.depth)
         if node is None or type(node) in (bool, int, float, str):
             return node
         if type(node) is list:
             return [self.value(v, depth + 1) for v in node]
         if type(node) is not dict:
-            raise ProtocolError("unexpected JSON node")
+            raise ProtocolError(N_("unexpected JSON node"))
         tag = node["$"]
         if tag == "tuple":
             return tuple(self.value(v, depth + 1) for v in node["items"])
@@ -216,7 +249,7 @@ class _Builder:
             return {_key(k): self.value(v, depth + 1) for k, v in node["items"]}
         if tag == "tensor":
             return self.tensor(node)
-        raise ProtocolError(f"unknown tag {tag!r}")
+        raise ProtocolError(N_("unknown tag {tag}"), tag=repr(tag)[:40])
 
     def tensor(self, node) -> torch.Tensor:
         import torch
@@ -225,13 +258,13 @@ class _Builder:
         shape, index = node["shape"], node["blob"]
         if (type(shape) is not list or len(shape) > 16 or any(type(n) is not int or n < 0 for n in shape)
                 or math.prod(n for n in shape if n) > self.caps.frame_bytes):
-            raise ProtocolError("bad tensor shape")
+            raise ProtocolError(N_("bad tensor shape"))
         if type(index) is not int or not 0 <= index < len(self.blobs) or index in self.used:
-            raise ProtocolError("bad blob index (each blob belongs to one tensor)")
+            raise ProtocolError(N_("bad blob index (each blob belongs to one tensor)"))
         self.used.add(index)
         blob = self.blobs[index]
         if math.prod(shape) * dtype.itemsize != len(blob):
-            raise ProtocolError("tensor bytes do not match its shape")
+            raise ProtocolError(N_("tensor bytes do not match its shape"))
         if not len(blob):
             return torch.empty(shape, dtype=dtype)
         if isinstance(blob, torch.Tensor):  # a large blob, read into torch memory: the view keeps it alive
@@ -241,7 +274,7 @@ class _Builder:
 
 def _key(k):
     if type(k) not in (str, int):
-        raise ProtocolError("bad dict key")
+        raise ProtocolError(N_("bad dict key"))
     return k
 
 
@@ -269,14 +302,14 @@ def recv(sock: socket.socket, deadline: float | None = None, caps: Caps = UNTRUS
     """
     (n,) = _LEN.unpack(_read(sock, 4, deadline))
     if n > caps.frame_bytes:
-        raise ProtocolError(f"frame of {n} bytes is over the limit of {caps.frame_bytes}")
+        raise ProtocolError(N_("frame of {size} bytes is over the limit of {limit}"), size=n, limit=caps.frame_bytes)
     if n < 4:
-        raise ProtocolError("malformed frame (no header length)")
+        raise ProtocolError(N_("malformed frame (no header length)"))
     (hlen,) = _LEN.unpack(_read(sock, 4, deadline))
     if hlen > n - 4:
-        raise ProtocolError("frame length does not match its header")
+        raise ProtocolError(N_("frame length does not match its header"))
     if hlen > caps.header_bytes:
-        raise ProtocolError(f"frame header of {hlen} bytes is over the limit of {caps.header_bytes}")
+        raise ProtocolError(N_("frame header of {size} bytes is over the limit of {limit}"), size=hlen, limit=caps.header_bytes)
     header, sizes = _header(_read(sock, hlen, deadline), n - 4, caps)
     return _build(header, [_read_blob(sock, size, deadline) for size in sizes], caps)
 

@@ -22,6 +22,7 @@ import symtable
 from dataclasses import dataclass, field
 
 from grader.i18n import N_, _
+from grader.i18n.syntax_errors import say_syntax_error
 from grader.submissions.notebook_magics import magic_lines
 
 MAX_STATEMENTS = 5_000  # top-level statements of a notebook; the course's longest have a few hundred
@@ -248,7 +249,7 @@ def analyse(cells: list[Cell], local: frozenset[str] = frozenset()) -> Analysis:
             tree = ast.parse("\n".join(lines))
         except SyntaxError as error:
             result.broken.append((cell, _("line {line} has a syntax error: {error}").format(
-                line=error.lineno or 1, error=error.msg)))
+                line=error.lineno or 1, error=say_syntax_error(error.msg))))
             continue
         except (RecursionError, MemoryError, ValueError):
             result.broken.append((cell, _(TOO_DEEP)))
