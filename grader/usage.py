@@ -99,13 +99,25 @@ def _format_usage(command, ctx, formatter) -> None:
     formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
 
 
+def _get_help_option(base):
+    def get_help_option(command, ctx):
+        option = base(command, ctx)
+        if option is not None:  # click's own words for --help
+            option.help = _("Show this message and exit.")
+        return option
+
+    return get_help_option
+
+
 class Command(TyperCommand):
-    """A command whose usage line ("Usage: grader check ...") is said in the language spoken."""
+    """A command whose usage line ("Usage: grader check ...") and --help are said in the language spoken."""
 
     format_usage = _format_usage
+    get_help_option = _get_help_option(TyperCommand.get_help_option)
 
 
 class Group(TyperGroup):
-    """A group of commands whose usage line is said in the language spoken."""
+    """A group of commands whose usage line and --help are said in the language spoken."""
 
     format_usage = _format_usage
+    get_help_option = _get_help_option(TyperGroup.get_help_option)

@@ -309,3 +309,12 @@ def test_a_mistake_on_the_command_line_is_said_in_the_language_chosen(arguments,
     # the usage line's words too; what stays is the command, the arguments' names and what was typed
     names = r"python -m grader\.cli( [a-z-]+)?|\{[a-z]+\}|'[^']*'"
     assert not [line for line in shown if english(re.sub(names, " ", line))], "\n".join(shown)
+
+
+def test_the_help_speaks_the_language_chosen_to_its_last_line():
+    zh = grader("grade", "--help", env=ZH)
+    assert zh.returncode == 0 and "用法：" in zh.stdout and "[选项]" in zh.stdout and "显示此帮助并退出。" in zh.stdout
+    assert "Usage:" not in zh.stdout and "Show this message" not in zh.stdout and "[OPTIONS]" not in zh.stdout
+    en = grader("grade", "--help", env=EN)
+    assert "Usage: " in en.stdout and "Show this message and exit." in en.stdout
+    assert not re.search(r"[\u4e00-\u9fff]", en.stdout)
