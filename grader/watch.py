@@ -441,20 +441,19 @@ def poll_changes(folder: Path, bank_folders: Sequence[Path] = (), stop: threadin
 def watchfiles_changes(folder: Path, bank_folders: Sequence[Path] = (),
                        stop: threading.Event | None = None) -> Iterator[set[str]]:
     """Sets of changed paths from `watchfiles`, a burst of saves grouped into one set. The first
-    comes once watching has begun (empty when nothing changed yet: see `watch`)."""
+    comes once watching has begun (empty when nothing changed yet: see `watch`); after it, an empty
+    set each time nothing changed for STARTED_MS, so that the caller looks again whether the folder
+    itself is still there: the deletion of the watched folder is not always reported."""
     import watchfiles
 
     def wanted(_change, path: str) -> bool:
         return not any(ignored(part) for part in Path(path).parts[1:])
 
     roots = [str(folder)] + [str(f) for f in bank_folders if Path(f).is_dir()]
-    began = False
     for changes in watchfiles.watch(*roots, watch_filter=wanted, step=int(SETTLE_SECONDS * 1000),
                                     debounce=int(MAX_DEBOUNCE_SECONDS * 1000), stop_event=stop,
                                     raise_interrupt=True, yield_on_timeout=True, rust_timeout=STARTED_MS):
-        if changes or not began:  # a timeout: said once, as the sign that watching has begun
-            began = True
-            yield {path for _change, path in changes}
+        yield {path for _change, path in changes}
 
 
 def change_source(folder: Path, bank_folders: Sequence[Path] = (), *, poll: bool = False,
@@ -584,10 +583,10 @@ def watch(watcher: Watcher, say: Callable[[str], None], *, poll: bool = False,
             return  # stopped
         changes.close()
         if folder_identity(watcher.folder) is None:
-            say(f"{shown} is gone (deleted or moved); waiting for it to come back")
+            say(_("{folder} is gone (deleted or moved); waiting for it to come back").format(folder=shown))
             if not wait_for_folder(watcher.folder, stop):
                 return
-        say(f"{shown} is a new folder now: watching it, grading everything again")
+        say(_("{folder} is a new folder now: watching it, grading everything again").format(folder=shown))
         watched = folder_identity(watcher.folder)
         how, changes = change_source(watcher.folder, [watcher.bank_dir, watcher.solutions_dir], poll=poll, stop=stop)
 
