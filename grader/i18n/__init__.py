@@ -3,6 +3,7 @@
     set_language(choose(option))   # once, at the command's start; child processes inherit it
     _("no exercise {id!r}").format(id=...)      # a message of the grader's own, translated
     pick({"en": "Pooling", "zh": "池化"})          # a bank's bilingual text, in that language
+    listed(["conv", "pool"])                        # a list inside a sentence: "conv, pool", "conv、pool"
 
 The interface's words live in gettext catalogs (`locale/<lang>/LC_MESSAGES/grader.po`, compiled
 to `.mo` and shipped in the package; `babel.cfg` says what is extracted). The language is
@@ -17,7 +18,7 @@ import gettext as _gettext
 import os
 import re
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -110,6 +111,13 @@ def _catalog(language: str) -> _gettext.NullTranslations:
 def _(message: str) -> str:
     """`message` (an English sentence of the grader's) in the language spoken now."""
     return _catalog(_current[0]).gettext(message)
+
+
+def listed(items: Iterable[object]) -> str:
+    """`items` as a list inside a sentence of the language spoken: "a, b, c" in English, "a、b、c" in
+    Chinese. For a person's reading only: code, data and command lines keep their own separators."""
+    # TRANSLATORS: joins the items of a list in a sentence ("a, b, c"); Chinese: 、
+    return _(", ").join(map(str, items))
 
 
 def N_(message: str) -> str:
