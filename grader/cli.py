@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from grader.errors import GraderError, SpecErrors
-from grader.i18n import N_, _, choose, normalize, set_language, speak_for_libraries
+from grader.i18n import N_, _, choose, listed, normalize, set_language, speak_for_libraries
 
 
 def _language_in(argv: list[str]) -> str | None:
@@ -452,7 +452,7 @@ def handout(
     made = build_handout(location.exercises, location.solutions, out_dir, student=student, only=only or None)
     out.print(_("wrote {folder}: {files} starter file(s) ({names}), {quizzes} quiz(zes), {practice} practice "
                 "question(s) with keys").format(folder=escape(str(made.folder)), files=len(made.files),
-                                                 names=escape(", ".join(made.files)), quizzes=made.quizzes,
+                                                 names=escape(listed(made.files)), quizzes=made.quizzes,
                                                  practice=made.practice_questions), highlight=False)
 
 
@@ -637,11 +637,11 @@ def grade(
     if changed:
         err.print(_("[yellow]warning:[/yellow] the grade under {count} override(s) changed since they were made: {which}; "
                     "check they still hold (grader report flags them)").format(
-            count=len(changed), which=for_terminal(", ".join(changed))), highlight=False)
+            count=len(changed), which=for_terminal(listed(changed))), highlight=False)
     for worker, protections in sorted(summary.protections.items()):
         off = [name for name, on in protections if not on]
         if off:
-            err.print(_("worker {worker}: sandbox protections off: {layers}").format(worker=escape(worker), layers=", ".join(off)),
+            err.print(_("worker {worker}: sandbox protections off: {layers}").format(worker=escape(worker), layers=listed(off)),
                       highlight=False)
     for student_id, why in summary.failures:
         err.print(f"[red]✘[/red] {for_terminal(student_id)}: {for_terminal(why)}", highlight=False)
@@ -694,7 +694,7 @@ def export(
             out.print(_("wrote {path}").format(path=escape(str(path))), highlight=False)
     if left_out:
         err.print(_("no grade for {count} student(s) whose grading failed: {students}").format(
-            count=len(left_out), students=for_terminal(", ".join(sorted(left_out)))), highlight=False)
+            count=len(left_out), students=for_terminal(listed(sorted(left_out)))), highlight=False)
     overridden = sum(1 for e in entries if e.result is not None and e.result.overrides)
     if overridden:
         out.print(_("{count} student(s) with overrides (see `grader report`)").format(count=overridden), highlight=False)
@@ -809,7 +809,7 @@ def similarity(
                                      param_hint="--exercise")
     findings = find_similar(submissions, files=files, base=base, common=common)
     for file, pairs in findings.pairs.items():
-        best = ", ".join(f"{for_terminal(p.a)} ~ {for_terminal(p.b)} {100 * p.similarity:.0f}%" for p in pairs[:3])
+        best = listed(f"{for_terminal(p.a)} ~ {for_terminal(p.b)} {100 * p.similarity:.0f}%" for p in pairs[:3])
         said = {"file": escape(file), "count": len(pairs), "best": best}
         out.print((_("{file}: {count} pair(s) share code; most similar: {best}") if best
                    else _("{file}: {count} pair(s) share code")).format(**said), highlight=False)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from grader import __version__
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.checking.session import Budget
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 from grader.reports.results import ExerciseResult, SubmissionResult
 from grader.submissions.reading import read_submission
 
@@ -44,7 +44,7 @@ def grade_quiz(exercise: QuizExercise, answers: dict[str, object] | None, studen
     missing = [q.id for q in exercise.questions if q.answer is not None and (answers or {}).get(q.id) is None]
     answered = any(value is not None for value in (answers or {}).values())
     message = (_("not answered in answers.yaml") if not answered else
-               _(NO_ANSWER_FOR).format(questions=", ".join(missing)) if missing else "")
+               _(NO_ANSWER_FOR).format(questions=listed(missing)) if missing else "")
     return ExerciseResult(exercise.id, exercise.title, exercise.kind, exercise.topic, tuple(items), message)
 
 

@@ -14,7 +14,7 @@ import re
 
 from typer.core import TyperCommand, TyperGroup
 
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 
 try:  # Typer 0.22 and later carry their own click
     from typer._click import exceptions as click_errors
@@ -86,7 +86,7 @@ def say_usage_error(error: ClickException) -> str:
     if isinstance(error, click_errors.NoSuchOption):
         said = _("no such option: {option}").format(option=error.option_name)
         if error.possibilities:
-            said += " " + _("(did you mean {options}?)").format(options=", ".join(sorted(error.possibilities)))
+            said += " " + _("(did you mean {options}?)").format(options=listed(sorted(error.possibilities)))
         return said
     return _reword(error.format_message(), _OPTION_WORDS)
 

@@ -48,7 +48,7 @@ from grader.bank.spec import CodeExercise, QuizExercise
 from grader.bank.version import bank_hash, instructor_files
 from grader.errors import GraderError, SpecErrors
 from grader.grading import grade_submission
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 from grader.quiz.process import QuizWorker
 from grader.reports.results import ExerciseResult, Status, SubmissionResult
 from grader.reports.untrusted_text import for_terminal
@@ -507,7 +507,7 @@ def report_lines(regrade: Regrade) -> list[str]:
     if regrade.first:
         lines.append(_("[{time}] graded {count} exercise(s)").format(time=stamp, count=len(regrade.regraded)))
     elif regrade.changed:
-        shown = ", ".join(for_terminal(Path(c).name) for c in regrade.changed[:6])
+        shown = listed(for_terminal(Path(c).name) for c in regrade.changed[:6])
         if len(regrade.changed) > 6:
             lines.append(_("[{time}] changed: {files} and {more} more").format(time=stamp, files=shown,
                                                                                more=len(regrade.changed) - 6))

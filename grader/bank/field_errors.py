@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from grader.bank import spec
 from grader.bank.yamlfile import YamlDocument
 from grader.errors import SpecError
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 
 
 _KINDS = ("quiz", "code")
@@ -144,8 +144,8 @@ def _described(field: str, item: dict, members: list[str]) -> tuple[str, str]:
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         near = difflib.get_close_matches(str(value), choices, n=1)
-        return (_("{value} is not one of {choices}").format(value=_shown(value), choices=", ".join(choices)),
-                _("write {field}").format(field=near[0]) if near else _("use one of {choices}").format(choices=", ".join(choices)))
+        return (_("{value} is not one of {choices}").format(value=_shown(value), choices=listed(choices)),
+                _("write {field}").format(field=near[0]) if near else _("use one of {choices}").format(choices=listed(choices)))
     if kind in _BOUNDS:
         said = {"limit": next(iter(ctx.values()), ""), "value": _shown(value)}
         message, fix = _BOUNDS[kind]

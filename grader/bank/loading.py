@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.i18n import language as current_language
 
 # The models (pydantic), field_errors and names (sympy) are imported where a spec is parsed:
@@ -177,6 +177,6 @@ def chosen(exercises: list[QuizExercise | CodeExercise], only: Collection[str] |
     known = {e.id for e in exercises}
     unknown = [i for i in only if i not in known]
     if unknown:
-        raise SpecError(bank, _("no exercise {id!r}; known: {known}").format(id=unknown[0], known=", ".join(sorted(known))),
+        raise SpecError(bank, _("no exercise {id!r}; known: {known}").format(id=unknown[0], known=listed(sorted(known))),
                         fix=_("pass an id listed by `grader validate`"))
     return [e for e in exercises if e.id in only]

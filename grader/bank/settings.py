@@ -26,7 +26,7 @@ from pydantic import Field
 from grader.bank.spec import EDITION, LANGUAGE_TAG, AuthorError, Model, Text
 from grader.bank.yamlfile import read_yaml
 from grader.errors import SpecError, SpecErrors
-from grader.i18n import _, language, pick
+from grader.i18n import _, language, listed, pick
 
 FILE_NAME = "bank.yaml"
 
@@ -48,7 +48,7 @@ class BankSettings(Model):
         for position, name in enumerate(self.accept or ()):
             if name not in self.editions:
                 raise AuthorError(_("accept names {name!r}, which editions: does not list").format(name=name),
-                                  fix=_("one of: {ids}").format(ids=", ".join(self.editions)) if self.editions
+                                  fix=_("one of: {ids}").format(ids=listed(self.editions)) if self.editions
                                   else _("list it under editions: first"), at=("accept", position))
         return self
 
@@ -98,6 +98,6 @@ def accepted_editions(exercise) -> list[str]:
     if not names:
         raise SpecError(Path(exercise.folder) / "spec.yaml", _("{id} accepts none of the editions it lists ({listed}) "
                                                                "under the bank's accept: {accepted}").format(
-            id=exercise.id, listed=", ".join(exercise.editions), accepted=", ".join(settings.accepted)),
+            id=exercise.id, listed=listed(exercise.editions), accepted=listed(settings.accepted)),
                         field="editions", fix=_("list an accepted edition, or accept one of these in bank.yaml"))
     return names

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -187,7 +187,7 @@ class Question(Model):
             for letter in chosen:
                 if letter not in letters:
                     raise AuthorError(_("answer {letter!r} is not one of the option letters {letters}").format(
-                        letter=letter, letters=", ".join(letters)), fix=_("answer with the letter of the right option"),
+                        letter=letter, letters=listed(letters)), fix=_("answer with the letter of the right option"),
                         at=("answer",))
         elif self.options is not None:
             raise AuthorError(_("options: only belong to choice and multi questions, not {type}").format(type=self.type),
@@ -277,7 +277,7 @@ class QuizExercise(ExerciseBase):
                     at = ("questions", q_index, "feedback", r_index, "when_params", name)
                     if name not in self.params:
                         raise AuthorError(_("when_params names {name!r}, which is not a param of this exercise").format(name=name),
-                                          fix=_("use one of: {params}").format(params=", ".join(self.params))
+                                          fix=_("use one of: {params}").format(params=listed(self.params))
                                           if self.params else _("no params are defined"), at=at)
                     domain = self.params[name]
                     possible = (lambda v: isinstance(v, int) and domain.min <= v <= domain.max) \
@@ -296,7 +296,7 @@ class QuizExercise(ExerciseBase):
 def _domain_text(domain) -> str:
     if isinstance(domain, IntRange):
         return _("{low} to {high}").format(low=domain.min, high=domain.max)
-    return ", ".join(str(v) for v in domain)
+    return listed(domain)
 
 
 class Limits(Model):
@@ -390,7 +390,7 @@ class CodeExercise(ExerciseBase):
         for position, name in enumerate(self.accept or ()):
             if name not in self.editions:
                 raise AuthorError(_("accept names {name!r}, which is not one of this exercise's editions").format(name=name),
-                                  fix=_("one of: {ids}").format(ids=", ".join(self.editions)) if self.editions
+                                  fix=_("one of: {ids}").format(ids=listed(self.editions)) if self.editions
                                   else _("add editions: first"), at=("accept", position))
         checks_edition = next(iter(self.editions.values()), None)
         for name, edition in self.editions.items():
@@ -405,7 +405,7 @@ class CodeExercise(ExerciseBase):
                     raise AuthorError(_("edition {name} calls {symbol} with {argument!r}, which is not a parameter of the "
                                         "checks' {signature}").format(name=name, symbol=symbol, argument=unknown[0],
                                                                       signature=symbol + checks_edition.signatures[symbol]),
-                                      fix=_("use those names: {names}").format(names=", ".join(known)),
+                                      fix=_("use those names: {names}").format(names=listed(known)),
                                       at=("editions", name, "calls", symbol))
         return self
 
@@ -422,7 +422,7 @@ class CodeExercise(ExerciseBase):
                 if wanted not in evidence:
                     raise AuthorError(_("check {id!r} needs {wanted!r}, which is not an evidence check (evidence checks: "
                                         "{evidence})").format(id=check.id, wanted=wanted,
-                                                               evidence=", ".join(sorted(evidence)) or _("none")),
+                                                               evidence=listed(sorted(evidence)) or _("none")),
                                       fix=_("mark it `evidence: true` or name one of those"),
                                       at=("checks", position, "needs"))
             if check.needs and check.evidence:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from grader.bank.spec import CodeExercise, FeedbackRule, Question, QuizExercise, Text
-from grader.i18n import _, pick
+from grader.i18n import _, listed, pick
 
 Location = tuple
 
@@ -53,7 +53,7 @@ def needs_language(text: Text) -> bool:
 
 def language_problems(exercise: QuizExercise | CodeExercise, languages: Sequence[str]) -> list[tuple[Location, str]]:
     """(place, problem) for each text that lacks one of the bank's `languages` or holds another."""
-    declared = ", ".join(languages)
+    declared = listed(languages)
     problems = []
     for at, text in exercise_texts(exercise):
         if isinstance(text, str):

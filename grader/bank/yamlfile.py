@@ -32,7 +32,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from grader.errors import SpecError
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 
 Location = tuple[Any, ...]  # a path into the document: keys and list indexes
 
@@ -359,7 +359,7 @@ def _ascii_key(line: str) -> bool:
 def _lines(numbers: list[int]) -> str:
     numbers = sorted(set(numbers))
     return (_("line {number}").format(number=numbers[0]) if len(numbers) == 1 else
-            _("lines {numbers}").format(numbers=", ".join(map(str, numbers))))
+            _("lines {numbers}").format(numbers=listed(numbers)))
 
 
 def _full_width_fix(text: str, line: int | None) -> str:
@@ -369,9 +369,9 @@ def _full_width_fix(text: str, line: int | None) -> str:
         row = rows[number - 1] if 1 <= number <= len(rows) else ""
         found = [char for char in dict.fromkeys(row) if char in _FULL_WIDTH]
         if found:
-            named = ", ".join(_("the full-width {mark} '{char}' (U+{code:04X})").format(
+            named = listed(_("the full-width {mark} '{char}' (U+{code:04X})").format(
                 mark=_(_FULL_WIDTH[c][0]), char=c, code=ord(c)) for c in found)
-            twins = ", ".join(f"'{_FULL_WIDTH[c][1]}'" for c in found)
+            twins = listed(f"'{_FULL_WIDTH[c][1]}'" for c in found)
             return _("line {number} holds {named}: retype it as {twins} with the input method in half-width mode").format(
                 number=number, named=named, twins=twins)
     return ""

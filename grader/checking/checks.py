@@ -35,7 +35,7 @@ from grader.checking.tolerances import Tolerance, tolerance  # noqa: F401 - for 
 from grader.checking.session import StudentFault
 from grader.bank.spec import Text
 from grader.errors import CheckError, SpecError
-from grader.i18n import N_, _, pick
+from grader.i18n import N_, _, listed, pick
 from grader.i18n.syntax_errors import say_syntax_error
 from grader.reports.results import Status
 from grader.sandbox.launcher import SandboxError
@@ -184,7 +184,7 @@ def _fixtures(path: Path, function: Callable) -> tuple[str, ...]:
     unknown = [n for n in names if n not in FIXTURES]
     if unknown:
         raise SpecError(path, _("{function} asks for fixture {fixture!r}").format(function=function.__name__, fixture=unknown[0]),
-                        fix=_("checks may use only {fixtures}").format(fixtures=", ".join(FIXTURES)))
+                        fix=_("checks may use only {fixtures}").format(fixtures=listed(FIXTURES)))
     return names
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from grader.i18n import _
+from grader.i18n import _, listed
 
 KINDS = ("values", "layers", "network")
 CURRENT_DEVICE: ContextVar[str] = ContextVar("grader_check_device", default="cpu")
@@ -60,7 +60,7 @@ def tolerance(device: str | torch.device | None = None, dtype: torch.dtype = tor
               kind: str = "values") -> Tolerance:
     """The tolerance for comparing a `dtype` result computed on `device` with the CPU reference."""
     if kind not in KINDS:
-        raise ValueError(_("tolerance kind {kind!r} is not one of {kinds}").format(kind=kind, kinds=", ".join(KINDS)))
+        raise ValueError(_("tolerance kind {kind!r} is not one of {kinds}").format(kind=kind, kinds=listed(KINDS)))
     table = TOLERANCES[(kind, _device_type(device))]
     return table.get(dtype, table[_F32])
 

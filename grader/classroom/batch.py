@@ -24,7 +24,7 @@ from grader.bank.version import bank_hash
 from grader.classroom.gradebook import Gradebook
 from grader.classroom.workers import WorkerPool
 from grader.errors import GraderError
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.reports.resultdata import submission_from_data
 from grader.submissions.files import content_hash, shown
 from grader.submissions.reading import identify
@@ -76,7 +76,7 @@ def find_submissions(root: Path, *, hashed: bool = True) -> list[Folder]:
     folders = []
     for folder in found:
         others = [shown(path.name) for path in claims[folder.student_id] if path != folder.path]
-        folders.append(replace(folder, duplicate_of=", ".join(others)))
+        folders.append(replace(folder, duplicate_of=listed(others)))
     if not folders:
         looks_single = (root / "answers.yaml").is_file() or any(root.glob("*.py"))
         raise GraderError((_("{root}: no submission folders in it; it looks like one submission: grade it with "
@@ -140,7 +140,7 @@ def plan_class(root: Path, bank: Path, gradebook: Gradebook, *, student: str | N
     if student is not None:
         folders = [f for f in folders if f.student_id == student]
         if not folders:
-            known = ", ".join(sorted({f.student_id for f in find_submissions(root)})[:20])
+            known = listed(sorted({f.student_id for f in find_submissions(root)})[:20])
             raise GraderError(_("no submission of student {student!r} under {root} (students: {known})").format(
                 student=student, root=root, known=known))
     todo = [f for f in folders

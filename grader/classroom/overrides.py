@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from grader.errors import GraderError
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.reports.results import ExerciseResult, Override, SubmissionResult
 
 
@@ -96,7 +96,7 @@ def _graded_target(entries, student_id: str, target: str):
     by_student = {e.student_id: e for e in entries}
     entry = by_student.get(student_id)
     if entry is None:
-        known = ", ".join(sorted(by_student)[:20]) or _("none yet")
+        known = listed(sorted(by_student)[:20]) or _("none yet")
         raise OverrideError(_("no student {student!r} in the gradebook (students: {known})").format(student=student_id,
                                                                                                    known=known))
     if entry.result is None:
@@ -107,11 +107,11 @@ def _graded_target(entries, student_id: str, target: str):
     exercise: ExerciseResult | None = exercises.get(exercise_id)
     if exercise is None:
         raise OverrideError(_("{student} was not graded on an exercise {exercise!r} (graded: {graded})").format(
-            student=student_id, exercise=exercise_id, graded=", ".join(exercises) or _("none")))
+            student=student_id, exercise=exercise_id, graded=listed(exercises) or _("none")))
     if not item_id:
         return exercise, None
     items = {i.item_id: i for i in exercise.items}
     if item_id not in items:
         raise OverrideError(_("{exercise} has no check or question {item!r} in {student}'s grading (its items: {items})")
-                            .format(exercise=exercise_id, item=item_id, student=student_id, items=", ".join(items) or _("none")))
+                            .format(exercise=exercise_id, item=item_id, student=student_id, items=listed(items) or _("none")))
     return exercise, items[item_id]

@@ -36,7 +36,7 @@ from grader.errors import GraderError
 from grader.paths import output_folder
 from grader.handouts.answer_sheet import blank_sheet
 from grader.handouts.starter import Stub, module_text, stubs
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 from grader.quiz.keys import key_value, rule_value
 
 GRADED_FIELDS = ("id", "type", "points", "prompt", "options", "variables", "constraints", "tolerance")
@@ -148,7 +148,7 @@ def _notebook(file: str, exercises: list[CodeExercise], symbol_stubs: list[Stub]
     for exercise in exercises:
         cells.append(new_markdown_cell(_("## {title} (`{id}`)\n\n{description}\n\nDefine: {symbols}.").format(
             title=exercise.title, id=exercise.id, description=exercise.description,
-            symbols=", ".join(f"`{s}`" for s in exercise.symbols))))
+            symbols=listed(f"`{s}`" for s in exercise.symbols))))
     cells.append(new_code_cell(IMPORTS.strip()))
     cells += [new_code_cell(s.code.strip()) for s in symbol_stubs]
     cells.append(new_markdown_cell(_("## Check your work\n\nRun the public checks on the cells you ran (in a sandbox, "
@@ -263,5 +263,5 @@ def build_handout(exercises_dir: Path, solutions_dir: Path, out: Path, *, studen
         (out / "sheet.md").write_text(_sheet_markdown(student, context), encoding="utf-8")
         (out / "sheet.html").write_text(render_page("sheet.html.j2", student=student, quizzes=context), encoding="utf-8")
     (out / "README.md").write_text(_(README).format(title=_("Handout of {student}").format(student=student) if student else _("Handout"),
-                                                    files=", ".join(files) or _("no code files")), encoding="utf-8")
+                                                    files=listed(files) or _("no code files")), encoding="utf-8")
     return Handout(out, tuple(files), len(quizzes), practice)

@@ -31,7 +31,7 @@ from typing import TypeVar
 
 import sympy
 
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.judge.evaluate import (DIGITS, MAX_DECIMAL_EXPONENT, PRECISE_DIGITS, Evaluator, TooLarge, Undefined, Value,
                                    inexact, same, show, show_pair)
 from grader.judge.judgement import Domain, Judgement, Verdict
@@ -97,12 +97,12 @@ class _Costs:
 def _decide(candidate, key, domains, constraints, deadline, bounded, costs: _Costs) -> Judgement:
     stray = sorted({symbol.name for symbol in candidate.free_symbols} - domains.keys())
     if stray:
-        return Judgement(Verdict.DIFFERENT, _("uses {names}, which this question has no variable for").format(names=", ".join(stray)))
+        return Judgement(Verdict.DIFFERENT, _("uses {names}, which this question has no variable for").format(names=listed(stray)))
     others = set().union(*(expr.free_symbols for expr in (key, *constraints)))
     missing = sorted({symbol.name for symbol in others} - domains.keys())
     if missing:
         return Judgement(Verdict.UNDECIDED, _("the answer key or a constraint uses {names}, which has no domain").format(
-            names=", ".join(missing)))
+            names=listed(missing)))
     used = {symbol.name for symbol in candidate.free_symbols | others}
     variables = {name: domain for name, domain in domains.items() if name in used}
     try:

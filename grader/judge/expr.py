@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 import sympy
 
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 from grader.i18n.syntax_errors import say_syntax_error
 from grader.judge.expr_rules import CapExceeded, ExpressionError, check_number, check_numeric_power, check_powers
 from grader.judge.typed import ReadingError, read_typed
@@ -323,7 +323,7 @@ class _Builder:
             raise ExpressionError(_("'{name}' is a function; write it with brackets, e.g. {name}(x)").format(name=node.id))
         names = list(self.symbols)  # the order the question declares them
         close = difflib.get_close_matches(node.id, names + list(CONSTANTS), n=1)
-        said = {"name": node.id[:40], "near": close[0] if close else "", "names": ", ".join(names)}
+        said = {"name": node.id[:40], "near": close[0] if close else "", "names": listed(names)}
         if names:
             message = (_("unknown name '{name}' (did you mean '{near}'?); use one of: {names} (and the constants pi, e)")
                        if close else _("unknown name '{name}'; use one of: {names} (and the constants pi, e)"))
@@ -343,7 +343,7 @@ class _Builder:
             raise ExpressionError((_("'{name}' is a variable, not a function; write * for products, e.g. n*(k+1)")
                                    if name in self.symbols else
                                    _("'{name}' is not a function you can use; use one of: {functions}")).format(
-                name=name, functions=", ".join(FUNCTIONS)))
+                name=name, functions=listed(FUNCTIONS)))
         build, least, most = FUNCTIONS[name]
         if not least <= len(node.args) <= most:
             said = {"name": name, "least": least, "most": most, "got": len(node.args)}

@@ -40,7 +40,7 @@ from grader.bank.resources import bundled
 from grader.bank.spec import CodeExercise
 from grader.errors import SpecError
 from grader.grading import submission_budget
-from grader.i18n import _, language
+from grader.i18n import _, language, listed
 import grader
 
 CONFIG = "grader_bundle.json"
@@ -224,7 +224,7 @@ def build_bundle(bank: BankLocation, out: Path, *, hidden_visibility: str = "aft
     """Write the autograder zip for `bank` to `out`."""
     if hidden_visibility not in VISIBILITIES:
         raise SpecError(Path(CONFIG), _("unknown visibility {visibility!r}").format(visibility=hidden_visibility),
-                        fix=_("use one of {choices}").format(choices=", ".join(VISIBILITIES)))
+                        fix=_("use one of {choices}").format(choices=listed(VISIBILITIES)))
     exercises = load_bank(bank.exercises)
     budget, child_mb = limits_for(exercises, timeout_seconds, memory_mb)
     config = {

@@ -27,7 +27,7 @@ import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from grader.i18n import ENGLISH, _, set_language
+from grader.i18n import ENGLISH, _, listed, set_language
 
 ROOT_VARIABLE = "GRADER_AUTOGRADER_ROOT"
 CONFIG = "grader_bundle.json"
@@ -178,7 +178,7 @@ def grade(root: Path, config: dict) -> dict:
     print(_("grader {version} from {folder}").format(version=grader.__version__, folder=Path(grader.__file__).parent.parent))
     print(_("graded {student} (id from {source}): {score:g}/{max_score:g}; sandbox layers off: {layers}").format(
         student=result.student_id, source=who.source, score=result.score, max_score=result.max_score,
-        layers=", ".join(off) or _("none")))
+        layers=listed(off) or _("none")))
     if who.flag():
         print(who.flag())
     results = with_visibility(json.loads(render(result, "json")), config["hidden_visibility"])

@@ -8,7 +8,7 @@ from pathlib import Path
 from grader.bank.loading import load_bank
 from grader.bank.spec import QuizExercise
 from grader.errors import SpecError
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.lms.moodle import write_moodle
 from grader.lms.qti import write_qti
 from grader.lms.quiz_items import Item, build_items, symbolic_variants, variant_id
@@ -29,7 +29,7 @@ def choose_quizzes(exercises_dir: Path, only: list[str] | None) -> list[QuizExer
     by_id = {e.id: e for e in bank}
     for wanted in only or []:
         if wanted not in by_id:
-            raise SpecError(exercises_dir, _("no exercise {id!r}; known: {known}").format(id=wanted, known=", ".join(sorted(by_id))),
+            raise SpecError(exercises_dir, _("no exercise {id!r}; known: {known}").format(id=wanted, known=listed(sorted(by_id))),
                             fix=_("pass an id listed by `grader validate`"))
         if not isinstance(by_id[wanted], QuizExercise):
             raise SpecError(by_id[wanted].folder / "spec.yaml", _("{id} is a code exercise, not a quiz").format(id=wanted),

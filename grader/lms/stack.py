@@ -20,7 +20,7 @@ import sympy
 
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.judge.sampling import sample_points
 from grader.judge.scope import domains, variable_symbols
 from grader.lms.quiz_items import variant_id
@@ -124,7 +124,7 @@ def stack_question(root: ET.Element, exercise: QuizExercise, question: Question,
     """Append one variant of a symbolic question as a STACK question; return its idnumber."""
     parts = stack_parts(exercise, question, values)
     idnumber = f"{exercise.id}/{question.id}/{variant_id(values)}"
-    names = ", ".join(variable_symbols(question.variables))
+    names = listed(variable_symbols(question.variables))
     prompt = render_text(question.prompt, values)
     if exercise.description:
         prompt = f"{exercise.description.strip()}\n\n{prompt}"

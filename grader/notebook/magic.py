@@ -20,7 +20,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 
 USAGE = N_("usage: %grader check EXERCISE [--bank DIR]   |   %grader quiz EXERCISE [QUESTION ANSWER] "
            "[--bank DIR] [--student ID]")
@@ -100,7 +100,7 @@ def _exercise(exercise_id: str, bank: str | None, kind: type):
     found = {e.id: e for e in load_bank(location.exercises)}
     if exercise_id not in found:
         raise GraderError(_("no exercise {id!r} in {bank}; known: {known}").format(
-            id=exercise_id, bank=location.exercises, known=", ".join(sorted(found))))
+            id=exercise_id, bank=location.exercises, known=listed(sorted(found))))
     if not isinstance(found[exercise_id], kind):
         other = "quiz" if kind.__name__ == "CodeExercise" else "check"
         raise GraderError(_("{id} is not that kind of exercise: use %grader {other} {id}").format(id=exercise_id, other=other))
@@ -211,7 +211,7 @@ def quiz(exercise_id: str, question_id: str | None = None, answer: str | None = 
                      height=190 + 90 * len(exercise.questions))
     question = exercise.question(question_id)
     if question is None:
-        known = ", ".join(q.id for q in exercise.questions)
+        known = listed(q.id for q in exercise.questions)
         text = _("no question {question} in {exercise}; its ids: {known}").format(question=question_id,
                                                                                   exercise=exercise.id, known=known)
         return Shown(f"<p>{html.escape(text)}</p>", text)

@@ -27,7 +27,7 @@ from grader.bank.resources import bundled
 from grader.bank.spec import CodeExercise
 from grader.checking.codegrade import CodeGrader
 from grader.errors import SpecError
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.proofs.mutants import Mutant, load_mutants, own_editions, reference_file, reversed_declarations
 from grader.reports.results import ExerciseResult
 from grader.sandbox.launcher import Sandbox
@@ -97,7 +97,7 @@ def selftest(exercise_ids: list[str] | None = None, *, bank: Path | None = None,
         for wanted in exercise_ids:
             if wanted not in known:
                 raise SpecError(bank, _("no code exercise {id!r}").format(id=wanted),
-                                fix=_("one of: {ids}").format(ids=", ".join(sorted(known))))
+                                fix=_("one of: {ids}").format(ids=listed(sorted(known))))
         exercises = [known[i] for i in exercise_ids]
     if grader is None:
         # references and mutants are the authors' code, not students': a root child is allowed

@@ -26,7 +26,7 @@ from grader.bank.spec import CodeExercise, IntRange, Question, QuizExercise, Tol
 from grader.bank.variants import draw, satisfies
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.i18n.syntax_errors import say_syntax_error
 from grader.judge.decide import named_domains
 from grader.judge.equivalence import Verdict
@@ -213,7 +213,7 @@ class _QuestionCheck:
         gap = key_gap(key, named_domains(domains(self.question.variables)), relations)
         if gap is None:
             return False
-        declared = ", ".join(f"{name} in [{d.bounds[0]}, {d.bounds[1]}]" for name, d in self.question.variables.items())
+        declared = listed(f"{name} in [{d.bounds[0]}, {d.bounds[1]}]" for name, d in self.question.variables.items())
         location = ("questions", self.index, "answer")
         said = {"gap": gap, "declared": declared, "values": _variant(values)}
         message = (_("the key has no value at {gap}, inside the declared domain ({declared}) (variant {values}); students' "
@@ -330,12 +330,12 @@ def _limit_fix(exercise: QuizExercise, hits: list[dict], applied: list[dict]) ->
         example = ", ".join(f"{k}={v}" for k, v in hits[0].items())
         return _("no single param decides when it equals the key (e.g. {example}): remove the rule, or write it so that "
                  "it differs from the key on every variant").format(example=example)
-    where = _(" or ").join(_("{name} is {values}").format(name=name, values=", ".join(map(str, equal)))
+    where = _(" or ").join(_("{name} is {values}").format(name=name, values=listed(equal))
                            for name, equal, _others in deciding)
     name, _equal, others = deciding[0]
-    listed = ", ".join(map(str, others))
+    other_values = ", ".join(map(str, others))  # YAML, not a sentence
     return _("it equals the key where {where}: limit it to the other variants, e.g. {example} (see docs/specs.md, "
-             "Feedback rules), or remove it").format(where=where, example=f"when_params: {{{name}: [{listed}]}}")
+             "Feedback rules), or remove it").format(where=where, example=f"when_params: {{{name}: [{other_values}]}}")
 
 
 def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:

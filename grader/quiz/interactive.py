@@ -13,7 +13,7 @@ from rich.markup import escape
 from grader.bank.prompts import render_text
 from grader.bank.spec import Question, QuizExercise
 from grader.bank.variants import PRACTICE, draw, question_values
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 from grader.judge.scope import variable_symbols
 from grader.quiz.marking import mark
 from grader.quiz.responses import CAP_HEADING, READ_HEADING
@@ -41,7 +41,7 @@ class QuizScore:
 
 def _form(question: Question) -> str:
     if question.type == "symbolic":
-        return _("answer with a formula in {names}").format(names=", ".join(variable_symbols(question.variables)))
+        return _("answer with a formula in {names}").format(names=listed(variable_symbols(question.variables)))
     return _(_FORMS[question.type])
 
 

@@ -15,7 +15,7 @@ import re
 import sympy
 
 from grader.bank.spec import Question, QuizExercise
-from grader.i18n import N_, _
+from grader.i18n import N_, _, listed
 from grader.judge.expr import STUDENT_LIMITS, CapExceeded, ExpressionError, parse_expression
 from grader.judge.expr import reading as expression_reading
 from grader.judge.expr_rules import check_number
@@ -109,7 +109,7 @@ def _letter(raw: object, question: Question) -> str:
         if any(" ".join(fold(t).split()).casefold() == typed for t in [option, *question.option_aliases.get(letter, [])]):
             return letter
     raise AnswerFormatError(_("{text!r} is not an option; answer with one of the letters {letters}").format(
-        text=text[:60], letters=", ".join(options)))
+        text=text[:60], letters=listed(options)))
 
 
 def read_choice(raw: object, question: Question) -> str:

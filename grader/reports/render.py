@@ -16,7 +16,7 @@ from markupsafe import Markup
 from rich.console import Console
 
 from grader.bank.resources import bundled
-from grader.i18n import language, translations
+from grader.i18n import language, listed, translations
 from grader.reports.results import Status, SubmissionResult
 from grader.reports.untrusted_text import clean, for_html, for_json, for_markdown, for_terminal
 
@@ -53,7 +53,7 @@ def _environment(fmt: str, overrides: Path | None) -> jinja2.Environment:
     # put into it is cleaned here and escaped (HTML) or neutralised with the sentence (finalize)
     environment.install_gettext_translations(translations(), newstyle=True)
     environment.globals["lang"] = language()
-    environment.filters.update(points=points, percent=percent, md=for_markdown, clean=clean,
+    environment.filters.update(points=points, percent=percent, md=for_markdown, clean=clean, listed=listed,
                                mark=lambda s: _MARKS[s], colour=lambda s: _COLOURS[s])
     return environment
 

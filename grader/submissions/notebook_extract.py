@@ -21,7 +21,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from grader.i18n import N_, _, is_said
+from grader.i18n import N_, _, is_said, listed
 from grader.submissions.notebook_cells import IMPORT, MAX_STATEMENTS, Analysis, Cell, Statement
 
 SHOWN = 15  # entries of one list in the note; the rest are counted (a report shows 2,000 characters of it)
@@ -77,7 +77,7 @@ def without_note(message: str) -> str:
 
 def _listed(entries: list[str]) -> str:
     more = len(entries) - SHOWN
-    shown = ", ".join(entries[:SHOWN])
+    shown = listed(entries[:SHOWN])
     return _("{entries}, and {count} more").format(entries=shown, count=more) if more > 0 else shown
 
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.submissions.files import (MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, UnreadableFile, entries, megabytes,
                                      python_files, read_bytes, shown)
 from grader.submissions.notebook_cells import Analysis, Cell, analyse, target_of
@@ -132,7 +132,7 @@ def module_from_notebooks(folder: Path, file: str, names: Collection[str] | None
         return None
     if len(chosen) > 1:
         raise UnreadableFile(_("{file} comes from more than one notebook ({notebooks}); keep its cells in one").format(
-            file=file, notebooks=", ".join(shown(entry[0]) for entry in chosen)))
+            file=file, notebooks=listed(shown(entry[0]) for entry in chosen)))
     name, cells = chosen[0]
     local = frozenset(n.removesuffix(".py") for n in python_files(folder) + sorted(provided_files(folder)))
     key = (_key(folder, name), file, local)
