@@ -318,3 +318,29 @@ def test_the_help_speaks_the_language_chosen_to_its_last_line():
     en = grader("grade", "--help", env=EN)
     assert "Usage: " in en.stdout and "Show this message and exit." in en.stdout
     assert not re.search(r"[\u4e00-\u9fff]", en.stdout)
+
+
+def test_a_list_inside_a_sentence_is_joined_the_way_the_language_writes_it(bank, tmp_path):
+    """Chinese enumerates with 、 (no space), English with ", ": the known exercises of a mistyped
+    id, said by the real command, and a notebook's name bound several times (with the rest counted)."""
+    from grader.i18n import speaking
+    from grader.submissions.notebook_cells import Cell, analyse
+    from grader.submissions.notebook_extract import SHOWN, extract
+
+    sub = student(tmp_path / "s1")
+    zh = grader("check", sub, "--bank", bank, "-e", "nope", env=ZH)
+    assert zh.returncode == 2 and "已有的练习：corr、pool（" in zh.stderr, zh.stderr
+    en = grader("check", sub, "--bank", bank, "-e", "nope", env=EN)
+    assert en.returncode == 2 and "known: corr, pool (" in en.stderr, en.stderr
+
+    def note(cells: list[str]) -> str:
+        return extract("n.ipynb", analyse([Cell(i, text) for i, text in enumerate(cells, start=1)]), ["scale"]).note
+
+    twice, many = ["scale = 2", "scale = 3"], [f"scale = {i}" for i in range(SHOWN + 2)]
+    with speaking("zh-CN"):
+        assert "scale 被绑定了 2 次（单元格 1 第 1 行 `scale = 2`、单元格 2 第 1 行 `scale = 3`）" in note(twice)
+        counted = note(many)
+    assert f"单元格 {SHOWN} 第 1 行 `scale = {SHOWN - 1}`，还有 2 条）" in counted and ", " not in counted, counted
+    with speaking("en"):
+        assert "scale is bound 2 times (cell 1 line 1 `scale = 2`, cell 2 line 1 `scale = 3`)" in note(twice)
+        assert f"cell {SHOWN} line 1 `scale = {SHOWN - 1}`, and 2 more)" in note(many)
