@@ -344,3 +344,16 @@ def test_a_list_inside_a_sentence_is_joined_the_way_the_language_writes_it(bank,
     with speaking("en"):
         assert "scale is bound 2 times (cell 1 line 1 `scale = 2`, cell 2 line 1 `scale = 3`)" in note(twice)
         assert f"cell {SHOWN} line 1 `scale = {SHOWN - 1}`, and 2 more)" in note(many)
+
+
+def test_the_report_templates_join_a_list_the_way_the_language_writes_it():
+    """The reports' sandbox line lists the layers that were off through the templates' `listed` filter."""
+    from grader.i18n import speaking
+    from grader.reports.render import render
+    from grader.reports.results import SubmissionResult
+
+    result = SubmissionResult("ada", "s1", (), protections=(("landlock", False), ("rlimits", True), ("no-network", False)))
+    with speaking("zh-CN"):
+        assert "landlock、no-network" in render(result, "md") and "landlock、no-network" in render(result, "html")
+    with speaking("en"):
+        assert "Sandbox layers unavailable on this machine: landlock, no-network." in render(result, "md")
