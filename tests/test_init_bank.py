@@ -53,3 +53,20 @@ def test_it_never_writes_over_files(tmp_path):
     result = grader("init-bank", tmp_path / "mine")
     assert result.returncode == 2 and "is not empty; give a new folder" in " ".join(result.stderr.split())
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_its_texts_are_given_in_english_and_chinese_as_its_bank_yaml_declares(tmp_path):
+    from grader.bank.loading import load_bank, load_exercise
+    from grader.bank.scaffold import init_bank
+    from grader.bank.settings import bank_settings
+    from grader.proofs.mutants import load_mutants
+
+    init_bank(tmp_path / "b")
+    exercises, solutions = tmp_path / "b" / "exercises", tmp_path / "b" / "solutions"
+    assert bank_settings(exercises).languages == ["en", "zh"]  # as the bundled bank declares it
+    zh = {e.id: e for e in load_bank(exercises, language="zh-CN")}  # would raise on a text lacking zh
+    assert zh["conv-output"].title == "卷积的输出大小" and zh["moving-average"].checks[1].title.startswith("moving_average 的输出")
+    mutants = load_mutants(solutions, load_exercise(exercises / "moving-average"))
+    assert {m.name: m.said("zh-CN") for m in mutants} == {"sum_not_mean": "算的是窗口之和，不是平均。",
+                                                           "one_short": "输出少了一个值。"}
+    assert {m.said("en") for m in mutants} == {"The window's sum, not its mean.", "The output is one value short."}

@@ -29,7 +29,10 @@ def test_bundled_bank_is_proven(grader):
     assert {r.exercise_id for r in result.references} == {"corr2d", "lenet"}
     names = {m.name for m in result.mutants}
     assert {"flipped_kernel", "off_by_one", "avg_is_max", "no_padding", "max_pooling", "wrong_dense_sizes"} <= names
-    assert all(m.mistake and not m.mistake.startswith("caught-by") for m in result.mutants)
+    assert all(m.said() and not m.said().startswith("caught-by") for m in result.mutants)
+    flipped = next(m for m in result.mutants if m.name == "flipped_kernel")  # as mutants.yaml gives it: en and zh
+    assert flipped.said("en") == "Flips the kernel: a true convolution, not a cross-correlation."
+    assert "互相关" in flipped.said("zh-CN")
 
 
 def _probe_bank(tmp_path: Path, mutants_yaml: str | None) -> tuple[Path, Path]:
@@ -109,6 +112,7 @@ GOOD_EDIT = "  edits:\n    - replace: return 2 * x\n      with: return x\n"
     ("bad:\n  mistake: Wrong.\n  caught-by: [doubles]\n" + GOOD_EDIT.replace("return x", "return x\n    - replace: |\n        def double(x):\n            return 2 * x\n      with: ''"),
      5, "overlaps another one"),
     ("bad:\n  mistake: Wrong.\nbad:\n  mistake: Again.\n", 3, "duplicate"),
+    ("bad:\n  mistake: {en: ' ', zh: 错了。}\n  caught-by: [doubles]\n" + GOOD_EDIT, 2, "the mistake is blank"),
 ])
 def test_broken_mutants_are_spec_errors_naming_the_line(grader, tmp_path, text, line, problem):
     bank, solutions = _probe_bank(tmp_path, text)

@@ -7,7 +7,7 @@ templates use (`names.py`). Every broken spec of a bank is reported together.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from grader.i18n import language as current_language
 # The models (pydantic), field_errors and names (sympy) are imported where a spec is parsed:
 # importing this module for `spec_kind`, the first thing `grader check -e` runs, costs only yaml.
 if TYPE_CHECKING:
-    from grader.bank.spec import CodeExercise, QuizExercise
+    from grader.bank.spec import CodeExercise, QuizExercise, Text
 
 
 def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True, languages: Sequence[str] = (),
@@ -35,7 +35,7 @@ def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True, 
 
     from grader.bank.field_errors import field_errors
     from grader.bank.spec import _ExerciseFile
-    from grader.bank.texts import in_language
+    from grader.bank.texts import exercise_texts, in_language
 
     data = document.data
     if not isinstance(data, dict):
@@ -49,7 +49,7 @@ def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True, 
             document.path, _("id {id!r} differs from the folder name {folder!r}").format(id=exercise.id, folder=folder.name),
             line=document.line_of(("id",)), field="id", fix=_("rename the folder or set id: {folder}").format(folder=folder.name),
         )
-    errors = _language_errors(exercise, document, languages) if languages else []
+    errors = language_errors(document, exercise_texts(exercise), languages) if languages else []
     if names:
         from grader.bank.names import check_names
 
@@ -59,13 +59,14 @@ def parse_exercise(document: YamlDocument, folder: Path, *, names: bool = True, 
     return in_language(exercise, language or current_language())
 
 
-def _language_errors(exercise: QuizExercise | CodeExercise, document: YamlDocument,
-                     languages: Sequence[str]) -> list[SpecError]:
+def language_errors(document: YamlDocument, texts: Iterable[tuple[tuple, Text]], languages: Sequence[str]) -> list[SpecError]:
+    """A SpecError, with its line and the fix, for each of `texts` (place in `document`, text) that
+    lacks one of the bank's declared `languages` or holds another (grader.bank.texts)."""
     from grader.bank.texts import language_problems
 
     return [SpecError(document.path, problem, line=document.line_of(at), field=".".join(map(str, at)),
                       fix=_("write it as {example}").format(example="{" + ", ".join(f"{tag}: ..." for tag in languages) + "}"))
-            for at, problem in language_problems(exercise, languages)]
+            for at, problem in language_problems(texts, languages)]
 
 
 def load_exercise(folder: Path, *, names: bool = True, languages: Sequence[str] | None = None,

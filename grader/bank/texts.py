@@ -9,7 +9,7 @@ language it speaks (`in_language`), so nothing past the bank ever sees a mapping
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from grader.bank.spec import CodeExercise, FeedbackRule, Question, QuizExercise, Text
 from grader.i18n import _, listed, pick
@@ -51,11 +51,12 @@ def needs_language(text: Text) -> bool:
     return any(character.isalpha() for character in text)
 
 
-def language_problems(exercise: QuizExercise | CodeExercise, languages: Sequence[str]) -> list[tuple[Location, str]]:
-    """(place, problem) for each text that lacks one of the bank's `languages` or holds another."""
+def language_problems(texts: Iterable[tuple[Location, Text]], languages: Sequence[str]) -> list[tuple[Location, str]]:
+    """(place, problem) for each of `texts` (place, text) that lacks one of the bank's `languages` or
+    holds another: a spec's (`exercise_texts`), or the mistakes of its mutants."""
     declared = listed(languages)
     problems = []
-    for at, text in exercise_texts(exercise):
+    for at, text in texts:
         if isinstance(text, str):
             if needs_language(text):
                 problems.append((at, _("one text for every language, but the bank is written in {languages}: "

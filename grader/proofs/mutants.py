@@ -4,7 +4,7 @@
 that must lose points on it, and the edits that turn the reference into it:
 
     no_scale:
-      mistake: The attention scores are not divided by sqrt(d).
+      mistake: {en: The attention scores are not divided by sqrt(d)., zh: 注意力分数没有除以 sqrt(d)。}
       caught-by: [matches-reference]
       edits:
         - replace: |
@@ -16,21 +16,27 @@ Each `replace` is one or more whole lines of the reference, written without thei
 indentation; it must occur exactly once, so the edit cannot land in the wrong place. The
 `with` lines take the indentation of the lines they replace. A mutant written as edits
 shows its mistake at a glance and follows the reference when the rest of it changes.
+A `mistake` is one text or one per language, as a spec's texts are; a bank that declares its
+languages (`bank.yaml`) must give each of them (grader.bank.texts).
 """
 
 from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 
 from grader.bank.field_errors import field_errors
-from grader.bank.spec import CodeExercise, Model
+from grader.bank.loading import language_errors
+from grader.bank.settings import bank_settings
+from grader.bank.spec import CodeExercise, Model, Text
+from grader.bank.texts import variants
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
-from grader.i18n import _
+from grader.i18n import _, pick
 
 FILE_NAME = "mutants.yaml"
 
@@ -48,9 +54,16 @@ class Edit(Model):
 
 
 class MutantSpec(Model):
-    mistake: str = Field(min_length=1)
+    mistake: Text
     caught_by: list[str] = Field(alias="caught-by", min_length=1)
     edits: list[Edit] = Field(min_length=1)
+
+    @field_validator("mistake")
+    @classmethod
+    def _said(cls, mistake: Text) -> Text:
+        if not all(text.strip() for text in variants(mistake)):
+            raise ValueError(_("the mistake is blank: say in one sentence what this mutant gets wrong"))
+        return mistake
 
 
 class _MutantsFile(Model):
@@ -61,10 +74,14 @@ class _MutantsFile(Model):
 class Mutant:
     exercise_id: str
     name: str
-    mistake: str
+    mistake: Text  # as mutants.yaml gives it: one text or one per language
     caught_by: tuple[str, ...]  # checks that must lose points on it
     source: str  # the whole wrong file, as a student would hand it in
     edition: str = ""  # the edition of the course whose reference it edits ("" the exercise's own)
+
+    def said(self, language: str | None = None) -> str:
+        """The mistake's first line in `language` (the one spoken now by default)."""
+        return pick(self.mistake, language).strip().splitlines()[0]
 
 
 # Appended to a reference: every torch module class the file defines (containers aside) keeps its
@@ -121,16 +138,22 @@ def reference_file(solutions: Path, exercise: CodeExercise, edition: str = "") -
     return path
 
 
-def load_mutants(solutions: Path, exercise: CodeExercise, edition: str = "") -> list[Mutant]:
+def load_mutants(solutions: Path, exercise: CodeExercise, edition: str = "",
+                 languages: Sequence[str] | None = None) -> list[Mutant]:
     """The mutants of `exercise` (none when it has no mutants.yaml), applied to its reference
-    (an edition's mutants: `solutions/<id>/<edition>/mutants.yaml`, applied to that edition's)."""
+    (an edition's mutants: `solutions/<id>/<edition>/mutants.yaml`, applied to that edition's).
+    `languages`: those each mistake must be given in, by default the ones its bank declares."""
     path = Path(solutions) / exercise.id / edition / FILE_NAME
     if not path.is_file():
         return []
     reference = reference_file(solutions, exercise, edition).read_text(encoding="utf-8")
     document = read_yaml(path)
     specs = _parse(document)
-    mutants, errors = [], []
+    if languages is None:
+        languages = bank_settings(Path(exercise.folder).parent).languages
+    mistakes = (((name, "mistake"), spec.mistake) for name, spec in specs.items())
+    errors = language_errors(document, mistakes, languages) if languages else []
+    mutants = []
     checks = {c.id for c in exercise.checks}
     for name, spec in specs.items():
         try:
@@ -140,8 +163,7 @@ def load_mutants(solutions: Path, exercise: CodeExercise, edition: str = "") -> 
                         check=check, exercise=exercise.id), line=document.line_of((name, "caught-by")),
                         field=f"{name}.caught-by", fix=_("one of: {ids}").format(ids=", ".join(sorted(checks))))
             source = _apply(reference, spec.edits, document, (name, "edits"), exercise.file)
-            mutants.append(Mutant(exercise.id, name, spec.mistake.strip().splitlines()[0], tuple(spec.caught_by), source,
-                                  edition))
+            mutants.append(Mutant(exercise.id, name, spec.mistake, tuple(spec.caught_by), source, edition))
         except SpecError as error:
             errors.append(error)
     if errors:

@@ -56,7 +56,7 @@ def _code_table(result) -> Table:
                             .format(check=c) for c in missed)
             verdict = "[red]" + _("survived: {why}").format(why=escape(why)) + "[/red]"
         name = (_("mutant {name} ({edition}): {mistake}") if mutant.edition else _("mutant {name}: {mistake}")).format(
-            name=mutant.name, edition=escape(mutant.edition or ""), mistake=escape(mutant.mistake))
+            name=mutant.name, edition=escape(mutant.edition or ""), mistake=escape(mutant.said()))
         table.add_row(mutant.exercise_id, name,
                       f"{points(mutant.result.score)}/{points(mutant.result.max_score)}", verdict)
     return table

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -338,8 +339,9 @@ def _limit_fix(exercise: QuizExercise, hits: list[dict], applied: list[dict]) ->
              "Feedback rules), or remove it").format(where=where, example=f"when_params: {{{name}: [{other_values}]}}")
 
 
-def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -> None:
-    """A code exercise's checks match its spec, and its reference and mutants are in place."""
+def validate_code(exercise: CodeExercise, report: Validation, solutions: Path, languages: Sequence[str] | None = None) -> None:
+    """A code exercise's checks match its spec, and its reference and mutants are in place, each
+    mistake in every one of `languages` (by default those its bank declares)."""
     from grader.checking.checks import collect
     from grader.proofs.mutants import load_mutants, reference_file
 
@@ -347,7 +349,8 @@ def validate_code(exercise: CodeExercise, report: Validation, solutions: Path) -
     try:
         collect(exercise)
         reference_file(solutions, exercise)
-        load_mutants(solutions, exercise)  # every edit lands in exactly one place, every caught-by is a check
+        # every edit lands in exactly one place, every caught-by is a check, every mistake in each language
+        load_mutants(solutions, exercise, languages=languages)
     except SpecErrors as errors:
         report.findings.extend(_finding(error) for error in errors.errors)
     except SpecError as error:
@@ -390,7 +393,7 @@ def validate_bank(bank: Path) -> Validation:
         if isinstance(exercise, QuizExercise):
             validate_exercise(exercise, report)
         else:
-            validate_code(exercise, report, solutions_beside(bank))
+            validate_code(exercise, report, solutions_beside(bank), languages)
     return report
 
 
