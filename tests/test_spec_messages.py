@@ -159,9 +159,10 @@ def test_validate_reports_every_problem_of_a_bank_in_one_run(tmp_path):
     spec = bank / "exercises" / "conv-output" / "spec.yaml"
     text = spec.read_text().replace("        when_params: {p: [1, 2]}", "        # (limit removed)")
     text = text.replace("(torch.zeros(1, 1, n, n)).shape[-1]", "(torch.zeros(1, 1, n, n)).shape[-1] + 1")
-    spec.write_text(text + '  - id: extra\n    type: numeric\n    prompt: "x?"\n    answer: "n + q"\n')
-    write_spec(bank / "exercises" / "other", "id: other\ntitle: Other\nkind: quiz\ntopic: x\nquestions:\n"
-               '  - id: a\n    type: numeric\n    points: -1\n    prompt: "1?"\n    answer: "1"\n')
+    # the starter bank is written in en and zh: the texts added here are too, so that each mistake is the author's five
+    spec.write_text(text + '  - id: extra\n    type: numeric\n    prompt: {en: "x?", zh: "x？"}\n    answer: "n + q"\n')
+    write_spec(bank / "exercises" / "other", "id: other\ntitle: {en: Other, zh: 其他}\nkind: quiz\ntopic: x\nquestions:\n"
+               '  - id: a\n    type: numeric\n    points: -1\n    prompt: {en: "1?", zh: "1？"}\n    answer: "1"\n')
     code = bank / "exercises" / "moving-average" / "spec.yaml"
     code.write_text(code.read_text().replace("id: output-shape", "id: output-shapes"))
     found = validate("--bank", bank)

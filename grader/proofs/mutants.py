@@ -36,7 +36,7 @@ from grader.bank.spec import CodeExercise, Model, Text
 from grader.bank.texts import variants
 from grader.bank.yamlfile import YamlDocument, read_yaml
 from grader.errors import SpecError, SpecErrors
-from grader.i18n import _, pick
+from grader.i18n import _, listed, pick
 
 FILE_NAME = "mutants.yaml"
 
@@ -161,7 +161,7 @@ def load_mutants(solutions: Path, exercise: CodeExercise, edition: str = "",
                 if check not in checks:
                     raise SpecError(path, _("names {check!r}, which is not a check of {exercise}").format(
                         check=check, exercise=exercise.id), line=document.line_of((name, "caught-by")),
-                        field=f"{name}.caught-by", fix=_("one of: {ids}").format(ids=", ".join(sorted(checks))))
+                        field=f"{name}.caught-by", fix=_("one of: {ids}").format(ids=listed(sorted(checks))))
             source = _apply(reference, spec.edits, document, (name, "edits"), exercise.file)
             mutants.append(Mutant(exercise.id, name, spec.mistake, tuple(spec.caught_by), source, edition))
         except SpecError as error:

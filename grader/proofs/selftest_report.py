@@ -16,7 +16,7 @@ from rich.table import Table
 from grader.bank.loading import load_bank
 from grader.bank.spec import CodeExercise, QuizExercise
 from grader.errors import SpecError
-from grader.i18n import _
+from grader.i18n import _, listed
 from grader.proofs.validate import Validation, validate_exercise
 from grader.reports.render import points
 
@@ -28,7 +28,7 @@ def _select(bank: Path, ids: list[str] | None) -> list:
     known = {e.id: e for e in exercises}
     for wanted in ids:
         if wanted not in known:
-            raise SpecError(bank, _("no exercise {id!r}").format(id=wanted), fix=_("one of: {ids}").format(ids=", ".join(sorted(known))))
+            raise SpecError(bank, _("no exercise {id!r}").format(id=wanted), fix=_("one of: {ids}").format(ids=listed(sorted(known))))
     return [known[i] for i in ids]
 
 
@@ -48,7 +48,7 @@ def _code_table(result) -> Table:
                 table.add_row("", f"  {item.item_id}", "", f"[red]{escape(item.message[:120])}[/red]")
     for mutant in result.mutants:
         if mutant.caught:
-            verdict = "[green]" + _("caught by {checks}").format(checks=", ".join(mutant.caught_by)) + "[/green]"
+            verdict = "[green]" + _("caught by {checks}").format(checks=listed(mutant.caught_by)) + "[/green]"
         else:
             missed = sorted(set(mutant.caught_by) - set(mutant.lost))
             broke = {i.check_id for i in mutant.result.items if i.crash}
