@@ -78,8 +78,9 @@ class Validation:
 
     def spread(self) -> list[str]:
         """'conv-shape/out-height: n_h took 12 values, s_h 4' for each place values were drawn."""
-        return [f"{where}: " + ", ".join(f"{name} took {len(values)} value{'s' * (len(values) != 1)}"
-                                         for name, values in names.items())
+        return [f"{where}: " + listed([(_("{name} took {count} value") if len(values) == 1 else
+                                        _("{name} took {count} values")).format(name=name, count=len(values))
+                                       for name, values in names.items()])
                 for where, names in self.sampled.items() if names]
 
     @property
