@@ -17,7 +17,11 @@ import pytest
 from conftest import REPO
 
 DOCS = REPO / "docs"
-TWINS = {"students.md": "students.zh-CN.md", "instructors.md": "instructors.zh-CN.md"}  # English: Chinese
+TWINS = {  # English: Chinese
+    "students.md": "students.zh-CN.md",
+    "instructors.md": "instructors.zh-CN.md",
+    "class-grading.md": "class-grading.zh-CN.md",
+}
 TYPED = {"bash", "sh", "shell", "console", "yaml", "python"}
 FENCE = re.compile(r"^ {0,3}```[ \t]*([^\n`]*)\n(.*?)^ {0,3}```[ \t]*$", re.M | re.S)
 INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
