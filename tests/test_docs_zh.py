@@ -21,6 +21,7 @@ TWINS = {  # English: Chinese
     "students.md": "students.zh-CN.md",
     "instructors.md": "instructors.zh-CN.md",
     "specs.md": "specs.zh-CN.md",
+    "class-grading.md": "class-grading.zh-CN.md",
 }
 TYPED = {"bash", "sh", "shell", "console", "yaml", "python"}
 FENCE = re.compile(r"^ {0,3}```[ \t]*([^\n`]*)\n(.*?)^ {0,3}```[ \t]*$", re.M | re.S)
