@@ -62,3 +62,27 @@ def test_a_trouble_said_in_chinese_is_the_same_kind():
     assert "导入" in said and "预算" in budget
     assert exercise_trouble("s1", code(said, "x")).kind == IMPORT_FAILURE
     assert exercise_trouble("s1", code("", budget)).kind == BUDGET
+
+
+def test_a_file_refused_unread_is_a_trouble_of_its_own(tmp_path):
+    """A link, a file over the limit: the grader refuses it before any check and says so on every item."""
+    import pytest
+
+    from grader.classroom.troubles import FILE_REFUSED
+    from grader.submissions.files import UnreadableFile, read_text
+
+    (tmp_path / "elsewhere.py").write_text("x = 1\n")
+    (tmp_path / "lenet.py").symlink_to(tmp_path / "elsewhere.py")
+    with pytest.raises(UnreadableFile) as refused:
+        read_text(tmp_path, "lenet.py")
+    said = str(refused.value)
+    two = ExerciseResult("lenet", "LeNet", "code", "cnn", tuple(
+        ItemResult("lenet", check, "", 0, 1, Status.FAILED, said) for check in ("shape", "count")), said)
+    found = exercise_trouble("s1", two)
+    assert found is not None and found.kind == FILE_REFUSED and "symbolic link" in found.message
+    # a check that ran and failed on its own is no refusal, even where its words are the exercise's
+    ran = ExerciseResult("lenet", "LeNet", "code", "cnn", (
+        ItemResult("lenet", "shape", "", 0, 1, Status.FAILED, said), ItemResult("lenet", "count", "", 1, 1, Status.PASSED, "")),
+        said)
+    assert exercise_trouble("s1", ran) is None
+    assert exercise_trouble("s1", code("", "output has shape (4, 12), expected (4, 10)")) is None

@@ -1,8 +1,8 @@
 """What went wrong in a graded submission, sorted into the kinds an instructor acts on.
 
 A grading can succeed and still say little of the student's work: the file died at import
-(`ModuleNotFoundError: No module named 'd2l'`), was never handed in, or ran out of time or
-memory. The class report lists those apart from the scores (grader.classroom.class_report).
+(`ModuleNotFoundError: No module named 'd2l'`), was never handed in, was refused unread (a link,
+over the size limit, not UTF-8), or ran out of time or memory. The class report lists those apart from the scores (grader.classroom.class_report).
 The kinds are read from the statuses and the grader's own messages (checking/session.py,
 grading.py), in whichever language they were said (grader.i18n.is_said), never from anything
 the student's code said about itself.
@@ -24,6 +24,7 @@ BUDGET = N_("time budget")
 TIME_LIMIT = N_("time limit")
 MEMORY_LIMIT = N_("memory limit")
 SUBMISSION = N_("submission")  # a problem of the whole folder (an unreadable answers.yaml)
+FILE_REFUSED = N_("file refused")  # a link, a pipe, too large, not UTF-8, a notebook that cannot be read
 
 # (kind, messages of ours that say it), first match wins
 _SIGNS = (
@@ -59,6 +60,10 @@ def exercise_trouble(student_id: str, exercise: ExerciseResult) -> Trouble | Non
                 return Trouble(student_id, exercise.exercise_id, kind, text)
     if is_said(exercise.message, NO_ANSWER_FOR, start=True):
         return Trouble(student_id, exercise.exercise_id, NOT_SUBMITTED, exercise.message)
+    if exercise.kind == "code" and exercise.message and exercise.items and all(
+            item.status is Status.FAILED and item.message == exercise.message for item in exercise.items):
+        # the grader refused the file before any check ran (checking/codegrade.py): its one message, for every item
+        return Trouble(student_id, exercise.exercise_id, FILE_REFUSED, exercise.message)
     return None
 
 
