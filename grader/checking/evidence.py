@@ -163,11 +163,13 @@ def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got,
     fitted, the author hears it (RemoteModule.note).
 
     What a try found is kept for the exercise's later checks (`module.fits`, by the claimed
-    weights' fingerprint and the reference's settings): the arrangement that explained the same weights is tried first, and
-    where none did, a function that no arrangement of the reference computes on one input is
-    none on another, so no forward is spent on them again. It never passes a check by itself:
-    a remembered arrangement is tried like any other, and "none" sends the caller to the
-    stricter evidence it uses when nothing fits (expect_parameters_used nudges every tensor).
+    weights' fingerprint and the reference's settings): the arrangement that explained the same
+    weights is tried first, whatever `tries` this call allows, and the arrangements an earlier
+    call found wanting are not tried again (a function that no arrangement of the reference
+    computes on one input computes on no other), so no forward is spent on them twice. It never
+    passes a check by itself: a remembered arrangement is tried like any other, and one that
+    did not fit sends the caller to the stricter evidence it uses when nothing fits
+    (expect_parameters_used nudges every tensor).
     """
     names = [name for name, _parameter in reference.named_parameters()]
     targets, theirs = list(reference.parameters()), module.parameters()
@@ -175,21 +177,23 @@ def load_claimed_weights(module, reference: torch.nn.Module, inputs: tuple, got,
     whole = {id(t) for t in theirs}
     fillings = sorted(fillings, key=lambda filling: sum(id(t) not in whole for t in filling))
     untried = sum(all(id(t) in whole for t in filling) for filling in fillings[tries:])
-    fillings = fillings[:tries]
-    order = list(range(len(fillings)))
+    allowed = min(tries, len(fillings))
+    order = list(range(allowed))
     key = (_settings(reference), _claimed_fingerprint(theirs))
-    if key in module.fits:  # an earlier check of the exercise tried these weights
-        known, untried = module.fits[key], 0
-        order = [] if known is None else [known] + [i for i in order if i != known]
+    fitted, wanting = module.fits.get(key, (None, 0))  # the index that fitted; how many leading ones did not
+    if key in module.fits:  # an earlier check of the exercise tried these weights (and told the author)
+        untried = 0
+        order = [fitted] + [i for i in order if i != fitted] if fitted is not None else order[wanting:]
     for index in order:
         held = {name: value.to(device=target.device, dtype=target.dtype)
                 for name, target, value in zip(names, targets, fillings[index])}
         with torch.no_grad():
             if close(got, torch.func.functional_call(reference, held, inputs)):
                 _copy_into(targets, fillings[index])
-                module.fits[key] = index
+                module.fits[key] = (index, 0)
                 return True
-    module.fits.setdefault(key, None)
+    if fitted is None:
+        module.fits[key] = (None, max(wanting, allowed))
     _copy_into(targets, fillings[0] if fillings else [])  # the likeliest, for the comparison that follows
     if untried:
         module.note(_("the claimed weights were tried in {tries} arrangements, and {untried} more that use them whole "
